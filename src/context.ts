@@ -1,0 +1,33 @@
+import os from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+
+// What commands may touch of the outside world. Passed in, never read at import time, so tests swap it.
+export interface TtyReadable extends Readable {
+  isTTY?: boolean;
+  setRawMode?: (mode: boolean) => unknown;
+}
+export interface TtyWritable extends Writable {
+  isTTY?: boolean;
+  columns?: number;
+  rows?: number;
+}
+
+export interface Context {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  homedir: string;
+  stdin: TtyReadable;
+  stdout: TtyWritable;
+  stderr: TtyWritable;
+}
+
+export function processContext(): Context {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    homedir: process.env.HOME || os.homedir(),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
+}

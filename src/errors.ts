@@ -1,0 +1,70 @@
+// Typed errors: each carries the exit code the process ends with. Only src/index.ts turns them into a
+// status; everything else throws or returns values.
+
+/** Documented exit codes (README "Exit codes"). Remote codes pass through unchanged. */
+export const EXIT = {
+  ok: 0,
+  usage: 2,
+  timeout: 124,
+  sigint: 130,
+  sigterm: 143,
+  transport: 255,
+} as const;
+
+export class MtrError extends Error {
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+  constructor(message: string, options: { exitCode: number; hint?: string; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = options.exitCode;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad flags, bad config, missing files: the user can fix it. Exit 2. */
+export class UsageError extends MtrError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, { exitCode: EXIT.usage, hint, cause });
+  }
+}
+
+/** Every problem found in a config file, reported together. Exit 2. */
+export class ConfigError extends MtrError {
+  readonly problems: string[];
+  constructor(problems: string[], hint?: string) {
+    super(problems.join('\n'), { exitCode: EXIT.usage, hint });
+    this.problems = problems;
+  }
+}
+
+/** Could not reach, authenticate to, or trust the server; or the link dropped. Exit 255 like ssh. */
+export class ConnectionError extends MtrError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, { exitCode: EXIT.transport, hint, cause });
+  }
+}
+
+/** Ends the process quietly with a code, e.g. the remote command's own exit status. */
+export class ExitError extends MtrError {
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`, { exitCode });
+  }
+}
+
+// One place decides what the user sees: a short line and a fix; stacks only with --debug.
+export function formatError(error: unknown, debug = false): { text: string; exitCode: number } {
+  if (error instanceof ExitError) return { text: '', exitCode: error.exitCode };
+  if (error instanceof MtrError) {
+    const lines = [`mtr: ${error.message}`];
+    if (error.hint) lines.push(`  fix: ${error.hint}`);
+    if (debug && error.cause instanceof Error && error.cause.stack) lines.push(error.cause.stack);
+    return { text: lines.join('\n') + '\n', exitCode: error.exitCode };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = debug && error instanceof Error && error.stack ? `\n${error.stack}` : '';
+  return {
+    text: `mtr: internal error: ${message}${stack}\n  This is a bug; please report it (run with --debug for details).\n`,
+    exitCode: 1,
+  };
+}
