@@ -1,0 +1,47 @@
+// The shapes config takes after validation and normalization. Raw YAML is `unknown` until validated.
+
+export type SyncEngine = 'rsync' | 'sftp' | 'auto';
+
+/**
+ * How unknown host keys are treated. A changed key is always refused.
+ * - ask: ask on a TTY (like ssh), refuse in batch mode (default)
+ * - yes: never ask, refuse unknown keys
+ * - accept-new: trust and record unknown keys
+ */
+export type HostKeyPolicy = 'ask' | 'yes' | 'accept-new';
+
+/** One server after `defaults` were merged in and local paths expanded (`~`, relative to project root). */
+export interface ServerConfig {
+  name: string;
+  host: string;
+  user?: string;
+  port?: number;
+  keyFilename?: string;
+  password?: string;
+  /** Remote project directory as written; may start with `~/`. */
+  remoteDir: string;
+  preCmd?: string;
+  sync: SyncEngine;
+  exclude: string[];
+  respectGitignore: boolean;
+  delete: boolean;
+  downloadDir?: string;
+  /** Seconds. */
+  connectTimeout: number;
+  strictHostKeyChecking: HostKeyPolicy;
+  /** Extra known_hosts file checked before ~/.ssh/known_hosts; new keys are recorded here when set. */
+  knownHostsFile?: string;
+}
+
+export interface LoadedConfig {
+  /** Folder holding `.mtr/`; the local project root that maps to remote_dir. */
+  projectRoot: string;
+  /** Absolute path of the project config file. */
+  configPath: string;
+  /** Server names in file order. */
+  serverNames: string[];
+  servers: Record<string, ServerConfig>;
+  defaultServer?: string;
+  /** Non-fatal findings such as unknown keys, already formatted with file:line. */
+  warnings: string[];
+}
