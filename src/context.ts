@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
@@ -19,6 +20,18 @@ export interface Context {
   stdin: TtyReadable;
   stdout: TtyWritable;
   stderr: TtyWritable;
+  /** stdin is a pipe, file or socket carrying data to forward (not a terminal, not closed). */
+  stdinIsData: boolean;
+}
+
+// A pipe, a file or a socket may carry input for the remote command; a TTY or /dev/null does not.
+function detectStdinData(): boolean {
+  try {
+    const stat = fs.fstatSync(0);
+    return stat.isFIFO() || stat.isFile() || stat.isSocket();
+  } catch {
+    return false;
+  }
 }
 
 export function processContext(): Context {
@@ -29,5 +42,6 @@ export function processContext(): Context {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
+    stdinIsData: detectStdinData(),
   };
 }

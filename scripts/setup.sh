@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Idempotent dev/CI setup: system tools for the real-server e2e tests, then node_modules.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_sshd() { need_cmd sshd || [ -x /usr/sbin/sshd ] || [ -x /usr/local/sbin/sshd ]; }
+
+missing=()
+have_sshd || missing+=(sshd)
+for tool in ssh ssh-keygen rsync sshpass tmux; do
+  need_cmd "$tool" || missing+=("$tool")
+done
+
+packages=(openssh-server openssh-client rsync sshpass tmux)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && need_cmd apt-get; then
+    echo "setup: installing ${packages[*]} (missing: ${missing[*]})"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  else
+    echo "setup: missing ${missing[*]}; the e2e tests need them. Install, for example:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${packages[*]}" >&2
+    echo "  (macOS: enable Remote Login for sshd; brew install rsync tmux hudochenkov/sshpass/sshpass)" >&2
+  fi
+fi
+
+# `npm ci` only when node_modules is absent or older than the lockfile.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi

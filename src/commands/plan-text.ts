@@ -1,0 +1,42 @@
+import type { ServerConfig } from '../config/types.js';
+import type { SshTarget } from '../ssh/target.js';
+
+export interface PlanView {
+  server: ServerConfig;
+  chosenBy: string;
+  target: SshTarget;
+  projectRoot: string;
+  remoteDir: string;
+  sync: string;
+  script: string;
+  command: string;
+}
+
+function authSummary(target: SshTarget, agent: boolean): string {
+  const parts = target.identityFiles.map((file) => `key ${file}`);
+  if (!parts.length) parts.push('default keys in ~/.ssh');
+  if (agent) parts.push('ssh-agent');
+  if (target.password !== undefined) parts.push('password ***');
+  return parts.join(', then ');
+}
+
+// What --dry-run prints. Passwords never appear; everything else is shown as it would be used.
+export function formatPlan(view: PlanView, agent: boolean): string {
+  const { server, target } = view;
+  const via = target.jumps.length ? ` via ${target.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join(' → ')}` : '';
+  const lines = [
+    `server:      ${server.name} (${view.chosenBy})`,
+    `connect:     ${target.user}@${target.host}:${target.port}${via}`,
+    `auth:        ${authSummary(target, agent)}`,
+    `host keys:   ${target.knownHostsFiles.join(', ')} (unknown keys: ${server.strictHostKeyChecking})`,
+    `local root:  ${view.projectRoot}`,
+    `remote dir:  ${view.remoteDir}`,
+    `pre_cmd:     ${server.preCmd ?? '(none)'}`,
+    `sync:        ${view.sync}`,
+    'remote script (bash, else /bin/sh):',
+    ...view.script.split('\n').map((line) => `  ${line}`),
+    'exact remote command:',
+    `  ${view.command}`,
+  ];
+  return lines.join('\n') + '\n';
+}

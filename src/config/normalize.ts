@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import { formatLocation, type ConfigPath } from './parse.js';
+import type { LoadedConfig, ServerConfig } from './types.js';
+import type { ConfigFile, ServerFields } from './validate.js';
+
+/** One validated config file and what is needed to resolve and report on it. */
+export interface ConfigSource {
+  value: ConfigFile;
+  /** The file as shown in messages. */
+  file: string;
+  /** Folder that relative local paths resolve against. */
+  baseDir: string;
+  lineOf: (path: ConfigPath) => number | undefined;
+  /** Findings from validation, already formatted. */
+  warnings?: readonly string[];
+}
+
+export interface NormalizeInput {
+  project: ConfigSource;
+  /** ~/.config/mtr/config.yaml, when present. */
+  user?: ConfigSource;
+  projectRoot: string;
+  configPath: string;
+  homedir: string;
+}
+
+export const SERVER_DEFAULTS = {
+  sync: 'auto',
+  respectGitignore: true,
+  delete: false,
+  connectTimeout: 15,
+  strictHostKeyChecking: 'ask',
+} as const;
+
+const LOCAL_PATH_KEYS = ['key_filename', 'download_dir', 'known_hosts_file'] as const;
+
+// Most specific wins, lowest first: user defaults < user server < project defaults < project server.
+// `exclude` lists are joined instead, so each level can only add to what is skipped.
+export function normalizeConfig(input: NormalizeInput): LoadedConfig {
+  const { project, user, homedir } = input;
+  const layersFor = (name: string): ServerFields[] => [
+    ...(user ? [resolveLayer(user.value.defaults, user.baseDir, homedir), resolveLayer(user.value.servers?.[name], user.baseDir, homedir)] : []),
+    resolveLayer(project.value.defaults, project.baseDir, homedir),
+    resolveLayer(project.value.servers?.[name], project.baseDir, homedir),
+  ];
+  const projectNames = Object.keys(project.value.servers ?? {});
+  // A user server without a host only completes a project server of the same name.
+  const userNames = Object.entries(user?.value.servers ?? {})
+    .filter(([name, server]) => server.host !== undefined && !projectNames.includes(name))
+    .map(([name]) => name);
+  const serverNames = [...projectNames, ...userNames];
+  const servers: Record<string, ServerConfig> = {};
+  const missingHost: string[] = [];
+  for (const name of serverNames) {
+    const merged = mergeLayers(layersFor(name));
+    if (merged.host === undefined) {
+      const at = formatLocation(project.file, project.lineOf(['servers', name]));
+      missingHost.push(`${at}servers.${name}.host: missing (expected a host name or ~/.ssh/config alias)`);
+      continue;
+    }
+    servers[name] = buildServerConfig(name, merged.host, merged, input.projectRoot);
+  }
+  if (missingHost.length > 0) throw new ConfigError(missingHost);
+
+  const warnings = [...(user?.warnings ?? []), ...(project.warnings ?? [])];
+  let defaultServer = project.value.default;
+  const userDefault = user?.value.default;
+  if (defaultServer === undefined && userDefault !== undefined) {
+    if (serverNames.includes(userDefault)) defaultServer = userDefault;
+    else warnings.push(`${formatLocation(user!.file, user!.lineOf(['default']))}default: "${userDefault}" is not a server in this project; ignored`);
+  }
+  return { projectRoot: input.projectRoot, configPath: input.configPath, serverNames, servers, defaultServer, warnings };
+}
+
+/** `~` and `~/x` use homedir; relative paths resolve against baseDir. Only for LOCAL paths. */
+export function expandLocalPath(file: string, baseDir: string, homedir: string): string {
+  if (file === '~') return homedir;
+  if (file.startsWith('~/')) return path.join(homedir, file.slice(2));
+  return path.resolve(baseDir, file);
+}
+
+/** Where the project lives on the server when remote_dir is not set: `~/mtr/<project folder name>`. */
+export function getDefaultRemoteDir(projectRoot: string): string {
+  return `~/mtr/${path.basename(projectRoot) || 'project'}`;
+}
+
+function resolveLayer(layer: ServerFields | undefined, baseDir: string, homedir: string): ServerFields {
+  const out: ServerFields = { ...layer };
+  for (const key of LOCAL_PATH_KEYS) {
+    const value = out[key];
+    if (value !== undefined) out[key] = expandLocalPath(value, baseDir, homedir);
+  }
+  return out;
+}
+
+function mergeLayers(layers: readonly ServerFields[]): ServerFields {
+  const merged: ServerFields = {};
+  const exclude: string[] = [];
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined && key !== 'exclude') Object.assign(merged, { [key]: value });
+    }
+    for (const pattern of layer.exclude ?? []) if (!exclude.includes(pattern)) exclude.push(pattern);
+  }
+  return { ...merged, exclude };
+}
+
+function buildServerConfig(name: string, host: string, fields: ServerFields, projectRoot: string): ServerConfig {
+  return {
+    name,
+    host,
+    user: fields.user,
+    port: fields.port,
+    keyFilename: fields.key_filename,
+    password: fields.password,
+    remoteDir: fields.remote_dir ?? getDefaultRemoteDir(projectRoot),
+    preCmd: fields.pre_cmd,
+    sync: fields.sync ?? SERVER_DEFAULTS.sync,
+    exclude: fields.exclude ?? [],
+    respectGitignore: fields.respect_gitignore ?? SERVER_DEFAULTS.respectGitignore,
+    delete: fields.delete ?? SERVER_DEFAULTS.delete,
+    downloadDir: fields.download_dir,
+    connectTimeout: fields.connect_timeout ?? SERVER_DEFAULTS.connectTimeout,
+    strictHostKeyChecking: fields.strict_host_key_checking ?? SERVER_DEFAULTS.strictHostKeyChecking,
+    knownHostsFile: fields.known_hosts_file,
+  };
+}

@@ -1,0 +1,74 @@
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { YAMLError } from 'yaml';
+import { ConfigError } from '../errors.js';
+
+export type ConfigPath = readonly (string | number)[];
+
+export interface ParsedYaml {
+  data: unknown;
+  /** Line (1-based) where the value at `path` is written; the nearest written ancestor when it is absent. */
+  lineOf(path: ConfigPath): number | undefined;
+}
+
+// Keeps the document so every validation message can point at a line.
+export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((error) => formatYamlError(error, lineCounter, file)));
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError([`${file}: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  return { data, lineOf: (path) => findLine(doc, path, lineCounter) };
+}
+
+/** `file:line: ` or `file: ` when the line is unknown. */
+export function formatLocation(file: string, line: number | undefined): string {
+  return line === undefined ? `${file}: ` : `${file}:${line}: `;
+}
+
+/** `servers.gpu.exclude[2]`; names that are not plain words are quoted: `servers["a.b"]`. */
+export function formatPath(path: ConfigPath): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(segment)) text += text === '' ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+
+function formatYamlError(error: YAMLError, lineCounter: LineCounter, file: string): string {
+  const { line, col } = lineCounter.linePos(error.pos[0]);
+  const message =
+    error.code === 'MULTIPLE_DOCS' ? 'only one YAML document is allowed (remove the extra "---")' : error.message;
+  return `${file}:${line}:${col}: ${message}`;
+}
+
+function findLine(doc: Document, path: ConfigPath, lineCounter: LineCounter): number | undefined {
+  const lineOfNode = (node: unknown): number | undefined =>
+    isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  let node: unknown = doc.contents;
+  let line = lineOfNode(node);
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (!pair) break;
+      line = lineOfNode(pair.key) ?? line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item: unknown = node.items[segment];
+      if (item === undefined) break;
+      line = lineOfNode(item) ?? line;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return line;
+}

@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { formatLocation, formatPath, type ConfigPath } from './parse.js';
+
+// Each schema carries the plain-words expectation; the "got" part comes from the data itself.
+const expect = (message: string) => ({ errorMap: () => ({ message }) });
+const text = z.string(expect('a non-empty string')).min(1);
+
+const serverShape = {
+  user: text.optional(),
+  port: z.number(expect('an integer 1-65535')).int().min(1).max(65535).optional(),
+  key_filename: text.optional(),
+  password: z.string(expect('a string')).optional(),
+  remote_dir: text.optional(),
+  pre_cmd: z.string(expect('a string of shell code')).optional(),
+  sync: z.enum(['rsync', 'sftp', 'auto'], expect('one of "rsync", "sftp", "auto"')).optional(),
+  exclude: z.array(text, expect('a list of strings')).optional(),
+  respect_gitignore: z.boolean(expect('true or false')).optional(),
+  delete: z.boolean(expect('true or false')).optional(),
+  download_dir: text.optional(),
+  connect_timeout: z.number(expect('a positive number of seconds')).positive().finite().optional(),
+  strict_host_key_checking: z
+    .enum(['ask', 'yes', 'accept-new'], expect('one of "ask", "yes", "accept-new"'))
+    .optional(),
+  known_hosts_file: text.optional(),
+};
+const settings = expect('a mapping of server settings');
+const defaultsSchema = z.object(serverShape, settings);
+const serverSchema = z.object(
+  { host: z.string(expect('a host name or ~/.ssh/config alias')).min(1).optional(), ...serverShape },
+  settings,
+);
+const fileSchema = z.object({
+  default: z.string(expect('the name of a server')).optional(),
+  defaults: defaultsSchema.optional(),
+  servers: z.record(z.string(), serverSchema, expect('a mapping of server names to settings')).optional(),
+});
+
+/** A config file after validation: snake_case, as written, nothing merged yet. */
+export type ConfigFile = z.infer<typeof fileSchema>;
+export type ServerFields = z.infer<typeof serverSchema>;
+
+export const SERVER_KEYS: readonly string[] = Object.keys(serverSchema.shape);
+const DEFAULTS_KEYS: readonly string[] = Object.keys(serverShape);
+const TOP_KEYS: readonly string[] = Object.keys(fileSchema.shape);
+const SERVER_NAME = /^[A-Za-z0-9_.-]+$/;
+
+export interface ValidateOptions {
+  /** The user config: servers, hosts and a matching `default` may be missing; they complete the project's. */
+  partial?: boolean;
+  /** Servers the user config defines with a host: they count as configured, and this file may omit their host. */
+  otherServers?: readonly string[];
+}
+
+export type ValidationResult =
+  | { ok: true; value: ConfigFile; warnings: string[] }
+  | { ok: false; problems: string[]; warnings: string[] };
+
+interface Finding {
+  path: ConfigPath;
+  message: string;
+}
+
+// Reports every problem at once, sorted by line, so one edit pass fixes the file.
+export function validateConfig(
+  data: unknown,
+  lineOf: (path: ConfigPath) => number | undefined,
+  file: string,
+  options: ValidateOptions = {},
+): ValidationResult {
+  const format = (found: Finding[]): string[] =>
+    found
+      .map((f) => ({ line: lineOf(f.path), text: f.path.length ? `${formatPath(f.path)}: ${f.message}` : f.message }))
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+      .map((f) => formatLocation(file, f.line) + f.text);
+  const cleaned = dropNulls(data);
+  if (!isRecord(cleaned)) {
+    const got = describeValue(cleaned);
+    return { ok: false, problems: format([{ path: [], message: `expected a mapping with a "servers" section, got ${got}` }]), warnings: [] };
+  }
+  const warnings = format(findUnknownKeys(cleaned));
+  const problems: Finding[] = checkAcrossFields(cleaned, options);
+  const parsed = fileSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const got = describeValue(valueAt(cleaned, issue.path));
+      problems.push({ path: issue.path, message: `expected ${issue.message}, got ${got}` });
+    }
+  }
+  if (parsed.success && problems.length === 0) return { ok: true, value: parsed.data, warnings };
+  return { ok: false, problems: format(problems), warnings };
+}
+
+// Rules that span fields, checked on the raw data so they are reported even when types are wrong elsewhere.
+function checkAcrossFields(data: Record<string, unknown>, options: ValidateOptions): Finding[] {
+  const found: Finding[] = [];
+  const servers = isRecord(data.servers) ? data.servers : undefined;
+  const names = Object.keys(servers ?? {});
+  const others = options.otherServers ?? [];
+  if (!options.partial && data.servers === undefined) {
+    found.push({ path: ['servers'], message: 'missing; add at least one server under "servers:"' });
+  } else if (!options.partial && servers && names.length === 0) {
+    found.push({ path: ['servers'], message: 'expected at least one server, got none' });
+  }
+  for (const name of names) {
+    if (!SERVER_NAME.test(name)) {
+      const message = `expected a server name of letters, digits, "_", "." or "-", got ${JSON.stringify(name)}`;
+      found.push({ path: ['servers', name], message });
+    }
+    const server = servers?.[name];
+    if (!options.partial && isRecord(server) && server.host === undefined && !others.includes(name)) {
+      found.push({ path: ['servers', name, 'host'], message: 'missing (expected a host name or ~/.ssh/config alias)' });
+    }
+  }
+  if (isRecord(data.defaults) && data.defaults.host !== undefined) {
+    found.push({ path: ['defaults', 'host'], message: 'host cannot be a default; set it on each server' });
+  }
+  if (!options.partial && typeof data.default === 'string') {
+    const configured = [...names, ...others.filter((n) => !names.includes(n))];
+    if (!configured.includes(data.default)) {
+      const message = `${JSON.stringify(data.default)} is not a configured server (configured: ${configured.join(', ') || 'none'})`;
+      found.push({ path: ['default'], message });
+    }
+  }
+  return found;
+}
+
+function findUnknownKeys(data: Record<string, unknown>): Finding[] {
+  const found: Finding[] = [];
+  const check = (object: unknown, known: readonly string[], prefix: ConfigPath) => {
+    if (!isRecord(object)) return;
+    for (const key of Object.keys(object)) {
+      if (known.includes(key) || (key === 'host' && prefix[0] === 'defaults')) continue;
+      const hint = suggestKey(key, known);
+      found.push({ path: [...prefix, key], message: `unknown key${hint ? ` (did you mean "${hint}"?)` : ''}` });
+    }
+  };
+  check(data, TOP_KEYS, []);
+  check(data.defaults, DEFAULTS_KEYS, ['defaults']);
+  if (isRecord(data.servers)) {
+    for (const [name, server] of Object.entries(data.servers)) check(server, SERVER_KEYS, ['servers', name]);
+  }
+  return found;
+}
+
+/** The closest known key, if it is close enough to be a typo (`hots` → `host`, `remoteDir` → `remote_dir`). */
+export function suggestKey(key: string, known: readonly string[]): string | undefined {
+  const squash = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
+  const limit = key.length <= 3 ? 1 : 2;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = squash(candidate) === squash(key) ? 0 : measureEditDistance(key, candidate);
+    if (distance <= limit && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+/** Optimal string alignment distance: Levenshtein plus swaps of neighbours, each costing 1. */
+export function measureEditDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => rows[i]?.[j] ?? Infinity;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, at(i - 2, j - 2) + 1);
+      rows[i]![j] = d;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** Plain words for what the file holds: `"seventy"`, `8.5`, `a list`, `nothing`. */
+export function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+// An empty `key:` means "not set"; an empty server (`gpu:`) is still a server.
+function dropNulls(data: unknown): unknown {
+  if (!isRecord(data)) return data;
+  const out = withoutNulls(data);
+  if (isRecord(out.defaults)) out.defaults = withoutNulls(out.defaults);
+  if (isRecord(out.servers)) {
+    const servers = withoutNulls(out.servers, {});
+    for (const [name, server] of Object.entries(servers)) if (isRecord(server)) servers[name] = withoutNulls(server);
+    out.servers = servers;
+  }
+  return out;
+}
+
+function withoutNulls(object: Record<string, unknown>, replacement?: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (value !== null) out[key] = value;
+    else if (replacement !== undefined) out[key] = replacement;
+  }
+  return out;
+}
+
+function valueAt(data: unknown, path: ConfigPath): unknown {
+  let value = data;
+  for (const segment of path) value = isRecord(value) || Array.isArray(value) ? (value as Record<string, unknown>)[segment] : undefined;
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

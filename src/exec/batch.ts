@@ -1,0 +1,65 @@
+import type { Client, ClientChannel } from 'ssh2';
+import type { Context } from '../context.js';
+import { ConnectionError, EXIT } from '../errors.js';
+import { exitStatusFrom } from './exit-status.js';
+
+export interface BatchResult {
+  /** Exit status to end with. */
+  code: number;
+}
+
+export interface BatchOptions {
+  /** Called once the channel is open, so signal handlers can stop the remote command. */
+  onChannel?: (channel: ClientChannel) => void;
+}
+
+function openExec(client: Client, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, { pty: false }, (error, channel) =>
+      error ? reject(new ConnectionError(`could not start the remote command: ${error.message}`, undefined, error)) : resolve(channel),
+    );
+  });
+}
+
+// Runs one command without a PTY: remote stdout → stdout and stderr → stderr byte for byte, piped
+// stdin forwarded (else EOF at once), and the remote exit status as ours. The exit code arrives on
+// 'exit' but we finish on 'close', after the last data.
+export async function runBatch(client: Client, command: string, ctx: Context, options: BatchOptions = {}): Promise<BatchResult> {
+  const channel = await openExec(client, command);
+  options.onChannel?.(channel);
+  return new Promise((resolve) => {
+    let status: number | null = null;
+    let brokenPipe = false;
+    channel.on('exit', (code: number | null, signal?: string) => {
+      status = exitStatusFrom(code, signal);
+    });
+    const onStdoutError = (error: NodeJS.ErrnoException) => {
+      // The reader went away (`mtr cat big | head`): stop the remote side and end like SIGPIPE would.
+      if (error.code === 'EPIPE') {
+        brokenPipe = true;
+        channel.close();
+      }
+    };
+    ctx.stdout.on('error', onStdoutError);
+    channel.pipe(ctx.stdout, { end: false });
+    channel.stderr.pipe(ctx.stderr, { end: false });
+    if (ctx.stdinIsData) {
+      ctx.stdin.pipe(channel);
+    } else {
+      channel.end();
+    }
+    channel.on('close', () => {
+      ctx.stdout.off('error', onStdoutError);
+      if (ctx.stdinIsData) {
+        ctx.stdin.unpipe(channel);
+        ctx.stdin.destroy();
+      }
+      if (brokenPipe) return resolve({ code: 141 });
+      if (status === null) {
+        ctx.stderr.write('mtr: connection lost before the remote command finished\n');
+        return resolve({ code: EXIT.transport });
+      }
+      resolve({ code: status });
+    });
+  });
+}

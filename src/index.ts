@@ -1,0 +1,16 @@
+import { processContext } from './context.js';
+import { formatError } from './errors.js';
+
+// The one place that turns an error into stderr text and an exit status. Nothing else exits.
+export async function main(argv: string[]): Promise<void> {
+  const ctx = processContext();
+  const debug = argv.includes('--debug') || Boolean(ctx.env.MTR_DEBUG);
+  try {
+    const { runCli } = await import('./cli.js');
+    await runCli(argv, ctx);
+  } catch (error) {
+    const { text, exitCode } = formatError(error, debug);
+    if (text) ctx.stderr.write(text);
+    process.exitCode = exitCode;
+  }
+}

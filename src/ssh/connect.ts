@@ -1,0 +1,131 @@
+import net from 'node:net';
+import type { Client, ConnectConfig } from 'ssh2';
+import type { Context } from '../context.js';
+import type { Logger } from '../log.js';
+import { createAuthHandler, planAuth } from './auth.js';
+import { describeConnectError } from './connect-error.js';
+import { createHostVerifier, preferredHostKeyTypes, type HostKeyRefusal } from './host-verify.js';
+import { loadIdentities } from './identities.js';
+import { loadSsh2, type Ssh2 } from './load-ssh2.js';
+import type { SshTarget } from './target.js';
+
+// Opens sockets: the only module that dials SSH servers (directly or through ProxyJump hops).
+
+export interface SshConnection {
+  client: Client;
+  target: SshTarget;
+  /** Resolves when the link closes for any reason. */
+  closed: Promise<void>;
+  close(): void;
+}
+
+const KEEPALIVE_MS = 15_000;
+const KEEPALIVE_COUNT = 4;
+// Room for a person to read a host-key question; the TCP connect itself keeps the short timeout.
+const PROMPT_ALLOWANCE_MS = 300_000;
+
+const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+export function connectTcp(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error(`connect timeout`), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+function forwardThrough(hop: Client, host: string, port: number): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => {
+    hop.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error ? reject(error) : resolve(stream)));
+  });
+}
+
+async function handshake(ssh2: Ssh2, target: SshTarget, sock: NodeJS.ReadableStream, ctx: Context, logger: Logger): Promise<Client> {
+  const agentSocket = ctx.env.SSH_AUTH_SOCK || undefined;
+  const identities = await loadIdentities(ssh2, target, ctx, agentSocket);
+  const steps = planAuth({ identities, agentSocket, password: target.password });
+  const tried: string[] = [];
+  let refusal: HostKeyRefusal | undefined;
+  const known = preferredHostKeyTypes(target).flatMap((type) => HOST_KEY_ALGORITHMS[type] ?? []);
+  const mayPrompt = target.hostKeyPolicy === 'ask' && Boolean(ctx.stdin.isTTY && ctx.stderr.isTTY);
+  const config: ConnectConfig = {
+    sock: sock as ConnectConfig['sock'],
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    readyTimeout: target.connectTimeoutMs + (mayPrompt ? PROMPT_ALLOWANCE_MS : 0),
+    keepaliveInterval: KEEPALIVE_MS,
+    keepaliveCountMax: KEEPALIVE_COUNT,
+    hostVerifier: createHostVerifier(target, ctx, logger, (r) => (refusal = r)) as ConnectConfig['hostVerifier'],
+    authHandler: createAuthHandler(target.user, steps, tried) as ConnectConfig['authHandler'],
+    ...(known.length ? { algorithms: { serverHostKey: { prepend: known, append: [], remove: [] } as never } } : {}),
+    debug: (line: string) => logger.debug(line),
+  };
+  const client = new ssh2.Client();
+  return new Promise((resolve, reject) => {
+    const onError = (error: unknown) => reject(describeConnectError(error, { target, refusal, tried }));
+    client.once('error', onError);
+    client.once('ready', () => {
+      client.off('error', onError);
+      // Later errors (keepalive timeout, reset) surface as 'close'; keep them from crashing the process.
+      client.on('error', (error) => logger.debug(`ssh error after ready: ${String(error)}`));
+      logger.debug(`connected to ${target.user}@${target.host}:${target.port} (auth: ${tried.at(-1)})`);
+      resolve(client);
+    });
+    client.connect(config);
+  });
+}
+
+export async function openConnection(target: SshTarget, ctx: Context, logger: Logger): Promise<SshConnection> {
+  const ssh2 = await loadSsh2();
+  const hops: Client[] = [];
+  const chain = [...target.jumps, target];
+  try {
+    let sock: NodeJS.ReadableStream;
+    const first = chain[0] as SshTarget;
+    try {
+      sock = await connectTcp(first.host, first.port, first.connectTimeoutMs);
+    } catch (error) {
+      throw describeConnectError(error, { target: first, tried: [] });
+    }
+    for (const [index, hop] of chain.entries()) {
+      if (index > 0) {
+        try {
+          sock = await forwardThrough(hops[index - 1] as Client, hop.host, hop.port);
+        } catch (error) {
+          throw describeConnectError(Object.assign(new Error((error as Error).message), { code: 'ECONNREFUSED' }), { target: hop, tried: [] });
+        }
+      }
+      hops.push(await handshake(ssh2, hop, sock, ctx, logger));
+    }
+  } catch (error) {
+    for (const hop of hops.reverse()) hop.end();
+    throw error;
+  }
+  const client = hops[hops.length - 1] as Client;
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  return {
+    client,
+    target,
+    closed,
+    close: () => {
+      for (const hop of [...hops].reverse()) hop.end();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// One real OpenSSH server for the whole vitest run; test files read its details with inject('sshd').
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+// @ts-ignore plain JS helper shared with `npm run sandbox` (no .d.ts)
+import { canRunSshd, startSshd } from '../../scripts/sshd-server.mjs';
+import type { ProvidedSshd } from './sshd.js';
+
+// Client tools the e2e tests drive besides the server (tmux runs "remotely", i.e. here too).
+const REQUIRED_TOOLS = ['ssh', 'ssh-keygen', 'rsync', 'sshpass', 'tmux'];
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const skipReason = findSkipReason();
+  if (skipReason) {
+    if (process.env.CI) {
+      throw new Error(`e2e tests cannot run on CI: ${skipReason}. Run: bash scripts/setup.sh`);
+    }
+    warnSkipped(skipReason);
+    project.provide('sshd', { skipReason });
+    return async () => {};
+  }
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-e2e-'));
+  const server = await startSshd({ dir });
+  // Remote dirs for root and the password user; local projects and homes beside them.
+  const remoteRoot = path.join(dir, 'remote');
+  const localRoot = path.join(dir, 'local');
+  fs.mkdirSync(remoteRoot, { mode: 0o1777 });
+  fs.chmodSync(remoteRoot, 0o1777);
+  fs.mkdirSync(localRoot);
+  const provided: ProvidedSshd = {
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    dir,
+    clientKey: server.clientKey,
+    hostKeyPub: server.hostKeyPub,
+    knownHostsLine: server.knownHostsLine,
+    password: server.password,
+    passwordReason: server.passwordReason,
+    remoteRoot,
+    localRoot,
+    tmuxTmpDir: server.tmuxTmpDir,
+    logFile: server.logFile,
+  };
+  project.provide('sshd', provided);
+
+  return async () => {
+    await server.stop({ killTmux: true });
+    if (process.env.MTR_KEEP_TMP) return;
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+function findSkipReason(): string | undefined {
+  const sshd = canRunSshd() as { ok: boolean; reason?: string };
+  if (!sshd.ok) return sshd.reason;
+  const missing = REQUIRED_TOOLS.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
+  if (missing.length > 0) return `missing tools: ${missing.join(', ')} (run: bash scripts/setup.sh)`;
+  return undefined;
+}
+
+function warnSkipped(reason: string): void {
+  const bar = '!'.repeat(78);
+  process.stderr.write(
+    [
+      '',
+      bar,
+      '!!  E2E TESTS ARE SKIPPED: no real OpenSSH server can run here.',
+      `!!  Reason: ${reason}`,
+      '!!  Only unit tests ran. Fix: bash scripts/setup.sh (needs root + apt-get),',
+      '!!  or install openssh-server openssh-client rsync sshpass tmux yourself.',
+      '!!  (With CI set this is an error, not a warning.)',
+      bar,
+      '',
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // One real OpenSSH server for the run; e2e files read it with inject('sshd').
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Tests spawn ssh/rsync/tmux and change no globals of their own: child processes, not threads.
+    pool: 'forks',
+    // The summary reporter prints `N passed, N failed, N skipped` last; CI reads that line.
+    reporters: ['default', './test/support/summary-reporter.ts'],
+  },
+});
