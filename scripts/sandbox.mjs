@@ -128,7 +128,7 @@ function printInfo(server) {
     `mtr sandbox: OpenSSH on ${server.host}:${server.port} (files in ${rel(DIR)})`,
     `  user         ${server.user} (key ${key})`,
     server.password
-      ? `  password     ${server.password.user} / ${server.password.password}  (also in ${rel(PASSWORD_FILE)}; changes on every sandbox or test-rig start)`
+      ? `  password     ${server.password.user} / ${server.password.password}  (also in ${rel(PASSWORD_FILE)})`
       : `  password     none (${server.passwordReason})`,
     `  known_hosts  ${knownHosts}`,
     `  tmux jobs    TMUX_TMPDIR=${rel(server.tmuxTmpDir)} on the server side`,

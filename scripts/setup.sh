@@ -26,8 +26,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-# `npm ci` only when node_modules is absent or older than the lockfile.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+# `npm ci` only when node_modules is absent or older than the lockfile. npm rewrites
+# node_modules/.package-lock.json on every install, so it dates node_modules better than the folder.
+marker=node_modules/.package-lock.json
+if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
 fi

@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const PASSWORD_USER = 'mtrpass';
+/** Root-only, machine-wide: the random password of PASSWORD_USER, made once and reused. */
+export const PASSWORD_FILE = '/var/lib/mtr-test-rig/mtrpass.password';
 const HOST = '127.0.0.1';
 const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/local/sbin/sshd', '/opt/homebrew/sbin/sshd'];
 const READY_TIMEOUT_MS = 10_000;
@@ -293,10 +295,28 @@ function preparePasswordUser() {
     return { password: undefined, reason: 'useradd/chpasswd not found: cannot create the password user' };
   }
   if (!userExists(PASSWORD_USER)) run('useradd', ['-m', '-s', '/bin/bash', PASSWORD_USER]);
-  // A fresh password each start: whoever started the server last holds the valid one.
-  const password = randomBytes(18).toString('base64url');
+  const password = readOrCreatePassword();
+  // Set on every start, in case someone changed it; same value, so concurrent servers agree.
   run('chpasswd', [], `${PASSWORD_USER}:${password}\n`);
   return { password: { user: PASSWORD_USER, password }, reason: undefined };
+}
+
+// The user is machine-wide, so its password is too: a fresh one per start broke the test run of
+// whoever had started their server (or the sandbox) a moment earlier.
+function readOrCreatePassword() {
+  fs.mkdirSync(path.dirname(PASSWORD_FILE), { recursive: true, mode: 0o700 });
+  try {
+    // 'wx': when two servers start at once, one creates the file and the other reads it.
+    fs.writeFileSync(PASSWORD_FILE, `${randomBytes(18).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+  }
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const password = fs.readFileSync(PASSWORD_FILE, 'utf8').trim();
+    if (password) return password;
+    spawnSync('sleep', ['0.02']); // the creator has not written it yet
+  }
+  throw new Error(`${PASSWORD_FILE} is empty: delete it and start again`);
 }
 
 function findFreePort() {

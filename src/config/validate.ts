@@ -116,8 +116,8 @@ function checkAcrossFields(data: Record<string, unknown>, options: ValidateOptio
   }
   if (!options.partial && typeof data.default === 'string') {
     const configured = [...names, ...others.filter((n) => !names.includes(n))];
-    if (!configured.includes(data.default)) {
-      const message = `${JSON.stringify(data.default)} is not a configured server (configured: ${configured.join(', ') || 'none'})`;
+    if (configured.length > 0 && !configured.includes(data.default)) {
+      const message = `${JSON.stringify(data.default)} is not a configured server (configured: ${configured.join(', ')})`;
       found.push({ path: ['default'], message });
     }
   }

@@ -1,0 +1,54 @@
+// Shapes shared by the ignore module, both sync engines, the dry-run plan and (later) watch mode.
+
+/** One local entry that should exist remotely. Paths are POSIX, relative to the project root. */
+export interface LocalEntry {
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  /** Bytes (files only; 0 otherwise). */
+  size: number;
+  /** Whole seconds since the epoch (SFTP v3 has 1 s resolution). */
+  mtime: number;
+  /** Permission bits, e.g. 0o755. */
+  mode: number;
+  /** Symlink target as stored (symlinks only). */
+  linkTarget?: string;
+}
+
+export interface LocalTree {
+  root: string;
+  /** Sorted by path; directories come before their contents. */
+  entries: LocalEntry[];
+  /** How many paths the ignore rules left out (for the dry-run plan). */
+  excludedCount: number;
+}
+
+/** One remote file as listed by the remote manifest (find -printf) or SFTP readdir. */
+export interface RemoteEntry {
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  size: number;
+  mtime: number;
+  mode: number;
+}
+
+/** What the remote side is told: where and as whom, without how (engine-specific). */
+export interface SyncTarget {
+  remoteDir: string;
+}
+
+export interface SyncStats {
+  engine: 'rsync' | 'sftp';
+  filesSent: number;
+  bytesSent: number;
+  deleted: number;
+  /** Files considered (the local tree's file count). */
+  filesTotal: number;
+  ms: number;
+}
+
+export interface SyncProgress {
+  files: number;
+  bytes: number;
+  totalFiles?: number;
+  totalBytes?: number;
+}
