@@ -14,7 +14,8 @@ export function initConfig(ctx: Pick<Context, 'cwd'>, options: InitOptions = {})
   const dir = path.join(ctx.cwd, CONFIG_DIR);
   const target = path.join(dir, CONFIG_FILE);
   if (!options.force && fs.existsSync(target)) {
-    throw new UsageError(`${CONFIG_DIR}/${CONFIG_FILE} already exists in ${ctx.cwd}`, 'run `mtr --init --force` to overwrite it');
+    const message = `${CONFIG_DIR}/${CONFIG_FILE} already exists in ${ctx.cwd}`;
+    throw new UsageError(message, 'run `mtr --init --force` to overwrite it');
   }
   const temp = path.join(dir, `.${CONFIG_FILE}.${process.pid}.${Date.now()}.tmp`);
   try {
@@ -22,9 +23,17 @@ export function initConfig(ctx: Pick<Context, 'cwd'>, options: InitOptions = {})
     fs.writeFileSync(temp, CONFIG_TEMPLATE, { flag: 'wx' });
     fs.renameSync(temp, target);
   } catch (error) {
-    fs.rmSync(temp, { force: true });
+    removeQuietly(temp);
     const reason = error instanceof Error ? error.message : String(error);
     throw new UsageError(`cannot write ${target}: ${reason}`, undefined, error);
   }
   return target;
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // Nothing was written, or the folder is unusable: the original error says why.
+  }
 }

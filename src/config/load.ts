@@ -12,13 +12,16 @@ import { validateConfig, type ValidateOptions } from './validate.js';
 export async function loadConfig(ctx: Context): Promise<LoadedConfig> {
   const configPath = findConfig(ctx.cwd);
   if (configPath === undefined) {
-    throw new UsageError(`no .mtr/config.yaml found in ${ctx.cwd} or any parent folder`, 'run `mtr --init` to create one');
+    const message = `no .mtr/config.yaml found in ${ctx.cwd} or any parent folder`;
+    throw new UsageError(message, 'run `mtr --init` to create one');
   }
   const projectRoot = getProjectRoot(configPath);
   const userPath = resolveUserConfigPath(ctx.env, ctx.homedir);
   const userText = await readConfigText(userPath, ctx, { optional: true });
   const user =
-    userText === undefined ? undefined : checkConfigText(userText, userPath, path.dirname(userPath), ctx, { partial: true });
+    userText === undefined
+      ? undefined
+      : checkConfigText(userText, userPath, path.dirname(userPath), ctx, { partial: true });
   const otherServers = Object.entries(user?.value.servers ?? {})
     .filter(([, server]) => server.host !== undefined)
     .map(([name]) => name);

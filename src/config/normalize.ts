@@ -39,11 +39,15 @@ const LOCAL_PATH_KEYS = ['key_filename', 'download_dir', 'known_hosts_file'] as 
 // `exclude` lists are joined instead, so each level can only add to what is skipped.
 export function normalizeConfig(input: NormalizeInput): LoadedConfig {
   const { project, user, homedir } = input;
-  const layersFor = (name: string): ServerFields[] => [
-    ...(user ? [resolveLayer(user.value.defaults, user.baseDir, homedir), resolveLayer(user.value.servers?.[name], user.baseDir, homedir)] : []),
-    resolveLayer(project.value.defaults, project.baseDir, homedir),
-    resolveLayer(project.value.servers?.[name], project.baseDir, homedir),
-  ];
+  const layersFor = (name: string): ServerFields[] =>
+    [user, project].flatMap((source) =>
+      source
+        ? [
+            resolveLayer(source.value.defaults, source.baseDir, homedir),
+            resolveLayer(source.value.servers?.[name], source.baseDir, homedir),
+          ]
+        : [],
+    );
   const projectNames = Object.keys(project.value.servers ?? {});
   // A user server without a host only completes a project server of the same name.
   const userNames = Object.entries(user?.value.servers ?? {})
@@ -66,11 +70,15 @@ export function normalizeConfig(input: NormalizeInput): LoadedConfig {
   const warnings = [...(user?.warnings ?? []), ...(project.warnings ?? [])];
   let defaultServer = project.value.default;
   const userDefault = user?.value.default;
-  if (defaultServer === undefined && userDefault !== undefined) {
+  if (user && defaultServer === undefined && userDefault !== undefined) {
     if (serverNames.includes(userDefault)) defaultServer = userDefault;
-    else warnings.push(`${formatLocation(user!.file, user!.lineOf(['default']))}default: "${userDefault}" is not a server in this project; ignored`);
+    else {
+      const at = formatLocation(user.file, user.lineOf(['default']));
+      warnings.push(`${at}default: "${userDefault}" is not a server in this project; ignored`);
+    }
   }
-  return { projectRoot: input.projectRoot, configPath: input.configPath, serverNames, servers, defaultServer, warnings };
+  const { projectRoot, configPath } = input;
+  return { projectRoot, configPath, serverNames, servers, defaultServer, warnings };
 }
 
 /** `~` and `~/x` use homedir; relative paths resolve against baseDir. Only for LOCAL paths. */

@@ -11,7 +11,9 @@ export interface SelectOptions {
 export function selectServer(config: LoadedConfig, options: SelectOptions): ServerConfig {
   const fromEnv = options.env.MTR_SERVER || undefined;
   const name = options.flag ?? fromEnv ?? config.defaultServer ?? config.serverNames[0];
-  if (name === undefined) throw new UsageError('no servers configured', `add one under "servers:" in ${config.configPath}`);
+  if (name === undefined) {
+    throw new UsageError('no servers configured', `add one under "servers:" in ${config.configPath}`);
+  }
   const server = config.servers[name];
   if (server !== undefined) return server;
   const hint =

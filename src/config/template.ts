@@ -22,6 +22,7 @@ export const CONFIG_TEMPLATE = `# mtr project config.
 default: gpu
 
 # Settings shared by every server. Any server key except host may go here.
+# Every line is commented out, so the defaults named below (or your user config) apply.
 defaults:
   # Project folder on the server; ~ is the remote home.
   # Default: ~/mtr/<name of the project root folder>
@@ -35,30 +36,30 @@ defaults:
 
   # How files are copied: rsync (needs rsync on both ends), sftp (works everywhere),
   # or auto (rsync when both ends have it, else sftp). Default: auto
-  sync: auto
+  # sync: auto
 
   # Paths or patterns never synced, e.g. data/ or *.ckpt. Joined with the exclude lists of
   # your user config, \`defaults\` and the server. Default: []
   # exclude: [data/, outputs/, "*.ckpt"]
 
   # Also skip what your .gitignore files ignore. Default: true
-  respect_gitignore: true
+  # respect_gitignore: true
 
   # Delete files on the server (inside remote_dir only) that no longer exist locally.
   # Default: false
-  delete: false
+  # delete: false
 
   # Local folder where files fetched from the server are saved.
   # Default: none (mtr picks the current folder).
   # download_dir: ./downloads
 
   # Seconds to wait for the SSH connection before giving up. Default: 15
-  connect_timeout: 15
+  # connect_timeout: 15
 
   # Unknown host keys: ask (ask on a terminal like ssh, refuse in scripts), yes (always
   # refuse), or accept-new (trust and record them). A changed key is always refused.
   # Default: ask
-  strict_host_key_checking: ask
+  # strict_host_key_checking: ask
 
   # Extra known_hosts file, checked before ~/.ssh/known_hosts; new keys are recorded
   # there when set. Default: none

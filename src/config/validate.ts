@@ -74,8 +74,8 @@ export function validateConfig(
       .map((f) => formatLocation(file, f.line) + f.text);
   const cleaned = dropNulls(data);
   if (!isRecord(cleaned)) {
-    const got = describeValue(cleaned);
-    return { ok: false, problems: format([{ path: [], message: `expected a mapping with a "servers" section, got ${got}` }]), warnings: [] };
+    const message = `expected a mapping with a "servers" section, got ${describeValue(cleaned)}`;
+    return { ok: false, problems: format([{ path: [], message }]), warnings: [] };
   }
   const warnings = format(findUnknownKeys(cleaned));
   const problems: Finding[] = checkAcrossFields(cleaned, options);
@@ -117,7 +117,8 @@ function checkAcrossFields(data: Record<string, unknown>, options: ValidateOptio
   if (!options.partial && typeof data.default === 'string') {
     const configured = [...names, ...others.filter((n) => !names.includes(n))];
     if (configured.length > 0 && !configured.includes(data.default)) {
-      const message = `${JSON.stringify(data.default)} is not a configured server (configured: ${configured.join(', ')})`;
+      const list = configured.join(', ');
+      const message = `${JSON.stringify(data.default)} is not a configured server (configured: ${list})`;
       found.push({ path: ['default'], message });
     }
   }
@@ -204,7 +205,9 @@ function withoutNulls(object: Record<string, unknown>, replacement?: unknown): R
 
 function valueAt(data: unknown, path: ConfigPath): unknown {
   let value = data;
-  for (const segment of path) value = isRecord(value) || Array.isArray(value) ? (value as Record<string, unknown>)[segment] : undefined;
+  for (const segment of path) {
+    value = isRecord(value) || Array.isArray(value) ? (value as Record<string, unknown>)[segment] : undefined;
+  }
   return value;
 }
 

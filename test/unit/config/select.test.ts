@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { selectServer } from '../../../src/config/select.js';
+import type { LoadedConfig, ServerConfig } from '../../../src/config/types.js';
+import { UsageError } from '../../../src/errors.js';
+
+const server = (name: string): ServerConfig => ({
+  name,
+  host: `${name}.example.com`,
+  remoteDir: '~/mtr/p',
+  sync: 'auto',
+  exclude: [],
+  respectGitignore: true,
+  delete: false,
+  connectTimeout: 15,
+  strictHostKeyChecking: 'ask',
+});
+const config = (defaultServer?: string): LoadedConfig => ({
+  projectRoot: '/p',
+  configPath: '/p/.mtr/config.yaml',
+  serverNames: ['gpu', 'cpu', 'tpu'],
+  servers: { gpu: server('gpu'), cpu: server('cpu'), tpu: server('tpu') },
+  defaultServer,
+  warnings: [],
+});
+
+describe('selectServer', () => {
+  it.each([
+    ['flag beats env and default', 'tpu', { MTR_SERVER: 'cpu' }, 'cpu', 'tpu'],
+    ['env beats default', undefined, { MTR_SERVER: 'cpu' }, 'tpu', 'cpu'],
+    ['empty env is ignored', undefined, { MTR_SERVER: '' }, 'tpu', 'tpu'],
+    ['default beats first', undefined, {}, 'cpu', 'cpu'],
+    ['first server', undefined, {}, undefined, 'gpu'],
+  ])('%s', (_name, flag, env, defaultServer, expected) => {
+    expect(selectServer(config(defaultServer), { flag, env }).name).toBe(expected);
+  });
+
+  it.each([
+    ['flag', 'gpu9', {}, 'pick one of the configured servers with -s NAME'],
+    ['env', undefined, { MTR_SERVER: 'gpu9' }, 'MTR_SERVER=gpu9 is set in your environment; unset it or name a configured server'],
+  ])('unknown name from %s lists the configured names', (_name, flag, env, hint) => {
+    let error: unknown;
+    try {
+      selectServer(config(), { flag, env });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('unknown server "gpu9" (configured: gpu, cpu, tpu)');
+    expect((error as UsageError).hint).toBe(hint);
+  });
+});
