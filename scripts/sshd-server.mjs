@@ -332,7 +332,7 @@ function findFreePort() {
 }
 
 function run(command, args, input) {
-  const result = spawnSync(command, args, { input, encoding: 'utf8' });
+  const result = spawnSync(resolveCommand(command) ?? command, args, { input, encoding: 'utf8' });
   if (result.status !== 0) {
     const detail = (result.stderr || result.stdout || result.error?.message || '').trim();
     throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}): ${detail}`);
@@ -340,8 +340,14 @@ function run(command, args, input) {
   return result.stdout;
 }
 
+// sbin dirs are searched too: useradd/chpasswd/sshd live there and are often missing from PATH.
+function resolveCommand(name) {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+  return dirs.map((dir) => dir && path.join(dir, name)).find((file) => file && isExecutable(file));
+}
+
 function commandExists(name) {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && isExecutable(path.join(dir, name)));
+  return resolveCommand(name) !== undefined;
 }
 
 function isExecutable(file) {

@@ -7,7 +7,7 @@ import { cleanEnv, makeProject, spawnProcess, type RunOptions } from '../support
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 
 const run = (command: string, args: string[], opts: Partial<RunOptions> = {}) =>
-  spawnProcess(command, args, { cwd: process.cwd(), timeoutMs: 20_000, ...opts }).result;
+  spawnProcess(command, args, { cwd: opts.cwd ?? process.cwd(), timeoutMs: 20_000, ...opts }).result;
 
 // Hermetic client options: no ~/.ssh/config, only the given known_hosts file, no agent, no prompts.
 function sshOptions(sshd: SshdInfo, knownHosts: string): string[] {
@@ -24,45 +24,43 @@ function sshOptions(sshd: SshdInfo, knownHosts: string): string[] {
 const keyOptions = (sshd: SshdInfo) => ['-i', sshd.clientKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'];
 
 describeE2E('sshd rig', (sshd) => {
-  const project = () => makeProject({ sshd });
-
-  function knownHostsFile(dir: string, line = sshd.knownHostsLine): string {
-    const file = path.join(dir, 'known_hosts');
-    fs.writeFileSync(file, line ? `${line}\n` : '');
-    return file;
+  // A temp project whose HOME is used by the client, and a known_hosts file with `line`.
+  function client(line = sshd.knownHostsLine) {
+    const p = makeProject({ sshd });
+    const kh = path.join(p.root, 'known_hosts');
+    fs.writeFileSync(kh, line ? `${line}\n` : '');
+    const exec = (command: string, args: string[], opts: Partial<RunOptions> = {}) =>
+      run(command, args, { cwd: p.root, ...opts, env: { ...p.env, ...opts.env } });
+    return { ...p, kh, exec };
   }
 
   it('accepts the client key from a client that trusts only knownHostsLine', async () => {
-    const { root } = project();
-    const kh = knownHostsFile(root);
-    const result = await run('ssh', [...sshOptions(sshd, kh), ...keyOptions(sshd), sshd.host, 'echo ok']);
+    const { kh, exec } = client();
+    const result = await exec('ssh', [...sshOptions(sshd, kh), ...keyOptions(sshd), sshd.host, 'echo ok']);
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('ok\n');
     expect(result.code).toBe(0);
   });
 
   it('is refused by a strict client that does not know its host key', async () => {
-    const { root } = project();
-    const kh = knownHostsFile(root, '');
-    const result = await run('ssh', [...sshOptions(sshd, kh), ...keyOptions(sshd), sshd.host, 'echo ok']);
+    const { kh, exec } = client('');
+    const result = await exec('ssh', [...sshOptions(sshd, kh), ...keyOptions(sshd), sshd.host, 'echo ok']);
     expect(result.code).toBe(255);
     expect(result.stderr).toMatch(/Host key verification failed/);
   });
 
   it('offers no password login to the key user', async () => {
-    const { root } = project();
-    const kh = knownHostsFile(root);
+    const { kh, exec } = client();
     const options = ['-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password', '-o', 'BatchMode=yes'];
-    const result = await run('ssh', [...sshOptions(sshd, kh), ...options, `${sshd.user}@${sshd.host}`, 'true']);
+    const result = await exec('ssh', [...sshOptions(sshd, kh), ...options, `${sshd.user}@${sshd.host}`, 'true']);
     expect(result.code).toBe(255);
     expect(result.stderr).toMatch(/Permission denied \(publickey\)/);
   });
 
   it('accepts no environment from the client (no AcceptEnv)', async () => {
-    const { root } = project();
-    const kh = knownHostsFile(root);
+    const { kh, exec } = client();
     const options = ['-o', 'SetEnv=MTR_PROBE=leaked', '-o', 'SendEnv=LANG'];
-    const result = await run('ssh', [...sshOptions(sshd, kh), ...keyOptions(sshd), ...options, sshd.host, 'echo "${MTR_PROBE-unset}"']);
+    const result = await exec('ssh', [...sshOptions(sshd, kh), ...keyOptions(sshd), ...options, sshd.host, 'echo "${MTR_PROBE-unset}"']);
     expect(result.stdout).toBe('unset\n');
   });
 
@@ -70,32 +68,29 @@ describeE2E('sshd rig', (sshd) => {
     const passwordOptions = ['-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password'];
 
     it('logs in with sshpass -e and the right password', async () => {
-      const { root } = project();
-      const kh = knownHostsFile(root);
+      const { kh, exec } = client();
       const { user, password } = sshd.password!;
       const args = ['-e', 'ssh', ...sshOptions(sshd, kh), ...passwordOptions, `${user}@${sshd.host}`, 'whoami'];
-      const result = await run('sshpass', args, { env: { SSHPASS: password } });
+      const result = await exec('sshpass', args, { env: { SSHPASS: password } });
       expect(result.stdout).toBe(`${user}\n`);
       expect(result.code).toBe(0);
     });
 
     it('makes sshpass exit 5 on a wrong password', async () => {
-      const { root } = project();
-      const kh = knownHostsFile(root);
+      const { kh, exec } = client();
       const args = ['-e', 'ssh', ...sshOptions(sshd, kh), ...passwordOptions, `${sshd.password!.user}@${sshd.host}`, 'true'];
-      const result = await run('sshpass', args, { env: { SSHPASS: 'definitely-wrong' } });
+      const result = await exec('sshpass', args, { env: { SSHPASS: 'definitely-wrong' } });
       expect(result.code).toBe(5);
     });
   });
 
   it('lets rsync over ssh copy files into a new remote dir', async () => {
-    const { root, remoteDir } = project();
-    const kh = knownHostsFile(root);
+    const { root, remoteDir, kh, exec } = client();
     fs.mkdirSync(path.join(root, 'src', 'sub'), { recursive: true });
     fs.writeFileSync(path.join(root, 'src', 'sub', 'file name.txt'), 'hello rsync\n');
     fs.chmodSync(path.join(root, 'src', 'sub', 'file name.txt'), 0o640);
     const ssh = ['ssh', ...sshOptions(sshd, kh), ...keyOptions(sshd)].join(' ');
-    const result = await run('rsync', ['-rlptz', '-e', ssh, `${root}/src/`, `${sshd.host}:${remoteDir}/`]);
+    const result = await exec('rsync', ['-rlptz', '-e', ssh, `${root}/src/`, `${sshd.host}:${remoteDir}/`]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const copied = path.join(remoteDir, 'sub', 'file name.txt');
@@ -104,21 +99,19 @@ describeE2E('sshd rig', (sshd) => {
   });
 
   it('serves SFTP (internal-sftp)', async () => {
-    const { root, remoteDir } = project();
-    const kh = knownHostsFile(root);
+    const { root, remoteDir, kh, exec } = client();
     fs.writeFileSync(path.join(root, 'up.txt'), 'via sftp\n');
     const batch = `mkdir ${remoteDir}\nput ${path.join(root, 'up.txt')} ${remoteDir}/up.txt\n`;
     const args = ['-b', '-', ...sshOptions(sshd, kh).map((a) => (a === '-p' ? '-P' : a)), ...keyOptions(sshd), sshd.host];
-    const result = await run('sftp', args, { input: batch });
+    const result = await exec('sftp', args, { input: batch });
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(remoteDir, 'up.txt'), 'utf8')).toBe('via sftp\n');
   });
 
   it('gives sessions a private TMUX_TMPDIR with a working tmux', async () => {
-    const { root } = project();
-    const kh = knownHostsFile(root);
+    const { kh, exec } = client();
     const script = 'tmux -L rigtest new-session -d -s probe "sleep 60" && tmux -L rigtest ls -F "#{session_name}"; echo "$TMUX_TMPDIR"; tmux -L rigtest kill-server';
-    const result = await run('ssh', [...sshOptions(sshd, kh), ...keyOptions(sshd), sshd.host, script]);
+    const result = await exec('ssh', [...sshOptions(sshd, kh), ...keyOptions(sshd), sshd.host, script]);
     expect(result.stdout).toBe(`probe\n${sshd.tmuxTmpDir}\n`);
     expect(result.code).toBe(0);
   });
@@ -159,15 +152,21 @@ describe('subprocess helper', () => {
       if (previous === undefined) delete process.env.SSH_AUTH_SOCK;
       else process.env.SSH_AUTH_SOCK = previous;
     }
-    expect(cleanEnv().HOME).toMatch(/mtr-home-/);
+    const home = cleanEnv().HOME!;
+    expect(home).toMatch(/mtr-empty-home-/);
+    expect(fs.readdirSync(home)).toEqual([]);
+    fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('pipes input, keeps raw bytes and kills on timeout', async () => {
-    const echo = await run(process.execPath, ['-e', 'process.stdin.pipe(process.stdout)'], { input: Buffer.from([0xff, 0x00, 0x41]) });
+    const echo = await run(process.execPath, ['-e', 'process.stdin.pipe(process.stdout)'], {
+      env: { HOME: '/tmp' },
+      input: Buffer.from([0xff, 0x00, 0x41]),
+    });
     expect([...echo.stdoutBuf]).toEqual([0xff, 0x00, 0x41]);
     expect(echo.code).toBe(0);
 
-    const hang = await run(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { timeoutMs: 300 });
+    const hang = await run(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { HOME: '/tmp' }, timeoutMs: 300 });
     expect(hang.timedOut).toBe(true);
     expect(hang.signal).toBe('SIGTERM');
   });

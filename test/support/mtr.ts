@@ -13,7 +13,7 @@ export const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.js');
 
 export interface RunOptions {
   cwd: string;
-  /** Added to the clean env (PATH, LANG=C.UTF-8, USER, LOGNAME). Without HOME a fresh empty home is used. */
+  /** Added to the clean env (PATH, LANG=C.UTF-8, USER, LOGNAME). Without HOME an empty per-process home is used. */
   env?: Record<string, string>;
   /** Piped to stdin, then EOF. Without it stdin is /dev/null. */
   input?: string | Buffer;
@@ -56,7 +56,11 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
     LOGNAME: username,
     ...extra,
   };
-  env.HOME ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-home-'));
+  if (env.HOME === undefined) {
+    // Never the developer's real home: one empty HOME per test process.
+    env.HOME = path.join(os.tmpdir(), `mtr-empty-home-${process.pid}`);
+    fs.mkdirSync(env.HOME, { recursive: true, mode: 0o700 });
+  }
   return env;
 }
 
