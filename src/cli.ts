@@ -1,37 +1,29 @@
 import { Command, CommanderError, Option } from 'commander';
+import { planInvocation, type RawFlags } from './cli-plan.js';
 import type { Context } from './context.js';
 import { UsageError } from './errors.js';
-import type { GlobalOptions } from './options.js';
 import { VERSION } from './version.js';
 
 const USAGE_EXAMPLES = `
 Options are read only before the command: \`mtr python3 -s x\` runs \`python3 -s x\` remotely.
 One quoted word is a shell line: mtr "make && ./run | tee log".
 
+Every run is a tmux job on the server: it survives a dropped connection.
+
 Examples:
   mtr python train.py --epochs 10     sync, then run on the default server
   mtr -s gpu2 nvidia-smi              pick a server
   mtr --no-tty pytest > log.txt       clean batch output (for scripts and agents)
   mtr --dry-run python train.py       show the server, the sync and the remote command
+  mtr -d --name train python train.py start a job and return; then:
+  mtr --jobs | --logs train --follow | --wait train --for "epoch 3" | --attach train | --kill train
   mtr --init                          write .mtr/config.yaml
 
-Exit codes: the remote command's own; 128+n if it died of signal n; 2 usage or config error;
-255 connection, authentication or host key failure.`;
-
-interface RawFlags {
-  server?: string;
-  sync?: boolean;
-  tty?: boolean;
-  dryRun?: boolean;
-  init?: boolean;
-  force?: boolean;
-  enableLog?: boolean;
-  logFile?: string;
-  debug?: boolean;
-}
+Exit codes: the remote command's own; 128+n if it died of signal n; 130 after Ctrl+C; 143 after
+SIGTERM; 2 usage or config error; 124 --wait timed out; 255 connection, authentication or host key failure.`;
 
 export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: string[]) => Promise<void>): Command {
-  const program = new Command('mtr')
+  return new Command('mtr')
     .usage('[options] [--] <command...>')
     .description('Sync the project to a remote server and run a command there as if it were local.')
     .argument('[command...]', 'the remote command and its arguments')
@@ -42,6 +34,18 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--tty', 'force an interactive terminal (PTY)')
     .option('--no-tty', 'batch mode: no PTY, no spinners, plain stdout/stderr')
     .option('--dry-run', 'show what would happen; change nothing remotely')
+    .option('-d, --detach', 'start the job and return at once, printing its name')
+    .option('--name <name>', 'job name (letters, digits, - and _)')
+    .option('--jobs', 'list jobs on the server')
+    .option('--json', 'with --jobs: JSON output')
+    .option('--attach <name>', 'reattach to a job (batch: stream its output, exit with its code)')
+    .option('--logs <name>', "print a job's output so far (stdout, then stderr)")
+    .option('--follow', 'with --logs: keep streaming until the job ends')
+    .option('--tail <n>', 'with --logs: only the last n lines of each stream')
+    .option('--wait <name>', 'wait for a job to end and exit with its code')
+    .option('--for <regex>', 'with --wait: return 0 as soon as the output matches')
+    .option('--timeout <seconds>', 'with --wait: give up after this long (exit 124)')
+    .option('--kill <name>', 'stop a job (SIGINT, then SIGTERM, then SIGKILL)')
     .option('--init', 'write a commented .mtr/config.yaml here')
     .option('--force', 'with --init: overwrite an existing config')
     .option('--enable-log', 'write a debug log to .mtr/logs/ (secrets redacted)')
@@ -57,11 +61,6 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
       outputError: () => undefined,
     })
     .action(async (command: string[], flags: RawFlags) => onAction(flags, command));
-  return program;
-}
-
-export function toGlobalOptions(flags: RawFlags): GlobalOptions {
-  return { debug: Boolean(flags.debug), enableLog: Boolean(flags.enableLog), logFile: flags.logFile };
 }
 
 // Commander signals help/version and parse errors by throwing; map them to exit codes.
@@ -73,22 +72,21 @@ export function mapCommanderError(error: CommanderError): UsageError | { exitCod
 
 export async function runCli(argv: string[], ctx: Context): Promise<void> {
   const program = buildProgram(ctx, async (flags, command) => {
-    const global = toGlobalOptions(flags);
-    if (flags.init) {
-      if (command.length) throw new UsageError('--init takes no command', 'run `mtr --init` on its own');
-      const { runInit } = await import('./commands/init.js');
-      return runInit(ctx, { ...global, force: Boolean(flags.force) });
+    const invocation = planInvocation(flags, command);
+    switch (invocation.kind) {
+      case 'init': {
+        const { runInit } = await import('./commands/init.js');
+        return runInit(ctx, invocation.options);
+      }
+      case 'job': {
+        const { runJobCommand } = await import('./commands/jobs.js');
+        return runJobCommand(ctx, invocation.options);
+      }
+      case 'run': {
+        const { runRun } = await import('./commands/run.js');
+        return runRun(ctx, invocation.options);
+      }
     }
-    if (flags.force) throw new UsageError('--force only applies to --init', 'run `mtr --init --force`');
-    const { runRun } = await import('./commands/run.js');
-    return runRun(ctx, {
-      ...global,
-      server: flags.server,
-      sync: flags.sync,
-      tty: flags.tty,
-      dryRun: Boolean(flags.dryRun),
-      command,
-    });
   });
   try {
     await program.parseAsync(argv, { from: 'user' });

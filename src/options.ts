@@ -13,7 +13,24 @@ export interface RunOptions extends GlobalOptions {
   /** undefined = decide from the terminal. */
   tty?: boolean;
   dryRun: boolean;
+  /** Start the job and return at once, printing its name. */
+  detach: boolean;
+  /** Job name (default: project + short id). */
+  name?: string;
   command: string[];
+}
+
+export type JobAction =
+  | { kind: 'list'; json: boolean }
+  | { kind: 'attach'; name: string }
+  | { kind: 'logs'; name: string; follow: boolean; tail?: number }
+  | { kind: 'wait'; name: string; pattern?: string; timeoutSeconds?: number }
+  | { kind: 'kill'; name: string };
+
+export interface JobOptions extends GlobalOptions {
+  server?: string;
+  tty?: boolean;
+  action: JobAction;
 }
 
 export interface InitOptions extends GlobalOptions {

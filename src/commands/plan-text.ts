@@ -8,6 +8,7 @@ export interface PlanView {
   projectRoot: string;
   remoteDir: string;
   sync: string;
+  job: string;
   script: string;
   command: string;
 }
@@ -33,6 +34,7 @@ export function formatPlan(view: PlanView, agent: boolean): string {
     `remote dir:  ${view.remoteDir}`,
     `pre_cmd:     ${server.preCmd ?? '(none)'}`,
     `sync:        ${view.sync}`,
+    `job:         ${view.job}`,
     'remote script (bash, else /bin/sh):',
     ...view.script.split('\n').map((line) => `  ${line}`),
     'exact remote command:',

@@ -1,34 +1,27 @@
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
-import { selectServer } from '../config/select.js';
-import type { LoadedConfig } from '../config/types.js';
 import type { Context } from '../context.js';
-import { ExitError, UsageError } from '../errors.js';
+import { EXIT, ExitError, UsageError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
-import { SIGNAL_EXIT, onStopSignals } from '../exec/signals.js';
-import { createFileLogger, defaultLogPath, nullLogger, type Logger } from '../log.js';
+import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
+import { terminalSize } from '../exec/terminal.js';
+import { buildJobMeta } from '../jobs/meta.js';
 import type { RunOptions } from '../options.js';
 import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
-import { readTargetEnv } from '../ssh/read-ssh-config.js';
-import { resolveTarget } from '../ssh/target.js';
+import { buildStreamScript } from '../remote/job-script.js';
+import { checkJobName, generateJobName } from '../remote/job-name.js';
+import type { SshConnection } from '../ssh/connect.js';
 import { formatPlan } from './plan-text.js';
-
-export function openLogger(options: Pick<RunOptions, 'enableLog' | 'logFile'>, config: LoadedConfig | undefined, ctx: Context): Logger {
-  if (options.logFile) return createFileLogger(path.resolve(ctx.cwd, options.logFile));
-  if (options.enableLog) return createFileLogger(defaultLogPath(config?.projectRoot ?? ctx.cwd, new Date()));
-  return nullLogger;
-}
+import { connectSession, prepareSession, type Session } from './session.js';
 
 // The cwd's place inside the project, as a POSIX path to append to remote_dir.
 export function projectSubdir(projectRoot: string, cwd: string): string {
-  const rel = path.relative(projectRoot, cwd);
-  return rel.split(path.sep).join('/');
+  return path.relative(projectRoot, cwd).split(path.sep).join('/');
 }
 
-function chosenBy(options: RunOptions, ctx: Context, config: LoadedConfig): string {
+function chosenBy(options: RunOptions, ctx: Context, session: Session): string {
   if (options.server) return 'from -s';
   if (ctx.env.MTR_SERVER) return 'from MTR_SERVER';
-  if (config.defaultServer) return 'default';
+  if (session.config.defaultServer) return 'default';
   return 'first server';
 }
 
@@ -36,11 +29,9 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   if (!options.command.length) {
     throw new UsageError('no command given', 'usage: mtr [options] <command...>, e.g. `mtr python train.py` (see `mtr --help`)');
   }
-  const config = await loadConfig(ctx);
-  for (const warning of config.warnings) ctx.stderr.write(`mtr: warning: ${warning}\n`);
-  const server = selectServer(config, { flag: options.server, env: ctx.env });
-  const logger = openLogger(options, config, ctx);
-  logger.addSecret(server.password);
+  const name = options.name ? checkJobName(options.name) : undefined;
+  const session = await prepareSession(ctx, options);
+  const { config, server, logger } = session;
   logger.debug(`mtr run: server=${server.name} argv=${JSON.stringify(options.command)}`);
 
   const spec: RemoteCommandSpec = {
@@ -50,41 +41,119 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
     argv: options.command,
     env: { PYTHONUNBUFFERED: '1' },
   };
-  const command = buildRemoteCommand(spec);
-  const target = resolveTarget(server, readTargetEnv(ctx));
-  const syncText = options.sync === false ? 'skipped (--no-sync)' : `${server.sync}: ${config.projectRoot} → ${server.remoteDir}`;
+  const script = buildRemoteScript(spec);
+  const jobName = name ?? generateJobName(config.projectRoot);
 
   if (options.dryRun) {
-    const view = {
-      server,
-      chosenBy: chosenBy(options, ctx, config),
-      target,
-      projectRoot: config.projectRoot,
-      remoteDir: joinRemoteDir(server.remoteDir, spec.subdir),
-      sync: syncText,
-      script: buildRemoteScript(spec),
-      command,
-    };
-    ctx.stdout.write(formatPlan(view, Boolean(ctx.env.SSH_AUTH_SOCK)));
+    const syncText = options.sync === false ? 'skipped (--no-sync)' : `${server.sync}: ${config.projectRoot} → ${server.remoteDir}`;
+    ctx.stdout.write(
+      formatPlan(
+        {
+          server,
+          chosenBy: chosenBy(options, ctx, session),
+          target: session.target,
+          projectRoot: config.projectRoot,
+          remoteDir: joinRemoteDir(server.remoteDir, spec.subdir),
+          sync: syncText,
+          job: `${jobName} (tmux -L mtr, ~/.mtr/jobs/${jobName})${options.detach ? ', detached' : ''}`,
+          script,
+          command: buildRemoteCommand(spec),
+        },
+        Boolean(ctx.env.SSH_AUTH_SOCK),
+      ),
+    );
     return;
   }
 
-  const { openConnection } = await import('../ssh/connect.js');
-  const connection = await openConnection(target, ctx, logger);
-  let stoppedBy: number | undefined;
-  const removeSignals = onStopSignals((signal) => {
-    stoppedBy = SIGNAL_EXIT[signal];
-    logger.debug(`received ${signal}; closing the remote command`);
+  const connection = await connectSession(session, ctx);
+  try {
+    const { startJob } = await import('../jobs/remote.js');
+    const interactive = !options.detach && (options.tty ?? Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY));
+    const mode = options.detach ? 'detached' : interactive ? 'interactive' : 'batch';
+    const feedStdin = mode === 'batch' && ctx.stdinIsData;
+    const size = terminalSize(ctx);
+    const started = await startJob(connection.client, {
+      name: jobName,
+      script,
+      metaJson: buildJobMeta({
+        name: jobName,
+        argv: options.command,
+        server: server.name,
+        cwd: joinRemoteDir(server.remoteDir, spec.subdir),
+        started: new Date().toISOString(),
+        mode,
+      }),
+      wrapper: { interactive, stdinFifo: feedStdin },
+      ...(interactive ? size : {}),
+    });
+    logger.debug(`job ${jobName}: ${started}`);
+    if (started === 'no-tmux') {
+      if (options.detach) {
+        throw new UsageError(`tmux is not installed on ${server.name}, so --detach cannot keep a job running`, 'install tmux on the server, or run without --detach');
+      }
+      ctx.stderr.write(`mtr: tmux not found on ${server.name}; running without a job (it stops if the connection drops)\n`);
+      if (interactive) return await interactDirect(ctx, connection, buildRemoteCommand(spec));
+      return await streamDirect(ctx, connection, buildRemoteCommand(spec));
+    }
+    if (options.detach) {
+      ctx.stdout.write(`${jobName}\n`);
+      return;
+    }
+    if (interactive) {
+      const { attachInteractive } = await import('../exec/attach.js');
+      const code = await attachInteractive(ctx, connection, jobName);
+      if (code !== 0) throw new ExitError(code);
+      return;
+    }
+    await streamJob(ctx, connection, session, jobName, feedStdin);
+  } finally {
     connection.close();
+  }
+}
+
+// Batch client of a job: streams its output; Ctrl+C / SIGTERM stop the job's process group, a
+// second Ctrl+C stops waiting. A dropped link leaves the job running.
+async function streamJob(ctx: Context, connection: SshConnection, session: Session, name: string, feedStdin: boolean): Promise<void> {
+  const { signalJob } = await import('../jobs/remote.js');
+  let stoppedBy: StopSignal | undefined;
+  const removeSignals = onStopSignals((signal) => {
+    if (stoppedBy) return connection.close();
+    stoppedBy = signal;
+    session.logger.debug(`${signal}: stopping job ${name}`);
+    signalJob(connection.client, name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
   });
   try {
-    logger.debug(`remote command: ${command}`);
-    const result = await runBatch(connection.client, command, ctx);
-    logger.debug(`remote exit status ${result.code}`);
-    const code = stoppedBy ?? result.code;
+    const result = await runBatch(connection.client, buildStreamScript(name, { feedStdin, exitWithJob: true }), ctx, {
+      lostMessage: `connection lost; job ${name} goes on on the server: \`mtr --attach ${name}\` or \`mtr --logs ${name}\``,
+    });
+    const code = stoppedBy ? SIGNAL_EXIT[stoppedBy] : result.code;
     if (code !== 0) throw new ExitError(code);
   } finally {
     removeSignals();
+  }
+}
+
+async function interactDirect(ctx: Context, connection: SshConnection, command: string): Promise<void> {
+  const { runInteractive } = await import('../exec/interactive.js');
+  const end = await runInteractive(ctx, connection.client, command);
+  if (end.how === 'lost') {
+    ctx.stderr.write('mtr: connection lost\n');
+    throw new ExitError(EXIT.transport);
+  }
+  if (end.how === 'exit' && end.status !== 0) throw new ExitError(end.status);
+}
+
+async function streamDirect(ctx: Context, connection: SshConnection, command: string): Promise<void> {
+  let stoppedBy: StopSignal | undefined;
+  const removeSignals = onStopSignals((signal) => {
+    stoppedBy = signal;
     connection.close();
+  });
+  try {
+    const result = await runBatch(connection.client, command, ctx);
+    const code = stoppedBy ? SIGNAL_EXIT[stoppedBy] : result.code;
+    if (code !== 0) throw new ExitError(code);
+  } finally {
+    removeSignals();
   }
 }

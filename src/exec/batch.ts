@@ -11,6 +11,8 @@ export interface BatchResult {
 export interface BatchOptions {
   /** Called once the channel is open, so signal handlers can stop the remote command. */
   onChannel?: (channel: ClientChannel) => void;
+  /** Said on stderr when the link drops before the command ended. */
+  lostMessage?: string;
 }
 
 function openExec(client: Client, command: string): Promise<ClientChannel> {
@@ -56,7 +58,7 @@ export async function runBatch(client: Client, command: string, ctx: Context, op
       }
       if (brokenPipe) return resolve({ code: 141 });
       if (status === null) {
-        ctx.stderr.write('mtr: connection lost before the remote command finished\n');
+        ctx.stderr.write(`mtr: ${options.lostMessage ?? 'connection lost before the remote command finished'}\n`);
         return resolve({ code: EXIT.transport });
       }
       resolve({ code: status });

@@ -20,6 +20,8 @@ export interface LocalTree {
   entries: LocalEntry[];
   /** How many paths the ignore rules left out (for the dry-run plan). */
   excludedCount: number;
+  /** Sockets, FIFOs and devices the walk skipped (never sent). */
+  skippedSpecial?: number;
 }
 
 /** One remote file as listed by the remote manifest (find -printf) or SFTP readdir. */
@@ -29,6 +31,8 @@ export interface RemoteEntry {
   size: number;
   mtime: number;
   mode: number;
+  /** Symlink target (symlinks only), when the listing could read it (GNU find %l). */
+  linkTarget?: string;
 }
 
 /** What the remote side is told: where and as whom, without how (engine-specific). */

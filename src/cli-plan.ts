@@ -1,0 +1,99 @@
+import { UsageError } from './errors.js';
+import type { GlobalOptions, InitOptions, JobAction, JobOptions, RunOptions } from './options.js';
+
+/** Flags as commander hands them over; no behaviour here. */
+export interface RawFlags {
+  server?: string;
+  sync?: boolean;
+  tty?: boolean;
+  dryRun?: boolean;
+  init?: boolean;
+  force?: boolean;
+  enableLog?: boolean;
+  logFile?: string;
+  debug?: boolean;
+  detach?: boolean;
+  name?: string;
+  jobs?: boolean;
+  json?: boolean;
+  attach?: string;
+  logs?: string;
+  follow?: boolean;
+  tail?: string;
+  wait?: string;
+  for?: string;
+  timeout?: string;
+  kill?: string;
+}
+
+export type Invocation =
+  | { kind: 'init'; options: InitOptions }
+  | { kind: 'run'; options: RunOptions }
+  | { kind: 'job'; options: JobOptions };
+
+function parseCount(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new UsageError(`${flag} expects a non-negative number, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+function jobAction(flags: RawFlags): JobAction | undefined {
+  if (flags.jobs) return { kind: 'list', json: Boolean(flags.json) };
+  if (flags.attach !== undefined) return { kind: 'attach', name: flags.attach };
+  if (flags.logs !== undefined) {
+    const tail = parseCount(flags.tail, '--tail');
+    return { kind: 'logs', name: flags.logs, follow: Boolean(flags.follow), ...(tail === undefined ? {} : { tail: Math.floor(tail) }) };
+  }
+  if (flags.wait !== undefined) {
+    if (flags.for !== undefined) {
+      try {
+        new RegExp(flags.for);
+      } catch (error) {
+        throw new UsageError(`--for is not a valid regular expression: ${(error as Error).message}`);
+      }
+    }
+    const timeoutSeconds = parseCount(flags.timeout, '--timeout');
+    return { kind: 'wait', name: flags.wait, ...(flags.for === undefined ? {} : { pattern: flags.for }), ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }) };
+  }
+  if (flags.kill !== undefined) return { kind: 'kill', name: flags.kill };
+  return undefined;
+}
+
+// Decides what one mtr invocation does. mtr's actions are flags, so exactly one may be given.
+export function planInvocation(flags: RawFlags, command: string[]): Invocation {
+  const global: GlobalOptions = { debug: Boolean(flags.debug), enableLog: Boolean(flags.enableLog), logFile: flags.logFile };
+  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
+  if (actions.length > 1) throw new UsageError(`choose one of --${actions.join(', --')}`);
+  const only = (flag: keyof RawFlags, needs: string) => {
+    if (flags[flag] !== undefined && !actions.includes(needs)) throw new UsageError(`--${flag} only applies to --${needs}`);
+  };
+  only('force', 'init');
+  only('json', 'jobs');
+  only('follow', 'logs');
+  only('tail', 'logs');
+  only('for', 'wait');
+  only('timeout', 'wait');
+  if (flags.init) {
+    if (command.length) throw new UsageError('--init takes no command', 'run `mtr --init` on its own');
+    return { kind: 'init', options: { ...global, force: Boolean(flags.force) } };
+  }
+  const action = jobAction(flags);
+  if (action) {
+    if (command.length) throw new UsageError(`--${actions[0]} takes no command (got "${command.join(' ')}")`, 'mtr options go before the command; job flags stand alone');
+    return { kind: 'job', options: { ...global, server: flags.server, tty: flags.tty, action } };
+  }
+  return {
+    kind: 'run',
+    options: {
+      ...global,
+      server: flags.server,
+      sync: flags.sync,
+      tty: flags.tty,
+      dryRun: Boolean(flags.dryRun),
+      detach: Boolean(flags.detach),
+      ...(flags.name === undefined ? {} : { name: flags.name }),
+      command,
+    },
+  };
+}

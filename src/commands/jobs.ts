@@ -1,0 +1,125 @@
+import type { Context } from '../context.js';
+import { EXIT, ExitError } from '../errors.js';
+import { runBatch } from '../exec/batch.js';
+import { execCapture } from '../exec/capture.js';
+import { exitStatusFrom } from '../exec/exit-status.js';
+import { createLineMatcher } from '../jobs/line-matcher.js';
+import { formatJobTable, jobsToJson } from '../jobs/meta.js';
+import { killJob, listJobs, unknownJob } from '../jobs/remote.js';
+import type { JobOptions } from '../options.js';
+import { buildExistsScript, buildLogsScript, buildStreamScript, buildWaitScript } from '../remote/job-script.js';
+import { checkJobName } from '../remote/job-name.js';
+import type { SshConnection } from '../ssh/connect.js';
+import { connectSession, prepareSession } from './session.js';
+
+// --jobs, --attach, --logs, --wait, --kill: one connection, one job operation.
+export async function runJobCommand(ctx: Context, options: JobOptions): Promise<void> {
+  const { action } = options;
+  if (action.kind !== 'list') checkJobName(action.name);
+  const session = await prepareSession(ctx, options);
+  const connection = await connectSession(session, ctx);
+  try {
+    if (action.kind === 'list') {
+      const jobs = await listJobs(connection.client);
+      ctx.stdout.write(action.json ? jobsToJson(jobs, Date.now()) : formatJobTable(jobs, Date.now()));
+      return;
+    }
+    const exists = await execCapture(connection.client, buildExistsScript(action.name));
+    if (exists.code !== 0) throw await unknownJob(connection.client, action.name, session.server.name);
+    const lost = `connection lost; job ${action.name} goes on on the server`;
+    switch (action.kind) {
+      case 'logs': {
+        const script = action.follow
+          ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
+          : buildLogsScript(action.name, action.tail);
+        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost });
+        if (code !== 0) throw new ExitError(code);
+        return;
+      }
+      case 'attach': {
+        if (options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY) {
+          const { attachInteractive } = await import('../exec/attach.js');
+          const code = await attachInteractive(ctx, connection, action.name);
+          if (code !== 0) throw new ExitError(code);
+          return;
+        }
+        const { code } = await runBatch(connection.client, buildStreamScript(action.name, { exitWithJob: true }), ctx, { lostMessage: lost });
+        if (code !== 0) throw new ExitError(code);
+        return;
+      }
+      case 'wait': {
+        const code = await withTimeout(connection, action.timeoutSeconds, ctx, action.name, () =>
+          action.pattern === undefined
+            ? runBatch(connection.client, buildWaitScript(action.name), ctx, { lostMessage: lost }).then((r) => r.code)
+            : waitForPattern(ctx, connection, action.name, new RegExp(action.pattern)),
+        );
+        if (code !== 0) throw new ExitError(code);
+        return;
+      }
+      case 'kill': {
+        await killJob(connection.client, action.name);
+        ctx.stderr.write(`mtr: job ${action.name} stopped\n`);
+        return;
+      }
+    }
+  } finally {
+    connection.close();
+  }
+}
+
+async function withTimeout(
+  connection: SshConnection,
+  seconds: number | undefined,
+  ctx: Context,
+  name: string,
+  work: () => Promise<number>,
+): Promise<number> {
+  if (seconds === undefined) return work();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      ctx.stderr.write(`mtr: timed out after ${seconds} s waiting for job ${name} (it goes on)\n`);
+      connection.close();
+      resolve(EXIT.timeout);
+    }, seconds * 1000);
+  });
+  try {
+    return await Promise.race([work(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Reads the job's output from the start until a line matches (print it, exit 0). A job that ends
+// first gives 1 (or its own non-zero code), with a note on stderr.
+function waitForPattern(ctx: Context, connection: SshConnection, name: string, pattern: RegExp): Promise<number> {
+  const matchOut = createLineMatcher(pattern);
+  const matchErr = createLineMatcher(pattern);
+  return new Promise((resolve, reject) => {
+    connection.client.exec(buildStreamScript(name, { exitWithJob: true }), (error, channel) => {
+      if (error) return reject(error);
+      let done = false;
+      let status: number | null = null;
+      const hit = (line: string | undefined) => {
+        if (line === undefined || done) return;
+        done = true;
+        ctx.stdout.write(`${line}\n`);
+        channel.close();
+        resolve(0);
+      };
+      channel.on('data', (chunk: Buffer) => hit(matchOut(chunk)));
+      channel.stderr.on('data', (chunk: Buffer) => hit(matchErr(chunk)));
+      channel.on('exit', (code: number | null, signal?: string) => (status = exitStatusFrom(code, signal)));
+      channel.on('close', () => {
+        if (done) return;
+        if (status === null) {
+          ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
+          return resolve(EXIT.transport);
+        }
+        ctx.stderr.write(`mtr: job ${name} ended (exit ${status}) before its output matched /${pattern.source}/\n`);
+        resolve(status === 0 ? 1 : status);
+      });
+      channel.end();
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import type { Client, ClientChannel } from 'ssh2';
+import type { Context } from '../context.js';
+import { ConnectionError } from '../errors.js';
+import { createDetachFilter } from './detach-key.js';
+import { exitStatusFrom } from './exit-status.js';
+import { enterRawMode, terminalSize } from './terminal.js';
+
+export type InteractiveEnd =
+  | { how: 'exit'; status: number }
+  | { how: 'detached' }
+  | { how: 'lost' };
+
+function openPty(client: Client, command: string, term: string, cols: number, rows: number): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, { pty: { term, cols, rows, width: 0, height: 0 } }, (error, channel) =>
+      error ? reject(new ConnectionError(`could not open a remote terminal: ${error.message}`, undefined, error)) : resolve(channel),
+    );
+  });
+}
+
+// A remote program on a PTY, felt as local: raw keys in (Ctrl+C, arrows, Tab as bytes), screen out,
+// window size followed live. The channel is never end()ed: setWindow would stop working.
+export async function runInteractive(ctx: Context, client: Client, command: string): Promise<InteractiveEnd> {
+  const term = ctx.env.TERM || 'xterm-256color';
+  const { cols, rows } = terminalSize(ctx);
+  const channel = await openPty(client, command, term, cols, rows);
+  const raw = enterRawMode(ctx);
+  let detached = false;
+  let status: number | null = null;
+  const filter = createDetachFilter((held) => channel.write(held));
+  const onKeys = (chunk: Buffer) => {
+    const { forward, detach } = filter.feed(chunk);
+    if (forward.length) channel.write(forward);
+    if (detach) {
+      detached = true;
+      channel.close();
+    }
+  };
+  const onResize = () => {
+    const size = terminalSize(ctx);
+    channel.setWindow(size.rows, size.cols, 0, 0);
+  };
+  const onEnd = () => channel.close();
+  ctx.stdin.on('data', onKeys);
+  ctx.stdin.on('end', onEnd);
+  ctx.stdout.on('resize', onResize);
+  process.on('SIGWINCH', onResize);
+  channel.on('data', (chunk: Buffer) => ctx.stdout.write(chunk));
+  channel.stderr.on('data', (chunk: Buffer) => ctx.stderr.write(chunk));
+  channel.on('exit', (code: number | null, signal?: string) => {
+    status = exitStatusFrom(code, signal);
+  });
+  const linkClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  await new Promise<void>((resolve) => channel.once('close', () => resolve()));
+  ctx.stdin.off('data', onKeys);
+  ctx.stdin.off('end', onEnd);
+  ctx.stdout.off('resize', onResize);
+  process.off('SIGWINCH', onResize);
+  raw.restore();
+  if (detached) return { how: 'detached' };
+  if (status !== null) return { how: 'exit', status };
+  // No exit status: either the link dropped or the server closed the channel without one.
+  const lost = await Promise.race([linkClosed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 200))]);
+  return lost ? { how: 'lost' } : { how: 'exit', status: 255 };
+}

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+
+// tmux targets and file names both come from the job name, so it stays in [A-Za-z0-9_-].
+const VALID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isValidJobName(name: string): boolean {
+  return VALID.test(name);
+}
+
+export function checkJobName(name: string): string {
+  if (!isValidJobName(name)) {
+    throw new UsageError(`invalid job name ${JSON.stringify(name)}`, 'use 1-64 letters, digits, "-" or "_"');
+  }
+  return name;
+}
+
+export function slugify(text: string): string {
+  const slug = text.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  return slug || 'job';
+}
+
+/** `<project>-<6 hex>`, e.g. `my-model-3fa9c1`. */
+export function generateJobName(projectRoot: string, random: () => string = () => randomBytes(3).toString('hex')): string {
+  return `${slugify(path.basename(projectRoot))}-${random()}`;
+}

@@ -1,0 +1,227 @@
+import { shellQuote } from './shell-quote.js';
+
+// Builders for every remote line of the tmux job layer. A job lives in ~/.mtr/jobs/NAME/:
+//   meta.json  what ran, where, when        run.sh  cd + exports + pre_cmd + command
+//   wrap.sh    runs run.sh, records rc       pid     wrapper pid = the job's process group
+//   out, err   batch output (interactive: the pane's output, merged, in out)
+//   rc         exit status, written via rc.tmp + mv only after all output is on disk
+// The job's name is validated to [A-Za-z0-9_-], so it is safe in paths and tmux targets as is.
+
+export const TMUX = 'tmux -L mtr';
+export const JOBS_DIR = '"$HOME"/.mtr/jobs';
+/** Finished jobs kept on the server (newest by end time); older ones are pruned at each start. */
+export const KEEP_FINISHED_JOBS = 50;
+
+export function jobDir(name: string): string {
+  return `${JOBS_DIR}/${name}`;
+}
+
+export interface WrapperSpec {
+  /** Batch: output to out/err files. Interactive: the pane is the terminal. */
+  interactive: boolean;
+  /** Batch only: read stdin from the `in` FIFO (mtr's stdin is piped data). */
+  stdinFifo: boolean;
+}
+
+// `trap : INT` keeps the wrapper alive through Ctrl+C so the job's 130 is recorded; a handler
+// (not '') so the command itself still gets the signal's default action.
+export function buildWrapper(spec: WrapperSpec): string {
+  const shell = 'if command -v bash >/dev/null 2>&1; then MTR_SH=bash; else MTR_SH=sh; fi';
+  const io = spec.interactive
+    ? ''
+    : spec.stdinFifo
+      ? ' <in >out 2>err'
+      : ' </dev/null >out 2>err';
+  // Interactive: hold the command until the client has attached (or 30 s passed), so a quick
+  // program's output is not drawn before anyone looks.
+  const gate = spec.interactive
+    ? `(sleep 30; ${TMUX} wait-for -S "mtr-go-$(basename "$PWD")") >/dev/null 2>&1 & gw=$!; ${TMUX} wait-for "mtr-go-$(basename "$PWD")"; kill $gw 2>/dev/null`
+    : ':';
+  return [
+    'trap : INT',
+    'echo $$ >pid',
+    gate,
+    shell,
+    `"$MTR_SH" ./run.sh${io}`,
+    'rc=$?',
+    'date +%s >ended',
+    'echo "$rc" >rc.tmp && mv rc.tmp rc',
+    `${TMUX} wait-for -S "mtr-$(basename "$PWD")" 2>/dev/null`,
+    // Replace attached clients by a no-op so tmux prints no "[exited]" line on the user's screen.
+    spec.interactive ? `${TMUX} detach-client -s "=$(basename "$PWD")" -E true 2>/dev/null` : ':',
+    'exit "$rc"',
+  ].join('\n');
+}
+
+export interface StartSpec {
+  name: string;
+  /** The remote script (cd, exports, pre_cmd, command) from buildRemoteScript. */
+  script: string;
+  metaJson: string;
+  wrapper: WrapperSpec;
+  cols?: number;
+  rows?: number;
+}
+
+/** Exit codes of the start script that are about the start itself, not the job. */
+export const START_EXIT = { nameTaken: 97, noTmux: 98 } as const;
+
+function writeFile(file: string, content: string): string {
+  return `printf '%s\\n' ${shellQuote(content)} >${file}`;
+}
+
+// Creates the job directory and starts the tmux session, then returns at once; prints nothing on
+// success. The job's own output and exit code are read by the stream/wait scripts.
+export function buildStartScript(spec: StartSpec): string {
+  const dir = jobDir(spec.name);
+  const size = spec.cols && spec.rows ? ` -x ${spec.cols} -y ${spec.rows}` : '';
+  return [
+    `command -v tmux >/dev/null 2>&1 || exit ${START_EXIT.noTmux}`,
+    `${TMUX} has-session -t =${spec.name} 2>/dev/null && exit ${START_EXIT.nameTaken}`,
+    `rm -rf ${dir} && mkdir -p ${dir} && cd ${dir} || exit 1`,
+    spec.wrapper.stdinFifo ? 'mkfifo in || exit 1' : ':',
+    writeFile('meta.json', spec.metaJson),
+    writeFile('run.sh', spec.script),
+    writeFile('wrap.sh', buildWrapper(spec.wrapper)),
+    writeFile('../tmux.conf', TMUX_CONF),
+    `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || exit 1`,
+    spec.wrapper.interactive ? `${TMUX} pipe-pane -t =${spec.name} 'cat >>out' 2>/dev/null` : ':',
+    buildPruneLine(),
+    'exit 0',
+  ].join('\n');
+}
+
+// Keeps the newest KEEP_FINISHED_JOBS finished jobs; running ones are never touched.
+export function buildPruneLine(): string {
+  return (
+    `(cd ${JOBS_DIR} 2>/dev/null && ls -1t */rc 2>/dev/null | tail -n +${KEEP_FINISHED_JOBS + 1} | ` +
+    `while IFS= read -r f; do rm -rf -- "\${f%/rc}"; done) &`
+  );
+}
+
+// Streams new bytes of out → stdout and err → stderr until rc exists, then exits with it.
+// rc is checked before the final read, and written only after the job's output is complete, so
+// nothing is lost; polling backs off from 20 ms to 0.5 s while the job is quiet.
+export function buildStreamScript(name: string, opts: { tailLines?: number; feedStdin?: boolean; exitWithJob: boolean }): string {
+  const dir = jobDir(name);
+  const start = (file: string) =>
+    opts.tailLines === undefined
+      ? '0'
+      : `$(( $(wc -c <${file} 2>/dev/null || echo 0) - $(tail -n ${opts.tailLines} ${file} 2>/dev/null | wc -c) ))`;
+  return [
+    `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
+    opts.feedStdin ? 'exec 3<&0; (cat <&3 >in) & exec 0</dev/null' : ':',
+    `o=${start('out')}; e=${start('err')}`,
+    'd=0.02',
+    'while :; do',
+    '  fin=0; [ -f rc ] && fin=1',
+    '  n=$(wc -c <out 2>/dev/null || echo 0); m=$(wc -c <err 2>/dev/null || echo 0); moved=0',
+    '  if [ "$n" -gt "$o" ]; then tail -c +$((o+1)) out | head -c $((n-o)); o=$n; moved=1; fi',
+    '  if [ "$m" -gt "$e" ]; then tail -c +$((e+1)) err | head -c $((m-e)) >&2; e=$m; moved=1; fi',
+    '  [ $fin = 1 ] && break',
+    `  if [ $moved = 1 ]; then d=0.02; else case $d in 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
+    `  if [ ! -f rc ] && ! ${TMUX} has-session -t =${name} 2>/dev/null && [ ! -f rc ]; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
+    '  sleep $d',
+    'done',
+    opts.exitWithJob ? 'exit "$(cat rc)"' : 'exit 0',
+  ].join('\n');
+}
+
+/** INT → TERM → KILL to the job's process group, with a grace period between; records 137 if killed hard. */
+export function buildKillScript(name: string, graceSeconds = 5): string {
+  const dir = jobDir(name);
+  const steps = Math.max(1, Math.round(graceSeconds * 10));
+  const waitGone = `i=0; while [ $i -lt ${steps} ] && kill -0 -- -"$p" 2>/dev/null; do sleep 0.1; i=$((i+1)); done`;
+  return [
+    `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
+    '[ -f rc ] && exit 0',
+    'p=$(cat pid 2>/dev/null) || exit 0',
+    'kill -INT -- -"$p" 2>/dev/null',
+    waitGone,
+    'kill -0 -- -"$p" 2>/dev/null && kill -TERM -- -"$p" 2>/dev/null',
+    waitGone,
+    'kill -0 -- -"$p" 2>/dev/null && { kill -KILL -- -"$p" 2>/dev/null; sleep 0.1; }',
+    '[ -f rc ] || { echo 137 >rc.tmp && mv rc.tmp rc; date +%s >ended; }',
+    `${TMUX} kill-session -t =${name} 2>/dev/null`,
+    'exit 0',
+  ].join('\n');
+}
+
+/** Sends one signal to the job's process group (Ctrl+C / SIGTERM of a batch client). */
+export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string {
+  return `cd ${jobDir(name)} 2>/dev/null && p=$(cat pid 2>/dev/null) && kill -${signal} -- -"$p" 2>/dev/null; exit 0`;
+}
+
+/**
+ * One record per job, fields NUL-separated, records separated by a 0x1e byte:
+ * name, meta.json, state (rc value | "running" | "lost"), ended epoch (may be empty).
+ */
+export function buildListScript(): string {
+  return [
+    `cd ${JOBS_DIR} 2>/dev/null || exit 0`,
+    'for d in */; do',
+    '  n=${d%/}; [ -f "$n/meta.json" ] || continue',
+    `  printf '%s\\0' "$n"; cat "$n/meta.json"; printf '\\0'`,
+    `  if [ -f "$n/rc" ]; then tr -d '\\n' <"$n/rc"; elif ${TMUX} has-session -t "=$n" 2>/dev/null; then printf running; else printf lost; fi`,
+    `  printf '\\0'; tr -d '\\n' <"$n/ended" 2>/dev/null; printf '\\036'`,
+    'done',
+  ].join('\n');
+}
+
+/** Prints the job's output so far: out → stdout, err → stderr; `tail` lines of each when given. */
+export function buildLogsScript(name: string, tail?: number): string {
+  const show = (file: string) => (tail === undefined ? `cat ${file}` : `tail -n ${tail} ${file}`);
+  return [
+    `cd ${jobDir(name)} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
+    `[ -f out ] && ${show('out')}`,
+    `[ -f err ] && ${show('err')} >&2`,
+    'exit 0',
+  ].join('\n');
+}
+
+/** Blocks until the job has an exit code, then exits with it. */
+export function buildWaitScript(name: string): string {
+  return [
+    `cd ${jobDir(name)} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
+    'while [ ! -f rc ]; do',
+    `  if ! ${TMUX} has-session -t =${name} 2>/dev/null; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
+    '  sleep 0.2',
+    'done',
+    'exit "$(cat rc)"',
+  ].join('\n');
+}
+
+/** True (exit 0) when the job's record exists. */
+export function buildExistsScript(name: string): string {
+  return `test -f ${jobDir(name)}/meta.json`;
+}
+
+// tmux needs the client's TERM in the server's terminfo; fall back to xterm-256color. Attaching
+// also opens the start gate of an interactive job.
+export function buildAttachCommand(name: string, term: string): string {
+  return [
+    `TERM=${shellQuote(term)}; export TERM`,
+    'if command -v infocmp >/dev/null 2>&1 && ! infocmp "$TERM" >/dev/null 2>&1; then TERM=xterm-256color; fi',
+    `exec ${TMUX} attach-session -t =${name} \\; wait-for -S mtr-go-${name}`,
+  ].join('\n');
+}
+
+/** Prints the job's exit code, or nothing while it has none. */
+export function buildReadRcScript(name: string): string {
+  return `cat ${jobDir(name)}/rc 2>/dev/null; exit 0`;
+}
+
+// Server-wide settings that keep tmux invisible: no status bar, no prefix key (Ctrl+B reaches the
+// program; mtr detaches client-side), no Esc delay, big history, and no alternate screen in the
+// outer terminal so its own scrollback keeps working.
+export const TMUX_CONF = [
+  'set -g status off',
+  'set -g prefix None',
+  'set -g prefix2 None',
+  'set -s escape-time 0',
+  'set -g history-limit 50000',
+  'set -g default-terminal screen-256color',
+  "set -s terminal-overrides '*:smcup@:rmcup@'",
+  'set -g remain-on-exit off',
+  'set -g set-titles off',
+].join('\n');

@@ -1,0 +1,58 @@
+import type { Client } from 'ssh2';
+import { ConnectionError } from '../errors.js';
+import { execCapture } from '../exec/capture.js';
+import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
+import type { DeletionPlan } from './sftp-plan.js';
+import { SyncError } from './sftp-session.js';
+
+// Runs remote deletions planned by planDeletions(). Paths travel on stdin, NUL-separated and prefixed
+// with `./`, so no name is ever parsed by a shell or mistaken for an option.
+
+/** Exit status of the script when the directory it entered is `/`, $HOME or above it. */
+const REFUSED = 97;
+
+/** `./a\0./b c\0…`; throws on anything that could leave remote_dir (absolute, `..`, empty). */
+export function encodeDeletionPaths(paths: readonly string[]): Buffer {
+  for (const p of paths) {
+    if (!p || p.startsWith('/') || p.includes('\0') || p.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+      throw new Error(`refusing to delete an unsafe relative path: ${JSON.stringify(p)} (this is a bug, please report it)`);
+    }
+  }
+  return Buffer.from(paths.map((p) => `./${p}\0`).join(''), 'utf8');
+}
+
+/**
+ * Enters remote_dir, re-checks on the server that it is not `/`, $HOME or a parent of $HOME (the same
+ * rule as checkDeleteTarget, against the real path), then feeds stdin to `xargs -0 <command>`.
+ */
+export function buildDeletionScript(remoteDir: string, command: 'rm -f --' | 'rmdir --'): string {
+  const quiet = command.startsWith('rmdir') ? ' 2>/dev/null; exit 0' : '';
+  return [
+    `cd ${remotePathExpr(remoteDir)} || exit 1`,
+    'here=$(pwd -P) && home=$(cd && pwd -P) || exit 1',
+    `case "$home/" in "$here"/*) echo "mtr: refusing to delete files in $here" >&2; exit ${REFUSED};; esac`,
+    `[ "$here" != / ] || exit ${REFUSED}`,
+    `xargs -0 ${command}${quiet}`,
+  ].join('\n');
+}
+
+/**
+ * Removes `files`, then the emptied `dirs` (deepest first; a directory that is not empty after all
+ * is left alone). Returns how many paths were handed to the server.
+ */
+export async function applyDeletions(client: Client, remoteDir: string, paths: DeletionPlan): Promise<number> {
+  if (paths.files.length > 0) await run(client, remoteDir, 'rm -f --', paths.files);
+  if (paths.dirs.length > 0) await run(client, remoteDir, 'rmdir --', paths.dirs);
+  return paths.files.length + paths.dirs.length;
+}
+
+async function run(client: Client, remoteDir: string, command: 'rm -f --' | 'rmdir --', list: readonly string[]): Promise<void> {
+  const result = await execCapture(client, wrapForLoginShell(buildDeletionScript(remoteDir, command)), encodeDeletionPaths(list));
+  if (result.code === null) throw new ConnectionError('the connection dropped while deleting remote files');
+  if (result.code === 0) return;
+  const said = result.stderr.toString('utf8').trim().split('\n').slice(-3).join(' ');
+  if (result.code === REFUSED) {
+    throw new SyncError(`refused to delete files in remote_dir ${remoteDir}: it is /, your home or above it`, 'point remote_dir at a project directory');
+  }
+  throw new SyncError(`could not delete some remote files in ${remoteDir} (exit ${result.code})${said ? `: ${said}` : ''}`, 'check the permissions of those files on the server');
+}

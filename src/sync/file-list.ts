@@ -1,0 +1,45 @@
+// Pure views of a LocalTree: the list rsync reads on stdin and the numbers the dry-run plan shows.
+import type { LocalTree } from './types.js';
+
+export interface TreeSummary {
+  files: number;
+  /** Sum of file sizes (symlinks and dirs count 0). */
+  bytes: number;
+  dirs: number;
+  symlinks: number;
+  /** The biggest files, largest first (ties by path), at most `SUMMARY_LARGEST`. */
+  largest: { path: string; size: number }[];
+}
+
+export const SUMMARY_LARGEST = 5;
+
+// For `rsync --from0 --files-from=-`. Directories are listed so empty ones are created: --files-from
+// implies --dirs (create the dir, don't recurse). The engine must NOT pass -r (or -a, which implies it):
+// with -r rsync recurses into every listed dir and would send ignored files too.
+export function toRsyncFileList(tree: LocalTree): Buffer {
+  if (tree.entries.length === 0) return Buffer.alloc(0);
+  return Buffer.from(`${tree.entries.map((entry) => entry.path).join('\0')}\0`, 'utf8');
+}
+
+const bySizeThenPath = (a: { path: string; size: number }, b: { path: string; size: number }): number =>
+  b.size - a.size || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+export function summarizeTree(tree: LocalTree, top = SUMMARY_LARGEST): TreeSummary {
+  const summary: TreeSummary = { files: 0, bytes: 0, dirs: 0, symlinks: 0, largest: [] };
+  for (const entry of tree.entries) {
+    if (entry.type === 'dir') summary.dirs++;
+    else if (entry.type === 'symlink') summary.symlinks++;
+    else {
+      summary.files++;
+      summary.bytes += entry.size;
+      // Keep only the current top N: a sort of 100k entries just to show five is waste.
+      const smallest = summary.largest[summary.largest.length - 1];
+      if (summary.largest.length < top || (smallest && bySizeThenPath(entry, smallest) < 0)) {
+        summary.largest.push({ path: entry.path, size: entry.size });
+        summary.largest.sort(bySizeThenPath);
+        if (summary.largest.length > top) summary.largest.pop();
+      }
+    }
+  }
+  return summary;
+}

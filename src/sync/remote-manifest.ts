@@ -1,0 +1,115 @@
+import type { Client } from 'ssh2';
+import { ConnectionError } from '../errors.js';
+import { execCapture } from '../exec/capture.js';
+import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
+import { describeSftpFailure, openSftp, resolveSftpPath, SyncError, walkSftp, type SftpSession } from './sftp-session.js';
+import type { RemoteEntry } from './types.js';
+
+// What is already on the server, in one round trip: GNU find prints every entry as NUL-separated
+// fields, which no file name can break (names may hold newlines, spaces, quotes, any UTF-8).
+
+export interface RemoteManifest {
+  /** False when remote_dir does not exist (or cannot be entered) yet. */
+  exists: boolean;
+  /** The remote user's $HOME, absolute. */
+  home: string;
+  entries: Map<string, RemoteEntry>;
+}
+
+/** Type, path below the dir, size, mtime (fractional seconds), octal mode, symlink target. */
+export const FIND_FORMAT = '%y\\0%P\\0%s\\0%T@\\0%m\\0%l\\0';
+const FIELDS = 6;
+// Shell start-up files may print to stdout before our script runs; output starts after this tag.
+const TAG = '\0mtr-manifest-1\0';
+const TYPES: Record<string, RemoteEntry['type']> = { f: 'file', d: 'dir', l: 'symlink' };
+
+/**
+ * The remote script: tag, $HOME, then `M` (no such dir), `N` (find lacks -printf: BusyBox/BSD) or
+ * `F` followed by the find records.
+ */
+export function buildManifestScript(remoteDir: string): string {
+  return [
+    `printf '\\0mtr-manifest-1\\0%s\\0' "$HOME"`,
+    `cd ${remotePathExpr(remoteDir)} 2>/dev/null || { printf M; exit 0; }`,
+    `if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then printf F; find . -mindepth 1 -printf '${FIND_FORMAT}'; else printf N; fi`,
+  ].join('\n');
+}
+
+/** Entries from `find -printf FIND_FORMAT` output; other file types (sockets, fifos…) are left out. */
+export function parseFindPrintf(buf: Buffer): RemoteEntry[] {
+  const fields: string[] = [];
+  let start = 0;
+  for (let nul = buf.indexOf(0, start); nul !== -1; nul = buf.indexOf(0, start)) {
+    fields.push(buf.toString('utf8', start, nul));
+    start = nul + 1;
+  }
+  const entries: RemoteEntry[] = [];
+  // A trailing partial record (output cut short) is dropped.
+  for (let i = 0; i + FIELDS <= fields.length; i += FIELDS) {
+    const [kind, rel, size, mtime, mode, link] = fields.slice(i, i + FIELDS) as [string, string, string, string, string, string];
+    const type = TYPES[kind];
+    if (!type || !rel) continue;
+    const entry: RemoteEntry = {
+      path: rel,
+      type,
+      size: type === 'file' ? Number.parseInt(size, 10) || 0 : 0,
+      mtime: floorSeconds(mtime),
+      mode: Number.parseInt(mode, 8) & 0o7777,
+    };
+    if (type === 'symlink') entry.linkTarget = link;
+    entries.push(entry);
+  }
+  return entries;
+}
+
+// `%T@` prints ten fractional digits: 1700000000.9999999999 would round up as a double, so the
+// integer part is read from the text.
+export function floorSeconds(text: string): number {
+  const [whole = '', fraction = ''] = text.split('.');
+  const seconds = Number.parseInt(whole, 10);
+  if (!Number.isFinite(seconds)) return 0;
+  return whole.startsWith('-') && /[1-9]/.test(fraction) ? seconds - 1 : seconds;
+}
+
+/** Splits the script's stdout into its parts; undefined when the tag is missing (not our output). */
+export function parseManifestOutput(stdout: Buffer): { home: string; state: 'M' | 'N' | 'F'; records: Buffer } | undefined {
+  const at = stdout.indexOf(TAG);
+  if (at === -1) return undefined;
+  const homeStart = at + TAG.length;
+  const homeEnd = stdout.indexOf(0, homeStart);
+  if (homeEnd === -1) return undefined;
+  const state = String.fromCharCode(stdout[homeEnd + 1] ?? 0);
+  if (state !== 'M' && state !== 'N' && state !== 'F') return undefined;
+  return { home: stdout.toString('utf8', homeStart, homeEnd), state, records: stdout.subarray(homeEnd + 2) };
+}
+
+export interface ManifestOptions {
+  /** An open SFTP session for the fallback walk; otherwise one is opened and closed here. */
+  session?: SftpSession;
+}
+
+export async function readRemoteManifest(client: Client, remoteDir: string, options: ManifestOptions = {}): Promise<RemoteManifest> {
+  const result = await execCapture(client, wrapForLoginShell(buildManifestScript(remoteDir)));
+  if (result.code === null) throw new ConnectionError('the connection dropped while listing the remote directory');
+  const parsed = parseManifestOutput(result.stdout);
+  if (!parsed) {
+    const said = result.stderr.toString('utf8').trim().split('\n').slice(-3).join(' ');
+    throw new SyncError(`could not list remote_dir ${remoteDir} (exit ${result.code})${said ? `: ${said}` : ''}`, 'check that the remote login shell works: ssh HOST true');
+  }
+  const { home, state, records } = parsed;
+  if (state === 'M') return { exists: false, home, entries: new Map() };
+  const list = state === 'F' ? parseFindPrintf(records) : await walkWithSftp(client, remoteDir, home, options.session);
+  return { exists: true, home, entries: new Map(list.map((e) => [e.path, e])) };
+}
+
+// BusyBox and BSD find lack -printf: list the tree with SFTP readdir instead (slower, no link targets).
+async function walkWithSftp(client: Client, remoteDir: string, home: string, given?: SftpSession): Promise<RemoteEntry[]> {
+  const session = given ?? (await openSftp(client));
+  try {
+    return await walkSftp(session, resolveSftpPath(remoteDir, home));
+  } catch (error) {
+    throw describeSftpFailure(error, session.closed);
+  } finally {
+    if (!given) session.end();
+  }
+}

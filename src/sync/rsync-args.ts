@@ -1,0 +1,86 @@
+// The rsync invocation as data. The NUL file list on stdin already encodes every ignore rule, so there
+// are no --exclude/--filter flags, and no -r: --files-from implies --dirs, and -r would recurse into
+// each listed directory and send its ignored contents too. Never --delete (a separate step does that).
+import path from 'node:path';
+import { remotePathExpr } from '../remote/command.js';
+import { shellQuote } from '../remote/shell-quote.js';
+import type { SshTarget } from '../ssh/target.js';
+import { rsyncCapabilities, type ProgressMode, type RsyncVersion } from './rsync-version.js';
+import { bracketHost } from './ssh-command.js';
+
+export interface RsyncArgsInput {
+  /** Local project root (absolute). */
+  root: string;
+  /** remote_dir as configured: absolute, `~`, `~/…` or relative to the login directory. */
+  remoteDir: string;
+  target: SshTarget;
+  /** The `-e` string from sshCommandString(). */
+  sshCommand: string;
+  progress: ProgressMode;
+  dryRun?: boolean;
+  version: RsyncVersion;
+  /** Appended before source and destination (e.g. `--bwlimit=100` in tests). */
+  extraArgs?: readonly string[];
+}
+
+export interface RsyncInvocation {
+  command: 'rsync' | 'sshpass';
+  args: string[];
+  /** Added to the child's environment (SSHPASS; never on the command line, where `ps` shows it). */
+  env: Record<string, string>;
+}
+
+const PROGRESS_ARGS: Record<ProgressMode, string[]> = {
+  info2: ['--info=progress2', '--no-h'],
+  legacy: ['--progress'],
+  none: [],
+};
+
+function trimSlashes(dir: string): string {
+  return dir.replace(/\/+$/, '') || (dir.startsWith('/') ? '/' : dir);
+}
+
+// rsync's remote side starts in the login directory, so `~/x` is sent as `x`: a `~` in the path would
+// depend on rsync's own tilde rules (they changed in 3.2.4), while `mkdir -p "$HOME"/x` names the same
+// place. A leading `-` or `~` gets `./` so it is neither an option nor a tilde.
+export function remoteRsyncPath(remoteDir: string): string {
+  const dir = trimSlashes(remoteDir);
+  let relative = dir === '~' ? '.' : dir.startsWith('~/') ? dir.slice(2) : dir;
+  if (/^[-~]/.test(relative)) relative = `./${relative}`;
+  return relative === '.' ? './' : relative.endsWith('/') ? relative : `${relative}/`;
+}
+
+/** `host:dir/`; the user travels as `ssh -l` so names containing `@` survive. */
+export function rsyncDestination(target: SshTarget, remoteDir: string, version: RsyncVersion): string {
+  const remotePath = remoteRsyncPath(remoteDir);
+  // rsync < 3.2.4 and openrsync hand the path to the remote shell unescaped.
+  const word = rsyncCapabilities(version).escapesRemoteArgs ? remotePath : shellQuote(remotePath);
+  return `${bracketHost(target.host)}:${word}`;
+}
+
+/** `--rsync-path` value: create remote_dir (and parents), then start rsync; works on every rsync. */
+export function rsyncPathCommand(remoteDir: string): string {
+  return `mkdir -p ${remotePathExpr(trimSlashes(remoteDir))} && rsync`;
+}
+
+export function buildRsyncArgs(input: RsyncArgsInput): RsyncInvocation {
+  const args = ['-lptz', '--files-from=-', '--from0', ...PROGRESS_ARGS[input.progress]];
+  if (input.dryRun) args.push('--dry-run');
+  // A dry run must not create anything remotely; rsync -n copes with a missing destination.
+  else args.push(`--rsync-path=${rsyncPathCommand(input.remoteDir)}`);
+  args.push('-e', input.sshCommand, ...(input.extraArgs ?? []));
+  args.push(path.join(input.root, '/'), rsyncDestination(input.target, input.remoteDir, input.version));
+  if (input.target.password === undefined) return { command: 'rsync', args, env: {} };
+  return { command: 'sshpass', args: ['-e', 'rsync', ...args], env: { SSHPASS: input.target.password } };
+}
+
+// A defensive pass over the list: with --dirs a listed `dir/`, `dir/.` or `.` copies that directory's
+// contents one level deep (ignored files included), so such entries lose the suffix or are dropped.
+export function guardFileList(list: Buffer): Buffer {
+  const entries = list
+    .toString('latin1') // byte-preserving round trip; names need not be UTF-8
+    .split('\0')
+    .map((entry) => entry.replace(/(?:\/\.?)+$/, ''))
+    .filter((entry) => entry !== '' && entry !== '.');
+  return Buffer.from(entries.map((entry) => `${entry}\0`).join(''), 'latin1');
+}

@@ -1,0 +1,94 @@
+// Reads rsync's progress lines as they stream in (split on \r and \n):
+//   --info=progress2 --no-h  `   6000000 100%   74.06MB/s    0:00:00 (xfr#300, to-chk=0/301)` (whole run)
+//   --progress (legacy)      `  65,536 100%  12.34MB/s  0:00:00 (xfer#1, to-check=2/4)` (per file)
+// File names and other chatter on stdout are ignored.
+import type { SyncProgress } from './types.js';
+
+export interface ProgressLine {
+  /** progress2: bytes so far in the whole run; legacy: bytes so far of the current file. */
+  bytes: number;
+  percent: number;
+  /** Files transferred so far (`xfr#`/`xfer#`), present on a file's last line. */
+  transferred?: number;
+  /** Entries still to check and the list size (`to-chk`), or the size so far (`ir-chk`). */
+  toCheck?: { remaining: number; total: number; final: boolean };
+}
+
+export interface RsyncProgressUpdate extends SyncProgress {
+  percent: number;
+}
+
+export interface RsyncSummary {
+  filesSent: number;
+  bytesSent: number;
+}
+
+export interface ProgressParser {
+  /** Feed decoded stdout; returns the updates completed lines produced. */
+  push(chunk: string): RsyncProgressUpdate[];
+  /** Flush a last unterminated line. */
+  end(): RsyncProgressUpdate[];
+  summary(): RsyncSummary;
+}
+
+const LINE =
+  /^\s*([\d][\d,.']*)\s+(\d{1,3})%\s+\S+\s+\d+:\d{2}(?::\d{2})?(?:\s+\((?:xfr|xfer)#(\d+),\s*(to-chk|to-check|ir-chk)=(\d+)\/(\d+)\))?/;
+
+export function parseProgressLine(line: string): ProgressLine | undefined {
+  const match = LINE.exec(line);
+  if (!match) return undefined;
+  const parsed: ProgressLine = { bytes: Number((match[1] as string).replace(/\D/g, '')), percent: Number(match[2]) };
+  if (match[3] !== undefined) {
+    parsed.transferred = Number(match[3]);
+    parsed.toCheck = { remaining: Number(match[5]), total: Number(match[6]), final: match[4] !== 'ir-chk' };
+  }
+  return parsed;
+}
+
+// progress2 lines carry run totals; legacy lines restart at 0 for each file, so completed files are summed.
+export function createProgressParser(mode: 'info2' | 'legacy'): ProgressParser {
+  let pending = '';
+  let files = 0;
+  let doneBytes = 0;
+  let currentBytes = 0;
+  let totalFiles: number | undefined;
+
+  function apply(line: ProgressLine): RsyncProgressUpdate {
+    if (line.transferred !== undefined) files = Math.max(files, line.transferred);
+    if (line.toCheck?.final) totalFiles = line.toCheck.total;
+    if (mode === 'info2') {
+      doneBytes = line.bytes;
+    } else if (line.transferred !== undefined) {
+      doneBytes += line.bytes;
+      currentBytes = 0;
+    } else {
+      currentBytes = line.bytes;
+    }
+    const update: RsyncProgressUpdate = { files, bytes: doneBytes + currentBytes, percent: line.percent };
+    if (totalFiles !== undefined) update.totalFiles = totalFiles;
+    return update;
+  }
+
+  function take(lines: string[]): RsyncProgressUpdate[] {
+    const updates: RsyncProgressUpdate[] = [];
+    for (const text of lines) {
+      const line = parseProgressLine(text);
+      if (line) updates.push(apply(line));
+    }
+    return updates;
+  }
+
+  return {
+    push(chunk) {
+      const parts = (pending + chunk).split(/[\r\n]/);
+      pending = parts.pop() ?? '';
+      return take(parts);
+    },
+    end() {
+      const rest = pending;
+      pending = '';
+      return take([rest]);
+    },
+    summary: () => ({ filesSent: files, bytesSent: doneBytes }),
+  };
+}

@@ -1,0 +1,144 @@
+// Spawns rsync (through sshpass for password logins): the only process-starting module of the rsync
+// engine. Everything it runs is built by the pure modules beside it.
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import { EXIT, MtrError, UsageError } from '../errors.js';
+import { exitStatusFrom } from '../exec/exit-status.js';
+import type { Logger } from '../log.js';
+import { shellJoin } from '../remote/shell-quote.js';
+import type { SshTarget } from '../ssh/target.js';
+import { buildRsyncArgs, guardFileList, type RsyncInvocation } from './rsync-args.js';
+import { describeRsyncExit } from './rsync-errors.js';
+import { createProgressParser, type RsyncProgressUpdate, type RsyncSummary } from './rsync-progress.js';
+import { detectLocalRsync, progressModeFor, type RsyncVersion } from './rsync-version.js';
+import { bracketHost, buildSshArgs, sshCommandString } from './ssh-command.js';
+
+export interface RunRsyncOptions {
+  root: string;
+  /** NUL-separated relative paths (file-list.ts toRsyncFileList). */
+  fileList: Buffer;
+  remoteDir: string;
+  target: SshTarget;
+  homedir: string;
+  onProgress?: (progress: RsyncProgressUpdate) => void;
+  signal?: AbortSignal;
+  log?: Logger;
+  /** Base environment for rsync/ssh; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** No terminal for ssh to ask on (BatchMode); default true. */
+  batch?: boolean;
+  dryRun?: boolean;
+  /** Skips detection (tests, or a caller that already detected it). */
+  version?: RsyncVersion;
+  /** Extra rsync flags, e.g. `--bwlimit=…` to make a test transfer slow. */
+  extraArgs?: readonly string[];
+}
+
+const STDERR_TAIL_BYTES = 16 * 1024;
+const KILL_GRACE_MS = 3000;
+// Variables that would change how rsync treats our arguments, or leak a password nobody configured.
+const STRIPPED_ENV = ['RSYNC_OLD_ARGS', 'RSYNC_PROTECT_ARGS', 'RSYNC_RSH', 'RSYNC_CONNECT_PROG', 'SSHPASS'];
+
+export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of STRIPPED_ENV) delete env[name];
+  return { ...env, ...extra };
+}
+
+export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> {
+  const env = options.env ?? process.env;
+  const version = options.version ?? (await detectLocalRsync({ env }));
+  if (!version) {
+    throw new UsageError('rsync is not installed on this machine', 'install rsync (apt install rsync / brew install rsync) or set `sync: sftp`');
+  }
+  const progress = progressModeFor(version);
+  const sshArgs = buildSshArgs(options.target, { homedir: options.homedir, batch: options.batch ?? true });
+  const invocation = buildRsyncArgs({
+    root: options.root,
+    remoteDir: options.remoteDir,
+    target: options.target,
+    sshCommand: sshCommandString(sshArgs, version.openrsync ? 'openrsync' : 'rsync'),
+    progress,
+    dryRun: options.dryRun,
+    version,
+    extraArgs: options.extraArgs,
+  });
+  options.log?.addSecret(options.target.password);
+  options.log?.debug(`sync: ${invocation.command} ${shellJoin(invocation.args)}`);
+  const parser = progress === 'none' ? undefined : createProgressParser(progress);
+  const where = `${options.target.user}@${bracketHost(options.target.host)}:${options.target.port}`;
+  const ended = await spawnRsync(invocation, guardFileList(options.fileList), { ...options, env }, (text) => {
+    for (const update of parser?.push(text) ?? []) options.onProgress?.(update);
+  });
+  for (const update of parser?.end() ?? []) options.onProgress?.(update);
+  const error = describeRsyncExit(ended.code, ended.stderr, invocation.command, where);
+  if (error) throw error;
+  return parser?.summary() ?? { filesSent: 0, bytesSent: 0 };
+}
+
+interface Ended {
+  code: number;
+  stderr: string;
+}
+
+function spawnRsync(
+  invocation: RsyncInvocation,
+  input: Buffer,
+  options: RunRsyncOptions & { env: NodeJS.ProcessEnv },
+  onStdout: (text: string) => void,
+): Promise<Ended> {
+  const { signal, log } = options;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(interrupted(signal));
+    const child = spawn(invocation.command, invocation.args, {
+      cwd: options.root,
+      env: childEnv(options.env, invocation.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let killTimer: NodeJS.Timeout | undefined;
+    const decoder = new StringDecoder('utf8');
+    const onAbort = () => {
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+      killTimer.unref();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (chunk: Buffer) => onStdout(decoder.write(chunk)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log?.debug(`rsync stderr: ${text.trimEnd()}`);
+      stderr = (stderr + text).slice(-STDERR_TAIL_BYTES);
+    });
+    // rsync may exit before reading the whole list (bad login): that EPIPE is reported by the exit code.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(spawnFailure(invocation.command, error));
+    });
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(killTimer);
+      onStdout(decoder.end());
+      if (signal?.aborted) return reject(interrupted(signal));
+      resolve({ code: exitStatusFrom(code, sig) ?? 1, stderr });
+    });
+  });
+}
+
+function interrupted(signal: AbortSignal): MtrError {
+  return new MtrError('sync was interrupted', { exitCode: EXIT.sigint, cause: signal.reason });
+}
+
+function spawnFailure(command: string, error: NodeJS.ErrnoException): MtrError {
+  if (error.code === 'ENOENT' && command === 'sshpass') {
+    return new UsageError(
+      'password login with the rsync engine needs sshpass, which is not installed',
+      'install sshpass (apt install sshpass / brew install hudochenkov/sshpass/sshpass), use key_filename, or set `sync: sftp`',
+      error,
+    );
+  }
+  if (error.code === 'ENOENT') return new UsageError(`${command} is not installed on this machine`, 'install rsync or set `sync: sftp`', error);
+  return new MtrError(`could not start ${command}: ${error.message}`, { exitCode: EXIT.transport, cause: error });
+}

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { LocalEntry, LocalTree, RemoteEntry } from './types.js';
+
+// What the SFTP engine has to do, decided from the two listings alone: pure, table-tested.
+
+export interface ModeFix {
+  path: string;
+  mode: number;
+}
+
+export interface UploadPlan {
+  /** Directories to create, parents first. */
+  mkdirs: string[];
+  /** Files to send: missing remotely, or size / whole-second mtime / type differ. */
+  uploads: LocalEntry[];
+  /** chmod only: new directories (mkdir is masked by umask) and entries whose permission bits differ. */
+  modeFixes: ModeFix[];
+  /** Symlinks to (re)create: missing, another target, or a target the listing could not read. */
+  symlinks: LocalEntry[];
+  /** Remote files or symlinks standing where a local directory goes: unlinked before mkdir. */
+  removals: string[];
+  /** Remote directories standing where a local file or symlink goes: refused, never removed. */
+  conflicts: string[];
+  unchanged: number;
+  /** Bytes in `uploads`. */
+  bytes: number;
+}
+
+export function planUpload(local: LocalTree, remote: ReadonlyMap<string, RemoteEntry>): UploadPlan {
+  const plan: UploadPlan = { mkdirs: [], uploads: [], modeFixes: [], symlinks: [], removals: [], conflicts: [], unchanged: 0, bytes: 0 };
+  // Under a path that is (re)created nothing remote is trusted: its remote listing is of something else.
+  const fresh = new Set<string>();
+  const parentIsFresh = (p: string) => fresh.has(path.posix.dirname(p));
+  for (const entry of local.entries) {
+    const found = parentIsFresh(entry.path) ? undefined : remote.get(entry.path);
+    const mode = entry.mode & 0o7777;
+    if (entry.type === 'dir') {
+      if (found?.type === 'dir') {
+        if ((found.mode & 0o7777) !== mode) plan.modeFixes.push({ path: entry.path, mode });
+        else plan.unchanged++;
+        continue;
+      }
+      if (found) plan.removals.push(entry.path);
+      plan.mkdirs.push(entry.path);
+      plan.modeFixes.push({ path: entry.path, mode });
+      fresh.add(entry.path);
+    } else if (found?.type === 'dir') {
+      plan.conflicts.push(entry.path);
+    } else if (entry.type === 'symlink') {
+      if (found?.type === 'symlink' && found.linkTarget !== undefined && found.linkTarget === entry.linkTarget) plan.unchanged++;
+      else plan.symlinks.push(entry);
+    } else if (found?.type !== 'file' || found.size !== entry.size || found.mtime !== Math.floor(entry.mtime)) {
+      plan.uploads.push(entry);
+      plan.bytes += entry.size;
+    } else if ((found.mode & 0o7777) !== mode) {
+      plan.modeFixes.push({ path: entry.path, mode });
+    } else {
+      plan.unchanged++;
+    }
+  }
+  return plan;
+}
+
+export interface DeletionPlan {
+  /** Files and symlinks to remove. */
+  files: string[];
+  /** Directories left empty by the deletions, deepest first. */
+  dirs: string[];
+}
+
+/**
+ * Remote entries that no longer exist locally. Nothing ignored is touched, nor anything below an
+ * ignored directory (a gitignored remote `outputs/` stays), and a directory goes only when every
+ * entry inside it goes too.
+ */
+export function planDeletions(
+  local: LocalTree,
+  remote: ReadonlyMap<string, RemoteEntry>,
+  isIgnored: (path: string, isDir: boolean) => boolean,
+): DeletionPlan {
+  const present = new Set(local.entries.map((e) => e.path));
+  const sorted = [...remote.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const protectedDirs = new Set<string>();
+  const kept = new Set<string>();
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const keep = (p: string) => {
+    for (let d = path.posix.dirname(p); d !== '.' && !kept.has(d); d = path.posix.dirname(d)) kept.add(d);
+  };
+  const underProtected = (p: string) => {
+    for (let d = path.posix.dirname(p); d !== '.'; d = path.posix.dirname(d)) if (protectedDirs.has(d)) return true;
+    return false;
+  };
+  for (const entry of sorted) {
+    const isDir = entry.type === 'dir';
+    if (underProtected(entry.path) || isIgnored(entry.path, isDir)) {
+      if (isDir) protectedDirs.add(entry.path);
+      keep(entry.path);
+    } else if (present.has(entry.path)) {
+      keep(entry.path);
+    } else if (isDir) {
+      dirs.push(entry.path);
+    } else {
+      files.push(entry.path);
+    }
+  }
+  const emptied = dirs.filter((d) => !kept.has(d));
+  // Deepest first, so rmdir meets each directory after its children.
+  emptied.sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
+  return { files, dirs: emptied };
+}
+
+/**
+ * Refuses deletion roots that would wipe more than a project: `/`, `~`, `.`, empty, `$HOME` itself
+ * and every directory above it. Returns the error to throw, or undefined when the target is fine.
+ */
+export function checkDeleteTarget(remoteDir: string, home: string): UsageError | undefined {
+  const raw = remoteDir.trim();
+  const refuse = (what: string) =>
+    new UsageError(
+      `refusing to delete remote files: remote_dir ${JSON.stringify(remoteDir)} is ${what}`,
+      'point remote_dir at a project directory such as ~/projects/NAME, or turn delete off',
+    );
+  if (raw === '') return refuse('empty');
+  if (/^\$\{?HOME\}?(\/|$)/.test(raw)) return refuse('written with $HOME, which is not expanded; use ~/');
+  const homeAbs = path.posix.resolve('/', home || '/');
+  const abs = raw === '~' ? homeAbs : raw.startsWith('~/') ? path.posix.join(homeAbs, raw.slice(2)) : path.posix.resolve(homeAbs, raw);
+  if (abs === '/') return refuse('the root directory');
+  if (abs === homeAbs) return refuse('your home directory');
+  if (homeAbs.startsWith(`${abs}/`)) return refuse(`a parent of your home directory (${homeAbs})`);
+  return undefined;
+}

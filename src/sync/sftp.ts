@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Client } from 'ssh2';
+import { readRemoteManifest } from './remote-manifest.js';
+import { planUpload, type UploadPlan } from './sftp-plan.js';
+import { runPool } from './sftp-pool.js';
+import { describeSftpFailure, openSftp, resolveSftpPath, SFTP_STATUS, SftpOpError, SyncError, type SftpSession } from './sftp-session.js';
+import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from './types.js';
+
+// Opens sockets: the SFTP sync engine. One SFTP channel on the existing connection; every file is
+// written to a temp name beside its target and renamed over it, so no real name ever holds half a file.
+
+export interface SftpSyncOptions {
+  client: Client;
+  /** Local project root (tree paths are relative to it). */
+  root: string;
+  tree: LocalTree;
+  /** remote_dir as configured (`~/…`, relative = below home, or absolute). */
+  remoteDir: string;
+  /** The remote listing when the caller already read it (dry run, deletions); read here otherwise. */
+  remote?: ReadonlyMap<string, RemoteEntry>;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Files in flight at once; also capped by the server's open-handle limit. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+export interface SftpSyncResult {
+  /** Files and symlinks written. */
+  filesSent: number;
+  bytesSent: number;
+  plan: UploadPlan;
+}
+
+/** Bytes per SFTP WRITE and how many may be unanswered per file: bounded memory, pipelined I/O. */
+const CHUNK = 64 * 1024;
+const WINDOW = 4;
+const NAME_MAX = 255;
+
+/** `.<name>.mtr-tmp-<hex>` beside the target; a bare `.mtr-tmp-<hex>` when the name is too long. */
+export function tempNameFor(target: string, random: string): string {
+  const name = path.posix.basename(target);
+  const long = `.${name}.mtr-tmp-${random}`;
+  const base = Buffer.byteLength(long) <= NAME_MAX ? long : `.mtr-tmp-${random}`;
+  return path.posix.join(path.posix.dirname(target), base);
+}
+
+export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncResult> {
+  const { client, root, tree, onProgress, signal } = options;
+  const session = await openSftp(client);
+  try {
+    const remote = options.remote ?? (await readRemoteManifest(client, options.remoteDir, { session })).entries;
+    const plan = planUpload(tree, remote);
+    if (plan.conflicts.length > 0) {
+      const list = plan.conflicts.slice(0, 3).join(', ');
+      throw new SyncError(`remote directories stand where local files go: ${list}`, 'remove or rename them on the server, then sync again');
+    }
+    const base = resolveSftpPath(options.remoteDir, session.home);
+    const width = Math.max(1, Math.min(options.concurrency ?? 32, session.maxOpenHandles - 2));
+    await mkdirP(session, base);
+    await runPool(plan.removals, width, (p) => session.unlink(remotePath(base, p)), { signal });
+    for (const level of byDepth(plan.mkdirs)) {
+      await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
+    }
+    const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length + plan.symlinks.length, totalBytes: plan.bytes };
+    const report = () => onProgress?.({ ...progress });
+    report();
+    const sendOne = async (entry: LocalEntry, _index: number, abort: AbortSignal) => {
+      const target = remotePath(base, entry.path);
+      if (entry.type === 'symlink') {
+        await replaceSymlink(session, target, entry.linkTarget ?? '');
+      } else {
+        await uploadFile(session, path.join(root, entry.path), target, entry, abort, (n) => {
+          progress.bytes += n;
+          report();
+        });
+      }
+      progress.files++;
+      report();
+    };
+    await runPool([...plan.uploads, ...plan.symlinks], width, sendOne, { signal });
+    // Modes last: a read-only directory must not refuse the files written into it.
+    await runPool(plan.modeFixes, width, (f) => session.setstat(remotePath(base, f.path), { mode: f.mode }), { signal });
+    return { filesSent: progress.files, bytesSent: progress.bytes, plan };
+  } catch (error) {
+    if (signal?.aborted && error === signal.reason) throw error;
+    throw await explain(session, error);
+  } finally {
+    session.end();
+  }
+}
+
+function remotePath(base: string, rel: string): string {
+  return path.posix.join(base, rel);
+}
+
+function byDepth(dirs: readonly string[]): string[][] {
+  const levels: string[][] = [];
+  for (const d of dirs) (levels[d.split('/').length - 1] ??= []).push(d);
+  return levels.filter(Boolean);
+}
+
+// remote_dir and any missing parents; an existing directory (even a symlink to one) is fine.
+async function mkdirP(session: SftpSession, dir: string): Promise<void> {
+  const found = await session.stat(dir).catch((error: SftpOpError) => {
+    if (error.code === SFTP_STATUS.noSuchFile) return undefined;
+    throw error;
+  });
+  if (found?.isDirectory()) return;
+  if (found) throw new SyncError(`remote_dir ${dir} exists but is not a directory`, 'choose another remote_dir');
+  const parent = path.posix.dirname(dir);
+  if (parent !== dir) await mkdirP(session, parent);
+  await session.mkdir(dir).catch(async (error) => {
+    if (!(await session.stat(dir).then((s) => s.isDirectory(), () => false))) throw error;
+  });
+}
+
+async function uploadFile(
+  session: SftpSession,
+  localPath: string,
+  target: string,
+  entry: LocalEntry,
+  signal: AbortSignal,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const temp = tempNameFor(target, randomBytes(6).toString('hex'));
+  const mode = entry.mode & 0o7777;
+  let handle: Buffer | undefined;
+  try {
+    handle = await session.open(temp, 'wx', 0o600);
+    await pumpFile(session, handle, temp, localPath, signal, onBytes);
+    // SFTP create modes are masked by the server's umask; set mode and mtime explicitly, last.
+    await session.fsetstat(handle, temp, { mode, atime: entry.mtime, mtime: entry.mtime });
+    const open = handle;
+    handle = undefined;
+    await session.close(open, temp);
+    await session.rename(temp, target);
+  } catch (error) {
+    if (handle) await session.close(handle, temp).catch(() => undefined);
+    if (!session.closed) await session.unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+// Reads the local file in CHUNK pieces with up to WINDOW writes unanswered: memory stays at
+// CHUNK × WINDOW per file however large the file, and the link stays busy.
+async function pumpFile(
+  session: SftpSession,
+  handle: Buffer,
+  temp: string,
+  localPath: string,
+  signal: AbortSignal,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const file = await fsp.open(localPath, 'r');
+  const inflight = new Set<Promise<void>>();
+  let failed: { error: unknown } | undefined;
+  try {
+    for (let position = 0; !failed; ) {
+      if (signal.aborted) throw signal.reason;
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      const { bytesRead } = await file.read(buffer, 0, CHUNK, position);
+      if (bytesRead === 0) break;
+      const write = session.write(handle, temp, buffer, bytesRead, position).then(
+        () => onBytes(bytesRead),
+        (error: unknown) => void (failed ??= { error }),
+      );
+      const tracked = write.finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+      position += bytesRead;
+      if (inflight.size >= WINDOW) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    if (failed) throw failed.error;
+  } finally {
+    await file.close();
+  }
+}
+
+// A symlink is made under a temp name and renamed over the target, replacing a file or older link.
+async function replaceSymlink(session: SftpSession, target: string, linkTarget: string): Promise<void> {
+  const temp = tempNameFor(target, randomBytes(6).toString('hex'));
+  await session.symlink(linkTarget, temp);
+  try {
+    await session.rename(temp, target);
+  } catch (error) {
+    if (!session.closed) await session.unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function explain(session: SftpSession, error: unknown): Promise<Error> {
+  const op = error instanceof SftpOpError ? error : undefined;
+  const diskFull = op?.code === SFTP_STATUS.failure && !session.closed && (await session.isDiskFull(path.posix.dirname(op.path)));
+  return describeSftpFailure(error, session.closed, diskFull);
+}

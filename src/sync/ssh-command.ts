@@ -1,0 +1,82 @@
+// The OpenSSH command rsync runs (`-e`), made to trust and authenticate like mtr's own ssh2 connection:
+// same known_hosts files, same keys, same user/port, and never a question ssh2 already answered.
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { SshTarget } from '../ssh/target.js';
+
+export interface SshArgsOptions {
+  /** The home mtr uses (may differ from the passwd home OpenSSH would read). */
+  homedir: string;
+  /** No terminal to ask on: adds BatchMode=yes (only without a password, sshpass needs the prompt). */
+  batch: boolean;
+  /** Injected for tests; defaults to fs.existsSync. */
+  fileExists?: (file: string) => boolean;
+}
+
+const KEEPALIVE = ['-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=4'];
+
+/** True when a password is configured and no key: ssh must not try keys (sshpass can't answer passphrases). */
+export function isPasswordOnly(target: SshTarget): boolean {
+  return target.password !== undefined && target.identityFiles.length === 0;
+}
+
+export function bracketHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+// ssh expands %-tokens in IdentityFile and UserKnownHostsFile; a literal % must be doubled.
+const escapePercent = (value: string): string => value.replace(/%/g, '%%');
+
+function knownHostsOption(files: readonly string[]): string {
+  const words = files.map((file) => {
+    if (file.includes('"')) throw new UsageError(`known_hosts path ${file} contains a double quote, which ssh options cannot carry`, 'rename the file or set `sync: sftp`');
+    const escaped = escapePercent(file);
+    return /\s/.test(escaped) ? `"${escaped}"` : escaped;
+  });
+  return `UserKnownHostsFile=${words.join(' ')}`;
+}
+
+/** argv for OpenSSH, starting with `ssh`, without the host (rsync appends it). */
+export function buildSshArgs(target: SshTarget, opts: SshArgsOptions): string[] {
+  const exists = opts.fileExists ?? fs.existsSync;
+  const userConfig = path.join(opts.homedir, '.ssh', 'config');
+  const args = ['ssh', '-F', exists(userConfig) ? userConfig : '/dev/null', '-p', String(target.port), '-l', target.user];
+  for (const key of target.identityFiles) args.push('-i', escapePercent(key));
+  if (target.explicitKey) args.push('-o', 'IdentitiesOnly=yes');
+  args.push('-o', knownHostsOption(target.knownHostsFiles));
+  // mtr's ssh2 connection has already verified (or recorded) the key; ssh must only confirm it.
+  args.push('-o', 'StrictHostKeyChecking=yes');
+  args.push('-o', `ConnectTimeout=${Math.max(1, Math.ceil(target.connectTimeoutMs / 1000))}`);
+  args.push(...KEEPALIVE);
+  if (opts.batch && target.password === undefined) args.push('-o', 'BatchMode=yes');
+  if (isPasswordOnly(target)) {
+    args.push('-o', 'PreferredAuthentications=password,keyboard-interactive', '-o', 'PubkeyAuthentication=no');
+  }
+  if (target.jumps.length > 0) {
+    args.push('-J', target.jumps.map((hop) => `${hop.user}@${bracketHost(hop.host)}:${hop.port}`).join(','));
+  }
+  return args;
+}
+
+const RSH_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * The single `-e` string. rsync splits it on spaces and honours '…' and "…" (a doubled quote inside
+ * stands for itself) but not backslashes; openrsync splits on whitespace and knows no quotes at all.
+ */
+export function sshCommandString(argv: readonly string[], flavor: 'rsync' | 'openrsync' = 'rsync'): string {
+  return argv
+    .map((word) => {
+      if (RSH_SAFE.test(word)) return word;
+      if (flavor === 'openrsync') {
+        if (word !== '' && !/\s/.test(word)) return word;
+        throw new UsageError(
+          `openrsync cannot pass ${JSON.stringify(word)} to ssh (it splits -e on whitespace)`,
+          'install GNU rsync (brew install rsync), avoid spaces in key/known_hosts paths, or set `sync: sftp`',
+        );
+      }
+      return `'${word.replace(/'/g, "''")}'`;
+    })
+    .join(' ');
+}
