@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { summarizeTree, toRsyncFileList } from '../../../src/sync/file-list.js';
+import { createIgnoreMatcher, readRulesFile } from '../../../src/sync/ignore.js';
+import type { LocalEntry, LocalTree } from '../../../src/sync/types.js';
+import { walkLocalTree } from '../../../src/sync/walk.js';
+
+const entry = (p: string, type: LocalEntry['type'] = 'file', size = 0): LocalEntry => ({ path: p, type, size, mtime: 0, mode: 0o644 });
+const treeOf = (...entries: LocalEntry[]): LocalTree => ({ root: '/p', entries, excludedCount: 0 });
+
+describe('toRsyncFileList', () => {
+  it.each([
+    [[], ''],
+    [[entry('a')], 'a\0'],
+    [[entry('d', 'dir'), entry('d/f'), entry('l', 'symlink')], 'd\0d/f\0l\0'],
+    [[entry('name with spaces'), entry('new\nline'), entry('ünï')], 'name with spaces\0new\nline\0ünï\0'],
+  ])('%j', (entries, expected) => {
+    expect(toRsyncFileList(treeOf(...entries)).toString('utf8')).toBe(expected);
+  });
+});
+
+describe('summarizeTree', () => {
+  it('counts files and bytes and keeps the five largest, ties by path', () => {
+    const tree = treeOf(
+      entry('d', 'dir'),
+      entry('l', 'symlink'),
+      ...[10, 70, 30, 70, 5, 90, 1, 50].map((size, i) => entry(`f${i}`, 'file', size)),
+    );
+    expect(summarizeTree(tree)).toEqual({
+      files: 8,
+      bytes: 326,
+      dirs: 1,
+      symlinks: 1,
+      largest: [
+        { path: 'f5', size: 90 },
+        { path: 'f1', size: 70 },
+        { path: 'f3', size: 70 },
+        { path: 'f7', size: 50 },
+        { path: 'f2', size: 30 },
+      ],
+    });
+  });
+
+  it.each([
+    [treeOf(), 5, { files: 0, bytes: 0, dirs: 0, symlinks: 0, largest: [] }],
+    [treeOf(entry('a', 'file', 3)), 0, { files: 1, bytes: 3, dirs: 0, symlinks: 0, largest: [] }],
+  ])('edge case %#', (tree, top, expected) => expect(summarizeTree(tree, top)).toEqual(expected));
+});
+
+// The list must make rsync create exactly the walked tree: empty dirs, symlinks, nothing ignored.
+describe.skipIf(spawnSync('rsync', ['--version']).status !== 0)('rsync --files-from with the list', () => {
+  const temps: string[] = [];
+  afterEach(() => temps.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  it('recreates exactly the walked tree (no -r: listed dirs are created, not recursed)', async () => {
+    const src = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-list-src-'));
+    const dst = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-list-dst-'));
+    temps.push(src, dst);
+    for (const rel of ['keep/a.py', 'keep/ignored.log', 'out/x', 'odd name/ünï\nline.txt', '.git/HEAD']) {
+      fs.mkdirSync(path.dirname(path.join(src, rel)), { recursive: true });
+      fs.writeFileSync(path.join(src, rel), rel);
+    }
+    fs.writeFileSync(path.join(src, '.gitignore'), '*.log\nout/\n');
+    fs.mkdirSync(path.join(src, 'empty/nested'), { recursive: true });
+    fs.symlinkSync('keep', path.join(src, 'link'));
+    const tree = await walkLocalTree(src, createIgnoreMatcher(src, { exclude: [], respectGitignore: true, readFile: readRulesFile }));
+
+    const rsync = spawnSync('rsync', ['-lpt', '--from0', '--files-from=-', `${src}/`, `${dst}/`], { input: toRsyncFileList(tree) });
+    expect(rsync.stderr.toString()).toBe('');
+    expect(rsync.status).toBe(0);
+    const copied = await walkLocalTree(dst, createIgnoreMatcher(dst, { exclude: [], respectGitignore: false, readFile: readRulesFile }));
+    expect(copied.entries.map((e) => [e.path, e.type])).toEqual(tree.entries.map((e) => [e.path, e.type]));
+    expect(tree.entries.map((e) => e.path)).toContain('empty/nested');
+  });
+});

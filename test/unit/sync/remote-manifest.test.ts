@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { localTargetFor, resolveRemotePath } from '../../../src/sync/download.js';
+import { resolveSftpPath } from '../../../src/sync/sftp-session.js';
+import { buildManifestScript, floorSeconds, parseFindPrintf, parseManifestOutput } from '../../../src/sync/remote-manifest.js';
+
+const record = (...fields: string[]) => fields.map((f) => `${f}\0`).join('');
+
+describe('parseFindPrintf', () => {
+  it('keeps hostile names intact: newlines, spaces, quotes, unicode, leading dashes, backslashes', () => {
+    const names = ['a\nb', ' lead and trail ', "it's \"quoted\"", 'ünï/cödé 🚀', '-rf', 'back\\slash', '$(rm -rf ~)', 'tab\there'];
+    const buf = Buffer.from(names.map((n, i) => record('f', n, String(i), `1700000000.${i}99999999`, '644', '')).join(''));
+    const entries = parseFindPrintf(buf);
+    expect(entries.map((e) => e.path)).toEqual(names);
+    expect(entries[3]).toEqual({ path: 'ünï/cödé 🚀', type: 'file', size: 3, mtime: 1700000000, mode: 0o644 });
+  });
+
+  it.each([
+    ['file', record('f', 'x', '12', '1700000000.9999999999', '755', ''), { path: 'x', type: 'file', size: 12, mtime: 1700000000, mode: 0o755 }],
+    ['dir size is ignored', record('d', 'src', '4096', '1.5', '2775', ''), { path: 'src', type: 'dir', size: 0, mtime: 1, mode: 0o2775 }],
+    ['symlink with target', record('l', 'ln', '9', '100', '777', '../a b\nc'), { path: 'ln', type: 'symlink', size: 0, mtime: 100, mode: 0o777, linkTarget: '../a b\nc' }],
+    ['whole-second mtime', record('f', 'y', '0', '1700000000.0000000000', '600', ''), { path: 'y', type: 'file', size: 0, mtime: 1700000000, mode: 0o600 }],
+  ])('%s', (_name, input, expected) => expect(parseFindPrintf(Buffer.from(input))).toEqual([expected]));
+
+  it('skips sockets, fifos and devices, and drops a truncated trailing record', () => {
+    const buf = Buffer.from(record('p', 'fifo', '0', '1', '644', '') + record('s', 'sock', '0', '1', '755', '') + record('f', 'ok', '1', '2', '644', '') + 'f\0cut\0' + '12');
+    expect(parseFindPrintf(buf).map((e) => e.path)).toEqual(['ok']);
+  });
+
+  it('parses what the real GNU find prints for a hostile tree', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-find-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'sub dir'));
+      fs.writeFileSync(path.join(dir, 'sub dir', 'new\nline ü'), 'hello');
+      fs.chmodSync(path.join(dir, 'sub dir', 'new\nline ü'), 0o751);
+      fs.utimesSync(path.join(dir, 'sub dir', 'new\nline ü'), 1600000000, 1600000000.75);
+      fs.symlinkSync('sub dir/new\nline ü', path.join(dir, 'link'));
+      const out = execFileSync('sh', ['-c', buildManifestScript(dir)]);
+      const parsed = parseManifestOutput(out)!;
+      expect(parsed.state).toBe('F');
+      const entries = parseFindPrintf(parsed.records).sort((a, b) => a.path.localeCompare(b.path));
+      expect(entries).toEqual([
+        expect.objectContaining({ path: 'link', type: 'symlink', linkTarget: 'sub dir/new\nline ü' }),
+        expect.objectContaining({ path: 'sub dir', type: 'dir' }),
+        { path: 'sub dir/new\nline ü', type: 'file', size: 5, mtime: 1600000000, mode: 0o751 },
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parseManifestOutput', () => {
+  const tag = '\0mtr-manifest-1\0';
+  it.each([
+    ['missing dir', `${tag}/home/u\0M`, { home: '/home/u', state: 'M', records: '' }],
+    ['no -printf', `${tag}/root\0N`, { home: '/root', state: 'N', records: '' }],
+    ['records', `${tag}/root\0F${record('f', 'a', '1', '1', '644', '')}`, { home: '/root', state: 'F', records: record('f', 'a', '1', '1', '644', '') }],
+    ['noise from a chatty .bashrc first', `Welcome!\n${tag}/h\0M`, { home: '/h', state: 'M', records: '' }],
+  ])('%s', (_name, input, expected) => {
+    const parsed = parseManifestOutput(Buffer.from(input))!;
+    expect({ ...parsed, records: parsed.records.toString() }).toEqual(expected);
+  });
+
+  it.each([['no tag', '/root\0F'], ['cut after home', `${tag}/root`], ['unknown state', `${tag}/root\0X`]])('%s → undefined', (_n, input) =>
+    expect(parseManifestOutput(Buffer.from(input))).toBeUndefined(),
+  );
+
+  it('reports a missing directory and quotes it', () => {
+    const out = execFileSync('sh', ['-c', buildManifestScript("/nonexistent/it's here")]);
+    expect(parseManifestOutput(out)).toMatchObject({ state: 'M' });
+  });
+});
+
+describe('floorSeconds', () => {
+  it.each([
+    ['1700000000.9999999999', 1700000000],
+    ['1700000000', 1700000000],
+    ['0.5', 0],
+    ['-1.5', -2],
+    ['-1.0000000000', -1],
+    ['garbage', 0],
+  ])('%s → %d', (input, expected) => expect(floorSeconds(input)).toBe(expected));
+});
+
+describe('remote path helpers', () => {
+  it.each([
+    ['~', '/home/u', '/home/u'],
+    ['~/proj', '/home/u', '/home/u/proj'],
+    ['~/a/../b/', '/home/u', '/home/u/b'],
+    ['proj/x', '/home/u', '/home/u/proj/x'],
+    ['/srv/p', '/home/u', '/srv/p'],
+    ['/srv/p/', '/home/u', '/srv/p'],
+  ])('resolveSftpPath(%j, %s) → %s', (p, home, expected) => expect(resolveSftpPath(p, home)).toBe(expected));
+
+  it.each([
+    ['~/proj', 'outputs/x', '~/proj/outputs/x'],
+    ['~/proj', '/abs/file', '/abs/file'],
+    ['~/proj', '~/other', '~/other'],
+    ['/srv/p', 'a b/../c', '/srv/p/c'],
+    ['/srv/p', '.', '/srv/p'],
+  ])('resolveRemotePath(%j, %j) → %s', (dir, p, expected) => expect(resolveRemotePath(dir, p)).toBe(expected));
+
+  it.each([
+    ['/local/dl', '/srv/p/out', true, '/local/dl/out'],
+    ['/local/new.json', '/srv/p/m.json', false, '/local/new.json'],
+  ])('localTargetFor(%s, %s, dir=%s) → %s', (dest, remote, isDir, expected) => expect(localTargetFor(dest, remote, isDir)).toBe(expected));
+});

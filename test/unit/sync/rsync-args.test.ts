@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { SshTarget } from '../../../src/ssh/target.js';
+import {
+  buildRsyncArgs,
+  guardFileList,
+  remoteRsyncPath,
+  rsyncDestination,
+  rsyncPathCommand,
+  type RsyncArgsInput,
+} from '../../../src/sync/rsync-args.js';
+import type { RsyncVersion } from '../../../src/sync/rsync-version.js';
+
+const target = (over: Partial<SshTarget> = {}): SshTarget => ({
+  label: 'gpu',
+  host: 'gpu.example',
+  port: 22,
+  user: 'ann',
+  identityFiles: [],
+  explicitKey: false,
+  jumps: [],
+  connectTimeoutMs: 10_000,
+  hostKeyPolicy: 'ask',
+  knownHostsFiles: [],
+  ...over,
+});
+
+const V327: RsyncVersion = { major: 3, minor: 2, patch: 7, openrsync: false };
+const V309: RsyncVersion = { major: 3, minor: 0, patch: 9, openrsync: false };
+const OPEN: RsyncVersion = { major: 2, minor: 6, patch: 9, openrsync: true };
+
+const input = (over: Partial<RsyncArgsInput> = {}): RsyncArgsInput => ({
+  root: '/p/proj',
+  remoteDir: '/srv/proj',
+  target: target(),
+  sshCommand: 'ssh -p 22',
+  progress: 'info2',
+  version: V327,
+  ...over,
+});
+
+describe('remoteRsyncPath (relative to the login dir, like "$HOME")', () => {
+  it.each([
+    ['/srv/proj', '/srv/proj/'],
+    ['/srv/proj/', '/srv/proj/'],
+    ['/', '/'],
+    ['~', './'],
+    ['~/', './'],
+    ['~/proj', 'proj/'],
+    ['~/-x', './-x/'],
+    ['rel/dir', 'rel/dir/'],
+    ['-rf', './-rf/'],
+    ['~user/x', './~user/x/'],
+  ])('%s → %s', (dir, expected) => expect(remoteRsyncPath(dir)).toBe(expected));
+});
+
+describe('rsyncPathCommand (mkdir names the same place as the destination)', () => {
+  it.each([
+    ['/srv/proj', 'mkdir -p /srv/proj && rsync'],
+    ['/srv/my proj/', "mkdir -p '/srv/my proj' && rsync"],
+    ['~', 'mkdir -p "$HOME" && rsync'],
+    ['~/a b', `mkdir -p "$HOME"/'a b' && rsync`],
+    ["/srv/it's", `mkdir -p '/srv/it'\\''s' && rsync`],
+  ])('%s → %s', (dir, expected) => expect(rsyncPathCommand(dir)).toBe(expected));
+});
+
+describe('rsyncDestination', () => {
+  it.each([
+    ['3.2.7 escapes by itself', target(), '/srv/my proj', V327, 'gpu.example:/srv/my proj/'],
+    ['3.0.9 needs shell quoting', target(), '/srv/my proj', V309, "gpu.example:'/srv/my proj/'"],
+    ['openrsync needs shell quoting', target(), '~/a b', OPEN, "gpu.example:'a b/'"],
+    ['safe words stay bare', target(), '~/proj', V309, 'gpu.example:proj/'],
+    ['IPv6 bracketed', target({ host: '::1' }), '/srv', V327, '[::1]:/srv/'],
+    ['user is not in the destination', target({ user: 'ann@corp' }), '/srv', V327, 'gpu.example:/srv/'],
+  ])('%s', (_name, t, dir, v, expected) => expect(rsyncDestination(t, dir, v)).toBe(expected));
+});
+
+describe('buildRsyncArgs', () => {
+  const tail = ['-e', 'ssh -p 22', '/p/proj/', 'gpu.example:/srv/proj/'];
+  const mkdir = '--rsync-path=mkdir -p /srv/proj && rsync';
+  it.each([
+    ['progress2', input(), ['-lptz', '--files-from=-', '--from0', '--info=progress2', '--no-h', mkdir, ...tail]],
+    ['legacy progress', input({ progress: 'legacy' }), ['-lptz', '--files-from=-', '--from0', '--progress', mkdir, ...tail]],
+    ['no progress', input({ progress: 'none' }), ['-lptz', '--files-from=-', '--from0', mkdir, ...tail]],
+    ['dry run creates nothing remotely', input({ dryRun: true, progress: 'none' }), ['-lptz', '--files-from=-', '--from0', '--dry-run', ...tail]],
+    ['extra args before the paths', input({ progress: 'none', extraArgs: ['--bwlimit=10'] }),
+      ['-lptz', '--files-from=-', '--from0', mkdir, '-e', 'ssh -p 22', '--bwlimit=10', '/p/proj/', 'gpu.example:/srv/proj/']],
+    ['root with a trailing slash', input({ progress: 'none', root: '/p/proj/' }), ['-lptz', '--files-from=-', '--from0', mkdir, ...tail]],
+  ])('%s', (_name, i, expected) => {
+    const built = buildRsyncArgs(i);
+    expect(built).toEqual({ command: 'rsync', args: expected, env: {} });
+  });
+
+  it('never recurses, deletes or filters', () => {
+    const args = buildRsyncArgs(input()).args;
+    expect(args.filter((a) => /^-[a-zA-Z]*[ra][a-zA-Z]*$|^--(delete|recursive|archive|exclude|filter)/.test(a))).toEqual([]);
+  });
+
+  it('password: sshpass -e with SSHPASS in the env, never on the command line', () => {
+    const built = buildRsyncArgs(input({ target: target({ password: 's3cret pw' }), progress: 'none' }));
+    expect(built.command).toBe('sshpass');
+    expect(built.args.slice(0, 3)).toEqual(['-e', 'rsync', '-lptz']);
+    expect(built.env).toEqual({ SSHPASS: 's3cret pw' });
+    expect(built.args.join(' ')).not.toContain('s3cret');
+  });
+});
+
+describe('guardFileList', () => {
+  const list = (...entries: string[]) => Buffer.from(entries.map((e) => `${e}\0`).join(''), 'utf8');
+  it.each([
+    [list('a', 'a/b.txt', 'empty'), list('a', 'a/b.txt', 'empty')],
+    [list('.', 'a/', 'a/./', 'b//', './'), list('a', 'a', 'b')],
+    [list('a/.hidden', 'a/..x', 'ü 🚀'), list('a/.hidden', 'a/..x', 'ü 🚀')],
+    [Buffer.alloc(0), Buffer.alloc(0)],
+  ])('%#', (input, expected) => expect(guardFileList(input).equals(expected)).toBe(true));
+
+  it('keeps non-UTF-8 bytes', () => {
+    const raw = Buffer.from([0x66, 0xff, 0x00]);
+    expect(guardFileList(raw).equals(raw)).toBe(true);
+  });
+});

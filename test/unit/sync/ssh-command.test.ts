@@ -1,0 +1,119 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
+import type { SshTarget } from '../../../src/ssh/target.js';
+import { buildSshArgs, isPasswordOnly, sshCommandString } from '../../../src/sync/ssh-command.js';
+
+const target = (over: Partial<SshTarget> = {}): SshTarget => ({
+  label: 'gpu',
+  host: 'gpu.example',
+  port: 22,
+  user: 'ann',
+  identityFiles: [],
+  explicitKey: false,
+  jumps: [],
+  connectTimeoutMs: 10_000,
+  hostKeyPolicy: 'ask',
+  knownHostsFiles: ['/h/.ssh/known_hosts'],
+  ...over,
+});
+
+const HAS_RSYNC = spawnSync('rsync', ['--version'], { stdio: 'ignore' }).status === 0;
+const noConfig = { homedir: '/h', batch: true, fileExists: () => false };
+const COMMON = '-o UserKnownHostsFile=/h/.ssh/known_hosts -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -o ServerAliveInterval=15 -o ServerAliveCountMax=4';
+const _ = (name: string, t: SshTarget, opts: Partial<typeof noConfig>, expected: string) => [name, t, { ...noConfig, ...opts }, expected] as const;
+
+describe('buildSshArgs', () => {
+  it.each([
+    _('defaults', target(), {}, `ssh -F /dev/null -p 22 -l ann ${COMMON} -o BatchMode=yes`),
+    _('user ssh config when it exists', target(), { fileExists: (f: string) => f === '/h/.ssh/config' }, `ssh -F /h/.ssh/config -p 22 -l ann ${COMMON} -o BatchMode=yes`),
+    _('not batch: ssh may prompt', target(), { batch: false }, `ssh -F /dev/null -p 22 -l ann ${COMMON}`),
+    _('explicit key', target({ identityFiles: ['/k/id', '/k/other'], explicitKey: true, port: 2222 }), {},
+      `ssh -F /dev/null -p 2222 -l ann -i /k/id -i /k/other -o IdentitiesOnly=yes ${COMMON} -o BatchMode=yes`),
+    _('ssh_config keys only: no IdentitiesOnly', target({ identityFiles: ['/k/id'] }), {}, `ssh -F /dev/null -p 22 -l ann -i /k/id ${COMMON} -o BatchMode=yes`),
+    _('password only: no BatchMode, no keys', target({ password: 'pw' }), {},
+      `ssh -F /dev/null -p 22 -l ann ${COMMON} -o PreferredAuthentications=password,keyboard-interactive -o PubkeyAuthentication=no`),
+    _('password and key: key first, sshpass answers the prompt', target({ password: 'pw', identityFiles: ['/k/id'], explicitKey: true }), {},
+      `ssh -F /dev/null -p 22 -l ann -i /k/id -o IdentitiesOnly=yes ${COMMON}`),
+    _('timeout rounds up, at least 1 s', target({ connectTimeoutMs: 1500 }), { batch: false }, `ssh -F /dev/null -p 22 -l ann ${COMMON.replace('=10', '=2')}`),
+    _('several known_hosts files', target({ knownHostsFiles: ['/p/kh', '/h/my dir/kh'] }), { batch: false },
+      `ssh -F /dev/null -p 22 -l ann ${COMMON.replace('/h/.ssh/known_hosts', '/p/kh "/h/my dir/kh"')}`),
+    _('percent doubled in expanded paths', target({ identityFiles: ['/k/100%'], knownHostsFiles: ['/k/%h'] }), { batch: false },
+      `ssh -F /dev/null -p 22 -l ann -i /k/100%% ${COMMON.replace('/h/.ssh/known_hosts', '/k/%%h')}`),
+    _('jumps, IPv6 bracketed', target({ jumps: [target({ user: 'j', host: 'bastion', port: 2200 }), target({ user: 'k', host: 'fe80::1', port: 22 })] }), {},
+      `ssh -F /dev/null -p 22 -l ann ${COMMON} -o BatchMode=yes -J j@bastion:2200,k@[fe80::1]:22`),
+  ])('%s', (_name, t, opts, expected) => expect(buildSshArgs(t, opts).join(' ')).toBe(expected));
+
+  it('refuses a known_hosts path with a double quote', () => {
+    expect(() => buildSshArgs(target({ knownHostsFiles: ['/a"b'] }), noConfig)).toThrow(UsageError);
+  });
+});
+
+describe('isPasswordOnly', () => {
+  it.each([
+    [{}, false],
+    [{ password: 'x' }, true],
+    [{ password: '' }, true],
+    [{ password: 'x', identityFiles: ['/k'] }, false],
+  ])('%j → %s', (over, expected) => expect(isPasswordOnly(target(over))).toBe(expected));
+});
+
+// rsync's -e splitter (main.c do_cmd): spaces separate, '…'/"…" group, a doubled quote is literal.
+function rsyncSplit(cmd: string): string[] {
+  const args: string[] = [];
+  let i = 0;
+  while (i < cmd.length) {
+    if (cmd[i] === ' ') { i++; continue; }
+    let arg = '';
+    let quote = '';
+    while (i < cmd.length && (cmd[i] !== ' ' || quote)) {
+      const c = cmd[i] as string;
+      if (c === "'" || c === '"') {
+        if (!quote) { quote = c; i++; continue; }
+        if (c === quote && cmd[i + 1] !== quote) { quote = ''; i++; continue; }
+        if (c === quote) i++;
+      }
+      arg += cmd[i++];
+    }
+    args.push(arg);
+  }
+  return args;
+}
+
+describe('sshCommandString', () => {
+  const hostile = ['ssh', '-i', '/home/my user/key', "/it's/key", '-o', 'UserKnownHostsFile="/a b/kh" /c', '$HOME', 'a\\b', "''", 'ünï 🚀', ''];
+
+  it.each([
+    [['ssh', '-p', '22'], 'ssh -p 22'],
+    [['ssh', '-i', '/a b/k'], "ssh -i '/a b/k'"],
+    [['ssh', '-i', "/it's"], "ssh -i '/it''s'"],
+    [['ssh', '-o', 'UserKnownHostsFile="/a b/kh"'], `ssh -o 'UserKnownHostsFile="/a b/kh"'`],
+  ])('%j → %s', (argv, expected) => expect(sshCommandString(argv)).toBe(expected));
+
+  it('round-trips hostile words through rsync\'s splitting rules', () => {
+    expect(rsyncSplit(sshCommandString(hostile))).toEqual(hostile);
+  });
+
+  it.skipIf(!HAS_RSYNC)('round-trips through the real rsync (a fake ssh records its argv)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-rsh-'));
+    try {
+      const script = path.join(dir, 'fake ssh.cjs');
+      const out = path.join(dir, 'argv.json');
+      fs.writeFileSync(script, `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(2))); process.exit(1);`);
+      const rsh = sshCommandString([process.execPath, script, ...hostile.slice(1)]);
+      spawnSync('rsync', ['-e', rsh, '/dev/null', 'host:x'], { stdio: 'ignore', timeout: 10_000 });
+      // rsync appends the host and its server command after our words.
+      expect(JSON.parse(fs.readFileSync(out, 'utf8')).slice(0, hostile.length - 1)).toEqual(hostile.slice(1));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('openrsync: bare words, whitespace refused with a fix', () => {
+    expect(sshCommandString(['ssh', '-i', "/it's/k"], 'openrsync')).toBe("ssh -i /it's/k");
+    expect(() => sshCommandString(['ssh', '-i', '/a b/k'], 'openrsync')).toThrow(/openrsync cannot pass/);
+  });
+});

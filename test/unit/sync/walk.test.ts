@@ -1,0 +1,170 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createIgnoreMatcher, readRulesFile } from '../../../src/sync/ignore.js';
+import { comparePaths, drainQueue, walkLocalTree } from '../../../src/sync/walk.js';
+
+const temps: string[] = [];
+afterEach(() => temps.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-walk-'));
+  temps.push(dir);
+  return dir;
+}
+
+function write(root: string, rel: string, content = ''): void {
+  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  fs.writeFileSync(path.join(root, rel), content);
+}
+
+const matcherFor = (root: string, exclude: string[] = [], respectGitignore = true) =>
+  createIgnoreMatcher(root, { exclude, respectGitignore, readFile: readRulesFile });
+
+describe('walkLocalTree', () => {
+  it('lists files, dirs (empty ones too) and symlinks, sorted, dirs before their contents', async () => {
+    const root = tempDir();
+    write(root, 'src/main.py', 'print(1)\n');
+    write(root, 'src/lib/util.py');
+    write(root, 'src-extra.txt');
+    write(root, 'a.txt', 'abc');
+    fs.mkdirSync(path.join(root, 'empty'));
+    fs.symlinkSync('src', path.join(root, 'to-src'));
+    fs.symlinkSync('../nowhere', path.join(root, 'dangling'));
+    const tree = await walkLocalTree(root, matcherFor(root));
+    expect(tree.entries.map((e) => [e.path, e.type, e.size, e.linkTarget])).toEqual([
+      ['a.txt', 'file', 3, undefined],
+      ['dangling', 'symlink', 0, '../nowhere'],
+      ['empty', 'dir', 0, undefined],
+      ['src', 'dir', 0, undefined],
+      ['src-extra.txt', 'file', 0, undefined],
+      ['src/lib', 'dir', 0, undefined],
+      ['src/lib/util.py', 'file', 0, undefined],
+      ['src/main.py', 'file', 9, undefined],
+      ['to-src', 'symlink', 0, 'src'],
+    ]);
+    expect(tree.root).toBe(path.resolve(root));
+    expect(tree.excludedCount).toBe(0);
+  });
+
+  it('never follows a symlinked dir, even one pointing outside the root', async () => {
+    const root = tempDir();
+    const outside = tempDir();
+    write(outside, 'big/secret.bin', 'x');
+    fs.symlinkSync(outside, path.join(root, 'ext'));
+    const tree = await walkLocalTree(root, matcherFor(root));
+    expect(tree.entries).toEqual([expect.objectContaining({ path: 'ext', type: 'symlink', linkTarget: outside })]);
+  });
+
+  it('keeps whole-second mtimes and permission bits', async () => {
+    const root = tempDir();
+    write(root, 'run.sh');
+    fs.chmodSync(path.join(root, 'run.sh'), 0o751);
+    fs.utimesSync(path.join(root, 'run.sh'), 1_700_000_000.9, 1_700_000_000.9);
+    fs.mkdirSync(path.join(root, 'private'), { mode: 0o700 });
+    fs.chmodSync(path.join(root, 'private'), 0o700);
+    const tree = await walkLocalTree(root, matcherFor(root));
+    expect(tree.entries.map((e) => [e.path, e.mode, e.mtime > 0])).toEqual([
+      ['private', 0o700, true],
+      ['run.sh', 0o751, true],
+    ]);
+    expect(tree.entries[1]?.mtime).toBe(1_700_000_000);
+  });
+
+  it('counts excluded paths once (an excluded dir is not entered) and drops .git/', async () => {
+    const root = tempDir();
+    write(root, '.git/config');
+    write(root, '.gitignore', 'skip/\n*.tmp\n');
+    write(root, 'skip/a');
+    write(root, 'skip/deep/b');
+    write(root, 'x.tmp');
+    write(root, 'keep/y.tmp');
+    write(root, 'keep/z.ckpt');
+    write(root, 'keep/z.py');
+    const matcher = matcherFor(root, ['*.ckpt']);
+    const isIgnored = vi.spyOn(matcher, 'isIgnored');
+    const tree = await walkLocalTree(root, matcher);
+    expect(tree.entries.map((e) => e.path)).toEqual(['.gitignore', 'keep', 'keep/z.py']);
+    expect(tree.excludedCount).toBe(5); // .git, skip, x.tmp, keep/y.tmp, keep/z.ckpt
+    expect(isIgnored.mock.calls.map(([rel]) => rel).filter((rel) => rel.startsWith('skip/') || rel.startsWith('.git/'))).toEqual([]);
+  });
+
+  it('respectGitignore false walks gitignored files but still not .git/', async () => {
+    const root = tempDir();
+    write(root, '.git/HEAD');
+    write(root, '.gitignore', 'out/\n');
+    write(root, 'out/result.txt');
+    const tree = await walkLocalTree(root, matcherFor(root, [], false));
+    expect(tree.entries.map((e) => e.path)).toEqual(['.gitignore', 'out', 'out/result.txt']);
+  });
+
+  it('skips sockets and FIFOs', async () => {
+    const root = tempDir();
+    write(root, 'real.txt');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(root, 'app.sock'), resolve));
+    const hasFifo = spawnSync('mkfifo', [path.join(root, 'pipe')]).status === 0;
+    try {
+      const tree = await walkLocalTree(root, matcherFor(root));
+      expect(tree.entries.map((e) => e.path)).toEqual(['real.txt']);
+      expect(tree.skippedSpecial).toBe(hasFifo ? 2 : 1);
+      expect(tree.excludedCount).toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('walks a 20,000-file tree and counts it right', async () => {
+    const root = tempDir();
+    for (let d = 0; d < 100; d++) {
+      const dir = path.join(root, `d${d}`, 'sub');
+      fs.mkdirSync(dir, { recursive: true });
+      for (let f = 0; f < 200; f++) fs.writeFileSync(path.join(dir, `f${f}.txt`), '');
+    }
+    const tree = await walkLocalTree(root, matcherFor(root));
+    expect(tree.entries.filter((e) => e.type === 'file')).toHaveLength(20_000);
+    expect(tree.entries.filter((e) => e.type === 'dir')).toHaveLength(200);
+    const paths = tree.entries.map((e) => e.path);
+    expect(paths).toEqual([...paths].sort(comparePaths));
+  });
+
+  it('rejects when the root does not exist', async () => {
+    const missing = path.join(tempDir(), 'nope');
+    await expect(walkLocalTree(missing, matcherFor(missing))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('comparePaths', () => {
+  it('puts every dir before its contents', () => {
+    expect(['a/b', 'a-c', 'a', 'a/a', 'b', 'a.d'].sort(comparePaths)).toEqual(['a', 'a-c', 'a.d', 'a/a', 'a/b', 'b']);
+  });
+});
+
+describe('drainQueue', () => {
+  it('runs pushed jobs, never more than `limit` at once', async () => {
+    let active = 0;
+    let peak = 0;
+    const done: number[] = [];
+    await drainQueue([0], 4, async (n, push) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (n < 31) push(2 * n + 1), push(2 * n + 2);
+      done.push(n);
+      active--;
+    });
+    expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 63 }, (_, i) => i));
+    expect(peak).toBe(4);
+  });
+
+  it('rejects with the first error', async () => {
+    await expect(drainQueue([1, 2, 3], 2, async (n) => { if (n === 2) throw new Error('boom'); })).rejects.toThrow('boom');
+  });
+
+  it('resolves at once with no jobs', async () => {
+    await expect(drainQueue([], 4, async () => {})).resolves.toBeUndefined();
+  });
+});
