@@ -20,6 +20,8 @@ export class SyncError extends MtrError {
 /** An SFTP request that failed, with what was asked; `code` is the SFTP status (3 = permission denied). */
 export class SftpOpError extends Error {
   readonly code: number | string | undefined;
+  /** Set by the uploader: the server's disk was full when this bare "Failure" came back. */
+  diskFull = false;
   constructor(readonly op: string, readonly path: string, cause: unknown) {
     super(`${op} ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.code = (cause as { code?: number | string } | undefined)?.code;
@@ -52,8 +54,9 @@ export class SftpSession {
     return typeof value === 'number' && value > 0 ? value : Infinity;
   }
 
-  hasExtension(name: string): boolean {
-    return (this.sftp as unknown as { _extensions?: Record<string, string> })._extensions?.[name] === '1';
+  /** Whether the server announced extension `name` at `version` (statvfs@openssh.com is "2"). */
+  hasExtension(name: string, version = '1'): boolean {
+    return (this.sftp as unknown as { _extensions?: Record<string, string> })._extensions?.[name] === version;
   }
 
   call<T>(op: string, target: string, start: (cb: Callback<T>) => void): Promise<T> {
@@ -104,7 +107,7 @@ export class SftpSession {
 
   /** True when the file system holding `dir` has (almost) no room left: explains a bare "Failure". */
   async isDiskFull(dir: string): Promise<boolean> {
-    if (!this.hasExtension('statvfs@openssh.com')) return false;
+    if (!this.hasExtension('statvfs@openssh.com', '2')) return false;
     try {
       const info = await this.call<{ f_bavail: number; f_frsize: number }>('statvfs', dir, (cb) =>
         this.sftp.ext_openssh_statvfs(dir, cb),
@@ -146,13 +149,18 @@ export function resolveSftpPath(remotePath: string, home: string): string {
   return path.posix.resolve(home, remotePath);
 }
 
-const LINK_LOST = /No response from server|Not connected|ECONNRESET|EPIPE|closed/i;
+/** The name a temp file stands in for: `dir/.name.mtr-tmp-1a2b` → `dir/name`. */
+export function realNameOf(p: string): string {
+  return p.replace(/(^|\/)\.([^/]+)\.mtr-tmp-[0-9a-f]+$/, '$1$2');
+}
 
-// One place decides what an SFTP failure tells the user; `diskFull` comes from isDiskFull().
-export function describeSftpFailure(error: unknown, linkClosed: boolean, diskFull = false): MtrError {
+const LINK_LOST = /No response from server|Not connected|ECONNRESET|EPIPE/i;
+
+// One place decides what an SFTP failure tells the user (the uploader sets `diskFull` on the error).
+export function describeSftpFailure(error: unknown, linkClosed: boolean): MtrError {
   if (error instanceof MtrError) return error;
   const op = error instanceof SftpOpError ? error : undefined;
-  const where = op ? op.path : 'the remote directory';
+  const where = op ? realNameOf(op.path) : 'the remote directory';
   if (linkClosed || (!op?.code && LINK_LOST.test(String((error as Error)?.message)))) {
     return new ConnectionError('the connection dropped during the SFTP sync', 'run again: files already sent are complete, nothing is half-written', error);
   }
@@ -162,7 +170,7 @@ export function describeSftpFailure(error: unknown, linkClosed: boolean, diskFul
   if (op?.code === SFTP_STATUS.noSuchFile) {
     return new SyncError(`${where} does not exist on the server (${op.op})`, undefined, error);
   }
-  if (diskFull || /no space|disk full|quota/i.test(op?.message ?? '')) {
+  if (op?.diskFull || /no space|disk full|quota/i.test(op?.message ?? '')) {
     return new SyncError(`the server's disk is full (writing ${where})`, 'free space on the server, then run again', error);
   }
   const reason = op ? (op.cause as Error)?.message : String((error as Error)?.message ?? error);

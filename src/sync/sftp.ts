@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import fsp from 'node:fs/promises';
+import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from 'ssh2';
 import { readRemoteManifest } from './remote-manifest.js';
@@ -71,10 +71,11 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
       if (entry.type === 'symlink') {
         await replaceSymlink(session, target, entry.linkTarget ?? '');
       } else {
-        await uploadFile(session, path.join(root, entry.path), target, entry, abort, (n) => {
+        const sent = await uploadFile(session, path.join(root, entry.path), target, entry, abort, (n) => {
           progress.bytes += n;
           report();
         });
+        if (!sent) return;
       }
       progress.files++;
       report();
@@ -85,7 +86,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     return { filesSent: progress.files, bytesSent: progress.bytes, plan };
   } catch (error) {
     if (signal?.aborted && error === signal.reason) throw error;
-    throw await explain(session, error);
+    throw describeSftpFailure(error, session.closed);
   } finally {
     session.end();
   }
@@ -116,6 +117,7 @@ async function mkdirP(session: SftpSession, dir: string): Promise<void> {
   });
 }
 
+// Returns false when the local file vanished since the walk (skipped, like rsync's "vanished" files).
 async function uploadFile(
   session: SftpSession,
   localPath: string,
@@ -123,59 +125,68 @@ async function uploadFile(
   entry: LocalEntry,
   signal: AbortSignal,
   onBytes: (n: number) => void,
-): Promise<void> {
+): Promise<boolean> {
+  const file = await fsp.open(localPath, 'r').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new SyncError(`cannot read local file ${localPath}: ${error.message}`, undefined, error);
+  });
+  if (!file) return false;
   const temp = tempNameFor(target, randomBytes(6).toString('hex'));
-  const mode = entry.mode & 0o7777;
   let handle: Buffer | undefined;
   try {
     handle = await session.open(temp, 'wx', 0o600);
-    await pumpFile(session, handle, temp, localPath, signal, onBytes);
+    await pumpFile(session, handle, temp, file, signal, onBytes);
     // SFTP create modes are masked by the server's umask; set mode and mtime explicitly, last.
-    await session.fsetstat(handle, temp, { mode, atime: entry.mtime, mtime: entry.mtime });
+    await session.fsetstat(handle, temp, { mode: entry.mode & 0o7777, atime: entry.mtime, mtime: entry.mtime });
     const open = handle;
     handle = undefined;
     await session.close(open, temp);
     await session.rename(temp, target);
+    return true;
   } catch (error) {
+    // Ask about space before the temp file is removed: once it is gone the disk has room again.
+    if (error instanceof SftpOpError && error.code === SFTP_STATUS.failure && !session.closed) {
+      error.diskFull = await session.isDiskFull(path.posix.dirname(target));
+    }
     if (handle) await session.close(handle, temp).catch(() => undefined);
     if (!session.closed) await session.unlink(temp).catch(() => undefined);
     throw error;
+  } finally {
+    await file.close();
   }
 }
 
 // Reads the local file in CHUNK pieces with up to WINDOW writes unanswered: memory stays at
-// CHUNK × WINDOW per file however large the file, and the link stays busy.
+// CHUNK × WINDOW per file however large the file, and the link stays busy. Reads to EOF, not to the
+// walked size, so a file that grew is sent whole.
 async function pumpFile(
   session: SftpSession,
   handle: Buffer,
   temp: string,
-  localPath: string,
+  file: FileHandle,
   signal: AbortSignal,
   onBytes: (n: number) => void,
 ): Promise<void> {
-  const file = await fsp.open(localPath, 'r');
   const inflight = new Set<Promise<void>>();
   let failed: { error: unknown } | undefined;
-  try {
-    for (let position = 0; !failed; ) {
-      if (signal.aborted) throw signal.reason;
-      const buffer = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await file.read(buffer, 0, CHUNK, position);
-      if (bytesRead === 0) break;
-      const write = session.write(handle, temp, buffer, bytesRead, position).then(
-        () => onBytes(bytesRead),
-        (error: unknown) => void (failed ??= { error }),
-      );
-      const tracked = write.finally(() => inflight.delete(tracked));
-      inflight.add(tracked);
-      position += bytesRead;
-      if (inflight.size >= WINDOW) await Promise.race(inflight);
-    }
-    await Promise.all(inflight);
-    if (failed) throw failed.error;
-  } finally {
-    await file.close();
+  const fail = (error: unknown) => void (failed ??= { error });
+  for (let position = 0; !failed && !signal.aborted; ) {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    const { bytesRead } = await file.read(buffer, 0, CHUNK, position).catch((error: Error) => {
+      fail(new SyncError(`cannot read local file: ${error.message}`, undefined, error));
+      return { bytesRead: 0 };
+    });
+    if (bytesRead === 0) break;
+    const write = session.write(handle, temp, buffer, bytesRead, position).then(() => onBytes(bytesRead), fail);
+    const tracked = write.finally(() => inflight.delete(tracked));
+    inflight.add(tracked);
+    position += bytesRead;
+    if (inflight.size >= WINDOW) await Promise.race(inflight);
   }
+  // Every write is answered before the caller closes or removes the temp file.
+  await Promise.all(inflight);
+  if (failed) throw failed.error;
+  if (signal.aborted) throw signal.reason;
 }
 
 // A symlink is made under a temp name and renamed over the target, replacing a file or older link.
@@ -188,10 +199,4 @@ async function replaceSymlink(session: SftpSession, target: string, linkTarget: 
     if (!session.closed) await session.unlink(temp).catch(() => undefined);
     throw error;
   }
-}
-
-async function explain(session: SftpSession, error: unknown): Promise<Error> {
-  const op = error instanceof SftpOpError ? error : undefined;
-  const diskFull = op?.code === SFTP_STATUS.failure && !session.closed && (await session.isDiskFull(path.posix.dirname(op.path)));
-  return describeSftpFailure(error, session.closed, diskFull);
 }

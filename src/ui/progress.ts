@@ -1,0 +1,47 @@
+import type { Context } from '../context.js';
+
+// What the user sees while mtr works before the command starts (sync, connect). On a terminal in
+// interactive mode: an ora spinner line, cleared before the program draws. In batch mode: nothing
+// until the end, then at most one summary line on stderr (none with --quiet).
+export interface Progress {
+  update(text: string): void;
+  /** Ends the progress display; `summary` is printed as one stderr line when allowed. */
+  done(summary?: string): void;
+}
+
+export interface ProgressOptions {
+  /** Spinner allowed: interactive mode and stderr is a terminal. */
+  live: boolean;
+  quiet: boolean;
+}
+
+export async function createProgress(ctx: Context, options: ProgressOptions): Promise<Progress> {
+  if (options.live && ctx.stderr.isTTY) {
+    const { default: ora } = await import('ora');
+    const spinner = ora({ stream: ctx.stderr, discardStdin: false, hideCursor: true }).start();
+    return {
+      update: (text) => {
+        spinner.text = text;
+      },
+      done: () => spinner.stop(),
+    };
+  }
+  return {
+    update: () => undefined,
+    done: (summary) => {
+      if (summary && !options.quiet) ctx.stderr.write(`mtr: ${summary}\n`);
+    },
+  };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

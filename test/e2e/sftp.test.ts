@@ -1,0 +1,281 @@
+// The SFTP engine against the real test sshd: uploads, incremental runs, deletions, downloads.
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerConfig } from '../../src/config/types.js';
+import type { Context } from '../../src/context.js';
+import { ConnectionError, MtrError } from '../../src/errors.js';
+import { execCapture } from '../../src/exec/capture.js';
+import { nullLogger } from '../../src/log.js';
+import { openConnection, type SshConnection } from '../../src/ssh/connect.js';
+import { resolveTarget } from '../../src/ssh/target.js';
+import { applyDeletions } from '../../src/sync/delete.js';
+import { downloadViaSftp, resolveRemotePath } from '../../src/sync/download.js';
+import { readRemoteManifest } from '../../src/sync/remote-manifest.js';
+import { syncViaSftp } from '../../src/sync/sftp.js';
+import { checkDeleteTarget, planDeletions } from '../../src/sync/sftp-plan.js';
+import { openSftp, walkSftp } from '../../src/sync/sftp-session.js';
+import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from '../../src/sync/types.js';
+import { describeE2E, type SshdInfo } from '../support/sshd.js';
+
+const T = 1_600_000_000;
+const BIG = 20 * 1024 * 1024;
+
+// A small stand-in for the real walker: lstat everything, whole-second mtimes, dirs before contents.
+function walkTree(root: string): LocalTree {
+  const entries: LocalEntry[] = [];
+  const visit = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
+      const p = rel ? `${rel}/${name}` : name;
+      const st = fs.lstatSync(path.join(root, p));
+      const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file';
+      const entry: LocalEntry = { path: p, type, size: type === 'file' ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000), mode: st.mode & 0o7777 };
+      if (type === 'symlink') entry.linkTarget = fs.readlinkSync(path.join(root, p));
+      entries.push(entry);
+      if (type === 'dir') visit(p);
+    }
+  };
+  visit('');
+  entries.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { root, entries, excludedCount: 0 };
+}
+
+function write(root: string, rel: string, content: string | Buffer, mode = 0o644, mtime = T): void {
+  const file = path.join(root, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  fs.chmodSync(file, mode);
+  fs.utimesSync(file, mtime, mtime);
+}
+
+function listAll(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
+}
+
+const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+function context(home: string): Context {
+  return { cwd: home, env: {}, homedir: home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
+}
+
+async function connect(sshd: SshdInfo, home: string, auth: { user: string; key?: string; password?: string }): Promise<SshConnection> {
+  const knownHostsFile = path.join(home, 'known_hosts');
+  fs.writeFileSync(knownHostsFile, `${sshd.knownHostsLine}\n`);
+  const server: ServerConfig = {
+    name: 'test', host: sshd.host, port: sshd.port, user: auth.user, keyFilename: auth.key, password: auth.password,
+    remoteDir: '/unused', sync: 'sftp', exclude: [], respectGitignore: false, delete: false,
+    connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile,
+  };
+  return openConnection(resolveTarget(server, { homedir: home, localUser: auth.user }), context(home), nullLogger);
+}
+
+describeE2E('sftp engine', (sshd) => {
+  let base: string;
+  let conn: SshConnection;
+  const fresh = (label: string) => {
+    const dir = fs.mkdtempSync(path.join(base, `${label}-`));
+    const remote = fs.mkdtempSync(path.join(sshd.remoteRoot, 'sftp-'));
+    fs.chmodSync(remote, 0o777);
+    return { local: path.join(dir, 'project'), remote: path.join(remote, 'nested', 'project') };
+  };
+
+  beforeAll(async () => {
+    base = fs.mkdtempSync(path.join(sshd.localRoot, 'sftp-'));
+    conn = await connect(sshd, base, { user: sshd.user, key: sshd.clientKey });
+  });
+  afterAll(() => conn?.close());
+
+  function buildProject(local: string): void {
+    write(local, 'README.md', '# hi\n');
+    write(local, 'src/deep/er/mod.py', 'print(1)\n');
+    write(local, 'dir with spaces/file name.txt', 'spaces\n', 0o600, T + 7);
+    write(local, 'ünïcødé/日本語 🚀.txt', 'unicode\n');
+    write(local, 'bin/run.sh', '#!/bin/sh\necho run\n', 0o755);
+    write(local, 'data/big.bin', randomBytes(BIG));
+    fs.mkdirSync(path.join(local, 'empty'));
+    fs.symlinkSync('src/deep/er/mod.py', path.join(local, 'link-to-mod'));
+  }
+
+  it('uploads a fresh tree, then sends nothing the second time, then only what changed', async () => {
+    const { local, remote } = fresh('up');
+    buildProject(local);
+    const tree = walkTree(local);
+    const progress: SyncProgress[] = [];
+    const first = await syncViaSftp({ client: conn.client, root: local, tree, remoteDir: remote, onProgress: (p) => progress.push(p), concurrency: 8 });
+    expect(first.filesSent).toBe(7);
+    expect(first.bytesSent).toBe(tree.entries.reduce((n, e) => n + e.size, 0));
+    expect(progress.at(-1)).toMatchObject({ files: 7, bytes: first.bytesSent, totalFiles: 7, totalBytes: first.bytesSent });
+    expect(progress.map((p) => p.bytes)).toEqual([...progress.map((p) => p.bytes)].sort((a, b) => a - b));
+
+    expect(listAll(remote)).toEqual(listAll(local));
+    expect(listAll(remote).some((p) => p.includes('.mtr-tmp-'))).toBe(false);
+    expect(sha(path.join(remote, 'data/big.bin'))).toBe(sha(path.join(local, 'data/big.bin')));
+    expect(fs.readFileSync(path.join(remote, 'ünïcødé/日本語 🚀.txt'), 'utf8')).toBe('unicode\n');
+    const spaced = fs.statSync(path.join(remote, 'dir with spaces/file name.txt'));
+    expect([spaced.mode & 0o777, spaced.mtimeMs / 1000]).toEqual([0o600, T + 7]);
+    expect(fs.statSync(path.join(remote, 'bin/run.sh')).mode & 0o777).toBe(0o755);
+    expect(fs.readlinkSync(path.join(remote, 'link-to-mod'))).toBe('src/deep/er/mod.py');
+    expect(fs.statSync(path.join(remote, 'empty')).isDirectory()).toBe(true);
+
+    const ctimes = `cd '${remote}' && find . -type f -exec stat -c '%n %Z' {} + | sort`;
+    const before = (await execCapture(conn.client, ctimes)).stdout.toString();
+    expect(before).toContain('big.bin');
+    await new Promise((r) => setTimeout(r, 1100));
+    const second = await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote });
+    expect([second.filesSent, second.bytesSent, second.plan.unchanged]).toEqual([0, 0, tree.entries.length]);
+    expect((await execCapture(conn.client, ctimes)).stdout.toString()).toBe(before);
+
+    write(local, 'src/deep/er/mod.py', 'print(2)  # changed\n', 0o644, T + 100);
+    fs.chmodSync(path.join(local, 'README.md'), 0o755);
+    fs.writeFileSync(path.join(remote, 'remote-only.log'), 'server output\n');
+    const third = await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote });
+    expect(third.filesSent).toBe(1);
+    expect(third.plan.modeFixes).toEqual([{ path: 'README.md', mode: 0o755 }]);
+    expect(fs.readFileSync(path.join(remote, 'src/deep/er/mod.py'), 'utf8')).toBe('print(2)  # changed\n');
+    expect(fs.statSync(path.join(remote, 'README.md')).mode & 0o777).toBe(0o755);
+    expect(fs.readFileSync(path.join(remote, 'remote-only.log'), 'utf8')).toBe('server output\n');
+  });
+
+  it('skips a file that vanished after the walk, like rsync', async () => {
+    const { local, remote } = fresh('vanish');
+    write(local, 'stays.txt', 's');
+    write(local, 'goes.txt', 'g');
+    const tree = walkTree(local);
+    fs.rmSync(path.join(local, 'goes.txt'));
+    const result = await syncViaSftp({ client: conn.client, root: local, tree, remoteDir: remote });
+    expect(result.filesSent).toBe(1);
+    expect(fs.readdirSync(remote)).toEqual(['stays.txt']);
+  });
+
+  it('deletes remote-only files that are not ignored, and nothing else', async () => {
+    const { local, remote } = fresh('del');
+    write(local, 'keep.txt', 'k');
+    write(local, 'src/a.py', 'a');
+    await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote });
+    for (const rel of ['gone.txt', 'src/old.py', 'stale/dir/x.txt', 'outputs/model.bin', 'src/cache.pyc', '-rf', 'new\nline']) {
+      write(remote, rel, 'remote');
+    }
+    const manifest = await readRemoteManifest(conn.client, remote);
+    expect(manifest.exists).toBe(true);
+    expect(checkDeleteTarget(remote, manifest.home)).toBeUndefined();
+    const isIgnored = (p: string) => p === 'outputs' || p.endsWith('.pyc');
+    const plan = planDeletions(walkTree(local), manifest.entries, isIgnored);
+    expect(plan.dirs).toEqual(['stale/dir', 'stale']);
+    expect(await applyDeletions(conn.client, remote, plan)).toBe(7);
+    expect(listAll(remote)).toEqual(['keep.txt', 'outputs', 'outputs/model.bin', 'src', 'src/a.py', 'src/cache.pyc']);
+  });
+
+  it('lists the same tree with find -printf and with the SFTP readdir fallback', async () => {
+    const { local, remote } = fresh('walk');
+    write(local, 'a b/c\nd.txt', 'x', 0o751, T + 9);
+    write(local, 'ü/e', 'yy');
+    fs.symlinkSync('a b', path.join(local, 'ln'));
+    await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote });
+    const viaFind = [...(await readRemoteManifest(conn.client, remote)).entries.values()];
+    const session = await openSftp(conn.client);
+    try {
+      const viaSftp = await walkSftp(session, remote);
+      const strip = ({ linkTarget: _drop, ...rest }: RemoteEntry) => ({ ...rest, size: rest.type === 'file' ? rest.size : 0 });
+      expect(viaSftp).toEqual(viaFind.map(strip).sort((a, b) => (a.path < b.path ? -1 : 1)));
+      expect(viaFind.find((e) => e.path === 'ln')?.linkTarget).toBe('a b');
+      expect(viaSftp.find((e) => e.path === 'a b/c\nd.txt')).toMatchObject({ mode: 0o751, mtime: T + 9, size: 1 });
+    } finally {
+      session.end();
+    }
+  });
+
+  it('reports a missing remote dir, and the server refuses deletions in $HOME', async () => {
+    const manifest = await readRemoteManifest(conn.client, path.join(sshd.remoteRoot, 'does not exist'));
+    expect(manifest).toMatchObject({ exists: false, entries: new Map() });
+    expect(manifest.home).toMatch(/^\//);
+    await expect(applyDeletions(conn.client, '~', { files: ['definitely-not-here-mtr'], dirs: [] })).rejects.toThrow(/refused/);
+  });
+
+  it('downloads a file and a directory with modes and mtimes, without temp files', async () => {
+    const { local, remote } = fresh('get');
+    write(remote, 'out/run1/metrics.json', '{"loss":1}', 0o640, T + 3);
+    write(remote, 'out/run1/deep/x.bin', randomBytes(300_000), 0o755, T + 4);
+    fs.symlinkSync('run1/metrics.json', path.join(remote, 'out/latest'));
+    fs.mkdirSync(local, { recursive: true });
+
+    const one = await downloadViaSftp({ client: conn.client, remotePath: resolveRemotePath(remote, 'out/run1/metrics.json'), localDest: local });
+    expect(one).toEqual({ localPath: path.join(local, 'metrics.json'), files: 1, bytes: 10 });
+    const st = fs.statSync(one.localPath);
+    expect([st.mode & 0o777, st.mtimeMs / 1000]).toEqual([0o640, T + 3]);
+
+    const renamed = await downloadViaSftp({ client: conn.client, remotePath: `${remote}/out/run1/metrics.json`, localDest: path.join(local, 'new', 'm.json') });
+    expect(fs.readFileSync(renamed.localPath, 'utf8')).toBe('{"loss":1}');
+
+    const tree = await downloadViaSftp({ client: conn.client, remotePath: resolveRemotePath(remote, 'out'), localDest: local });
+    expect(tree).toMatchObject({ localPath: path.join(local, 'out'), files: 2, bytes: 300_010 });
+    expect(listAll(tree.localPath)).toEqual(['latest', 'run1', 'run1/deep', 'run1/deep/x.bin', 'run1/metrics.json']);
+    expect(sha(path.join(tree.localPath, 'run1/deep/x.bin'))).toBe(sha(path.join(remote, 'out/run1/deep/x.bin')));
+    expect(fs.statSync(path.join(tree.localPath, 'run1/deep/x.bin')).mode & 0o777).toBe(0o755);
+    expect(fs.readlinkSync(path.join(tree.localPath, 'latest'))).toBe('run1/metrics.json');
+    expect(listAll(local).some((p) => p.includes('.mtr-tmp-'))).toBe(false);
+
+    await expect(downloadViaSftp({ client: conn.client, remotePath: `${remote}/nope`, localDest: local })).rejects.toThrow(/does not exist on the server/);
+  });
+
+  it('turns a dropped connection into ConnectionError 255 and leaves no half file under a real name', async () => {
+    const { local, remote } = fresh('drop');
+    write(local, 'huge.bin', randomBytes(BIG));
+    const own = await connect(sshd, base, { user: sshd.user, key: sshd.clientKey });
+    const sync = syncViaSftp({
+      client: own.client, root: local, tree: walkTree(local), remoteDir: remote,
+      onProgress: (p) => p.bytes > 0 && own.client.destroy(),
+    });
+    const error = await sync.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).exitCode).toBe(255);
+    expect(fs.existsSync(path.join(remote, 'huge.bin'))).toBe(false);
+  });
+
+  // Needs root and a kernel that lets this container mount a 1 MB tmpfs; skipped otherwise.
+  it('maps a full remote disk to one clear exit-1 error and leaves nothing behind', async (ctx) => {
+    const { local, remote } = fresh('full');
+    fs.mkdirSync(remote, { recursive: true });
+    if (process.getuid?.() !== 0 || spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', remote]).status !== 0) {
+      return ctx.skip('cannot mount a small tmpfs here');
+    }
+    try {
+      for (let i = 0; i < 4; i++) write(local, `part${i}.bin`, randomBytes(600_000));
+      const error = await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MtrError);
+      expect((error as MtrError).exitCode).toBe(1);
+      expect((error as MtrError).message).toMatch(/^the server's disk is full \(writing .*part\d\.bin\)$/);
+      expect(fs.readdirSync(remote).filter((n) => n.includes('.mtr-tmp-'))).toEqual([]);
+    } finally {
+      spawnSync('umount', [remote]);
+    }
+  });
+
+  describe.skipIf(!sshd.password)('password user', () => {
+    it('logs in with a password, resolves ~/ through SFTP, and maps permission denied to exit 1', async () => {
+      const pw = sshd.password!;
+      const own = await connect(sshd, base, { user: pw.user, password: pw.password });
+      const name = `mtr-sftp-${randomBytes(4).toString('hex')}`;
+      try {
+        const { local } = fresh('pw');
+        write(local, 'a/b.txt', 'via password\n', 0o640);
+        const result = await syncViaSftp({ client: own.client, root: local, tree: walkTree(local), remoteDir: `~/${name}/proj` });
+        expect(result.filesSent).toBe(1);
+        const check = await execCapture(own.client, `cat ~/${name}/proj/a/b.txt && stat -c %a ~/${name}/proj/a/b.txt && whoami`);
+        expect(check.stdout.toString()).toBe(`via password\n640\n${pw.user}\n`);
+
+        const locked = fs.mkdtempSync(path.join(sshd.remoteRoot, 'locked-'));
+        fs.chmodSync(locked, 0o755);
+        const error = await syncViaSftp({ client: own.client, root: local, tree: walkTree(local), remoteDir: locked }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(MtrError);
+        expect((error as MtrError).exitCode).toBe(1);
+        expect((error as MtrError).message).toMatch(/permission denied/);
+      } finally {
+        await execCapture(own.client, `rm -rf ~/${name}`);
+        own.close();
+      }
+    });
+  });
+});
