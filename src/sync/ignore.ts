@@ -35,13 +35,13 @@ export interface IgnoreMatcher {
   isIgnored(relPath: string, isDir: boolean): boolean;
 }
 
-const POSIX_CLASSES = new Map<string, string>(Object.entries({
+const POSIX_CLASSES: Readonly<Record<string, string>> = Object.freeze({
   alnum: '0-9A-Za-z', alpha: 'A-Za-z', blank: ' \\t', cntrl: '\\x00-\\x1f\\x7f', digit: '0-9',
   graph: '\\x21-\\x7e', lower: 'a-z', print: '\\x20-\\x7e', punct: '!-\\/:-@\\[-`{-~',
   space: ' \\t\\n\\r\\f\\v', upper: 'A-Z', xdigit: '0-9A-Fa-f',
-}));
+});
 
-// git compares bytes, so `?` never matches half of `é`: work on UTF-8 bytes held one per char.
+// git matches bytes (`?` is one byte, `é` is two): compare UTF-8 bytes held one per char, like git.
 export function toBytes(s: string): string {
   return /[^\x00-\x7f]/.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
 }
@@ -65,7 +65,8 @@ function compileBracket(p: string, start: number): [string, number] | undefined 
       const close = p.indexOf(']', i + 2);
       if (close < 0) return undefined;
       if (p[close - 1] === ':' && close - 1 >= i + 2) {
-        const cls = POSIX_CLASSES.get(p.slice(i + 2, close - 1));
+        const name = p.slice(i + 2, close - 1);
+        const cls = Object.hasOwn(POSIX_CLASSES, name) ? POSIX_CLASSES[name] : undefined;
         if (cls === undefined) return undefined;
         body += cls;
         i = close;
@@ -160,20 +161,34 @@ export function matchRules(rules: readonly IgnoreRule[], relPath: string, isDir:
   return undefined;
 }
 
+type RuleSet = (relPath: string, isDir: boolean) => boolean | undefined;
+
+// Most paths match no rule: one combined regex per kind rejects them before the ordered scan.
+function createRuleSet(rules: readonly IgnoreRule[]): RuleSet {
+  if (rules.length === 0) return () => undefined;
+  const anyOf = (list: IgnoreRule[]) => new RegExp(list.map((rule) => rule.regex.source).join('|') || '(?!)', 's');
+  const anyBase = anyOf(rules.filter((rule) => rule.basenameOnly));
+  const anyPath = anyOf(rules.filter((rule) => !rule.basenameOnly));
+  return (relPath, isDir) => {
+    const mayMatch = anyBase.test(relPath.slice(relPath.lastIndexOf('/') + 1)) || anyPath.test(relPath);
+    return mayMatch ? matchRules(rules, relPath, isDir) : undefined;
+  };
+}
+
 const parentOf = (relPath: string): string => relPath.slice(0, Math.max(0, relPath.lastIndexOf('/')));
 
 export function createIgnoreMatcher(root: string, options: IgnoreOptions): IgnoreMatcher {
   const read = (rel: string): IgnoreRule[] => parseIgnoreFile(options.readFile(path.join(root, rel)) ?? '');
-  const mtrRules = [...options.exclude.flatMap((line) => parseIgnoreFile(line)), ...read('.mtrignore')];
-  const infoExclude = options.respectGitignore ? read('.git/info/exclude') : [];
+  const mtrRules = createRuleSet([...options.exclude.flatMap((line) => parseIgnoreFile(line)), ...read('.mtrignore')]);
+  const infoExclude = createRuleSet(options.respectGitignore ? read('.git/info/exclude') : []);
   // Both caches grow only with directories actually asked about (lazily, as the walker enters them).
-  const gitignoreByDir = new Map<string, IgnoreRule[]>();
+  const gitignoreByDir = new Map<string, RuleSet>();
   const ignoredDir = new Map<string, boolean>();
 
-  const gitignoreAt = (dir: string): IgnoreRule[] => {
+  const gitignoreAt = (dir: string): RuleSet => {
     let rules = gitignoreByDir.get(dir);
     if (rules === undefined) {
-      rules = read(dir === '' ? '.gitignore' : `${dir}/.gitignore`);
+      rules = createRuleSet(read(dir === '' ? '.gitignore' : `${dir}/.gitignore`));
       gitignoreByDir.set(dir, rules);
     }
     return rules;
@@ -182,15 +197,15 @@ export function createIgnoreMatcher(root: string, options: IgnoreOptions): Ignor
   const decideGit = (rel: string, isDir: boolean): boolean | undefined => {
     for (let dir = parentOf(rel); ; dir = parentOf(dir)) {
       const relToDir = toBytes(dir === '' ? rel : rel.slice(dir.length + 1));
-      const verdict = matchRules(gitignoreAt(dir), relToDir, isDir);
+      const verdict = gitignoreAt(dir)(relToDir, isDir);
       if (verdict !== undefined) return verdict;
-      if (dir === '') return matchRules(infoExclude, relToDir, isDir);
+      if (dir === '') return infoExclude(relToDir, isDir);
     }
   };
 
   const decideSelf = (rel: string, isDir: boolean): boolean => {
     if (rel === '.git' || rel.endsWith('/.git')) return true;
-    const own = matchRules(mtrRules, toBytes(rel), isDir);
+    const own = mtrRules(toBytes(rel), isDir);
     if (own !== undefined) return own;
     return options.respectGitignore ? (decideGit(rel, isDir) ?? false) : false;
   };
