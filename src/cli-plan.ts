@@ -1,5 +1,5 @@
 import { UsageError } from './errors.js';
-import type { GlobalOptions, InitOptions, JobAction, JobOptions, RunOptions } from './options.js';
+import type { GetOptions, GlobalOptions, InitOptions, JobAction, JobOptions, RunOptions } from './options.js';
 
 /** Flags as commander hands them over; no behaviour here. */
 export interface RawFlags {
@@ -24,12 +24,17 @@ export interface RawFlags {
   for?: string;
   timeout?: string;
   kill?: string;
+  delete?: boolean;
+  quiet?: boolean;
+  get?: string;
+  to?: string;
 }
 
 export type Invocation =
   | { kind: 'init'; options: InitOptions }
   | { kind: 'run'; options: RunOptions }
-  | { kind: 'job'; options: JobOptions };
+  | { kind: 'job'; options: JobOptions }
+  | { kind: 'get'; options: GetOptions };
 
 function parseCount(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -63,7 +68,7 @@ function jobAction(flags: RawFlags): JobAction | undefined {
 // Decides what one mtr invocation does. mtr's actions are flags, so exactly one may be given.
 export function planInvocation(flags: RawFlags, command: string[]): Invocation {
   const global: GlobalOptions = { debug: Boolean(flags.debug), enableLog: Boolean(flags.enableLog), logFile: flags.logFile };
-  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
+  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill', 'get'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
   if (actions.length > 1) throw new UsageError(`choose one of --${actions.join(', --')}`);
   const only = (flag: keyof RawFlags, needs: string) => {
     if (flags[flag] !== undefined && !actions.includes(needs)) throw new UsageError(`--${flag} only applies to --${needs}`);
@@ -74,6 +79,23 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
   only('tail', 'logs');
   only('for', 'wait');
   only('timeout', 'wait');
+  only('to', 'get');
+  if (flags.get !== undefined) {
+    if (command.length) throw new UsageError(`--get takes no command (got "${command.join(' ')}")`, 'run the command and the download separately');
+    if (!flags.get) throw new UsageError('--get needs a remote path', 'e.g. `mtr --get outputs/model.pt --to ./models`');
+    return {
+      kind: 'get',
+      options: {
+        ...global,
+        server: flags.server,
+        sync: flags.sync,
+        deleteRemote: Boolean(flags.delete),
+        quiet: Boolean(flags.quiet),
+        remotePath: flags.get,
+        ...(flags.to === undefined ? {} : { to: flags.to }),
+      },
+    };
+  }
   if (flags.init) {
     if (command.length) throw new UsageError('--init takes no command', 'run `mtr --init` on its own');
     return { kind: 'init', options: { ...global, force: Boolean(flags.force) } };
@@ -92,6 +114,8 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
       tty: flags.tty,
       dryRun: Boolean(flags.dryRun),
       detach: Boolean(flags.detach),
+      deleteRemote: Boolean(flags.delete),
+      quiet: Boolean(flags.quiet),
       ...(flags.name === undefined ? {} : { name: flags.name }),
       command,
     },

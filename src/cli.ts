@@ -17,6 +17,7 @@ Examples:
   mtr --dry-run python train.py       show the server, the sync and the remote command
   mtr -d --name train python train.py start a job and return; then:
   mtr --jobs | --logs train --follow | --wait train --for "epoch 3" | --attach train | --kill train
+  mtr --get outputs/ --to ./results   download from the server (sync first unless --no-sync)
   mtr --init                          write .mtr/config.yaml
 
 Exit codes: the remote command's own; 128+n if it died of signal n; 130 after Ctrl+C; 143 after
@@ -34,6 +35,10 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--tty', 'force an interactive terminal (PTY)')
     .option('--no-tty', 'batch mode: no PTY, no spinners, plain stdout/stderr')
     .option('--dry-run', 'show what would happen; change nothing remotely')
+    .option('--delete', 'mirror local deletions on the server (never touches excluded paths)')
+    .option('-q, --quiet', 'no sync summary line on stderr')
+    .option('--get <remote>', 'download a file or directory (relative to remote_dir)')
+    .option('--to <local>', 'with --get: where to put it (default: download_dir, else here)')
     .option('-d, --detach', 'start the job and return at once, printing its name')
     .option('--name <name>', 'job name (letters, digits, - and _)')
     .option('--jobs', 'list jobs on the server')
@@ -81,6 +86,10 @@ export async function runCli(argv: string[], ctx: Context): Promise<void> {
       case 'job': {
         const { runJobCommand } = await import('./commands/jobs.js');
         return runJobCommand(ctx, invocation.options);
+      }
+      case 'get': {
+        const { runGet } = await import('./commands/get.js');
+        return runGet(ctx, invocation.options);
       }
       case 'run': {
         const { runRun } = await import('./commands/run.js');

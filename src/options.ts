@@ -17,7 +17,20 @@ export interface RunOptions extends GlobalOptions {
   detach: boolean;
   /** Job name (default: project + short id). */
   name?: string;
+  /** Mirror local deletions on the remote (also `delete: true` in the config). */
+  deleteRemote: boolean;
+  /** No sync summary line in batch mode. */
+  quiet: boolean;
   command: string[];
+}
+
+export interface GetOptions extends GlobalOptions {
+  server?: string;
+  sync?: boolean;
+  deleteRemote: boolean;
+  quiet: boolean;
+  remotePath: string;
+  to?: string;
 }
 
 export type JobAction =

@@ -1,5 +1,7 @@
 import type { ServerConfig } from '../config/types.js';
 import type { SshTarget } from '../ssh/target.js';
+import { formatBytes } from '../ui/progress.js';
+import type { Session } from './session.js';
 
 export interface PlanView {
   server: ServerConfig;
@@ -41,4 +43,21 @@ export function formatPlan(view: PlanView, agent: boolean): string {
     `  ${view.command}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+// The sync part of --dry-run: what the local scan would consider, without touching the server.
+export async function describeSyncPlan(session: Session, deleteRemote: boolean): Promise<string> {
+  const { scanProject } = await import('../sync/sync-project.js');
+  const { summarizeTree } = await import('../sync/file-list.js');
+  const tree = await scanProject(session.server, session.config.projectRoot);
+  const summary = summarizeTree(tree);
+  const lines = [
+    `${session.server.sync} ${session.config.projectRoot} → ${session.server.remoteDir}`,
+    `  ${summary.files} files, ${formatBytes(summary.bytes)} considered (only new or changed files are sent); ${tree.excludedCount} paths excluded`,
+    ...summary.largest.map((f) => `  largest: ${f.path} (${formatBytes(f.size)})`),
+    deleteRemote
+      ? '  delete: on — remote files missing locally would be deleted (never excluded or ignored paths)'
+      : '  delete: off — nothing is deleted on the server',
+  ];
+  return lines.join('\n');
 }

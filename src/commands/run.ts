@@ -10,8 +10,9 @@ import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteComman
 import { buildStreamScript } from '../remote/job-script.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
-import { formatPlan } from './plan-text.js';
+import { describeSyncPlan, formatPlan } from './plan-text.js';
 import { connectSession, prepareSession, type Session } from './session.js';
+import { runSyncStep } from './sync-step.js';
 
 // The cwd's place inside the project, as a POSIX path to append to remote_dir.
 export function projectSubdir(projectRoot: string, cwd: string): string {
@@ -45,7 +46,7 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   const jobName = name ?? generateJobName(config.projectRoot);
 
   if (options.dryRun) {
-    const syncText = options.sync === false ? 'skipped (--no-sync)' : `${server.sync}: ${config.projectRoot} → ${server.remoteDir}`;
+    const syncText = options.sync === false ? 'skipped (--no-sync)' : await describeSyncPlan(session, options.deleteRemote || server.delete);
     ctx.stdout.write(
       formatPlan(
         {
@@ -65,10 +66,13 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
     return;
   }
 
+  const interactive = !options.detach && (options.tty ?? Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY));
   const connection = await connectSession(session, ctx);
   try {
+    if (options.sync !== false) {
+      await runSyncStep(ctx, session, connection, { live: interactive, quiet: options.quiet, deleteRemote: options.deleteRemote });
+    }
     const { startJob } = await import('../jobs/remote.js');
-    const interactive = !options.detach && (options.tty ?? Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY));
     const mode = options.detach ? 'detached' : interactive ? 'interactive' : 'batch';
     const feedStdin = mode === 'batch' && ctx.stdinIsData;
     const size = terminalSize(ctx);

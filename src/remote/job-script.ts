@@ -80,6 +80,7 @@ export function buildStartScript(spec: StartSpec): string {
     `${TMUX} has-session -t =${spec.name} 2>/dev/null && exit ${START_EXIT.nameTaken}`,
     `rm -rf ${dir} && mkdir -p ${dir} && cd ${dir} || exit 1`,
     spec.wrapper.stdinFifo ? 'mkfifo in || exit 1' : ':',
+    ': >out; : >err',
     writeFile('meta.json', spec.metaJson),
     writeFile('run.sh', spec.script),
     writeFile('wrap.sh', buildWrapper(spec.wrapper)),
@@ -107,7 +108,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
   const start = (file: string) =>
     opts.tailLines === undefined
       ? '0'
-      : `$(( $(wc -c <${file} 2>/dev/null || echo 0) - $(tail -n ${opts.tailLines} ${file} 2>/dev/null | wc -c) ))`;
+      : `$(( $({ wc -c <${file}; } 2>/dev/null || echo 0) - $(tail -n ${opts.tailLines} ${file} 2>/dev/null | wc -c) ))`;
   return [
     `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
     opts.feedStdin ? 'exec 3<&0; (cat <&3 >in) & exec 0</dev/null' : ':',
@@ -115,7 +116,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     'd=0.02',
     'while :; do',
     '  fin=0; [ -f rc ] && fin=1',
-    '  n=$(wc -c <out 2>/dev/null || echo 0); m=$(wc -c <err 2>/dev/null || echo 0); moved=0',
+    '  n=$({ wc -c <out; } 2>/dev/null || echo 0); m=$({ wc -c <err; } 2>/dev/null || echo 0); moved=0',
     '  if [ "$n" -gt "$o" ]; then tail -c +$((o+1)) out | head -c $((n-o)); o=$n; moved=1; fi',
     '  if [ "$m" -gt "$e" ]; then tail -c +$((e+1)) err | head -c $((m-e)) >&2; e=$m; moved=1; fi',
     '  [ $fin = 1 ] && break',

@@ -58,7 +58,14 @@ function forwardThrough(hop: Client, host: string, port: number): Promise<NodeJS
 
 async function handshake(ssh2: Ssh2, target: SshTarget, sock: NodeJS.ReadableStream, ctx: Context, logger: Logger): Promise<Client> {
   const agentSocket = ctx.env.SSH_AUTH_SOCK || undefined;
-  const identities = await loadIdentities(ssh2, target, ctx, agentSocket);
+  let identities;
+  try {
+    identities = await loadIdentities(ssh2, target, ctx, agentSocket);
+  } catch (error) {
+    // Nothing will read this socket now; an open one would keep the process alive.
+    (sock as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    throw error;
+  }
   const steps = planAuth({ identities, agentSocket, password: target.password });
   const tried: string[] = [];
   let refusal: HostKeyRefusal | undefined;
@@ -78,13 +85,17 @@ async function handshake(ssh2: Ssh2, target: SshTarget, sock: NodeJS.ReadableStr
     debug: (line: string) => logger.debug(line),
   };
   const client = new ssh2.Client();
+  // ssh2 may emit several errors (timeout, then socket close); the first decides, none may go unheard.
+  client.on('error', (error) => logger.debug(`ssh error: ${String(error)}`));
   return new Promise((resolve, reject) => {
-    const onError = (error: unknown) => reject(describeConnectError(error, { target, refusal, tried }));
+    const onError = (error: unknown) => {
+      client.end();
+      (sock as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      reject(describeConnectError(error, { target, refusal, tried }));
+    };
     client.once('error', onError);
     client.once('ready', () => {
       client.off('error', onError);
-      // Later errors (keepalive timeout, reset) surface as 'close'; keep them from crashing the process.
-      client.on('error', (error) => logger.debug(`ssh error after ready: ${String(error)}`));
       logger.debug(`connected to ${target.user}@${target.host}:${target.port} (auth: ${tried.at(-1)})`);
       resolve(client);
     });

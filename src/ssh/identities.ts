@@ -11,7 +11,11 @@ type KeyState = { kind: 'ok' } | { kind: 'encrypted' } | { kind: 'bad'; message:
 
 function inspectKey(ssh2: Ssh2, data: Buffer, passphrase?: string): KeyState {
   const parsed = ssh2.utils.parseKey(data, passphrase);
-  if (!(parsed instanceof Error)) return { kind: 'ok' };
+  if (!(parsed instanceof Error)) {
+    // parseKey also accepts public keys; only a private key can sign.
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    return key?.isPrivateKey() ? { kind: 'ok' } : { kind: 'bad', message: 'this is a public key' };
+  }
   if (/encrypted|passphrase|decrypt/i.test(parsed.message)) return { kind: 'encrypted' };
   return { kind: 'bad', message: parsed.message };
 }

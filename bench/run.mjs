@@ -1,0 +1,163 @@
+// `npm run bench`: how much the built mtr adds over what it wraps. Starts its own sshd on 127.0.0.1,
+// makes a temp project pointing at it, then times alternating runs of each row's mtr command and its
+// baseline and compares medians with the row's goal. Plain Node, no dependencies.
+//
+// To add a benchmark (e.g. a sync), append a row to buildRows(): { name, run, baseline, goal } where
+// run/baseline are `(rig) => ({ command, args, cwd? })`, plus optional `before(rig, i)` to prepare each
+// iteration (touch files to sync, say). `rig` has the sshd, the project and the env every run uses.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSshd } from '../scripts/sshd-server.mjs';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.js');
+const RESULTS_FILE = path.join(REPO_ROOT, 'bench', 'results', 'latest.md');
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+// Not timed: the first runs fill the page cache and the server's first-connection work.
+const WARMUP_RUNS = 2;
+
+const node = (...args) => () => ({ command: process.execPath, args });
+const mtr = (...args) => (rig) => ({ command: process.execPath, args: [MTR_BIN, ...args], cwd: rig.project });
+
+function sshArgs(rig, ...command) {
+  return [
+    '-F', '/dev/null',
+    '-p', String(rig.sshd.port),
+    '-i', rig.sshd.clientKey,
+    '-o', 'IdentitiesOnly=yes',
+    '-o', `UserKnownHostsFile=${rig.knownHosts}`,
+    '-o', 'GlobalKnownHostsFile=/dev/null',
+    '-o', 'BatchMode=yes',
+    rig.sshd.host,
+    ...command,
+  ];
+}
+
+function buildRows() {
+  return [
+    { name: 'startup: `mtr --version` vs `node -e 0`', run: mtr('--version'), baseline: node('-e', '0'), goal: 1.3 },
+    {
+      name: 'remote run: `mtr --no-sync true` vs `ssh … true`',
+      run: mtr('--no-sync', 'true'),
+      baseline: (rig) => ({ command: 'ssh', args: sshArgs(rig, 'true') }),
+      goal: 1.2,
+    },
+  ];
+}
+
+// A project and HOME in `dir` whose config and known_hosts point at the bench sshd.
+function makeRig(dir, sshd) {
+  const home = path.join(dir, 'home');
+  const project = path.join(dir, 'project');
+  const knownHosts = path.join(home, '.ssh', 'known_hosts');
+  fs.mkdirSync(path.dirname(knownHosts), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
+  fs.mkdirSync(path.join(project, '.mtr'), { recursive: true });
+  const remoteDir = path.join(dir, 'remote', 'project');
+  const config = [
+    'servers:',
+    '  bench:',
+    `    host: ${sshd.host}`,
+    `    port: ${sshd.port}`,
+    `    key_filename: ${JSON.stringify(sshd.clientKey)}`,
+    `    remote_dir: ${JSON.stringify(remoteDir)}`,
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(project, '.mtr', 'config.yaml'), config);
+  // Nothing of the caller's shell (agent, ssh config, MTR_SERVER) reaches either side.
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', USER: sshd.user, LOGNAME: sshd.user };
+  return { sshd, home, project, remoteDir, knownHosts, env };
+}
+
+// Milliseconds from spawn to exit; a failing command ends the benchmark (it would time an error).
+function timeOnce(rig, spec) {
+  const { command, args, cwd = rig.project } = spec(rig);
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd, env: rig.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) {
+    const why = result.error?.message ?? `exit ${result.status ?? result.signal}`;
+    throw new Error(`${command} ${args.join(' ')} failed (${why}):\n${result.stderr}`);
+  }
+  return ms;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+// Alternates which side goes first, so drift (thermal, cache, other load) hits both equally.
+function measureRow(rig, row) {
+  const times = { run: [], baseline: [] };
+  for (let i = 0; i < WARMUP_RUNS + RUNS; i++) {
+    row.before?.(rig, i);
+    const order = i % 2 === 0 ? ['run', 'baseline'] : ['baseline', 'run'];
+    for (const side of order) {
+      const ms = timeOnce(rig, row[side]);
+      if (i >= WARMUP_RUNS) times[side].push(ms);
+    }
+  }
+  const mtrMs = median(times.run);
+  const baselineMs = median(times.baseline);
+  const ratio = mtrMs / baselineMs;
+  return { name: row.name, mtrMs, baselineMs, ratio, goal: row.goal, ok: ratio <= row.goal };
+}
+
+function describeMachine() {
+  const cpus = os.cpus();
+  const ssh = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
+  return [
+    `date: ${new Date().toISOString()}`,
+    `node: ${process.version}`,
+    `os: ${os.type()} ${os.release()} ${os.arch()}`,
+    `cpus: ${cpus.length} × ${cpus[0]?.model?.trim() ?? 'unknown'}`,
+    `ssh: ${(ssh.stderr || ssh.stdout || 'unknown').trim()}`,
+    `runs: ${RUNS} per side (after ${WARMUP_RUNS} warm-up), medians`,
+  ];
+}
+
+function formatTable(results) {
+  const rows = results.map((r) => [
+    r.name,
+    r.mtrMs.toFixed(1),
+    r.baselineMs.toFixed(1),
+    `${r.ratio.toFixed(2)}x`,
+    `≤ ${r.goal}x`,
+    r.ok ? 'yes' : 'NO',
+  ]);
+  const header = ['what', 'mtr median ms', 'baseline median ms', 'ratio', 'goal', 'ok?'];
+  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+async function main() {
+  if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`BENCH_RUNS must be a positive integer, got ${process.env.BENCH_RUNS}`);
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-bench-'));
+  let sshd;
+  try {
+    sshd = await startSshd({ dir: path.join(dir, 'sshd'), passwordUser: false });
+    const rig = makeRig(dir, sshd);
+    const results = buildRows().map((row) => {
+      process.stderr.write(`bench: ${row.name} …\n`);
+      return measureRow(rig, row);
+    });
+    const report = ['# mtr benchmark', '', ...describeMachine().map((line) => `- ${line}`), '', formatTable(results), ''].join('\n');
+    process.stdout.write(`\n${report}`);
+    fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+    fs.writeFileSync(RESULTS_FILE, report);
+    process.stdout.write(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}\n`);
+  } finally {
+    await sshd?.stop({ killTmux: true });
+    if (!process.env.BENCH_KEEP_TMP) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,36 @@
+import type { Context } from '../context.js';
+import type { SshConnection } from '../ssh/connect.js';
+import { createProgress, formatBytes } from '../ui/progress.js';
+import type { Session } from './session.js';
+
+export interface SyncStepOptions {
+  /** Spinner allowed (interactive mode). */
+  live: boolean;
+  quiet: boolean;
+  deleteRemote: boolean;
+}
+
+// The sync before a run or a download: spinner on a terminal, one summary line in batch.
+export async function runSyncStep(ctx: Context, session: Session, connection: SshConnection, options: SyncStepOptions): Promise<void> {
+  const { syncProject } = await import('../sync/sync-project.js');
+  const progress = await createProgress(ctx, { live: options.live, quiet: options.quiet });
+  let summary: string | undefined;
+  try {
+    const stats = await syncProject({
+      ctx,
+      server: session.server,
+      projectRoot: session.config.projectRoot,
+      connection,
+      logger: session.logger,
+      deleteRemote: options.deleteRemote || session.server.delete,
+      onProgress: (text) => progress.update(text),
+    });
+    session.logger.debug(`sync: ${JSON.stringify(stats)}`);
+    if (stats.filesSent || stats.deleted) {
+      const deleted = stats.deleted ? `, deleted ${stats.deleted}` : '';
+      summary = `synced ${stats.filesSent} of ${stats.filesTotal} files (${formatBytes(stats.bytesSent)}${deleted}) via ${stats.engine} in ${(stats.ms / 1000).toFixed(1)} s`;
+    }
+  } finally {
+    progress.done(summary);
+  }
+}

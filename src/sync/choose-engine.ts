@@ -1,0 +1,26 @@
+import type { SyncEngine } from '../config/types.js';
+import type { RsyncVersion } from './rsync-version.js';
+
+export interface EngineFacts {
+  configured: SyncEngine;
+  localRsync?: RsyncVersion;
+  /** undefined = not checked (only needed for auto). */
+  remoteRsync?: boolean;
+  usesPassword: boolean;
+  hasSshpass: boolean;
+}
+
+export type EngineChoice = { engine: 'rsync' | 'sftp'; notice?: string };
+
+// auto = rsync when both ends have it (and sshpass when a password is used), else SFTP with a
+// one-line notice. An explicit `sync: rsync` never silently changes engine.
+export function chooseEngine(facts: EngineFacts): EngineChoice {
+  if (facts.configured === 'sftp') return { engine: 'sftp' };
+  if (facts.configured === 'rsync') return { engine: 'rsync' };
+  if (!facts.localRsync) return { engine: 'sftp', notice: 'rsync is not installed here; syncing with SFTP' };
+  if (facts.usesPassword && !facts.hasSshpass) {
+    return { engine: 'sftp', notice: 'password login without sshpass installed; syncing with SFTP' };
+  }
+  if (facts.remoteRsync === false) return { engine: 'sftp', notice: 'rsync is not installed on the server; syncing with SFTP' };
+  return { engine: 'rsync' };
+}

@@ -1,0 +1,123 @@
+import type { ServerConfig } from '../config/types.js';
+import type { Context } from '../context.js';
+import type { Logger } from '../log.js';
+import type { SshConnection } from '../ssh/connect.js';
+import { isPasswordOnly } from './ssh-command.js';
+import { chooseEngine } from './choose-engine.js';
+import { toRsyncFileList } from './file-list.js';
+import { createIgnoreMatcher, readRulesFile } from './ignore.js';
+import { findOnPath } from './local-tools.js';
+import type { LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
+import { walkLocalTree } from './walk.js';
+
+export interface SyncRequest {
+  ctx: Context;
+  server: ServerConfig;
+  projectRoot: string;
+  connection: SshConnection;
+  logger: Logger;
+  /** Mirror local deletions (server `delete: true` or --delete). */
+  deleteRemote: boolean;
+  onProgress?: (text: string) => void;
+}
+
+export async function scanProject(server: ServerConfig, projectRoot: string): Promise<LocalTree> {
+  const matcher = createIgnoreMatcher(projectRoot, {
+    exclude: server.exclude,
+    respectGitignore: server.respectGitignore,
+    readFile: readRulesFile,
+  });
+  return walkLocalTree(projectRoot, matcher);
+}
+
+function progressText(engine: string, p: SyncProgress): string {
+  const total = p.totalFiles ? `/${p.totalFiles}` : '';
+  return `syncing (${engine}): ${p.files}${total} files, ${(p.bytes / 1e6).toFixed(1)} MB`;
+}
+
+// Makes the remote project match the local one: scan with the shared ignore rules, pick the engine,
+// send what changed, then (only when asked) delete what the user deleted locally.
+export async function syncProject(req: SyncRequest): Promise<SyncStats & { notice?: string }> {
+  const started = Date.now();
+  const { server, connection, ctx } = req;
+  req.onProgress?.('scanning project');
+  const tree = await scanProject(server, req.projectRoot);
+  const filesTotal = tree.entries.filter((e) => e.type === 'file').length;
+  req.logger.debug(`sync: ${tree.entries.length} entries (${filesTotal} files), ${tree.excludedCount} excluded`);
+
+  const { detectLocalRsync } = await import('./rsync-version.js');
+  const localRsync = server.sync === 'sftp' ? undefined : await detectLocalRsync({ env: ctx.env });
+  let remoteRsync: boolean | undefined;
+  if (server.sync === 'auto' && localRsync) {
+    const { hasRemoteRsync } = await import('./remote-rsync.js');
+    remoteRsync = await hasRemoteRsync(connection.client);
+  }
+  const choice = chooseEngine({
+    configured: server.sync,
+    localRsync,
+    remoteRsync,
+    usesPassword: server.password !== undefined && isPasswordOnly(connection.target),
+    hasSshpass: Boolean(findOnPath('sshpass', ctx.env)),
+  });
+  if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
+  req.logger.debug(`sync engine: ${choice.engine}`);
+
+  // With deletion on, the guard runs before anything is sent, and the listing is reused.
+  const manifest = req.deleteRemote ? await readGuardedManifest(req) : undefined;
+
+  let filesSent: number;
+  let bytesSent: number;
+  if (choice.engine === 'rsync') {
+    const { runRsync } = await import('./rsync.js');
+    const result = await runRsync({
+      root: req.projectRoot,
+      fileList: toRsyncFileList(tree),
+      remoteDir: server.remoteDir,
+      target: connection.target,
+      homedir: ctx.homedir,
+      env: ctx.env,
+      log: req.logger,
+      ...(localRsync ? { version: localRsync } : {}),
+      onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
+    });
+    ({ filesSent, bytesSent } = result);
+  } else {
+    const { syncViaSftp } = await import('./sftp.js');
+    const result = await syncViaSftp({
+      client: connection.client,
+      root: req.projectRoot,
+      tree,
+      remoteDir: server.remoteDir,
+      ...(manifest?.exists ? { remote: manifest.entries } : {}),
+      onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
+    });
+    ({ filesSent, bytesSent } = result);
+  }
+
+  let deleted = 0;
+  if (manifest) deleted = await deleteMissing(req, tree, manifest.entries);
+  return { engine: choice.engine, filesSent, bytesSent, deleted, filesTotal, ms: Date.now() - started, ...(choice.notice ? { notice: choice.notice } : {}) };
+}
+
+async function readGuardedManifest(req: SyncRequest) {
+  const { readRemoteManifest } = await import('./remote-manifest.js');
+  const { checkDeleteTarget } = await import('./sftp-plan.js');
+  const manifest = await readRemoteManifest(req.connection.client, req.server.remoteDir);
+  const refusal = checkDeleteTarget(req.server.remoteDir, manifest.home);
+  if (refusal) throw refusal;
+  return manifest;
+}
+
+async function deleteMissing(req: SyncRequest, tree: LocalTree, remote: ReadonlyMap<string, RemoteEntry>): Promise<number> {
+  const { planDeletions } = await import('./sftp-plan.js');
+  const { applyDeletions } = await import('./delete.js');
+  const matcher = createIgnoreMatcher(req.projectRoot, {
+    exclude: req.server.exclude,
+    respectGitignore: req.server.respectGitignore,
+    readFile: readRulesFile,
+  });
+  const plan = planDeletions(tree, remote, (p, isDir) => matcher.isIgnored(p, isDir));
+  req.logger.debug(`delete: ${plan.files.length} files, ${plan.dirs.length} dirs`);
+  if (!plan.files.length && !plan.dirs.length) return 0;
+  return applyDeletions(req.connection.client, req.server.remoteDir, plan);
+}
