@@ -7,7 +7,7 @@ import { terminalSize } from '../exec/terminal.js';
 import { buildJobMeta } from '../jobs/meta.js';
 import type { RunOptions } from '../options.js';
 import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
-import { buildStreamScript } from '../remote/job-script.js';
+import type { StartSpec } from '../remote/job-script.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { describeSyncPlan, formatPlan } from './plan-text.js';
@@ -72,11 +72,7 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
     if (options.sync !== false) {
       await runSyncStep(ctx, session, connection, { live: interactive, quiet: options.quiet, deleteRemote: options.deleteRemote });
     }
-    const { startJob } = await import('../jobs/remote.js');
-    const mode = options.detach ? 'detached' : interactive ? 'interactive' : 'batch';
-    const feedStdin = mode === 'batch' && ctx.stdinIsData;
-    const size = terminalSize(ctx);
-    const started = await startJob(connection.client, {
+    const startSpec: StartSpec = {
       name: jobName,
       script,
       metaJson: buildJobMeta({
@@ -85,51 +81,73 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
         server: server.name,
         cwd: joinRemoteDir(server.remoteDir, spec.subdir),
         started: new Date().toISOString(),
-        mode,
+        mode: options.detach ? 'detached' : interactive ? 'interactive' : 'batch',
       }),
-      wrapper: { interactive, stdinFifo: feedStdin },
-      ...(interactive ? size : {}),
-    });
+      wrapper: { interactive, stdinFifo: !options.detach && !interactive && ctx.stdinIsData },
+      ...(interactive ? terminalSize(ctx) : {}),
+    };
+    if (!options.detach && !interactive) {
+      return await launchAndStream(ctx, connection, session, startSpec, buildRemoteCommand(spec));
+    }
+    const { startJob } = await import('../jobs/remote.js');
+    const started = await startJob(connection.client, startSpec);
     logger.debug(`job ${jobName}: ${started}`);
     if (started === 'no-tmux') {
       if (options.detach) {
         throw new UsageError(`tmux is not installed on ${server.name}, so --detach cannot keep a job running`, 'install tmux on the server, or run without --detach');
       }
-      ctx.stderr.write(`mtr: tmux not found on ${server.name}; running without a job (it stops if the connection drops)\n`);
-      if (interactive) return await interactDirect(ctx, connection, buildRemoteCommand(spec));
-      return await streamDirect(ctx, connection, buildRemoteCommand(spec));
+      ctx.stderr.write(noTmuxNotice(server.name));
+      return await interactDirect(ctx, connection, buildRemoteCommand(spec));
     }
     if (options.detach) {
       ctx.stdout.write(`${jobName}\n`);
       return;
     }
-    if (interactive) {
-      const { attachInteractive } = await import('../exec/attach.js');
-      const code = await attachInteractive(ctx, connection, jobName);
-      if (code !== 0) throw new ExitError(code);
-      return;
-    }
-    await streamJob(ctx, connection, session, jobName, feedStdin);
+    const { attachInteractive } = await import('../exec/attach.js');
+    const code = await attachInteractive(ctx, connection, jobName);
+    if (code !== 0) throw new ExitError(code);
   } finally {
     connection.close();
   }
 }
 
-// Batch client of a job: streams its output; Ctrl+C / SIGTERM stop the job's process group, a
-// second Ctrl+C stops waiting. A dropped link leaves the job running.
-async function streamJob(ctx: Context, connection: SshConnection, session: Session, name: string, feedStdin: boolean): Promise<void> {
-  const { signalJob } = await import('../jobs/remote.js');
+function noTmuxNotice(server: string): string {
+  return `mtr: tmux not found on ${server}; running without a job (it stops if the connection drops)\n`;
+}
+
+// Batch run in one exec: start the job and stream it (or, without tmux, run it directly).
+// Ctrl+C / SIGTERM stop the job's process group; a second Ctrl+C stops waiting. A dropped link
+// leaves the job running.
+async function launchAndStream(ctx: Context, connection: SshConnection, session: Session, spec: StartSpec, fallback: string): Promise<void> {
+  const { interpretLaunchStatus, signalJob } = await import('../jobs/remote.js');
+  const { buildLaunchScript } = await import('../remote/job-script.js');
+  let launch: 'started' | 'no-tmux' | undefined;
+  let launchError: unknown;
   let stoppedBy: StopSignal | undefined;
   const removeSignals = onStopSignals((signal) => {
-    if (stoppedBy) return connection.close();
+    if (stoppedBy || launch !== 'started') return connection.close();
     stoppedBy = signal;
-    session.logger.debug(`${signal}: stopping job ${name}`);
-    signalJob(connection.client, name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
+    session.logger.debug(`${signal}: stopping job ${spec.name}`);
+    signalJob(connection.client, spec.name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
   });
   try {
-    const result = await runBatch(connection.client, buildStreamScript(name, { feedStdin, exitWithJob: true }), ctx, {
-      lostMessage: `connection lost; job ${name} goes on on the server: \`mtr --attach ${name}\` or \`mtr --logs ${name}\``,
+    const script = buildLaunchScript(spec, { stream: { feedStdin: spec.wrapper.stdinFifo }, fallback });
+    const result = await runBatch(connection.client, script, ctx, {
+      lostMessage: `connection lost; job ${spec.name} goes on on the server: \`mtr --attach ${spec.name}\` or \`mtr --logs ${spec.name}\``,
+      onHeader: (status) => {
+        if (status === undefined) return false;
+        try {
+          launch = interpretLaunchStatus(status, spec.name);
+        } catch (error) {
+          launchError = error;
+          return false;
+        }
+        if (launch === 'no-tmux') ctx.stderr.write(noTmuxNotice(session.server.name));
+        session.logger.debug(`job ${spec.name}: ${launch}`);
+        return true;
+      },
     });
+    if (launchError) throw launchError;
     const code = stoppedBy ? SIGNAL_EXIT[stoppedBy] : result.code;
     if (code !== 0) throw new ExitError(code);
   } finally {
@@ -145,19 +163,4 @@ async function interactDirect(ctx: Context, connection: SshConnection, command: 
     throw new ExitError(EXIT.transport);
   }
   if (end.how === 'exit' && end.status !== 0) throw new ExitError(end.status);
-}
-
-async function streamDirect(ctx: Context, connection: SshConnection, command: string): Promise<void> {
-  let stoppedBy: StopSignal | undefined;
-  const removeSignals = onStopSignals((signal) => {
-    stoppedBy = signal;
-    connection.close();
-  });
-  try {
-    const result = await runBatch(connection.client, command, ctx);
-    const code = stoppedBy ? SIGNAL_EXIT[stoppedBy] : result.code;
-    if (code !== 0) throw new ExitError(code);
-  } finally {
-    removeSignals();
-  }
 }

@@ -13,6 +13,11 @@ export interface BatchOptions {
   onChannel?: (channel: ClientChannel) => void;
   /** Said on stderr when the link drops before the command ended. */
   lostMessage?: string;
+  /**
+   * The first stdout byte is a status from the remote script, not output: it is handed here and
+   * stripped. Returning false stops forwarding the rest (the run did not start).
+   */
+  onHeader?: (status: string | undefined) => boolean;
 }
 
 function openExec(client: Client, command: string): Promise<ClientChannel> {
@@ -43,7 +48,21 @@ export async function runBatch(client: Client, command: string, ctx: Context, op
       }
     };
     ctx.stdout.on('error', onStdoutError);
-    channel.pipe(ctx.stdout, { end: false });
+    if (options.onHeader) {
+      const onHeader = options.onHeader;
+      let seen = false;
+      channel.once('data', (first: Buffer) => {
+        seen = true;
+        if (!onHeader(first.toString('latin1', 0, 1))) return;
+        if (first.length > 1) ctx.stdout.write(first.subarray(1));
+        channel.pipe(ctx.stdout, { end: false });
+      });
+      channel.once('close', () => {
+        if (!seen) onHeader(undefined);
+      });
+    } else {
+      channel.pipe(ctx.stdout, { end: false });
+    }
     channel.stderr.pipe(ctx.stderr, { end: false });
     if (ctx.stdinIsData) {
       ctx.stdin.pipe(channel);

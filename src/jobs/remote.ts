@@ -2,26 +2,34 @@ import type { Client } from 'ssh2';
 import { UsageError } from '../errors.js';
 import { execCapture } from '../exec/capture.js';
 import {
-  START_EXIT,
+  LAUNCH_STATUS,
   buildKillScript,
+  buildLaunchScript,
   buildListScript,
   buildSignalScript,
-  buildStartScript,
   type StartSpec,
 } from '../remote/job-script.js';
 import { parseJobList, type JobInfo } from './meta.js';
 
 // Job operations that need only a helper exec (no streaming): start, list, signal, kill.
 
-export async function startJob(client: Client, spec: StartSpec): Promise<'started' | 'no-tmux'> {
-  const result = await execCapture(client, buildStartScript(spec));
-  if (result.code === 0) return 'started';
-  if (result.code === START_EXIT.noTmux) return 'no-tmux';
-  if (result.code === START_EXIT.nameTaken) {
-    throw new UsageError(`a job named ${spec.name} is already running`, `pick another --name, or stop it with \`mtr --kill ${spec.name}\``);
+export type LaunchResult = 'started' | 'no-tmux';
+
+// Reads the launch script's status byte: started, or no tmux; the other answers are errors.
+export function interpretLaunchStatus(status: string | undefined, name: string, stderr = ''): LaunchResult {
+  if (status === LAUNCH_STATUS.started) return 'started';
+  if (status === LAUNCH_STATUS.noTmux) return 'no-tmux';
+  if (status === LAUNCH_STATUS.nameTaken) {
+    throw new UsageError(`a job named ${name} is already running`, `pick another --name, or stop it with \`mtr --kill ${name}\``);
   }
-  const detail = result.stderr.toString('utf8').trim().split('\n').slice(-3).join('; ');
-  throw new UsageError(`could not start the job on the server (exit ${result.code})${detail ? `: ${detail}` : ''}`);
+  const detail = stderr.trim().split('\n').slice(-3).join('; ');
+  throw new UsageError(`could not start the job on the server${detail ? `: ${detail}` : ''}`);
+}
+
+/** Starts a job without streaming it (detach, interactive). */
+export async function startJob(client: Client, spec: StartSpec): Promise<LaunchResult> {
+  const result = await execCapture(client, buildLaunchScript(spec));
+  return interpretLaunchStatus(result.stdout.toString('utf8', 0, 1) || undefined, spec.name, result.stderr.toString('utf8'));
 }
 
 export async function listJobs(client: Client): Promise<JobInfo[]> {

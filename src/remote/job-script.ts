@@ -63,33 +63,44 @@ export interface StartSpec {
   rows?: number;
 }
 
-/** Exit codes of the start script that are about the start itself, not the job. */
-export const START_EXIT = { nameTaken: 97, noTmux: 98 } as const;
+/** First byte the launch script prints on stdout, before any job output. */
+export const LAUNCH_STATUS = { started: 'S', nameTaken: 'T', noTmux: 'N', failed: 'E' } as const;
 
 function writeFile(file: string, content: string): string {
   return `printf '%s\\n' ${shellQuote(content)} >${file}`;
 }
 
-// Creates the job directory and starts the tmux session, then returns at once; prints nothing on
-// success. The job's own output and exit code are read by the stream/wait scripts.
-export function buildStartScript(spec: StartSpec): string {
+export interface LaunchOptions {
+  /** Batch run: stream the job's output after starting it, in the same exec. */
+  stream?: { feedStdin: boolean };
+  /** Without tmux: the command line to run directly instead (omit to just report 'N'). */
+  fallback?: string;
+}
+
+// Creates the job directory and starts the tmux session, printing one status byte first (see
+// LAUNCH_STATUS), then optionally streams the job in the same exec: one round trip per run.
+export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}): string {
   const dir = jobDir(spec.name);
   const size = spec.cols && spec.rows ? ` -x ${spec.cols} -y ${spec.rows}` : '';
-  return [
-    `command -v tmux >/dev/null 2>&1 || exit ${START_EXIT.noTmux}`,
-    `${TMUX} has-session -t =${spec.name} 2>/dev/null && exit ${START_EXIT.nameTaken}`,
-    `rm -rf ${dir} && mkdir -p ${dir} && cd ${dir} || exit 1`,
-    spec.wrapper.stdinFifo ? 'mkfifo in || exit 1' : ':',
+  const S = LAUNCH_STATUS;
+  const noTmux = options.fallback ? `{ printf ${S.noTmux}; exec ${options.fallback}; }` : `{ printf ${S.noTmux}; exit 0; }`;
+  const lines = [
+    `command -v tmux >/dev/null 2>&1 || ${noTmux}`,
+    `${TMUX} has-session -t =${spec.name} 2>/dev/null && { printf ${S.nameTaken}; exit 0; }`,
+    `rm -rf ${dir} && mkdir -p ${dir} && cd ${dir} || { printf ${S.failed}; exit 1; }`,
+    spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     ': >out; : >err',
     writeFile('meta.json', spec.metaJson),
     writeFile('run.sh', spec.script),
     writeFile('wrap.sh', buildWrapper(spec.wrapper)),
     writeFile('../tmux.conf', TMUX_CONF),
-    `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || exit 1`,
+    `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || { printf ${S.failed}; exit 1; }`,
     spec.wrapper.interactive ? `${TMUX} pipe-pane -t =${spec.name} 'cat >>out' 2>/dev/null` : ':',
     buildPruneLine(),
-    'exit 0',
-  ].join('\n');
+    `printf ${S.started}`,
+  ];
+  if (!options.stream) return [...lines, 'exit 0'].join('\n');
+  return [...lines, buildStreamScript(spec.name, { feedStdin: options.stream.feedStdin, exitWithJob: true })].join('\n');
 }
 
 // Keeps the newest KEEP_FINISHED_JOBS finished jobs; running ones are never touched.
