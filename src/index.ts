@@ -1,8 +1,14 @@
 import { processContext } from './context.js';
 import { formatError } from './errors.js';
+import { VERSION } from './version.js';
 
 // The one place that turns an error into stderr text and an exit status. Nothing else exits.
 export async function main(argv: string[]): Promise<void> {
+  // Scripts poll `mtr --version`; answer it without loading the CLI parser.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
   const ctx = processContext();
   const debug = argv.includes('--debug') || Boolean(ctx.env.MTR_DEBUG);
   try {
