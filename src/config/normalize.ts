@@ -31,6 +31,8 @@ export const SERVER_DEFAULTS = {
   delete: false,
   connectTimeout: 15,
   strictHostKeyChecking: 'ask',
+  reuse: true,
+  reuseIdle: 600,
 } as const;
 
 const LOCAL_PATH_KEYS = ['key_filename', 'download_dir', 'known_hosts_file'] as const;
@@ -131,6 +133,8 @@ function buildServerConfig(name: string, host: string, fields: ServerFields, pro
     downloadDir: fields.download_dir,
     connectTimeout: fields.connect_timeout ?? SERVER_DEFAULTS.connectTimeout,
     strictHostKeyChecking: fields.strict_host_key_checking ?? SERVER_DEFAULTS.strictHostKeyChecking,
+    reuse: fields.reuse ?? SERVER_DEFAULTS.reuse,
+    reuseIdle: fields.reuse_idle ?? SERVER_DEFAULTS.reuseIdle,
     knownHostsFile: fields.known_hosts_file,
   };
 }

@@ -65,6 +65,13 @@ defaults:
   # there when set. Default: none
   # known_hosts_file: ~/.ssh/known_hosts_mtr
 
+  # Keep the connection open between runs (an OpenSSH ControlMaster in a private 0700
+  # folder), so a second mtr within reuse_idle seconds skips the SSH handshake for
+  # rsync and the command. "mtr --no-reuse" skips it once; "mtr --disconnect" closes it.
+  # Default: true, 600
+  # reuse: true
+  # reuse_idle: 600
+
 # Servers by name (letters, digits, "_", "." and "-"). At least one is needed.
 servers:
   gpu:

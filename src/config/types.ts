@@ -31,6 +31,10 @@ export interface ServerConfig {
   strictHostKeyChecking: HostKeyPolicy;
   /** Extra known_hosts file checked before ~/.ssh/known_hosts; new keys are recorded here when set. */
   knownHostsFile?: string;
+  /** Keep a shared connection (OpenSSH ControlMaster) open between runs. */
+  reuse: boolean;
+  /** Seconds an unused shared connection stays open. */
+  reuseIdle: number;
 }
 
 export interface LoadedConfig {

@@ -22,6 +22,8 @@ const serverShape = {
     .enum(['ask', 'yes', 'accept-new'], expect('one of "ask", "yes", "accept-new"'))
     .optional(),
   known_hosts_file: text.optional(),
+  reuse: z.boolean(expect('true or false')).optional(),
+  reuse_idle: z.number(expect('a positive number of seconds')).positive().finite().optional(),
 };
 const settings = expect('a mapping of server settings');
 const defaultsSchema = z.object(serverShape, settings);

@@ -1,3 +1,4 @@
+import type { ExecClient } from './exec-client.js';
 import type { Client, ClientChannel } from 'ssh2';
 import type { Context } from '../context.js';
 import { ConnectionError, EXIT } from '../errors.js';
@@ -20,7 +21,7 @@ export interface BatchOptions {
   onHeader?: (status: string | undefined) => boolean;
 }
 
-function openExec(client: Client, command: string): Promise<ClientChannel> {
+function openExec(client: ExecClient, command: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     client.exec(command, { pty: false }, (error, channel) =>
       error ? reject(new ConnectionError(`could not start the remote command: ${error.message}`, undefined, error)) : resolve(channel),
@@ -31,7 +32,7 @@ function openExec(client: Client, command: string): Promise<ClientChannel> {
 // Runs one command without a PTY: remote stdout → stdout and stderr → stderr byte for byte, piped
 // stdin forwarded (else EOF at once), and the remote exit status as ours. The exit code arrives on
 // 'exit' but we finish on 'close', after the last data.
-export async function runBatch(client: Client, command: string, ctx: Context, options: BatchOptions = {}): Promise<BatchResult> {
+export async function runBatch(client: ExecClient, command: string, ctx: Context, options: BatchOptions = {}): Promise<BatchResult> {
   const channel = await openExec(client, command);
   options.onChannel?.(channel);
   return new Promise((resolve) => {

@@ -1,3 +1,4 @@
+import type { ExecClient } from './exec-client.js';
 import type { Client } from 'ssh2';
 import { ConnectionError } from '../errors.js';
 import { exitStatusFrom } from './exit-status.js';
@@ -11,7 +12,7 @@ export interface Captured {
 
 // Runs a helper command over an open connection and collects its output: remote manifests,
 // `command -v` probes, deletions. Not for user commands (those stream through runBatch).
-export function execCapture(client: Client, command: string, input?: Buffer | string): Promise<Captured> {
+export function execCapture(client: ExecClient, command: string, input?: Buffer | string): Promise<Captured> {
   return new Promise((resolve, reject) => {
     client.exec(command, (error, channel) => {
       if (error) return reject(new ConnectionError(`could not run a remote helper command: ${error.message}`, undefined, error));

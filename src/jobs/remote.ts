@@ -1,3 +1,4 @@
+import type { ExecClient } from '../exec/exec-client.js';
 import type { Client } from 'ssh2';
 import { UsageError } from '../errors.js';
 import { execCapture } from '../exec/capture.js';
@@ -27,27 +28,27 @@ export function interpretLaunchStatus(status: string | undefined, name: string, 
 }
 
 /** Starts a job without streaming it (detach, interactive). */
-export async function startJob(client: Client, spec: StartSpec): Promise<LaunchResult> {
+export async function startJob(client: ExecClient, spec: StartSpec): Promise<LaunchResult> {
   const result = await execCapture(client, buildLaunchScript(spec));
   return interpretLaunchStatus(result.stdout.toString('utf8', 0, 1) || undefined, spec.name, result.stderr.toString('utf8'));
 }
 
-export async function listJobs(client: Client): Promise<JobInfo[]> {
+export async function listJobs(client: ExecClient): Promise<JobInfo[]> {
   const result = await execCapture(client, buildListScript());
   return parseJobList(result.stdout);
 }
 
-export async function signalJob(client: Client, name: string, signal: 'INT' | 'TERM'): Promise<void> {
+export async function signalJob(client: ExecClient, name: string, signal: 'INT' | 'TERM'): Promise<void> {
   await execCapture(client, buildSignalScript(name, signal));
 }
 
-export async function killJob(client: Client, name: string): Promise<boolean> {
+export async function killJob(client: ExecClient, name: string): Promise<boolean> {
   const result = await execCapture(client, buildKillScript(name));
   return result.code === 0;
 }
 
 // An unknown name is a usage error that shows what does exist.
-export async function unknownJob(client: Client, name: string, server: string): Promise<UsageError> {
+export async function unknownJob(client: ExecClient, name: string, server: string): Promise<UsageError> {
   const jobs = await listJobs(client).catch(() => []);
   const recent = jobs.slice(0, 8).map((job) => job.name);
   return new UsageError(

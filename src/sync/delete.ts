@@ -1,3 +1,4 @@
+import type { ExecClient } from '../exec/exec-client.js';
 import type { Client } from 'ssh2';
 import { ConnectionError } from '../errors.js';
 import { execCapture } from '../exec/capture.js';
@@ -40,13 +41,13 @@ export function buildDeletionScript(remoteDir: string, command: 'rm -f --' | 'rm
  * Removes `files`, then the emptied `dirs` (deepest first; a directory that is not empty after all
  * is left alone). Returns how many paths were handed to the server.
  */
-export async function applyDeletions(client: Client, remoteDir: string, paths: DeletionPlan): Promise<number> {
+export async function applyDeletions(client: ExecClient, remoteDir: string, paths: DeletionPlan): Promise<number> {
   if (paths.files.length > 0) await run(client, remoteDir, 'rm -f --', paths.files);
   if (paths.dirs.length > 0) await run(client, remoteDir, 'rmdir --', paths.dirs);
   return paths.files.length + paths.dirs.length;
 }
 
-async function run(client: Client, remoteDir: string, command: 'rm -f --' | 'rmdir --', list: readonly string[]): Promise<void> {
+async function run(client: ExecClient, remoteDir: string, command: 'rm -f --' | 'rmdir --', list: readonly string[]): Promise<void> {
   const result = await execCapture(client, wrapForLoginShell(buildDeletionScript(remoteDir, command)), encodeDeletionPaths(list));
   if (result.code === null) throw new ConnectionError('the connection dropped while deleting remote files');
   if (result.code === 0) return;

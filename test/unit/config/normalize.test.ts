@@ -38,6 +38,8 @@ describe('normalizeConfig', () => {
           delete: false,
           connectTimeout: 15,
           strictHostKeyChecking: 'ask',
+          reuse: true,
+          reuseIdle: 600,
         },
       },
       warnings: [],

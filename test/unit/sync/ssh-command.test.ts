@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
 import type { SshTarget } from '../../../src/ssh/target.js';
-import { buildSshArgs, isPasswordOnly, sshCommandString } from '../../../src/sync/ssh-command.js';
+import { buildSshArgs, isPasswordOnly, sshCommandString, type SshArgsOptions } from '../../../src/sync/ssh-command.js';
 
 const target = (over: Partial<SshTarget> = {}): SshTarget => ({
   label: 'gpu',
@@ -22,9 +22,9 @@ const target = (over: Partial<SshTarget> = {}): SshTarget => ({
 });
 
 const HAS_RSYNC = spawnSync('rsync', ['--version'], { stdio: 'ignore' }).status === 0;
-const noConfig = { homedir: '/h', batch: true, fileExists: () => false };
+const noConfig: SshArgsOptions = { homedir: '/h', batch: true, fileExists: () => false };
 const COMMON = '-o UserKnownHostsFile=/h/.ssh/known_hosts -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -o ServerAliveInterval=15 -o ServerAliveCountMax=4';
-const _ = (name: string, t: SshTarget, opts: Partial<typeof noConfig>, expected: string) => [name, t, { ...noConfig, ...opts }, expected] as const;
+const _ = (name: string, t: SshTarget, opts: Partial<SshArgsOptions>, expected: string) => [name, t, { ...noConfig, ...opts }, expected] as const;
 
 describe('buildSshArgs', () => {
   it.each([

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { SshTarget } from './target.js';
+
+// Connection reuse through an OpenSSH ControlMaster: one master per user+server, its socket in a
+// private 0700 folder. rsync's ssh and mtr's own commands (as mux clients) share it.
+
+/** Per-user folder for control sockets: $XDG_RUNTIME_DIR/mtr, else <tmp>/mtr-<uid>. */
+export function controlDir(env: NodeJS.ProcessEnv, tmpdir: string, uid: number): string {
+  return env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'mtr') : path.join(tmpdir, `mtr-${uid}`);
+}
+
+// Short and fixed-length: Unix socket paths are limited to ~104 bytes.
+export function controlKey(target: Pick<SshTarget, 'user' | 'host' | 'port' | 'jumps'>): string {
+  const hops = target.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join(',');
+  return createHash('sha256').update(`${target.user}@${target.host}:${target.port}|${hops}`).digest('hex').slice(0, 20);
+}
+
+export function controlPathFor(dir: string, target: Pick<SshTarget, 'user' | 'host' | 'port' | 'jumps'>): string {
+  return path.join(dir, `${controlKey(target)}.sock`);
+}
+
+const escapePercent = (value: string): string => value.replace(/%/g, '%%');
+
+/** Options that make an ssh become (or reuse) the master and keep it for `idleSeconds`. */
+export function controlMasterOptions(controlPath: string, idleSeconds: number): string[] {
+  return [
+    '-o', 'ControlMaster=auto',
+    '-o', `ControlPath=${escapePercent(controlPath)}`,
+    '-o', `ControlPersist=${Math.max(1, Math.round(idleSeconds))}`,
+  ];
+}
+
+// Mux clients need nothing but the socket: no config file, and a host name that cannot resolve,
+// so a dead master fails fast instead of silently opening a new connection.
+const MUX_HOST = 'mtr-shared-connection.invalid';
+
+function muxBase(controlPath: string): string[] {
+  return ['-F', '/dev/null', '-o', 'ControlMaster=no', '-o', `ControlPath=${escapePercent(controlPath)}`, '-o', 'BatchMode=yes'];
+}
+
+/** `ssh` argv (without the program) running one command through the master, no PTY. */
+export function buildMuxExecArgs(controlPath: string, command: string): string[] {
+  return [...muxBase(controlPath), '-T', MUX_HOST, command];
+}
+
+export function buildMuxControlArgs(controlPath: string, op: 'check' | 'exit'): string[] {
+  return [...muxBase(controlPath), '-O', op, MUX_HOST];
+}
+
+/** argv for a background master: authenticate, then fork away and idle (-N -f). */
+export function buildMasterArgs(sshArgs: readonly string[], controlPath: string, idleSeconds: number, host: string): string[] {
+  return [...sshArgs.slice(1), ...controlMasterOptions(controlPath, idleSeconds), '-M', '-N', '-f', host];
+}

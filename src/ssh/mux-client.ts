@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { Duplex, type Readable } from 'node:stream';
+import { buildMuxControlArgs, buildMuxExecArgs } from './control.js';
+
+// Runs commands through a live OpenSSH ControlMaster and hands back channel-like objects with the
+// parts of ssh2's ClientChannel that mtr's batch code uses: stdout as the stream, .stderr, 'exit'
+// (code) before 'close', end() for EOF, close() to stop. This is the only module spawning mux ssh.
+
+export class MuxChannel extends Duplex {
+  readonly stderr: Readable;
+  private readonly child: ChildProcess;
+
+  constructor(child: ChildProcess) {
+    super();
+    this.child = child;
+    this.stderr = child.stderr as Readable;
+    const stdout = child.stdout as Readable;
+    stdout.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) stdout.pause();
+    });
+    stdout.on('end', () => this.push(null));
+    child.stdin?.on('error', () => undefined);
+    child.on('exit', (code) => {
+      // ssh passes the remote exit status through; death by a signal means the link is gone.
+      if (code !== null) this.emit('exit', code);
+    });
+    child.on('close', () => this.emit('close'));
+  }
+
+  override _read(): void {
+    (this.child.stdout as Readable).resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (!this.child.stdin || this.child.stdin.destroyed) return callback();
+    this.child.stdin.write(chunk, () => callback());
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.child.stdin?.end();
+    callback();
+  }
+
+  close(): void {
+    this.child.kill('SIGTERM');
+  }
+}
+
+type ExecCallback = (error: Error | undefined, channel: MuxChannel) => void;
+
+export class MuxClient extends EventEmitter {
+  constructor(
+    readonly controlPath: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    super();
+  }
+
+  exec(command: string, optionsOrCallback: object | ExecCallback, maybeCallback?: ExecCallback): this {
+    const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as ExecCallback;
+    const child = spawn('ssh', buildMuxExecArgs(this.controlPath, command), { stdio: ['pipe', 'pipe', 'pipe'], env: this.env });
+    const channel = new MuxChannel(child);
+    child.once('error', (error) => callback(error, channel));
+    child.once('spawn', () => callback(undefined, channel));
+    return this;
+  }
+
+  sftp(callback: (error: Error) => void): void {
+    callback(new Error('SFTP needs a direct connection'));
+  }
+
+  end(): void {
+    this.emit('close');
+  }
+}
+
+/** True when a master answers on the socket (bounded: a hung master counts as dead). */
+export function isMasterAlive(controlPath: string, env: NodeJS.ProcessEnv, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('ssh', buildMuxControlArgs(controlPath, 'check'), { stdio: 'ignore', env });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
+  });
+}
+
+export function stopMaster(controlPath: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('ssh', buildMuxControlArgs(controlPath, 'exit'), { stdio: 'ignore', env });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+// Starts a master in the background for the next runs; this run does not wait for it.
+export function spawnMaster(program: string, args: readonly string[], env: NodeJS.ProcessEnv): void {
+  const child = spawn(program, args, { stdio: 'ignore', env, detached: true });
+  child.on('error', () => undefined);
+  child.unref();
+}

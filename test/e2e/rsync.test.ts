@@ -1,0 +1,193 @@
+// The rsync engine (runRsync from src) against the run-wide real sshd, with real rsync, ssh and sshpass.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import type { Context } from '../../src/context.js';
+import { ConnectionError } from '../../src/errors.js';
+import { nullLogger } from '../../src/log.js';
+import { openConnection } from '../../src/ssh/connect.js';
+import type { SshTarget } from '../../src/ssh/target.js';
+import { hasRemoteRsync } from '../../src/sync/remote-rsync.js';
+import { runRsync, type RunRsyncOptions } from '../../src/sync/rsync.js';
+import { makeProject, type Project } from '../support/mtr.js';
+import { describeE2E, type SshdInfo } from '../support/sshd.js';
+
+const list = (...paths: string[]) => Buffer.from(paths.map((p) => `${p}\0`).join(''), 'utf8');
+
+function write(root: string, file: string, content: string | Buffer, mode?: number): void {
+  const target = path.join(root, file);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, content);
+  if (mode !== undefined) fs.chmodSync(target, mode);
+}
+
+function keyTarget(sshd: SshdInfo, project: Project, over: Partial<SshTarget> = {}): SshTarget {
+  return {
+    label: 'test',
+    host: sshd.host,
+    port: sshd.port,
+    user: sshd.user,
+    identityFiles: [sshd.clientKey],
+    explicitKey: true,
+    jumps: [],
+    connectTimeoutMs: 10_000,
+    hostKeyPolicy: 'yes',
+    knownHostsFiles: [path.join(project.home, '.ssh', 'known_hosts')],
+    ...over,
+  };
+}
+
+function passwordTarget(sshd: SshdInfo, project: Project, password: string): SshTarget {
+  return keyTarget(sshd, project, { user: sshd.password!.user, password, identityFiles: [], explicitKey: false });
+}
+
+const sync = (project: Project, target: SshTarget, over: Partial<RunRsyncOptions> = {}) =>
+  runRsync({ root: project.root, fileList: list('a.txt'), remoteDir: project.remoteDir, target, homedir: project.home, ...over });
+
+describeE2E('rsync engine', (sshd) => {
+  const project = () => makeProject({ sshd });
+
+  it('copies files, names with spaces and unicode, empty dirs, symlinks, exec bits and mtimes — only what is listed', async () => {
+    const p = project();
+    write(p.root, 'dir with space/ünïcødé 🚀.txt', 'unicode\n');
+    write(p.root, 'a/b/c.txt', 'nested\n');
+    write(p.root, 'a/secret.txt', 'ignored: not in the list\n');
+    write(p.root, 'run.sh', '#!/bin/sh\necho hi\n', 0o755);
+    fs.mkdirSync(path.join(p.root, 'empty'));
+    fs.symlinkSync('a/b/c.txt', path.join(p.root, 'link'));
+    const old = new Date('2001-02-03T04:05:06Z');
+    fs.utimesSync(path.join(p.root, 'a/b/c.txt'), old, old);
+    const files = list('a', 'a/b', 'a/b/c.txt', 'dir with space', 'dir with space/ünïcødé 🚀.txt', 'empty', 'link', 'run.sh');
+    const progress: number[] = [];
+
+    const result = await sync(p, keyTarget(sshd, p), { fileList: files, onProgress: (u) => progress.push(u.files) });
+
+    expect(result.filesSent).toBe(3);
+    expect(result.bytesSent).toBe(Buffer.byteLength('unicode\nnested\n#!/bin/sh\necho hi\n'));
+    expect(progress.at(-1)).toBe(3);
+    const remote = (file: string) => path.join(p.remoteDir, file);
+    expect(fs.readFileSync(remote('dir with space/ünïcødé 🚀.txt'), 'utf8')).toBe('unicode\n');
+    expect(fs.readFileSync(remote('a/b/c.txt'), 'utf8')).toBe('nested\n');
+    expect(fs.existsSync(remote('a/secret.txt'))).toBe(false);
+    expect(fs.statSync(remote('empty')).isDirectory()).toBe(true);
+    expect(fs.lstatSync(remote('link')).isSymbolicLink()).toBe(true);
+    expect(fs.readlinkSync(remote('link'))).toBe('a/b/c.txt');
+    expect(fs.statSync(remote('run.sh')).mode & 0o777).toBe(0o755);
+    expect(Math.floor(fs.statSync(remote('a/b/c.txt')).mtimeMs / 1000)).toBe(old.getTime() / 1000);
+    expect(fs.readdirSync(p.remoteDir).sort()).toEqual(['a', 'dir with space', 'empty', 'link', 'run.sh']);
+
+    const again = await sync(p, keyTarget(sshd, p), { fileList: files });
+    expect(again).toEqual({ filesSent: 0, bytesSent: 0 });
+  });
+
+  it('creates a nested remote_dir (with a space and a quote) that does not exist yet', async () => {
+    const p = project();
+    write(p.root, 'a.txt', 'x');
+    const remoteDir = path.join(p.remoteDir, "deep/it's here/proj");
+    expect(fs.existsSync(path.dirname(remoteDir))).toBe(false);
+    await sync(p, keyTarget(sshd, p), { remoteDir });
+    expect(fs.readFileSync(path.join(remoteDir, 'a.txt'), 'utf8')).toBe('x');
+  });
+
+  it("reads the user's ~/.ssh/config, but mtr's own settings win", async () => {
+    const p = project();
+    write(p.root, 'a.txt', 'x');
+    fs.writeFileSync(path.join(p.home, '.ssh', 'config'), 'Host *\n  Port 1\n  User nobody\n  UserKnownHostsFile /dev/null\n  ServerAliveInterval 1\n');
+    await sync(p, keyTarget(sshd, p));
+    expect(fs.readFileSync(path.join(p.remoteDir, 'a.txt'), 'utf8')).toBe('x');
+  });
+
+  it('fails clearly when the host key is unknown to the known_hosts files', async () => {
+    const p = project();
+    write(p.root, 'a.txt', 'x');
+    const emptyKnownHosts = path.join(p.home, 'empty_known_hosts');
+    fs.writeFileSync(emptyKnownHosts, '');
+    const error = await sync(p, keyTarget(sshd, p, { knownHostsFiles: [emptyKnownHosts] })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(/host key of .* is not in known_hosts/);
+    expect(fs.existsSync(p.remoteDir)).toBe(false);
+  });
+
+  it('hasRemoteRsync finds rsync through the login shell', async () => {
+    const p = project();
+    const ctx: Context = { cwd: p.root, env: {}, homedir: p.home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
+    const conn = await openConnection(keyTarget(sshd, p), ctx, nullLogger);
+    try {
+      expect(await hasRemoteRsync(conn.client)).toBe(true);
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('is interrupted by its AbortSignal', async () => {
+    const p = project();
+    write(p.root, 'a.txt', 'x');
+    const controller = new AbortController();
+    controller.abort();
+    await expect(sync(p, keyTarget(sshd, p), { signal: controller.signal })).rejects.toThrow(/interrupted/);
+  });
+
+  describe.skipIf(!sshd.password)(`password login${sshd.password ? '' : ` [skipped: ${sshd.passwordReason ?? 'no password user'}]`}`, () => {
+    const cleanups: string[] = [];
+    afterAll(() => cleanups.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+    it('syncs through sshpass', async () => {
+      const p = project();
+      write(p.root, 'a.txt', 'via password\n');
+      const result = await sync(p, passwordTarget(sshd, p, sshd.password!.password));
+      expect(result.filesSent).toBe(1);
+      expect(fs.readFileSync(path.join(p.remoteDir, 'a.txt'), 'utf8')).toBe('via password\n');
+      expect(fs.statSync(path.join(p.remoteDir, 'a.txt')).uid).not.toBe(0);
+    });
+
+    it('puts `~/…` remote dirs in the login home, created on first sync', async () => {
+      const p = project();
+      write(p.root, 'a.txt', 'home\n');
+      const name = `mtr-e2e-${path.basename(path.dirname(p.root))}`;
+      const home = execFileSync('sh', ['-c', `getent passwd ${sshd.password!.user} | cut -d: -f6`], { encoding: 'utf8' }).trim();
+      cleanups.push(path.join(home, name));
+      await sync(p, passwordTarget(sshd, p, sshd.password!.password), { remoteDir: `~/${name}/my proj` });
+      expect(fs.readFileSync(path.join(home, name, 'my proj', 'a.txt'), 'utf8')).toBe('home\n');
+    });
+
+    it('reports a wrong password (sshpass exit 5) without echoing it', async () => {
+      const p = project();
+      write(p.root, 'a.txt', 'x');
+      const error = await sync(p, passwordTarget(sshd, p, 'definitely-wrong-pw')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toMatch(/refused the password/);
+      expect(`${(error as Error).message} ${(error as ConnectionError).hint}`).not.toContain('definitely-wrong-pw');
+    });
+
+    it('never shows the password in `ps` while a slow transfer runs', async () => {
+      const p = project();
+      write(p.root, 'big.bin', Buffer.alloc(3 * 1024 * 1024, 7));
+      const password = sshd.password!.password;
+      const controller = new AbortController();
+      const running = sync(p, passwordTarget(sshd, p, password), {
+        fileList: list('big.bin'),
+        signal: controller.signal,
+        // ~15 s at 200 KB/s (uncompressed): long enough for ps to see every process, then aborted.
+        extraArgs: ['--bwlimit=200', '--no-z'],
+      }).catch((e: unknown) => e);
+      const seen: string[] = [];
+      const ps = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n');
+      const sawAll = () => ['sshpass -e rsync', 'rsync --server'].every((s) => seen.some((line) => line.includes(s)));
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && !sawAll()) {
+        seen.push(...ps().filter((line) => /sshpass|rsync|ssh /.test(line)));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      controller.abort();
+      const outcome = await running;
+      expect(sawAll()).toBe(true);
+      expect(seen.filter((line) => line.includes(password))).toEqual([]);
+      expect((outcome as Error).message).toMatch(/interrupted/);
+      // Aborting ends the whole local chain (sshpass → rsync → ssh), not just its head.
+      for (let i = 0; i < 50 && ps().some((line) => line.includes(p.root)); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(ps().filter((line) => line.includes(p.root))).toEqual([]);
+    });
+  });
+});
