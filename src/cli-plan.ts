@@ -1,5 +1,5 @@
 import { UsageError } from './errors.js';
-import type { GetOptions, GlobalOptions, InitOptions, JobAction, JobOptions, RunOptions } from './options.js';
+import type { GetOptions, GlobalOptions, InitOptions, JobAction, JobOptions, RunOptions, WatchOptions } from './options.js';
 
 /** Flags as commander hands them over; no behaviour here. */
 export interface RawFlags {
@@ -28,13 +28,18 @@ export interface RawFlags {
   quiet?: boolean;
   get?: string;
   to?: string;
+  watch?: boolean;
+  reuse?: boolean;
+  disconnect?: boolean;
 }
 
 export type Invocation =
   | { kind: 'init'; options: InitOptions }
   | { kind: 'run'; options: RunOptions }
   | { kind: 'job'; options: JobOptions }
-  | { kind: 'get'; options: GetOptions };
+  | { kind: 'get'; options: GetOptions }
+  | { kind: 'watch'; options: WatchOptions }
+  | { kind: 'disconnect'; options: GlobalOptions };
 
 function parseCount(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -67,8 +72,8 @@ function jobAction(flags: RawFlags): JobAction | undefined {
 
 // Decides what one mtr invocation does. mtr's actions are flags, so exactly one may be given.
 export function planInvocation(flags: RawFlags, command: string[]): Invocation {
-  const global: GlobalOptions = { debug: Boolean(flags.debug), enableLog: Boolean(flags.enableLog), logFile: flags.logFile };
-  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill', 'get'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
+  const global: GlobalOptions = { reuse: flags.reuse !== false, debug: Boolean(flags.debug), enableLog: Boolean(flags.enableLog), logFile: flags.logFile };
+  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill', 'get', 'disconnect', 'watch'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
   if (actions.length > 1) throw new UsageError(`choose one of --${actions.join(', --')}`);
   const only = (flag: keyof RawFlags, needs: string) => {
     if (flags[flag] !== undefined && !actions.includes(needs)) throw new UsageError(`--${flag} only applies to --${needs}`);
@@ -96,6 +101,10 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
       },
     };
   }
+  if (flags.disconnect) {
+    if (command.length) throw new UsageError('--disconnect takes no command');
+    return { kind: 'disconnect', options: global };
+  }
   if (flags.init) {
     if (command.length) throw new UsageError('--init takes no command', 'run `mtr --init` on its own');
     return { kind: 'init', options: { ...global, force: Boolean(flags.force) } };
@@ -105,6 +114,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
     if (command.length) throw new UsageError(`--${actions[0]} takes no command (got "${command.join(' ')}")`, 'mtr options go before the command; job flags stand alone');
     return { kind: 'job', options: { ...global, server: flags.server, tty: flags.tty, action } };
   }
+  if (flags.watch) return { kind: 'watch', options: watchOptions(flags, global, command) };
   return {
     kind: 'run',
     options: {
@@ -119,5 +129,22 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
       ...(flags.name === undefined ? {} : { name: flags.name }),
       command,
     },
+  };
+}
+
+// `mtr --watch` syncs on every change; `mtr --watch cmd…` also restarts cmd (streamed, no PTY).
+function watchOptions(flags: RawFlags, global: GlobalOptions, command: string[]): WatchOptions {
+  if (flags.sync === false) throw new UsageError('--watch syncs on every change; it cannot be combined with --no-sync');
+  if (flags.dryRun) throw new UsageError('--dry-run does not apply to --watch', 'run `mtr --dry-run` to see the sync plan');
+  if (flags.detach) throw new UsageError('--watch stays in the foreground; it cannot be combined with --detach');
+  if (flags.tty && command.length) throw new UsageError('--watch streams the command without a terminal; drop --tty');
+  return {
+    ...global,
+    server: flags.server,
+    tty: flags.tty,
+    deleteRemote: Boolean(flags.delete),
+    quiet: Boolean(flags.quiet),
+    ...(flags.name === undefined ? {} : { name: flags.name }),
+    command,
   };
 }

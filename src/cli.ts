@@ -37,6 +37,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--dry-run', 'show what would happen; change nothing remotely')
     .option('--delete', 'mirror local deletions on the server (never touches excluded paths)')
     .option('-q, --quiet', 'no sync summary line on stderr')
+    .option('--watch', 'sync on every change until Ctrl+C; with a command, restart it on every change')
     .option('--get <remote>', 'download a file or directory (relative to remote_dir)')
     .option('--to <local>', 'with --get: where to put it (default: download_dir, else here)')
     .option('-d, --detach', 'start the job and return at once, printing its name')
@@ -51,6 +52,8 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--for <regex>', 'with --wait: return 0 as soon as the output matches')
     .option('--timeout <seconds>', 'with --wait: give up after this long (exit 124)')
     .option('--kill <name>', 'stop a job (SIGINT, then SIGTERM, then SIGKILL)')
+    .option('--no-reuse', 'do not use or leave a shared connection this time')
+    .option('--disconnect', 'close the shared connections kept for fast repeated runs')
     .option('--init', 'write a commented .mtr/config.yaml here')
     .option('--force', 'with --init: overwrite an existing config')
     .option('--enable-log', 'write a debug log to .mtr/logs/ (secrets redacted)')
@@ -87,9 +90,17 @@ export async function runCli(argv: string[], ctx: Context): Promise<void> {
         const { runJobCommand } = await import('./commands/jobs.js');
         return runJobCommand(ctx, invocation.options);
       }
+      case 'disconnect': {
+        const { runDisconnect } = await import('./commands/disconnect.js');
+        return runDisconnect(ctx);
+      }
       case 'get': {
         const { runGet } = await import('./commands/get.js');
         return runGet(ctx, invocation.options);
+      }
+      case 'watch': {
+        const { runWatch } = await import('./commands/watch.js');
+        return runWatch(ctx, invocation.options);
       }
       case 'run': {
         const { runRun } = await import('./commands/run.js');

@@ -1,6 +1,8 @@
 // Typed options the CLI adapter hands to commands. Commands never read process.argv.
 
 export interface GlobalOptions {
+  /** false with --no-reuse: no shared connection this time. */
+  reuse: boolean;
   debug: boolean;
   enableLog: boolean;
   logFile?: string;
@@ -21,6 +23,20 @@ export interface RunOptions extends GlobalOptions {
   deleteRemote: boolean;
   /** No sync summary line in batch mode. */
   quiet: boolean;
+  command: string[];
+}
+
+export interface WatchOptions extends GlobalOptions {
+  server?: string;
+  /** false (--no-tty): one stderr line per sync even on a terminal. */
+  tty?: boolean;
+  /** Mirror local deletions on the remote (also `delete: true` in the config). */
+  deleteRemote: boolean;
+  /** No per-sync lines in batch mode. */
+  quiet: boolean;
+  /** Base name of the command's jobs (run n is `<name>-<n>`). */
+  name?: string;
+  /** Empty: only sync. Otherwise run it as a job and restart it on every change. */
   command: string[];
 }
 

@@ -20,7 +20,7 @@ export async function runGet(ctx: Context, options: GetOptions): Promise<void> {
     const { downloadViaSftp, resolveRemotePath } = await import('../sync/download.js');
     if (options.to === undefined && server.downloadDir) fs.mkdirSync(server.downloadDir, { recursive: true });
     const result = await downloadViaSftp({
-      client: connection.client,
+      client: await connection.ssh2(),
       remotePath: resolveRemotePath(server.remoteDir, options.remotePath),
       localDest: dest,
     });

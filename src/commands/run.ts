@@ -1,8 +1,5 @@
-import path from 'node:path';
 import type { Context } from '../context.js';
 import { EXIT, ExitError, UsageError } from '../errors.js';
-import { runBatch } from '../exec/batch.js';
-import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import { terminalSize } from '../exec/terminal.js';
 import { buildJobMeta } from '../jobs/meta.js';
 import type { RunOptions } from '../options.js';
@@ -10,14 +7,12 @@ import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteComman
 import type { StartSpec } from '../remote/job-script.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
+import { launchAndStream, noTmuxNotice, projectSubdir } from './launch.js';
 import { describeSyncPlan, formatPlan } from './plan-text.js';
 import { connectSession, prepareSession, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
 
-// The cwd's place inside the project, as a POSIX path to append to remote_dir.
-export function projectSubdir(projectRoot: string, cwd: string): string {
-  return path.relative(projectRoot, cwd).split(path.sep).join('/');
-}
+export { projectSubdir };
 
 function chosenBy(options: RunOptions, ctx: Context, session: Session): string {
   if (options.server) return 'from -s';
@@ -111,53 +106,9 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   }
 }
 
-function noTmuxNotice(server: string): string {
-  return `mtr: tmux not found on ${server}; running without a job (it stops if the connection drops)\n`;
-}
-
-// Batch run in one exec: start the job and stream it (or, without tmux, run it directly).
-// Ctrl+C / SIGTERM stop the job's process group; a second Ctrl+C stops waiting. A dropped link
-// leaves the job running.
-async function launchAndStream(ctx: Context, connection: SshConnection, session: Session, spec: StartSpec, fallback: string): Promise<void> {
-  const { interpretLaunchStatus, signalJob } = await import('../jobs/remote.js');
-  const { buildLaunchScript } = await import('../remote/job-script.js');
-  let launch: 'started' | 'no-tmux' | undefined;
-  let launchError: unknown;
-  let stoppedBy: StopSignal | undefined;
-  const removeSignals = onStopSignals((signal) => {
-    if (stoppedBy || launch !== 'started') return connection.close();
-    stoppedBy = signal;
-    session.logger.debug(`${signal}: stopping job ${spec.name}`);
-    signalJob(connection.client, spec.name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
-  });
-  try {
-    const script = buildLaunchScript(spec, { stream: { feedStdin: spec.wrapper.stdinFifo }, fallback });
-    const result = await runBatch(connection.client, script, ctx, {
-      lostMessage: `connection lost; job ${spec.name} goes on on the server: \`mtr --attach ${spec.name}\` or \`mtr --logs ${spec.name}\``,
-      onHeader: (status) => {
-        if (status === undefined) return false;
-        try {
-          launch = interpretLaunchStatus(status, spec.name);
-        } catch (error) {
-          launchError = error;
-          return false;
-        }
-        if (launch === 'no-tmux') ctx.stderr.write(noTmuxNotice(session.server.name));
-        session.logger.debug(`job ${spec.name}: ${launch}`);
-        return true;
-      },
-    });
-    if (launchError) throw launchError;
-    const code = stoppedBy ? SIGNAL_EXIT[stoppedBy] : result.code;
-    if (code !== 0) throw new ExitError(code);
-  } finally {
-    removeSignals();
-  }
-}
-
 async function interactDirect(ctx: Context, connection: SshConnection, command: string): Promise<void> {
   const { runInteractive } = await import('../exec/interactive.js');
-  const end = await runInteractive(ctx, connection.client, command);
+  const end = await runInteractive(ctx, await connection.ssh2(), command);
   if (end.how === 'lost') {
     ctx.stderr.write('mtr: connection lost\n');
     throw new ExitError(EXIT.transport);

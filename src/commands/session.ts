@@ -15,19 +15,21 @@ export interface Session {
   server: ServerConfig;
   target: SshTarget;
   logger: Logger;
+  /** Use (or leave behind) a shared connection. */
+  reuse: boolean;
 }
 
-export async function prepareSession(ctx: Context, options: GlobalOptions & { server?: string }): Promise<Session> {
+export async function prepareSession(ctx: Context, options: Pick<GlobalOptions, 'enableLog' | 'logFile'> & { server?: string; reuse?: boolean }): Promise<Session> {
   const config = await loadConfig(ctx);
   for (const warning of config.warnings) ctx.stderr.write(`mtr: warning: ${warning}\n`);
   const server = selectServer(config, { flag: options.server, env: ctx.env });
   const logger = openLogger(options, config, ctx);
   logger.addSecret(server.password);
   const target = resolveTarget(server, readTargetEnv(ctx));
-  return { config, server, target, logger };
+  return { config, server, target, logger, reuse: options.reuse !== false && server.reuse };
 }
 
 export async function connectSession(session: Session, ctx: Context): Promise<SshConnection> {
-  const { openConnection } = await import('../ssh/connect.js');
-  return openConnection(session.target, ctx, session.logger);
+  const { connectReusing } = await import('../ssh/reuse.js');
+  return connectReusing(session.target, ctx, session.logger, { reuse: session.reuse, idleSeconds: session.server.reuseIdle });
 }

@@ -9,7 +9,7 @@ import { runInteractive } from './interactive.js';
 // Attaches the local terminal to a job's tmux session. tmux's own exit status says nothing about
 // the job, so the job's code is read from its rc file; no rc file means it still runs.
 export async function attachInteractive(ctx: Context, connection: SshConnection, name: string): Promise<number> {
-  const end = await runInteractive(ctx, connection.client, buildAttachCommand(name, ctx.env.TERM || 'xterm-256color'));
+  const end = await runInteractive(ctx, await connection.ssh2(), buildAttachCommand(name, ctx.env.TERM || 'xterm-256color'));
   const reattach = `\`mtr --attach ${name}\``;
   if (end.how === 'lost') {
     ctx.stderr.write(`\r\nmtr: connection lost; job ${name} goes on on the server. Reattach with ${reattach}\n`);

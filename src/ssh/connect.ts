@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Client, ConnectConfig } from 'ssh2';
 import type { Context } from '../context.js';
+import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
 import { createAuthHandler, planAuth } from './auth.js';
 import { describeConnectError } from './connect-error.js';
@@ -12,10 +13,13 @@ import type { SshTarget } from './target.js';
 // Opens sockets: the only module that dials SSH servers (directly or through ProxyJump hops).
 
 export interface SshConnection {
-  client: Client;
+  /** Runs commands: an ssh2 Client, or a MuxClient on a shared OpenSSH master. */
+  client: ExecClient;
   target: SshTarget;
-  /** Resolves when the link closes for any reason. */
-  closed: Promise<void>;
+  /** True when commands go through a shared master from an earlier run. */
+  shared: boolean;
+  /** A real ssh2 client (SFTP, PTY); opened on first use when the connection is shared. */
+  ssh2(): Promise<Client>;
   close(): void;
 }
 
@@ -130,11 +134,11 @@ export async function openConnection(target: SshTarget, ctx: Context, logger: Lo
     throw error;
   }
   const client = hops[hops.length - 1] as Client;
-  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   return {
     client,
     target,
-    closed,
+    shared: false,
+    ssh2: async () => client,
     close: () => {
       for (const hop of [...hops].reverse()) hop.end();
     },

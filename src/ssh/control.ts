@@ -10,13 +10,17 @@ export function controlDir(env: NodeJS.ProcessEnv, tmpdir: string, uid: number):
   return env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'mtr') : path.join(tmpdir, `mtr-${uid}`);
 }
 
-// Short and fixed-length: Unix socket paths are limited to ~104 bytes.
-export function controlKey(target: Pick<SshTarget, 'user' | 'host' | 'port' | 'jumps'>): string {
+type ControlIdentity = Pick<SshTarget, 'user' | 'host' | 'port' | 'jumps' | 'knownHostsFiles' | 'identityFiles' | 'hostKeyPolicy'>;
+
+// Short and fixed-length (Unix socket paths are limited to ~104 bytes). Covers the trust context
+// too, so a run with other known_hosts files or keys never rides a master it would not have made.
+export function controlKey(target: ControlIdentity): string {
   const hops = target.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join(',');
-  return createHash('sha256').update(`${target.user}@${target.host}:${target.port}|${hops}`).digest('hex').slice(0, 20);
+  const trust = [target.hostKeyPolicy, ...target.knownHostsFiles, '|', ...target.identityFiles].join('\0');
+  return createHash('sha256').update(`${target.user}@${target.host}:${target.port}|${hops}|${trust}`).digest('hex').slice(0, 20);
 }
 
-export function controlPathFor(dir: string, target: Pick<SshTarget, 'user' | 'host' | 'port' | 'jumps'>): string {
+export function controlPathFor(dir: string, target: ControlIdentity): string {
   return path.join(dir, `${controlKey(target)}.sock`);
 }
 

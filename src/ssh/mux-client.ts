@@ -12,7 +12,8 @@ export class MuxChannel extends Duplex {
   private readonly child: ChildProcess;
 
   constructor(child: ChildProcess) {
-    super();
+    // 'close' must mean "the ssh process is gone" (after 'exit'), as on an ssh2 channel.
+    super({ emitClose: false, autoDestroy: false });
     this.child = child;
     this.stderr = child.stderr as Readable;
     const stdout = child.stdout as Readable;

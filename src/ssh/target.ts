@@ -21,6 +21,8 @@ export interface SshTarget {
   hostKeyPolicy: HostKeyPolicy;
   /** known_hosts files to read, in order; new keys are written to the first. */
   knownHostsFiles: string[];
+  /** Shared-connection socket: OpenSSH commands for this target join or become its master. */
+  control?: { path: string; idleSeconds: number };
 }
 
 export interface TargetEnv {

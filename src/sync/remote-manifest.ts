@@ -1,4 +1,5 @@
 import type { Client } from 'ssh2';
+import type { ExecClient } from '../exec/exec-client.js';
 import { ConnectionError } from '../errors.js';
 import { execCapture } from '../exec/capture.js';
 import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
@@ -86,9 +87,11 @@ export function parseManifestOutput(stdout: Buffer): { home: string; state: 'M' 
 export interface ManifestOptions {
   /** An open SFTP session for the fallback walk; otherwise one is opened and closed here. */
   session?: SftpSession;
+  /** Where the fallback walk gets an ssh2 client when `client` only runs commands (shared connection). */
+  sftpClient?: () => Promise<Client>;
 }
 
-export async function readRemoteManifest(client: Client, remoteDir: string, options: ManifestOptions = {}): Promise<RemoteManifest> {
+export async function readRemoteManifest(client: ExecClient, remoteDir: string, options: ManifestOptions = {}): Promise<RemoteManifest> {
   const result = await execCapture(client, wrapForLoginShell(buildManifestScript(remoteDir)));
   if (result.code === null) throw new ConnectionError('the connection dropped while listing the remote directory');
   const parsed = parseManifestOutput(result.stdout);
@@ -98,7 +101,7 @@ export async function readRemoteManifest(client: Client, remoteDir: string, opti
   }
   const { home, state, records } = parsed;
   if (state === 'M') return { exists: false, home, entries: new Map() };
-  const list = state === 'F' ? parseFindPrintf(records) : await walkWithSftp(client, remoteDir, home, options.session);
+  const list = state === 'F' ? parseFindPrintf(records) : await walkWithSftp(options.sftpClient ? await options.sftpClient() : (client as Client), remoteDir, home, options.session);
   return { exists: true, home, entries: new Map(list.map((e) => [e.path, e])) };
 }
 

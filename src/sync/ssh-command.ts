@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { controlMasterOptions } from '../ssh/control.js';
 import type { SshTarget } from '../ssh/target.js';
 
 export interface SshArgsOptions {
@@ -56,6 +57,7 @@ export function buildSshArgs(target: SshTarget, opts: SshArgsOptions): string[] 
   if (target.jumps.length > 0) {
     args.push('-J', target.jumps.map((hop) => `${hop.user}@${bracketHost(hop.host)}:${hop.port}`).join(','));
   }
+  if (target.control) args.push(...controlMasterOptions(target.control.path, target.control.idleSeconds));
   return args;
 }
 

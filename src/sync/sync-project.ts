@@ -84,7 +84,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   } else {
     const { syncViaSftp } = await import('./sftp.js');
     const result = await syncViaSftp({
-      client: connection.client,
+      client: await connection.ssh2(),
       root: req.projectRoot,
       tree,
       remoteDir: server.remoteDir,
@@ -102,7 +102,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
 async function readGuardedManifest(req: SyncRequest) {
   const { readRemoteManifest } = await import('./remote-manifest.js');
   const { checkDeleteTarget } = await import('./sftp-plan.js');
-  const manifest = await readRemoteManifest(req.connection.client, req.server.remoteDir);
+  const manifest = await readRemoteManifest(req.connection.client, req.server.remoteDir, { sftpClient: () => req.connection.ssh2() });
   const refusal = checkDeleteTarget(req.server.remoteDir, manifest.home);
   if (refusal) throw refusal;
   return manifest;

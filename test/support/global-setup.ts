@@ -30,6 +30,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   fs.mkdirSync(remoteRoot, { mode: 0o1777 });
   fs.chmodSync(remoteRoot, 0o1777);
   fs.mkdirSync(localRoot);
+  // Shared-connection sockets (mtr's connection reuse) of this run live here; see cleanEnv.
+  const runtimeDir = path.join(dir, 'run');
+  fs.mkdirSync(runtimeDir, { mode: 0o700 });
+  process.env.MTR_TEST_RUNTIME_DIR = runtimeDir;
   const provided: ProvidedSshd = {
     host: server.host,
     port: server.port,
@@ -48,6 +52,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('sshd', provided);
 
   return async () => {
+    // Masters left by runs outlive sshd's listener; end them with the run.
+    spawnSync('pkill', ['-f', `ControlPath=${runtimeDir}`], { stdio: 'ignore' });
     await server.stop({ killTmux: true });
     if (process.env.MTR_KEEP_TMP) return;
     fs.rmSync(dir, { recursive: true, force: true });

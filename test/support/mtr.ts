@@ -54,6 +54,8 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
     LANG: 'C.UTF-8',
     USER: username,
     LOGNAME: username,
+    // mtr keeps shared connections' sockets under XDG_RUNTIME_DIR: per test run, cleaned up after it.
+    ...(process.env.MTR_TEST_RUNTIME_DIR ? { XDG_RUNTIME_DIR: process.env.MTR_TEST_RUNTIME_DIR } : {}),
     ...extra,
   };
   if (env.HOME === undefined) {

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import type { ClientChannel } from 'ssh2';
+import type { Context } from '../context.js';
+import { ExitError } from '../errors.js';
+import { runBatch } from '../exec/batch.js';
+import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
+import type { LaunchResult } from '../jobs/remote.js';
+import type { StartSpec } from '../remote/job-script.js';
+import type { SshConnection } from '../ssh/connect.js';
+import type { Session } from './session.js';
+
+// The one-exec batch launch shared by `mtr cmd` (run.ts) and `mtr --watch cmd` (watch.ts).
+
+// The cwd's place inside the project, as a POSIX path to append to remote_dir.
+export function projectSubdir(projectRoot: string, cwd: string): string {
+  return path.relative(projectRoot, cwd).split(path.sep).join('/');
+}
+
+export function noTmuxNotice(server: string): string {
+  return `mtr: tmux not found on ${server}; running without a job (it stops if the connection drops)\n`;
+}
+
+export interface StreamJobOptions {
+  /** Without tmux: the command line to run directly (omit to only report 'no-tmux'). */
+  fallback?: string;
+  /** Said on stderr when the link drops before the job ended. */
+  lostMessage: string;
+  /** The launch status, as soon as the first byte arrives (before any output). */
+  onLaunch?: (launch: LaunchResult) => void;
+  onChannel?: (channel: ClientChannel) => void;
+}
+
+export interface StreamedJob {
+  /** The job's exit status (255 when the link dropped). */
+  code: number;
+  /** undefined when the exec ended before the status byte. */
+  launch: LaunchResult | undefined;
+}
+
+// Starts the job and streams its output in one exec; rejects when the job could not start.
+export async function streamJob(ctx: Context, connection: SshConnection, spec: StartSpec, options: StreamJobOptions): Promise<StreamedJob> {
+  const { interpretLaunchStatus } = await import('../jobs/remote.js');
+  const { buildLaunchScript } = await import('../remote/job-script.js');
+  let launch: LaunchResult | undefined;
+  let launchError: unknown;
+  const script = buildLaunchScript(spec, { stream: { feedStdin: spec.wrapper.stdinFifo }, ...(options.fallback ? { fallback: options.fallback } : {}) });
+  const result = await runBatch(connection.client, script, ctx, {
+    lostMessage: options.lostMessage,
+    ...(options.onChannel ? { onChannel: options.onChannel } : {}),
+    onHeader: (status) => {
+      if (status === undefined) return false;
+      try {
+        launch = interpretLaunchStatus(status, spec.name);
+      } catch (error) {
+        launchError = error;
+        return false;
+      }
+      options.onLaunch?.(launch);
+      return true;
+    },
+  });
+  if (launchError) throw launchError;
+  return { code: result.code, launch };
+}
+
+// Batch run in one exec: start the job and stream it (or, without tmux, run it directly).
+// Ctrl+C / SIGTERM stop the job's process group; a second Ctrl+C stops waiting. A dropped link
+// leaves the job running.
+export async function launchAndStream(ctx: Context, connection: SshConnection, session: Session, spec: StartSpec, fallback: string): Promise<void> {
+  const { signalJob } = await import('../jobs/remote.js');
+  let launch: LaunchResult | undefined;
+  let stoppedBy: StopSignal | undefined;
+  const removeSignals = onStopSignals((signal) => {
+    if (stoppedBy || launch !== 'started') return connection.close();
+    stoppedBy = signal;
+    session.logger.debug(`${signal}: stopping job ${spec.name}`);
+    signalJob(connection.client, spec.name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
+  });
+  try {
+    const result = await streamJob(ctx, connection, spec, {
+      fallback,
+      lostMessage: `connection lost; job ${spec.name} goes on on the server: \`mtr --attach ${spec.name}\` or \`mtr --logs ${spec.name}\``,
+      onLaunch: (status) => {
+        launch = status;
+        if (status === 'no-tmux') ctx.stderr.write(noTmuxNotice(session.server.name));
+        session.logger.debug(`job ${spec.name}: ${status}`);
+      },
+    });
+    const code = stoppedBy ? SIGNAL_EXIT[stoppedBy] : result.code;
+    if (code !== 0) throw new ExitError(code);
+  } finally {
+    removeSignals();
+  }
+}

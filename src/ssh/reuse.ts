@@ -1,0 +1,87 @@
+import os from 'node:os';
+import type { Client } from 'ssh2';
+import type { Context } from '../context.js';
+import type { ExecClient } from '../exec/exec-client.js';
+import type { Logger } from '../log.js';
+import { buildMasterArgs, controlDir, controlPathFor } from './control.js';
+import { ensurePrivateDir, listSockets, removeStaleSocket } from './control-dir.js';
+import { openConnection, type SshConnection } from './connect.js';
+import { MuxClient, isMasterAlive, spawnMaster, stopMaster } from './mux-client.js';
+import type { SshTarget } from './target.js';
+
+export interface ReuseOptions {
+  reuse: boolean;
+  idleSeconds: number;
+}
+
+function socketDir(ctx: Context): string | undefined {
+  const uid = process.getuid?.() ?? 0;
+  const dir = controlDir(ctx.env, os.tmpdir(), uid);
+  return ensurePrivateDir(dir, uid) ? dir : undefined;
+}
+
+// A warm run finds a live master and sends its commands (and rsync) through it: no handshake.
+// A cold run connects with ssh2 as usual; its rsync's ssh becomes the master, or one is started in
+// the background when the run ends, for the next run. Any trouble means a plain connection.
+export async function connectReusing(target: SshTarget, ctx: Context, logger: Logger, options: ReuseOptions): Promise<SshConnection> {
+  const dir = options.reuse ? socketDir(ctx) : undefined;
+  if (!dir) return openConnection(target, ctx, logger);
+  const controlled: SshTarget = { ...target, control: { path: controlPathFor(dir, target), idleSeconds: options.idleSeconds } };
+  const socket = controlled.control!.path;
+  if (await isMasterAlive(socket, ctx.env)) {
+    logger.debug(`reusing the shared connection ${socket}`);
+    return sharedConnection(controlled, ctx, logger);
+  }
+  removeStaleSocket(socket);
+  const direct = await openConnection(controlled, ctx, logger);
+  return {
+    ...direct,
+    close: () => {
+      direct.close();
+      void ensureMaster(controlled, ctx, logger);
+    },
+  };
+}
+
+function sharedConnection(target: SshTarget, ctx: Context, logger: Logger): SshConnection {
+  let direct: Promise<SshConnection> | undefined;
+  return {
+    // MuxChannel provides the ClientChannel surface mtr's batch code uses (see mux-client.ts).
+    client: new MuxClient(target.control!.path, ctx.env) as unknown as ExecClient,
+    target,
+    shared: true,
+    ssh2: async () => {
+      direct ??= openConnection(target, ctx, logger);
+      return (await direct).client as Client;
+    },
+    close: () => {
+      void direct?.then((connection) => connection.close(), () => undefined);
+    },
+  };
+}
+
+async function ensureMaster(target: SshTarget, ctx: Context, logger: Logger): Promise<void> {
+  const control = target.control!;
+  if (await isMasterAlive(control.path, ctx.env)) return;
+  const { buildSshArgs } = await import('../sync/ssh-command.js');
+  const sshArgs = buildSshArgs({ ...target, control: undefined }, { homedir: ctx.homedir, batch: true });
+  const args = buildMasterArgs(sshArgs, control.path, control.idleSeconds, target.host);
+  logger.debug(`starting a shared connection in the background: ${control.path}`);
+  if (target.password !== undefined) {
+    spawnMaster('sshpass', ['-e', 'ssh', ...args], { ...ctx.env, SSHPASS: target.password });
+  } else {
+    spawnMaster('ssh', args, ctx.env);
+  }
+}
+
+/** `mtr --disconnect`: closes every shared connection of this user. Returns how many. */
+export async function disconnectAll(ctx: Context): Promise<number> {
+  const dir = socketDir(ctx);
+  if (!dir) return 0;
+  let closed = 0;
+  for (const socket of listSockets(dir)) {
+    if (await stopMaster(socket, ctx.env)) closed++;
+    removeStaleSocket(socket);
+  }
+  return closed;
+}

@@ -1,0 +1,39 @@
+import { buildKillScript, jobDir } from '../remote/job-script.js';
+
+// `mtr --watch <command>`: when to (re)start the command, what each run's job is called, and the
+// remote script that stops a run. Pure.
+
+/** SIGINT, then SIGTERM after this long, then SIGKILL after as long again. */
+export const STOP_GRACE_SECONDS = 2;
+
+const MAX_NAME = 64;
+
+/** Run n of a watch session is job `<base>-<n>`; the base is shortened to keep the 64-character limit. */
+export function runJobName(base: string, run: number): string {
+  const suffix = `-${run}`;
+  return `${base.slice(0, MAX_NAME - suffix.length)}${suffix}`;
+}
+
+export type RestartCause = 'change' | 'reconnect';
+
+export interface RestartInput {
+  cause: RestartCause;
+  /** Files written or deleted on the remote by the sync that just ended. */
+  changed: number;
+  /** A run is still going (or was, when the link dropped). */
+  running: boolean;
+}
+
+// A change restarts the command only when the sync moved something. After a reconnect the old run's
+// output stream is gone: a run that was going is restarted, a finished one only if files changed.
+export function shouldRestart(input: RestartInput): boolean {
+  if (input.cause === 'reconnect') return input.running || input.changed > 0;
+  return input.changed > 0;
+}
+
+// The launch prints its status before the wrapper has written `pid`: a stop that comes right after a
+// start waits for it (up to 2 s) instead of finding nothing to stop. Then INT → TERM → KILL.
+export function buildStopScript(name: string, graceSeconds = STOP_GRACE_SECONDS): string {
+  const wait = `cd ${jobDir(name)} 2>/dev/null && { i=0; while [ ! -s pid ] && [ ! -f rc ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done; }`;
+  return `${wait}\n${buildKillScript(name, graceSeconds)}`;
+}

@@ -1,0 +1,187 @@
+import type { Stats } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Client } from 'ssh2';
+import type { ExecClient } from '../exec/exec-client.js';
+import { planDeletions, type DeletionPlan } from '../sync/sftp-plan.js';
+import type { LocalEntry, RemoteEntry } from '../sync/types.js';
+import { comparePaths, drainQueue } from '../sync/walk.js';
+import type { Removal } from './batcher.js';
+import type { WatchFilter } from './filter.js';
+
+// Opens sockets: sends one batch of changed paths over the kept-open connection with the SFTP engine
+// (temp + rename, mode, mtime), without listing the remote tree: the watcher already says what changed.
+
+const STAT_CONCURRENCY = 64;
+
+/** Identity of a file's content as far as lstat can tell: a different value means it changed. */
+export function fingerprintOf(stats: Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'mode'>): string {
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.mode}`;
+}
+
+function entryType(stats: Stats): LocalEntry['type'] | undefined {
+  if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isDirectory()) return 'dir';
+  if (stats.isFile()) return 'file';
+  return undefined;
+}
+
+const isVanished = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
+
+async function lstatOrUndefined(file: string): Promise<Stats | undefined> {
+  return fs.lstat(file).catch((error: unknown) => {
+    if (isVanished(error)) return undefined;
+    throw error;
+  });
+}
+
+export interface LocalSnapshot {
+  /** Sorted by path (directories before their contents), as planUpload expects. */
+  entries: LocalEntry[];
+  /** path → fingerprint at the time of the snapshot. */
+  fingerprints: Map<string, string>;
+}
+
+// The batch's paths as they are now: vanished ones (their unlink event follows), sockets/FIFOs and
+// anything the filter ignores (now that the type is known) are left out.
+export async function snapshotPaths(root: string, paths: readonly string[], filter: WatchFilter): Promise<LocalSnapshot> {
+  const entries: LocalEntry[] = [];
+  const fingerprints = new Map<string, string>();
+  await drainQueue([...paths], STAT_CONCURRENCY, async (rel) => {
+    const abs = path.join(root, rel);
+    const stats = await lstatOrUndefined(abs);
+    const type = stats && entryType(stats);
+    if (!stats || !type || filter.isIgnored(rel, type === 'dir')) return;
+    const entry: LocalEntry = { path: rel, type, size: type === 'file' ? stats.size : 0, mtime: Math.floor(stats.mtimeMs / 1000), mode: stats.mode & 0o7777 };
+    if (type === 'symlink') {
+      const target = await fs.readlink(abs).catch(() => undefined);
+      if (target === undefined) return;
+      entry.linkTarget = target;
+    }
+    entries.push(entry);
+    fingerprints.set(rel, fingerprintOf(stats));
+  });
+  entries.sort((a, b) => comparePaths(a.path, b.path));
+  return { entries, fingerprints };
+}
+
+// A file written while it was being sent (or within chokidar's 50 ms change throttle) has another
+// fingerprint afterwards: those paths go round again.
+export async function changedSince(root: string, fingerprints: ReadonlyMap<string, string>): Promise<string[]> {
+  const changed: string[] = [];
+  await drainQueue([...fingerprints.keys()], STAT_CONCURRENCY, async (rel) => {
+    const stats = await lstatOrUndefined(path.join(root, rel));
+    if (stats && fingerprintOf(stats) !== fingerprints.get(rel)) changed.push(rel);
+  });
+  return changed.sort(comparePaths);
+}
+
+/**
+ * Remote deletions for a batch's removals (already known to be missing locally). A removed directory
+ * is planned from its remote listing, so the order of the watcher's unlink events does not matter;
+ * nothing ignored is touched, nor anything below an ignored directory, and a directory goes only
+ * when everything in it goes (planDeletions' rules, as for a full sync).
+ */
+export function planRemovals(removals: readonly Removal[], removedDirContents: readonly RemoteEntry[], filter: WatchFilter): DeletionPlan {
+  const remote = new Map<string, RemoteEntry>();
+  for (const r of removals) remote.set(r.path, { path: r.path, type: r.isDir ? 'dir' : 'file', size: 0, mtime: 0, mode: 0 });
+  for (const entry of removedDirContents) remote.set(entry.path, entry);
+  return planDeletions({ root: '', entries: [], excludedCount: 0 }, remote, (p, isDir) => filter.isIgnored(p, isDir));
+}
+
+export interface ChangeSyncRequest {
+  /** Real ssh2 client (SFTP). */
+  sftpClient: Client;
+  /** Runs the deletion helper. */
+  exec: ExecClient;
+  root: string;
+  remoteDir: string;
+  upserts: readonly string[];
+  removals: readonly Removal[];
+  filter: WatchFilter;
+  deleteRemote: boolean;
+  /** The remote $HOME if known (for the deletion guard); read over SFTP otherwise. */
+  home?: string;
+}
+
+export interface ChangeSyncResult {
+  /** Entries handed to the SFTP engine (files, links, directories). */
+  entries: number;
+  filesSent: number;
+  bytesSent: number;
+  deleted: number;
+  fingerprints: Map<string, string>;
+  home?: string;
+}
+
+export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncResult> {
+  const snapshot = await snapshotPaths(req.root, req.upserts, req.filter);
+  const dirs = snapshot.entries.filter((e) => e.type === 'dir').map((e) => e.path);
+  const removals = req.deleteRemote ? await stillMissing(req.root, req.removals) : [];
+  const removedDirs = removals.filter((r) => r.isDir).map((r) => r.path);
+  let remote: RemoteFacts = { home: req.home, dirs: new Map(), removedDirContents: [] };
+  if (dirs.length > 0 || removedDirs.length > 0 || (removals.length > 0 && req.home === undefined)) {
+    remote = await inspectRemote(req.sftpClient, req.remoteDir, dirs, removedDirs);
+  }
+  let filesSent = 0;
+  let bytesSent = 0;
+  if (snapshot.entries.length > 0) {
+    const { syncViaSftp } = await import('../sync/sftp.js');
+    const tree = { root: req.root, entries: snapshot.entries, excludedCount: 0 };
+    ({ filesSent, bytesSent } = await syncViaSftp({ client: req.sftpClient, root: req.root, tree, remoteDir: req.remoteDir, remote: remote.dirs }));
+  }
+  let deleted = 0;
+  if (removals.length > 0) deleted = await deleteRemoved(req, remote, removals);
+  const home = remote.home;
+  return { entries: snapshot.entries.length, filesSent, bytesSent, deleted, fingerprints: snapshot.fingerprints, ...(home === undefined ? {} : { home }) };
+}
+
+async function stillMissing(root: string, removals: readonly Removal[]): Promise<Removal[]> {
+  const present = await Promise.all(removals.map(async (r) => Boolean(await lstatOrUndefined(path.join(root, r.path)))));
+  return removals.filter((_, i) => !present[i]);
+}
+
+interface RemoteFacts {
+  home: string | undefined;
+  /** Remote entries at the batch's directory paths: new ones must be made, existing ones only chmod-ed. */
+  dirs: Map<string, RemoteEntry>;
+  /** Everything below the removed directories, project-relative. */
+  removedDirContents: RemoteEntry[];
+}
+
+// One SFTP session for what the server must be asked: $HOME (deletion guard), the batch's directories
+// and the contents of removed ones.
+async function inspectRemote(client: Client, remoteDir: string, dirs: readonly string[], removedDirs: readonly string[]): Promise<RemoteFacts> {
+  const { describeSftpFailure, openSftp, resolveSftpPath, walkSftp } = await import('../sync/sftp-session.js');
+  const session = await openSftp(client);
+  const facts: RemoteFacts = { home: session.home, dirs: new Map(), removedDirContents: [] };
+  try {
+    const base = resolveSftpPath(remoteDir, session.home);
+    const statDir = async (rel: string) => {
+      const stats = await session.lstat(path.posix.join(base, rel)).catch(() => undefined);
+      if (!stats) return;
+      const type = stats.isDirectory() ? 'dir' : stats.isSymbolicLink() ? 'symlink' : 'file';
+      facts.dirs.set(rel, { path: rel, type, size: stats.size, mtime: stats.mtime, mode: stats.mode & 0o7777 });
+    };
+    const listRemoved = async (rel: string) => {
+      const entries = await walkSftp(session, path.posix.join(base, rel)).catch(() => []);
+      for (const entry of entries) facts.removedDirContents.push({ ...entry, path: `${rel}/${entry.path}` });
+    };
+    await Promise.all([...dirs.map(statDir), ...removedDirs.map(listRemoved)]);
+    return facts;
+  } catch (error) {
+    throw describeSftpFailure(error, session.closed);
+  } finally {
+    session.end();
+  }
+}
+
+async function deleteRemoved(req: ChangeSyncRequest, remote: RemoteFacts, removals: readonly Removal[]): Promise<number> {
+  const { checkDeleteTarget } = await import('../sync/sftp-plan.js');
+  const refusal = checkDeleteTarget(req.remoteDir, remote.home ?? '/');
+  if (refusal) throw refusal;
+  const plan = planRemovals(removals, remote.removedDirContents, req.filter);
+  if (!plan.files.length && !plan.dirs.length) return 0;
+  const { applyDeletions } = await import('../sync/delete.js');
+  return applyDeletions(req.exec, req.remoteDir, plan);
+}
