@@ -80,7 +80,16 @@ export function normalizeConfig(input: NormalizeInput): LoadedConfig {
     }
   }
   const { projectRoot, configPath } = input;
-  return { projectRoot, configPath, serverNames, servers, defaultServer, warnings };
+  // Groups: the user's and the project's, the project's winning on the same name; members must exist here.
+  const groups: Record<string, string[]> = {};
+  for (const source of [user, project]) {
+    for (const [group, members] of Object.entries(source?.value.groups ?? {})) {
+      const usable = members.filter((member) => member in servers);
+      if (usable.length === members.length) groups[group] = [...members];
+      else if (source === user) warnings.push(`${formatLocation(user!.file, user!.lineOf(['groups', group]))}groups.${group}: names servers not in this project; ignored`);
+    }
+  }
+  return { projectRoot, configPath, serverNames, servers, defaultServer, groups, warnings };
 }
 
 /** `~` and `~/x` use homedir; relative paths resolve against baseDir. Only for LOCAL paths. */

@@ -22,3 +22,32 @@ export function selectServer(config: LoadedConfig, options: SelectOptions): Serv
       : 'pick one of the configured servers with -s NAME';
   throw new UsageError(`unknown server "${name}" (configured: ${config.serverNames.join(', ')})`, hint);
 }
+
+export interface SelectManyOptions extends SelectOptions {
+  /** --all: every configured server. */
+  all?: boolean;
+}
+
+// Fan-out choice: `-s a,b,group`, `--all`, or the single-server rules; groups expand in place,
+// duplicates drop, order is kept.
+export function selectServers(config: LoadedConfig, options: SelectManyOptions): ServerConfig[] {
+  if (options.all) return config.serverNames.map((name) => config.servers[name] as ServerConfig);
+  const fromEnv = options.env.MTR_SERVER || undefined;
+  const spec = options.flag ?? fromEnv ?? config.defaultServer ?? config.serverNames[0];
+  if (spec === undefined) throw new UsageError('no servers configured', `add one under "servers:" in ${config.configPath}`);
+  const names: string[] = [];
+  for (const word of spec.split(',').map((w) => w.trim()).filter(Boolean)) {
+    const members = config.groups[word] ?? [word];
+    for (const name of members) if (!names.includes(name)) names.push(name);
+  }
+  const unknown = names.filter((name) => !(name in config.servers));
+  if (unknown.length) {
+    const groups = Object.keys(config.groups);
+    throw new UsageError(
+      `unknown server${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (configured: ${config.serverNames.join(', ')}${groups.length ? `; groups: ${groups.join(', ')}` : ''})`,
+      'name configured servers or groups with -s a,b or -s GROUP, or use --all',
+    );
+  }
+  if (!names.length) throw new UsageError('-s names no server', 'e.g. -s gpu1,gpu2');
+  return names.map((name) => config.servers[name] as ServerConfig);
+}

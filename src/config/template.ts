@@ -72,6 +72,11 @@ defaults:
   # reuse: true
   # reuse_idle: 600
 
+# Named groups of servers, usable wherever a server name is: \`mtr -s gpus nvidia-smi\`
+# runs on each member at once with per-host output (also \`-s a,b\` and \`--all\`).
+# groups:
+#   gpus: [gpu, gpu2]
+
 # Servers by name (letters, digits, "_", "." and "-"). At least one is needed.
 servers:
   gpu:

@@ -46,6 +46,8 @@ export interface LoadedConfig {
   serverNames: string[];
   servers: Record<string, ServerConfig>;
   defaultServer?: string;
+  /** Named lists of servers (`groups:`), usable wherever a server name is. */
+  groups: Record<string, string[]>;
   /** Non-fatal findings such as unknown keys, already formatted with file:line. */
   warnings: string[];
 }

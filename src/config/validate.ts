@@ -32,7 +32,10 @@ const serverSchema = z.object(
   settings,
 );
 const fileSchema = z.object({
-  default: z.string(expect('the name of a server')).optional(),
+  default: z.string(expect('the name of a server or group')).optional(),
+  groups: z
+    .record(z.string(), z.array(text, expect('a list of server names')).min(1), expect('a mapping of group names to lists of servers'))
+    .optional(),
   defaults: defaultsSchema.optional(),
   servers: z.record(z.string(), serverSchema, expect('a mapping of server names to settings')).optional(),
 });
@@ -116,9 +119,24 @@ function checkAcrossFields(data: Record<string, unknown>, options: ValidateOptio
   if (isRecord(data.defaults) && data.defaults.host !== undefined) {
     found.push({ path: ['defaults', 'host'], message: 'host cannot be a default; set it on each server' });
   }
+  const configured = [...names, ...others.filter((n) => !names.includes(n))];
+  const groups = isRecord(data.groups) ? data.groups : {};
+  for (const [group, members] of Object.entries(groups)) {
+    if (!SERVER_NAME.test(group)) {
+      found.push({ path: ['groups', group], message: `expected a group name of letters, digits, "_", "." or "-", got ${JSON.stringify(group)}` });
+    }
+    if (names.includes(group)) {
+      found.push({ path: ['groups', group], message: `"${group}" is already a server name; give the group another name` });
+    }
+    if (options.partial || !Array.isArray(members)) continue;
+    members.forEach((member, index) => {
+      if (typeof member === 'string' && configured.length > 0 && !configured.includes(member)) {
+        found.push({ path: ['groups', group, index], message: `${JSON.stringify(member)} is not a configured server (configured: ${configured.join(', ')})` });
+      }
+    });
+  }
   if (!options.partial && typeof data.default === 'string') {
-    const configured = [...names, ...others.filter((n) => !names.includes(n))];
-    if (configured.length > 0 && !configured.includes(data.default)) {
+    if (configured.length > 0 && !configured.includes(data.default) && !(data.default in groups)) {
       const list = configured.join(', ');
       const message = `${JSON.stringify(data.default)} is not a configured server (configured: ${list})`;
       found.push({ path: ['default'], message });

@@ -27,6 +27,7 @@ describe('normalizeConfig', () => {
       projectRoot: ROOT,
       configPath: `${ROOT}/.mtr/config.yaml`,
       serverNames: ['gpu'],
+      groups: {},
       servers: {
         gpu: {
           name: 'gpu',

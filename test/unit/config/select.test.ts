@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { selectServer } from '../../../src/config/select.js';
+import { normalizeConfig } from '../../../src/config/normalize.js';
+import { parseYamlWithPositions } from '../../../src/config/parse.js';
+import { selectServer, selectServers } from '../../../src/config/select.js';
+import { validateConfig } from '../../../src/config/validate.js';
 import type { LoadedConfig, ServerConfig } from '../../../src/config/types.js';
 import { UsageError } from '../../../src/errors.js';
 
@@ -47,5 +50,45 @@ describe('selectServer', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toBe('unknown server "gpu9" (configured: gpu, cpu, tpu)');
     expect((error as UsageError).hint).toBe(hint);
+  });
+});
+
+// The real pipeline: parse → validate → normalize.
+function normalizeText(text: string): LoadedConfig {
+  const file = '.mtr/config.yaml';
+  const { data, lineOf } = parseYamlWithPositions(text, file);
+  const result = validateConfig(data, lineOf, file);
+  if (!result.ok) throw new Error(result.problems.join('\n'));
+  return normalizeConfig({ project: { value: result.value, file, baseDir: '/p', lineOf }, projectRoot: '/p', configPath: '/p/.mtr/config.yaml', homedir: '/h' });
+}
+
+describe('selectServers (fan-out)', () => {
+  const multi = () =>
+    normalizeText(`default: cluster
+groups:
+  cluster: [a, b]
+  pair: [b, c]
+servers:
+  a: {host: a}
+  b: {host: b}
+  c: {host: c}
+`);
+  const names = (servers: { name: string }[]) => servers.map((s) => s.name);
+
+  it.each([
+    [{}, ['a', 'b']],
+    [{ flag: 'c' }, ['c']],
+    [{ flag: 'a,c' }, ['a', 'c']],
+    [{ flag: 'cluster,pair' }, ['a', 'b', 'c']],
+    [{ flag: 'b, a ,b' }, ['b', 'a']],
+    [{ all: true }, ['a', 'b', 'c']],
+    [{ envServer: 'pair' }, ['b', 'c']],
+  ])('%j → %j', (opts, expected) => {
+    const { envServer, ...rest } = opts as { envServer?: string; flag?: string; all?: boolean };
+    expect(names(selectServers(multi(), { ...rest, env: envServer ? { MTR_SERVER: envServer } : {} }))).toEqual(expected);
+  });
+
+  it('unknown names list servers and groups', () => {
+    expect(() => selectServers(multi(), { flag: 'a,zz', env: {} })).toThrow(/unknown server "zz" \(configured: a, b, c; groups: cluster, pair\)/);
   });
 });

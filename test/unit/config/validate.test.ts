@@ -58,7 +58,7 @@ describe('validateConfig: problems', () => {
       lines('default: gpu9', 'servers:', '  gpu: {host: a}', '  cpu: {host: b}'),
       [`${FILE}:1: default: "gpu9" is not a configured server (configured: gpu, cpu)`],
     ],
-    ['default not a string', lines('default: 3', 'servers:', '  gpu: {host: a}'), [`${FILE}:1: default: expected the name of a server, got 3`]],
+    ['default not a string', lines('default: 3', 'servers:', '  gpu: {host: a}'), [`${FILE}:1: default: expected the name of a server or group, got 3`]],
     [
       'every problem at once, in line order',
       lines('default: nope', 'defaults:', '  delete: maybe', 'servers:', '  gpu:', '    port: seventy', '  cpu:', '    host: b', '    sync: 1'),
@@ -169,4 +169,19 @@ describe('helpers', () => {
   ])('describeValue(%j) = %s', (value, expected) => {
     expect(describeValue(value)).toBe(expected);
   });
+});
+
+describe('validateConfig: groups', () => {
+  const check = (text: string) => {
+    const { data, lineOf } = parseYamlWithPositions(text, '.mtr/config.yaml');
+    const result = validateConfig(data, lineOf, '.mtr/config.yaml');
+    return result.ok ? [] : result.problems;
+  };
+  it.each([
+    ['a valid group', 'groups:\n  g: [a]\nservers:\n  a: {host: a}\n', []],
+    ['default may name a group', 'default: g\ngroups:\n  g: [a]\nservers:\n  a: {host: a}\n', []],
+    ['unknown member', 'groups:\n  g: [a, zz]\nservers:\n  a: {host: a}\n', ['.mtr/config.yaml:2: groups.g[1]: "zz" is not a configured server (configured: a)']],
+    ['group named like a server', 'groups:\n  a: [a]\nservers:\n  a: {host: a}\n', ['.mtr/config.yaml:2: groups.a: "a" is already a server name; give the group another name']],
+    ['not a list', 'groups:\n  g: a\nservers:\n  a: {host: a}\n', ['.mtr/config.yaml:2: groups.g: expected a list of server names, got "a"']],
+  ])('%s', (_name, text, problems) => expect(check(text)).toEqual(problems));
 });
