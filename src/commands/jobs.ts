@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { EXIT, ExitError } from '../errors.js';
+import { ConnectionError, EXIT, ExitError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
 import { execCapture } from '../exec/capture.js';
 import { exitStatusFrom } from '../exec/exit-status.js';
@@ -25,6 +25,7 @@ export async function runJobCommand(ctx: Context, options: JobOptions): Promise<
       return;
     }
     const exists = await execCapture(connection.client, buildExistsScript(action.name));
+    if (exists.code === null) throw new ConnectionError(`the connection dropped while looking up job ${action.name}`);
     if (exists.code !== 0) throw await unknownJob(connection.client, action.name, session.server.name);
     const lost = `connection lost; job ${action.name} goes on on the server`;
     switch (action.kind) {

@@ -20,7 +20,7 @@ export async function runWatch(ctx: Context, options: WatchOptions): Promise<voi
   const status = createWatchStatus(ctx, {
     live: !hasCommand && options.tty !== false && Boolean(ctx.stderr.isTTY),
     quiet: options.quiet,
-    target: `${server.name}:${server.remoteDir}`,
+    target: server.name,
   });
   logger.debug(`mtr watch: server=${server.name} argv=${JSON.stringify(options.command)}`);
 
@@ -33,13 +33,6 @@ export async function runWatch(ctx: Context, options: WatchOptions): Promise<voi
   };
   let force: () => void = () => undefined;
   const forced = new Promise<void>((resolve) => (force = resolve));
-  let signals = 0;
-  const removeSignals = onStopSignals((signal) => {
-    logger.debug(`watch: ${signal}`);
-    if (++signals > 1) force();
-    wake();
-  });
-
   const runner = hasCommand ? await createRunner(ctx, session, options, name, status.line, fail) : undefined;
   const { createWatchLoop } = await import('../watch/loop.js');
   const { openConnection } = await import('../ssh/connect.js');
@@ -52,6 +45,12 @@ export async function runWatch(ctx: Context, options: WatchOptions): Promise<voi
     connect: () => openConnection(session.target, ctx, logger),
     ...(runner ? { runner } : {}),
     fail,
+  });
+  let signals = 0;
+  const removeSignals = onStopSignals((signal) => {
+    logger.debug(`watch: ${signal}`);
+    if (++signals > 1) force();
+    wake();
   });
   void loop.start().catch(fail);
   try {

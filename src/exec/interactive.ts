@@ -10,6 +10,25 @@ export type InteractiveEnd =
   | { how: 'detached' }
   | { how: 'lost' };
 
+function drainInput(ctx: Context, quietMs: number, maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let quiet: NodeJS.Timeout;
+    const finish = () => {
+      clearTimeout(quiet);
+      clearTimeout(cap);
+      ctx.stdin.off('data', onData);
+      resolve();
+    };
+    const onData = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(finish, quietMs);
+    };
+    const cap = setTimeout(finish, maxMs);
+    quiet = setTimeout(finish, quietMs);
+    ctx.stdin.on('data', onData);
+  });
+}
+
 function openPty(client: Client, command: string, term: string, cols: number, rows: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     client.exec(command, { pty: { term, cols, rows, width: 0, height: 0 } }, (error, channel) =>
@@ -40,9 +59,7 @@ export async function runInteractive(ctx: Context, client: Client, command: stri
     const size = terminalSize(ctx);
     channel.setWindow(size.rows, size.cols, 0, 0);
   };
-  const onEnd = () => channel.close();
   ctx.stdin.on('data', onKeys);
-  ctx.stdin.on('end', onEnd);
   ctx.stdout.on('resize', onResize);
   process.on('SIGWINCH', onResize);
   channel.on('data', (chunk: Buffer) => ctx.stdout.write(chunk));
@@ -53,9 +70,11 @@ export async function runInteractive(ctx: Context, client: Client, command: stri
   const linkClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   await new Promise<void>((resolve) => channel.once('close', () => resolve()));
   ctx.stdin.off('data', onKeys);
-  ctx.stdin.off('end', onEnd);
   ctx.stdout.off('resize', onResize);
   process.off('SIGWINCH', onResize);
+  // The remote tmux client queries the terminal on attach; answers that arrive after a quick
+  // program ended must not land in the user's shell. Swallow input until it is quiet.
+  if (ctx.stdin.isTTY) await drainInput(ctx, 80, 250);
   raw.restore();
   if (detached) return { how: 'detached' };
   if (status !== null) return { how: 'exit', status };

@@ -214,7 +214,8 @@ export function buildAttachCommand(name: string, term: string): string {
   return [
     `TERM=${shellQuote(term)}; export TERM`,
     'if command -v infocmp >/dev/null 2>&1 && ! infocmp "$TERM" >/dev/null 2>&1; then TERM=xterm-256color; fi',
-    `exec ${TMUX} attach-session -t =${name} \\; wait-for -S mtr-go-${name}`,
+    // -u: sshd passes no locale, and without it tmux draws every non-ASCII character as "_".
+    `exec tmux -u -L mtr attach-session -t =${name} \\; wait-for -S mtr-go-${name}`,
   ].join('\n');
 }
 

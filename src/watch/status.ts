@@ -99,7 +99,7 @@ export interface WatchStatusOptions {
   live: boolean;
   /** No per-sync lines in batch mode (-q). */
   quiet: boolean;
-  /** `server:remote_dir`, shown in the status line. */
+  /** The server, shown in the status line. */
   target: string;
 }
 
@@ -109,7 +109,7 @@ export function createWatchStatus(ctx: Pick<Context, 'stderr'>, options: WatchSt
   let drawn = false;
   const draw = () => {
     if (!options.live) return;
-    out.write(`\r\x1b[2K${formatStatusLine(state, out.columns ?? 80)}`);
+    out.write(`\r\x1b[2K${formatStatusLine(state, out.columns || 80)}`);
     drawn = true;
   };
   const clear = () => {

@@ -114,10 +114,12 @@ export async function startTerminal(options: TerminalOptions): Promise<Terminal>
   };
 
   try {
-    await tmux('new-session', '-d', '-s', 'term', '-x', String(cols), '-y', String(rows), buildPaneCommand(options));
-    // Manual: the window keeps the size we give it (no client is ever attached to decide one).
-    await tmux('set-option', '-g', 'window-size', 'manual');
-    await tmux('set-option', '-g', 'history-limit', '10000');
+    // window-size manual: the window keeps the size we give it, as no client is ever attached to
+    // decide one. (The pane keeps tmux's default 2000 lines of scrollback: plenty for these screens.)
+    await tmux(
+      'new-session', '-d', '-s', 'term', '-x', String(cols), '-y', String(rows), buildPaneCommand(options), ';',
+      'set-option', '-g', 'window-size', 'manual',
+    );
   } catch (error) {
     await close();
     throw error;

@@ -1,0 +1,102 @@
+import type { Session } from '../commands/session.js';
+import type { Context } from '../context.js';
+import type { ChangeBatch, WatchEvent } from './batcher.js';
+import type { WatchFilter } from './filter.js';
+import type { Link } from './link.js';
+import type { SyncReport } from './status.js';
+
+// The two syncs of watch mode: the whole project (start, after a reconnect, new ignore rules) through
+// the configured engine, and one batch of changed paths over SFTP on the kept-open link.
+
+/** chokidar drops a path's `change` events for 50 ms after one: re-check uploaded files after that. */
+const RECHECK_AFTER_MS = 60;
+
+export interface SyncOutcome {
+  report: SyncReport;
+  /** Entries written or deleted remotely (what decides a restart). */
+  changed: number;
+}
+
+export interface WatchSyncsOptions {
+  /** Its stderr receives the engines' notices. */
+  ctx: Context;
+  session: Session;
+  deleteRemote: boolean;
+  filter: () => WatchFilter;
+  /** Paths to sync again: written while (or just after) they were sent. */
+  recheck: (event: WatchEvent) => void;
+}
+
+export interface WatchSyncs {
+  full(link: Link): Promise<SyncOutcome>;
+  changes(link: Link, batch: ChangeBatch): Promise<SyncOutcome>;
+  /** Drops pending re-checks. */
+  cancel(): void;
+}
+
+export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
+  const { session } = options;
+  const root = session.config.projectRoot;
+  const timers = new Set<NodeJS.Timeout>();
+  let cancelled = false;
+
+  // Files written during their upload (or inside chokidar's change throttle) are sent again.
+  const scheduleRecheck = (fingerprints: Map<string, string>, lastEventAt: number) => {
+    if (!fingerprints.size || cancelled) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (cancelled) return;
+      void import('./sync-changes.js')
+        .then(({ changedSince }) => changedSince(root, fingerprints))
+        .then((changed) => changed.forEach((p) => options.recheck({ kind: 'change', path: p })))
+        .catch((error: unknown) => session.logger.debug(`watch: re-check failed: ${String(error)}`));
+    }, Math.max(0, lastEventAt + RECHECK_AFTER_MS - Date.now()));
+    timers.add(timer);
+  };
+
+  return {
+    async full(link) {
+      const { syncProject } = await import('../sync/sync-project.js');
+      const stats = await syncProject({
+        ctx: options.ctx,
+        server: session.server,
+        projectRoot: root,
+        connection: link.connection,
+        logger: session.logger,
+        deleteRemote: options.deleteRemote,
+      });
+      const { filesSent, bytesSent, deleted, ms, filesTotal, engine } = stats;
+      return { report: { at: new Date(), full: true, filesSent, bytesSent, deleted, ms, filesTotal, engine }, changed: filesSent + deleted };
+    },
+
+    async changes(link, batch) {
+      const started = Date.now();
+      const { syncChanges } = await import('./sync-changes.js');
+      const result = await syncChanges({
+        sftpClient: link.client,
+        exec: link.connection.client,
+        root,
+        remoteDir: session.server.remoteDir,
+        upserts: batch.upserts,
+        removals: batch.removals,
+        filter: options.filter(),
+        deleteRemote: options.deleteRemote,
+        ...(link.home === undefined ? {} : { home: link.home }),
+      });
+      if (result.home !== undefined) link.home = result.home;
+      scheduleRecheck(result.fingerprints, batch.lastEventAt);
+      const now = Date.now();
+      const { filesSent, bytesSent, deleted } = result;
+      return {
+        report: { at: new Date(now), full: false, filesSent, bytesSent, deleted, ms: now - started, latencyMs: now - batch.firstEventAt },
+        changed: result.entries + deleted,
+      };
+    },
+
+    cancel() {
+      cancelled = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
