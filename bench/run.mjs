@@ -5,12 +5,16 @@
 // To add a benchmark (e.g. a sync), append a row to buildRows(): { name, run, baseline, goal } where
 // run/baseline are `(rig) => ({ command, args, cwd? })`, plus optional `before(rig, i)` to prepare each
 // iteration (touch files to sync, say). `rig` has the sshd, the project and the env every run uses.
+// Slow rows may set `runs`/`warmup` (fewer iterations), and a row that is not a timing ratio (peak
+// memory) sets `measure(rig)` returning `{ ok, cells }` instead of run/baseline. Sync rows: sync.mjs.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSshd } from '../scripts/sshd-server.mjs';
+import { formatWatchResult, measureWatchLatency } from './watch.mjs';
+import { syncRows } from './sync.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.js');
@@ -45,6 +49,7 @@ function buildRows() {
       baseline: (rig) => ({ command: 'ssh', args: sshArgs(rig, 'true') }),
       goal: 1.2,
     },
+    ...syncRows({ mtrBin: MTR_BIN, sshArgs }),
   ];
 }
 
@@ -93,13 +98,15 @@ function median(values) {
 
 // Alternates which side goes first, so drift (thermal, cache, other load) hits both equally.
 function measureRow(rig, row) {
+  if (row.measure) return { name: row.name, ...row.measure(rig) };
   const times = { run: [], baseline: [] };
-  for (let i = 0; i < WARMUP_RUNS + RUNS; i++) {
+  const warmup = row.warmup ?? WARMUP_RUNS;
+  for (let i = 0; i < warmup + (row.runs ?? RUNS); i++) {
     row.before?.(rig, i);
     const order = i % 2 === 0 ? ['run', 'baseline'] : ['baseline', 'run'];
     for (const side of order) {
       const ms = timeOnce(rig, row[side]);
-      if (i >= WARMUP_RUNS) times[side].push(ms);
+      if (i >= warmup) times[side].push(ms);
     }
   }
   const mtrMs = median(times.run);
@@ -117,17 +124,14 @@ function describeMachine() {
     `os: ${os.type()} ${os.release()} ${os.arch()}`,
     `cpus: ${cpus.length} × ${cpus[0]?.model?.trim() ?? 'unknown'}`,
     `ssh: ${(ssh.stderr || ssh.stdout || 'unknown').trim()}`,
-    `runs: ${RUNS} per side (after ${WARMUP_RUNS} warm-up), medians`,
+    `runs: ${RUNS} per side (after ${WARMUP_RUNS} warm-up), medians; fresh-upload row: BENCH_SYNC_RUNS or 5 (after 1); peak RSS: max of BENCH_MEM_RUNS or 2`,
   ];
 }
 
 function formatTable(results) {
   const rows = results.map((r) => [
     r.name,
-    r.mtrMs.toFixed(1),
-    r.baselineMs.toFixed(1),
-    `${r.ratio.toFixed(2)}x`,
-    `≤ ${r.goal}x`,
+    ...(r.cells ?? [r.mtrMs.toFixed(1), r.baselineMs.toFixed(1), `${r.ratio.toFixed(2)}x`, `≤ ${r.goal}x`]),
     r.ok ? 'yes' : 'NO',
   ]);
   const header = ['what', 'mtr median ms', 'baseline median ms', 'ratio', 'goal', 'ok?'];
@@ -146,7 +150,9 @@ async function main() {
       process.stderr.write(`bench: ${row.name} …\n`);
       return measureRow(rig, row);
     });
-    const report = ['# mtr benchmark', '', ...describeMachine().map((line) => `- ${line}`), '', formatTable(results), ''].join('\n');
+    process.stderr.write('bench: watch: edit → remote file updated …\n');
+    const watch = await measureWatchLatency(rig);
+    const report = ['# mtr benchmark', '', ...describeMachine().map((line) => `- ${line}`), '', formatTable(results), '', formatWatchResult(watch), ''].join('\n');
     process.stdout.write(`\n${report}`);
     fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
     fs.writeFileSync(RESULTS_FILE, report);

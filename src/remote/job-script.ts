@@ -139,20 +139,27 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
   ].join('\n');
 }
 
+// The launch answers "started" before the wrapper has written its pid: allow it 2 s.
+const WAIT_FOR_PID = 'i=0; while [ ! -s pid ] && [ ! -f rc ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done';
+
 /** INT → TERM → KILL to the job's process group, with a grace period between; records 137 if killed hard. */
+// `kill -SIG -PGID` without `--` (dash's kill rejects it). The job counts as ended once rc exists:
+// tmux reaps an ended pane late, so its process can still answer kill -0 for a second.
 export function buildKillScript(name: string, graceSeconds = 5): string {
   const dir = jobDir(name);
   const steps = Math.max(1, Math.round(graceSeconds * 10));
-  const waitGone = `i=0; while [ $i -lt ${steps} ] && kill -0 -- -"$p" 2>/dev/null; do sleep 0.1; i=$((i+1)); done`;
+  const alive = '[ ! -f rc ] && kill -0 -"$p" 2>/dev/null';
+  const waitGone = `i=0; while [ $i -lt ${steps} ] && ${alive}; do sleep 0.1; i=$((i+1)); done`;
   return [
     `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
     '[ -f rc ] && exit 0',
+    WAIT_FOR_PID,
     'p=$(cat pid 2>/dev/null) || exit 0',
-    'kill -INT -- -"$p" 2>/dev/null',
+    'kill -INT -"$p" 2>/dev/null',
     waitGone,
-    'kill -0 -- -"$p" 2>/dev/null && kill -TERM -- -"$p" 2>/dev/null',
+    `${alive} && kill -TERM -"$p" 2>/dev/null`,
     waitGone,
-    'kill -0 -- -"$p" 2>/dev/null && { kill -KILL -- -"$p" 2>/dev/null; sleep 0.1; }',
+    `${alive} && { kill -KILL -"$p" 2>/dev/null; sleep 0.1; }`,
     '[ -f rc ] || { echo 137 >rc.tmp && mv rc.tmp rc; date +%s >ended; }',
     `${TMUX} kill-session -t =${name} 2>/dev/null`,
     'exit 0',
@@ -161,7 +168,7 @@ export function buildKillScript(name: string, graceSeconds = 5): string {
 
 /** Sends one signal to the job's process group (Ctrl+C / SIGTERM of a batch client). */
 export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string {
-  return `cd ${jobDir(name)} 2>/dev/null && p=$(cat pid 2>/dev/null) && kill -${signal} -- -"$p" 2>/dev/null; exit 0`;
+  return `cd ${jobDir(name)} 2>/dev/null || exit 0\n${WAIT_FOR_PID}\np=$(cat pid 2>/dev/null) && kill -${signal} -"$p" 2>/dev/null; exit 0`;
 }
 
 /**

@@ -141,7 +141,9 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
       outcome = await recoverFromSyncError(error);
     }
     if (!outcome) return;
-    status.synced(outcome.report);
+    // A batch that moved nothing (say, a directory that already exists remotely) is not reported.
+    if (outcome.changed || outcome.report.full) status.synced(outcome.report);
+    else status.phase({ kind: 'watching' });
     if (runner && shouldRestart({ cause: 'change', changed: outcome.changed, running: runner.running })) {
       await restartRun(`${describePaths(paths)} changed`);
     }

@@ -105,9 +105,10 @@ export interface ChangeSyncRequest {
 }
 
 export interface ChangeSyncResult {
-  /** Entries handed to the SFTP engine (files, links, directories). */
-  entries: number;
+  /** Files and links written. */
   filesSent: number;
+  /** Directories created. */
+  dirsMade: number;
   bytesSent: number;
   deleted: number;
   fingerprints: Map<string, string>;
@@ -125,15 +126,18 @@ export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncRes
   }
   let filesSent = 0;
   let bytesSent = 0;
+  let dirsMade = 0;
   if (snapshot.entries.length > 0) {
     const { syncViaSftp } = await import('../sync/sftp.js');
     const tree = { root: req.root, entries: snapshot.entries, excludedCount: 0 };
-    ({ filesSent, bytesSent } = await syncViaSftp({ client: req.sftpClient, root: req.root, tree, remoteDir: req.remoteDir, remote: remote.dirs }));
+    const sent = await syncViaSftp({ client: req.sftpClient, root: req.root, tree, remoteDir: req.remoteDir, remote: remote.dirs });
+    ({ filesSent, bytesSent } = sent);
+    dirsMade = sent.plan.mkdirs.length;
   }
   let deleted = 0;
   if (removals.length > 0) deleted = await deleteRemoved(req, remote, removals);
   const home = remote.home;
-  return { entries: snapshot.entries.length, filesSent, bytesSent, deleted, fingerprints: snapshot.fingerprints, ...(home === undefined ? {} : { home }) };
+  return { filesSent, dirsMade, bytesSent, deleted, fingerprints: snapshot.fingerprints, ...(home === undefined ? {} : { home }) };
 }
 
 async function stillMissing(root: string, removals: readonly Removal[]): Promise<Removal[]> {

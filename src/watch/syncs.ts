@@ -89,7 +89,7 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
       const { filesSent, bytesSent, deleted } = result;
       return {
         report: { at: new Date(now), full: false, filesSent, bytesSent, deleted, ms: now - started, latencyMs: now - batch.firstEventAt },
-        changed: result.entries + deleted,
+        changed: filesSent + result.dirsMade + deleted,
       };
     },
 
