@@ -31,6 +31,8 @@ export interface RawFlags {
   watch?: boolean;
   reuse?: boolean;
   disconnect?: boolean;
+  all?: boolean;
+  parallel?: string;
 }
 
 export type Invocation =
@@ -85,6 +87,10 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
   only('for', 'wait');
   only('timeout', 'wait');
   only('to', 'get');
+  if (flags.all && flags.server !== undefined) throw new UsageError('choose -s or --all, not both');
+  const parallelCount = parseCount(flags.parallel, '--parallel');
+  if (parallelCount !== undefined && parallelCount < 1) throw new UsageError('--parallel expects at least 1');
+  const parallel = parallelCount === undefined ? undefined : Math.floor(parallelCount);
   if (flags.get !== undefined) {
     if (command.length) throw new UsageError(`--get takes no command (got "${command.join(' ')}")`, 'run the command and the download separately');
     if (!flags.get) throw new UsageError('--get needs a remote path', 'e.g. `mtr --get outputs/model.pt --to ./models`');
@@ -112,7 +118,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
   const action = jobAction(flags);
   if (action) {
     if (command.length) throw new UsageError(`--${actions[0]} takes no command (got "${command.join(' ')}")`, 'mtr options go before the command; job flags stand alone');
-    return { kind: 'job', options: { ...global, server: flags.server, tty: flags.tty, action } };
+    return { kind: 'job', options: { ...global, server: flags.server, all: Boolean(flags.all), tty: flags.tty, action } };
   }
   if (flags.watch) return { kind: 'watch', options: watchOptions(flags, global, command) };
   return {
@@ -120,6 +126,8 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
     options: {
       ...global,
       server: flags.server,
+      all: Boolean(flags.all),
+      ...(parallel === undefined ? {} : { parallel }),
       sync: flags.sync,
       tty: flags.tty,
       dryRun: Boolean(flags.dryRun),

@@ -17,6 +17,7 @@ Examples:
   mtr --dry-run python train.py       show the server, the sync and the remote command
   mtr -d --name train python train.py start a job and return; then:
   mtr --jobs | --logs train --follow | --wait train --for "epoch 3" | --attach train | --kill train
+  mtr -s gpus nvidia-smi              run on every server of a group; lines prefixed [server]
   mtr --get outputs/ --to ./results   download from the server (sync first unless --no-sync)
   mtr --init                          write .mtr/config.yaml
 
@@ -29,7 +30,9 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .description('Sync the project to a remote server and run a command there as if it were local.')
     .argument('[command...]', 'the remote command and its arguments')
     .passThroughOptions()
-    .option('-s, --server <name>', 'server from .mtr/config.yaml (or MTR_SERVER)')
+    .option('-s, --server <name>', 'server, group, or several: -s a,b (or MTR_SERVER)')
+    .option('--all', 'every configured server at once')
+    .option('--parallel <n>', 'with several servers: how many at once (default 8)')
     .option('--sync', 'sync the project before running (default)')
     .option('--no-sync', 'skip the sync')
     .option('--tty', 'force an interactive terminal (PTY)')

@@ -9,6 +9,10 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
+  // A reader that goes away (`mtr --help | head -1`) is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exitCode ||= 141;
+  });
   const ctx = processContext();
   const debug = argv.includes('--debug') || Boolean(ctx.env.MTR_DEBUG);
   try {

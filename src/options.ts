@@ -10,6 +10,10 @@ export interface GlobalOptions {
 
 export interface RunOptions extends GlobalOptions {
   server?: string;
+  /** --all: every configured server. */
+  all?: boolean;
+  /** Hosts run at once in a fan-out (--parallel). */
+  parallel?: number;
   /** undefined = the default (sync on). */
   sync?: boolean;
   /** undefined = decide from the terminal. */
@@ -58,6 +62,7 @@ export type JobAction =
 
 export interface JobOptions extends GlobalOptions {
   server?: string;
+  all?: boolean;
   tty?: boolean;
   action: JobAction;
 }

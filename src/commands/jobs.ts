@@ -33,7 +33,7 @@ export async function runJobCommand(ctx: Context, options: JobOptions): Promise<
         const script = action.follow
           ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
           : buildLogsScript(action.name, action.tail);
-        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost });
+        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost, holdStdin: action.follow });
         if (code !== 0) throw new ExitError(code);
         return;
       }
@@ -44,15 +44,16 @@ export async function runJobCommand(ctx: Context, options: JobOptions): Promise<
           if (code !== 0) throw new ExitError(code);
           return;
         }
-        const { code } = await runBatch(connection.client, buildStreamScript(action.name, { exitWithJob: true }), ctx, { lostMessage: lost });
+        const { code } = await runBatch(connection.client, buildStreamScript(action.name, { exitWithJob: true }), ctx, { lostMessage: lost, holdStdin: true });
         if (code !== 0) throw new ExitError(code);
         return;
       }
       case 'wait': {
-        const code = await withTimeout(connection, action.timeoutSeconds, ctx, action.name, () =>
+        let timedOut = false;
+        const code = await withTimeout(connection, action.timeoutSeconds, ctx, action.name, () => (timedOut = true), () =>
           action.pattern === undefined
-            ? runBatch(connection.client, buildWaitScript(action.name), ctx, { lostMessage: lost }).then((r) => r.code)
-            : waitForPattern(ctx, connection, action.name, new RegExp(action.pattern)),
+            ? runBatch(connection.client, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code)
+            : waitForPattern(ctx, connection, action.name, new RegExp(action.pattern), () => timedOut),
         );
         if (code !== 0) throw new ExitError(code);
         return;
@@ -73,12 +74,14 @@ async function withTimeout(
   seconds: number | undefined,
   ctx: Context,
   name: string,
+  onTimeout: () => void,
   work: () => Promise<number>,
 ): Promise<number> {
   if (seconds === undefined) return work();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<number>((resolve) => {
     timer = setTimeout(() => {
+      onTimeout();
       ctx.stderr.write(`mtr: timed out after ${seconds} s waiting for job ${name} (it goes on)\n`);
       connection.close();
       resolve(EXIT.timeout);
@@ -93,7 +96,7 @@ async function withTimeout(
 
 // Reads the job's output from the start until a line matches (print it, exit 0). A job that ends
 // first gives 1 (or its own non-zero code), with a note on stderr.
-function waitForPattern(ctx: Context, connection: SshConnection, name: string, pattern: RegExp): Promise<number> {
+function waitForPattern(ctx: Context, connection: SshConnection, name: string, pattern: RegExp, isTimedOut: () => boolean): Promise<number> {
   const matchOut = createLineMatcher(pattern);
   const matchErr = createLineMatcher(pattern);
   return new Promise((resolve, reject) => {
@@ -114,13 +117,12 @@ function waitForPattern(ctx: Context, connection: SshConnection, name: string, p
       channel.on('close', () => {
         if (done) return;
         if (status === null) {
-          ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
+          if (!isTimedOut()) ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
           return resolve(EXIT.transport);
         }
         ctx.stderr.write(`mtr: job ${name} ended (exit ${status}) before its output matched /${pattern.source}/\n`);
         resolve(status === 0 ? 1 : status);
       });
-      channel.end();
     });
   });
 }

@@ -44,9 +44,15 @@ export async function streamJob(ctx: Context, connection: SshConnection, spec: S
   let launch: LaunchResult | undefined;
   let launchError: unknown;
   const script = buildLaunchScript(spec, { stream: { feedStdin: spec.wrapper.stdinFifo }, ...(options.fallback ? { fallback: options.fallback } : {}) });
+  let channel: { end(): void } | undefined;
   const result = await runBatch(connection.client, script, ctx, {
     lostMessage: options.lostMessage,
-    ...(options.onChannel ? { onChannel: options.onChannel } : {}),
+    // The stream part watches its stdin for our death; the no-tmux fallback gets EOF instead.
+    holdStdin: !spec.wrapper.stdinFifo,
+    onChannel: (opened) => {
+      channel = opened;
+      options.onChannel?.(opened);
+    },
     onHeader: (status) => {
       if (status === undefined) return false;
       try {
@@ -55,6 +61,7 @@ export async function streamJob(ctx: Context, connection: SshConnection, spec: S
         launchError = error;
         return false;
       }
+      if (launch === 'no-tmux' && !ctx.stdinIsData) channel?.end();
       options.onLaunch?.(launch);
       return true;
     },

@@ -9,27 +9,21 @@ import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { launchAndStream, noTmuxNotice, projectSubdir } from './launch.js';
 import { describeSyncPlan, formatPlan } from './plan-text.js';
-import { connectSession, prepareSession, type Session } from './session.js';
+import { connectSession, prepareSessions, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
 
 export { projectSubdir };
 
-function chosenBy(options: RunOptions, ctx: Context, session: Session): string {
-  if (options.server) return 'from -s';
-  if (ctx.env.MTR_SERVER) return 'from MTR_SERVER';
-  if (session.config.defaultServer) return 'default';
-  return 'first server';
+/** What one host runs: the remote command spec and the job around it. */
+export interface HostRun {
+  session: Session;
+  spec: RemoteCommandSpec;
+  script: string;
+  jobName: string;
 }
 
-export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
-  if (!options.command.length) {
-    throw new UsageError('no command given', 'usage: mtr [options] <command...>, e.g. `mtr python train.py` (see `mtr --help`)');
-  }
-  const name = options.name ? checkJobName(options.name) : undefined;
-  const session = await prepareSession(ctx, options);
-  const { config, server, logger } = session;
-  logger.debug(`mtr run: server=${server.name} argv=${JSON.stringify(options.command)}`);
-
+export function planHostRun(ctx: Context, options: RunOptions, session: Session, jobName: string): HostRun {
+  const { config, server } = session;
   const spec: RemoteCommandSpec = {
     remoteDir: server.remoteDir,
     subdir: projectSubdir(config.projectRoot, ctx.cwd),
@@ -37,73 +31,112 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
     argv: options.command,
     env: { PYTHONUNBUFFERED: '1' },
   };
-  const script = buildRemoteScript(spec);
-  const jobName = name ?? generateJobName(config.projectRoot);
+  return { session, spec, script: buildRemoteScript(spec), jobName };
+}
 
-  if (options.dryRun) {
-    const syncText = options.sync === false ? 'skipped (--no-sync)' : await describeSyncPlan(session, options.deleteRemote || server.delete);
-    ctx.stdout.write(
-      formatPlan(
-        {
-          server,
-          chosenBy: chosenBy(options, ctx, session),
-          target: session.target,
-          projectRoot: config.projectRoot,
-          remoteDir: joinRemoteDir(server.remoteDir, spec.subdir),
-          sync: syncText,
-          job: `${jobName} (tmux -L mtr, ~/.mtr/jobs/${jobName})${options.detach ? ', detached' : ''}`,
-          script,
-          command: buildRemoteCommand(spec),
-        },
-        Boolean(ctx.env.SSH_AUTH_SOCK),
-      ),
-    );
-    return;
+export function startSpecFor(run: HostRun, options: RunOptions, mode: 'batch' | 'interactive' | 'detached', ctx: Context): StartSpec {
+  const interactive = mode === 'interactive';
+  return {
+    name: run.jobName,
+    script: run.script,
+    metaJson: buildJobMeta({
+      name: run.jobName,
+      argv: options.command,
+      server: run.session.server.name,
+      cwd: joinRemoteDir(run.spec.remoteDir, run.spec.subdir),
+      started: new Date().toISOString(),
+      mode,
+    }),
+    wrapper: { interactive, stdinFifo: mode === 'batch' && ctx.stdinIsData },
+    ...(interactive ? terminalSize(ctx) : {}),
+  };
+}
+
+function chosenBy(options: RunOptions, ctx: Context, session: Session): string {
+  if (options.all) return 'from --all';
+  if (options.server) return 'from -s';
+  if (ctx.env.MTR_SERVER) return 'from MTR_SERVER';
+  if (session.config.defaultServer) return 'default';
+  return 'first server';
+}
+
+export async function printDryRun(ctx: Context, options: RunOptions, run: HostRun): Promise<void> {
+  const { session } = run;
+  const { server, config } = session;
+  const sync = options.sync === false ? 'skipped (--no-sync)' : await describeSyncPlan(session, options.deleteRemote || server.delete);
+  ctx.stdout.write(
+    formatPlan(
+      {
+        server,
+        chosenBy: chosenBy(options, ctx, session),
+        target: session.target,
+        projectRoot: config.projectRoot,
+        remoteDir: joinRemoteDir(server.remoteDir, run.spec.subdir),
+        sync,
+        job: `${run.jobName} (tmux -L mtr, ~/.mtr/jobs/${run.jobName})${options.detach ? ', detached' : ''}`,
+        script: run.script,
+        command: buildRemoteCommand(run.spec),
+      },
+      Boolean(ctx.env.SSH_AUTH_SOCK),
+    ),
+  );
+}
+
+export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
+  if (!options.command.length) {
+    throw new UsageError('no command given', 'usage: mtr [options] <command...>, e.g. `mtr python train.py` (see `mtr --help`)');
   }
+  const name = options.name ? checkJobName(options.name) : undefined;
+  const sessions = await prepareSessions(ctx, options);
+  const jobName = name ?? generateJobName((sessions[0] as Session).config.projectRoot);
+  if (sessions.length > 1) {
+    const { runFanOut } = await import('./fanout.js');
+    return runFanOut(ctx, options, sessions, jobName);
+  }
+  const run = planHostRun(ctx, options, sessions[0] as Session, jobName);
+  run.session.logger.debug(`mtr run: server=${run.session.server.name} argv=${JSON.stringify(options.command)}`);
+  if (options.dryRun) return printDryRun(ctx, options, run);
 
   const interactive = !options.detach && (options.tty ?? Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY));
-  const connection = await connectSession(session, ctx);
+  const connection = await connectSession(run.session, ctx);
   try {
     if (options.sync !== false) {
-      await runSyncStep(ctx, session, connection, { live: interactive, quiet: options.quiet, deleteRemote: options.deleteRemote });
+      await runSyncStep(ctx, run.session, connection, { live: interactive, quiet: options.quiet, deleteRemote: options.deleteRemote });
     }
-    const startSpec: StartSpec = {
-      name: jobName,
-      script,
-      metaJson: buildJobMeta({
-        name: jobName,
-        argv: options.command,
-        server: server.name,
-        cwd: joinRemoteDir(server.remoteDir, spec.subdir),
-        started: new Date().toISOString(),
-        mode: options.detach ? 'detached' : interactive ? 'interactive' : 'batch',
-      }),
-      wrapper: { interactive, stdinFifo: !options.detach && !interactive && ctx.stdinIsData },
-      ...(interactive ? terminalSize(ctx) : {}),
-    };
-    if (!options.detach && !interactive) {
-      return await launchAndStream(ctx, connection, session, startSpec, buildRemoteCommand(spec));
+    if (options.detach) return await startDetached(ctx, connection, run, options);
+    if (!interactive) {
+      return await launchAndStream(ctx, connection, run.session, startSpecFor(run, options, 'batch', ctx), buildRemoteCommand(run.spec));
     }
-    const { startJob } = await import('../jobs/remote.js');
-    const started = await startJob(connection.client, startSpec);
-    logger.debug(`job ${jobName}: ${started}`);
-    if (started === 'no-tmux') {
-      if (options.detach) {
-        throw new UsageError(`tmux is not installed on ${server.name}, so --detach cannot keep a job running`, 'install tmux on the server, or run without --detach');
-      }
-      ctx.stderr.write(noTmuxNotice(server.name));
-      return await interactDirect(ctx, connection, buildRemoteCommand(spec));
-    }
-    if (options.detach) {
-      ctx.stdout.write(`${jobName}\n`);
-      return;
-    }
-    const { attachInteractive } = await import('../exec/attach.js');
-    const code = await attachInteractive(ctx, connection, jobName);
-    if (code !== 0) throw new ExitError(code);
+    await runAttached(ctx, connection, run, options);
   } finally {
     connection.close();
   }
+}
+
+/** --detach: start the job and print its name alone on stdout. */
+export async function startDetached(ctx: Context, connection: SshConnection, run: HostRun, options: RunOptions): Promise<void> {
+  const { startJob } = await import('../jobs/remote.js');
+  const started = await startJob(connection.client, startSpecFor(run, options, 'detached', ctx));
+  if (started === 'no-tmux') {
+    throw new UsageError(
+      `tmux is not installed on ${run.session.server.name}, so --detach cannot keep a job running`,
+      'install tmux on the server, or run without --detach',
+    );
+  }
+  ctx.stdout.write(`${run.jobName}\n`);
+}
+
+async function runAttached(ctx: Context, connection: SshConnection, run: HostRun, options: RunOptions): Promise<void> {
+  const { startJob } = await import('../jobs/remote.js');
+  const started = await startJob(connection.client, startSpecFor(run, options, 'interactive', ctx));
+  run.session.logger.debug(`job ${run.jobName}: ${started}`);
+  if (started === 'no-tmux') {
+    ctx.stderr.write(noTmuxNotice(run.session.server.name));
+    return interactDirect(ctx, connection, buildRemoteCommand(run.spec));
+  }
+  const { attachInteractive } = await import('../exec/attach.js');
+  const code = await attachInteractive(ctx, connection, run.jobName);
+  if (code !== 0) throw new ExitError(code);
 }
 
 async function interactDirect(ctx: Context, connection: SshConnection, command: string): Promise<void> {

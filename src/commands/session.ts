@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/load.js';
-import { selectServer } from '../config/select.js';
+import { selectServer, selectServers } from '../config/select.js';
 import type { LoadedConfig, ServerConfig } from '../config/types.js';
 import type { Context } from '../context.js';
 import type { Logger } from '../log.js';
@@ -19,14 +19,32 @@ export interface Session {
   reuse: boolean;
 }
 
-export async function prepareSession(ctx: Context, options: Pick<GlobalOptions, 'enableLog' | 'logFile'> & { server?: string; reuse?: boolean }): Promise<Session> {
+export type SessionOptions = Pick<GlobalOptions, 'enableLog' | 'logFile'> & { server?: string; all?: boolean; reuse?: boolean };
+
+export async function loadProject(ctx: Context): Promise<LoadedConfig> {
   const config = await loadConfig(ctx);
   for (const warning of config.warnings) ctx.stderr.write(`mtr: warning: ${warning}\n`);
-  const server = selectServer(config, { flag: options.server, env: ctx.env });
-  const logger = openLogger(options, config, ctx);
+  return config;
+}
+
+export function sessionFor(ctx: Context, config: LoadedConfig, server: ServerConfig, options: SessionOptions, logger = openLogger(options, config, ctx)): Session {
   logger.addSecret(server.password);
   const target = resolveTarget(server, readTargetEnv(ctx));
   return { config, server, target, logger, reuse: options.reuse !== false && server.reuse };
+}
+
+/** One server (the single-server commands). */
+export async function prepareSession(ctx: Context, options: SessionOptions): Promise<Session> {
+  const config = await loadProject(ctx);
+  return sessionFor(ctx, config, selectServer(config, { flag: options.server, env: ctx.env }), options);
+}
+
+/** One or more servers: `-s a,b`, groups, --all. */
+export async function prepareSessions(ctx: Context, options: SessionOptions): Promise<Session[]> {
+  const config = await loadProject(ctx);
+  const servers = selectServers(config, { flag: options.server, env: ctx.env, all: options.all });
+  const logger = openLogger(options, config, ctx);
+  return servers.map((server) => sessionFor(ctx, config, server, options, logger));
 }
 
 export async function connectSession(session: Session, ctx: Context): Promise<SshConnection> {

@@ -14,6 +14,10 @@ export interface BatchOptions {
   onChannel?: (channel: ClientChannel) => void;
   /** Said on stderr when the link drops before the command ended. */
   lostMessage?: string;
+  /** Keep the channel's stdin open (no EOF) until the end: the remote script watches it for the client's death. */
+  holdStdin?: boolean;
+  /** True when we closed the link on purpose (a timeout): no "connection lost" note then. */
+  closedOnPurpose?: () => boolean;
   /**
    * The first stdout byte is a status from the remote script, not output: it is handed here and
    * stripped. Returning false stops forwarding the rest (the run did not start).
@@ -67,7 +71,7 @@ export async function runBatch(client: ExecClient, command: string, ctx: Context
     channel.stderr.pipe(ctx.stderr, { end: false });
     if (ctx.stdinIsData) {
       ctx.stdin.pipe(channel);
-    } else {
+    } else if (!options.holdStdin) {
       channel.end();
     }
     channel.on('close', () => {
@@ -78,6 +82,7 @@ export async function runBatch(client: ExecClient, command: string, ctx: Context
       }
       if (brokenPipe) return resolve({ code: 141 });
       if (status === null) {
+        if (options.closedOnPurpose?.()) return resolve({ code: EXIT.transport });
         ctx.stderr.write(`mtr: ${options.lostMessage ?? 'connection lost before the remote command finished'}\n`);
         return resolve({ code: EXIT.transport });
       }

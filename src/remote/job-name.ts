@@ -3,7 +3,8 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 
 // tmux targets and file names both come from the job name, so it stays in [A-Za-z0-9_-].
-const VALID = /^[A-Za-z0-9_-]{1,64}$/;
+// No leading '-': a name must never read as an option to ls, tmux or kill.
+const VALID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 
 export function isValidJobName(name: string): boolean {
   return VALID.test(name);
@@ -11,7 +12,7 @@ export function isValidJobName(name: string): boolean {
 
 export function checkJobName(name: string): string {
   if (!isValidJobName(name)) {
-    throw new UsageError(`invalid job name ${JSON.stringify(name)}`, 'use 1-64 letters, digits, "-" or "_"');
+    throw new UsageError(`invalid job name ${JSON.stringify(name)}`, 'use 1-64 letters, digits, "-" or "_", not starting with "-"');
   }
   return name;
 }

@@ -23,8 +23,8 @@ export interface WrapperSpec {
   stdinFifo: boolean;
 }
 
-// `trap : INT` keeps the wrapper alive through Ctrl+C so the job's 130 is recorded; a handler
-// (not '') so the command itself still gets the signal's default action.
+// `trap : INT TERM` keeps the wrapper alive through Ctrl+C / SIGTERM so the job's 130 / 143 is
+// recorded; a handler (not '') so the command itself still gets the signal's default action.
 export function buildWrapper(spec: WrapperSpec): string {
   const shell = 'if command -v bash >/dev/null 2>&1; then MTR_SH=bash; else MTR_SH=sh; fi';
   const io = spec.interactive
@@ -38,7 +38,7 @@ export function buildWrapper(spec: WrapperSpec): string {
     ? `(sleep 30; ${TMUX} wait-for -S "mtr-go-$(basename "$PWD")") >/dev/null 2>&1 & gw=$!; ${TMUX} wait-for "mtr-go-$(basename "$PWD")"; kill $gw 2>/dev/null`
     : ':';
   return [
-    'trap : INT',
+    'trap : INT TERM',
     'echo $$ >pid',
     gate,
     shell,
@@ -106,7 +106,7 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
 // Keeps the newest KEEP_FINISHED_JOBS finished jobs; running ones are never touched.
 export function buildPruneLine(): string {
   return (
-    `(cd ${JOBS_DIR} 2>/dev/null && ls -1t */rc 2>/dev/null | tail -n +${KEEP_FINISHED_JOBS + 1} | ` +
+    `(cd ${JOBS_DIR} 2>/dev/null && ls -1t -- */rc 2>/dev/null | tail -n +${KEEP_FINISHED_JOBS + 1} | ` +
     `while IFS= read -r f; do rm -rf -- "\${f%/rc}"; done) &`
   );
 }
@@ -122,10 +122,12 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
       : `$(( $({ wc -c <${file}; } 2>/dev/null || echo 0) - $(tail -n ${opts.tailLines} ${file} 2>/dev/null | wc -c) ))`;
   return [
     `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
-    opts.feedStdin ? 'exec 3<&0; (cat <&3 >in) & exec 0</dev/null' : ':',
+    opts.feedStdin ? 'exec 3<&0; (cat <&3 >in) & exec 0</dev/null' : CLIENT_WATCH,
     `o=${start('out')}; e=${start('err')}`,
     'd=0.02',
     'while :; do',
+    // The client is gone when sshd's session process (our parent) is: stop polling, the job goes on.
+    '  kill -0 "$PPID" 2>/dev/null || exit 0',
     '  fin=0; [ -f rc ] && fin=1',
     '  n=$({ wc -c <out; } 2>/dev/null || echo 0); m=$({ wc -c <err; } 2>/dev/null || echo 0); moved=0',
     '  if [ "$n" -gt "$o" ]; then tail -c +$((o+1)) out | head -c $((n-o)); o=$n; moved=1; fi',
@@ -139,32 +141,42 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
   ].join('\n');
 }
 
+// The client holds this script's stdin open while it waits (BatchOptions.holdStdin); EOF means the
+// client is gone (killed, link dropped, even over a shared connection): stop polling, the job goes on.
+export const CLIENT_WATCH = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -TERM $$ 2>/dev/null) & mtr_w=$!; trap \'kill $mtr_w 2>/dev/null\' EXIT';
+
 // The launch answers "started" before the wrapper has written its pid: allow it 2 s.
 const WAIT_FOR_PID = 'i=0; while [ ! -s pid ] && [ ! -f rc ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done';
 
-/** INT → TERM → KILL to the job's process group, with a grace period between; records 137 if killed hard. */
-// `kill -SIG -PGID` without `--` (dash's kill rejects it). The job counts as ended once rc exists:
-// tmux reaps an ended pane late, so its process can still answer kill -0 for a second.
+/** INT → TERM → KILL to the job's process group, with a grace period between; 137 if killed hard. */
+// Liveness is "a group member that is not a zombie": tmux reaps an ended pane late, and a command
+// that ignores TERM can outlive the run.sh that the wrapper waits for. `kill -SIG -PGID` without
+// `--`: dash's kill rejects it.
 export function buildKillScript(name: string, graceSeconds = 5): string {
   const dir = jobDir(name);
   const steps = Math.max(1, Math.round(graceSeconds * 10));
-  const alive = '[ ! -f rc ] && kill -0 -"$p" 2>/dev/null';
-  const waitGone = `i=0; while [ $i -lt ${steps} ] && ${alive}; do sleep 0.1; i=$((i+1)); done`;
+  const waitGone = `i=0; while [ $i -lt ${steps} ] && alive; do sleep 0.1; i=$((i+1)); done`;
   return [
     `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
     '[ -f rc ] && exit 0',
     WAIT_FOR_PID,
     'p=$(cat pid 2>/dev/null) || exit 0',
+    ALIVE_FUNCTION,
     'kill -INT -"$p" 2>/dev/null',
     waitGone,
-    `${alive} && kill -TERM -"$p" 2>/dev/null`,
+    'alive && kill -TERM -"$p" 2>/dev/null',
     waitGone,
-    `${alive} && { kill -KILL -"$p" 2>/dev/null; sleep 0.1; }`,
+    'if alive; then kill -KILL -"$p" 2>/dev/null; sleep 0.1; echo 137 >rc.tmp && mv rc.tmp rc; date +%s >ended; fi',
     '[ -f rc ] || { echo 137 >rc.tmp && mv rc.tmp rc; date +%s >ended; }',
     `${TMUX} kill-session -t =${name} 2>/dev/null`,
     'exit 0',
   ].join('\n');
 }
+
+// True while process group $p has a member that is not a zombie (ps), else falls back to kill -0.
+export const ALIVE_FUNCTION =
+  'alive() { if command -v ps >/dev/null 2>&1; then ps -e -o pgid= -o stat= 2>/dev/null | ' +
+  'awk -v g="$p" \'$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }\'; else kill -0 -"$p" 2>/dev/null; fi; }';
 
 /** Sends one signal to the job's process group (Ctrl+C / SIGTERM of a batch client). */
 export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string {
@@ -202,7 +214,9 @@ export function buildLogsScript(name: string, tail?: number): string {
 export function buildWaitScript(name: string): string {
   return [
     `cd ${jobDir(name)} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
+    CLIENT_WATCH,
     'while [ ! -f rc ]; do',
+    '  kill -0 "$PPID" 2>/dev/null || exit 0',
     `  if ! ${TMUX} has-session -t =${name} 2>/dev/null; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
     '  sleep 0.2',
     'done',

@@ -26,7 +26,18 @@ export class MuxChannel extends Duplex {
       // ssh passes the remote exit status through; death by a signal means the link is gone.
       if (code !== null) this.emit('exit', code);
     });
-    child.on('close', () => this.emit('close'));
+    child.on('close', () => this.finish());
+  }
+
+  private finished = false;
+
+  // 'close' once: when ssh's pipes close, or at once when we stop it (the master may keep the
+  // remote command's pipes open until that command ends, so we don't wait for them).
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.push(null);
+    this.emit('close');
   }
 
   override _read(): void {
@@ -45,6 +56,10 @@ export class MuxChannel extends Duplex {
 
   close(): void {
     this.child.kill('SIGTERM');
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
+    this.child.stdin?.destroy();
+    this.finish();
   }
 }
 
@@ -62,6 +77,8 @@ export class MuxClient extends EventEmitter {
     const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as ExecCallback;
     const child = spawn('ssh', buildMuxExecArgs(this.controlPath, command), { stdio: ['pipe', 'pipe', 'pipe'], env: this.env });
     const channel = new MuxChannel(child);
+    this.channels.add(channel);
+    channel.once('close', () => this.channels.delete(channel));
     child.once('error', (error) => callback(error, channel));
     child.once('spawn', () => callback(undefined, channel));
     return this;
@@ -71,7 +88,11 @@ export class MuxClient extends EventEmitter {
     callback(new Error('SFTP needs a direct connection'));
   }
 
+  private readonly channels = new Set<MuxChannel>();
+
+  /** Stops every command still running through this client. */
   end(): void {
+    for (const channel of this.channels) channel.close();
     this.emit('close');
   }
 }

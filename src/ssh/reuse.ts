@@ -45,9 +45,10 @@ export async function connectReusing(target: SshTarget, ctx: Context, logger: Lo
 
 function sharedConnection(target: SshTarget, ctx: Context, logger: Logger): SshConnection {
   let direct: Promise<SshConnection> | undefined;
+  const mux = new MuxClient(target.control!.path, ctx.env);
   return {
     // MuxChannel provides the ClientChannel surface mtr's batch code uses (see mux-client.ts).
-    client: new MuxClient(target.control!.path, ctx.env) as unknown as ExecClient,
+    client: mux as unknown as ExecClient,
     target,
     shared: true,
     ssh2: async () => {
@@ -55,6 +56,7 @@ function sharedConnection(target: SshTarget, ctx: Context, logger: Logger): SshC
       return (await direct).client as Client;
     },
     close: () => {
+      mux.end();
       void direct?.then((connection) => connection.close(), () => undefined);
     },
   };

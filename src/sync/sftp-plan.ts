@@ -115,6 +115,15 @@ export function planDeletions(
  * Refuses deletion roots that would wipe more than a project: `/`, `~`, `.`, empty, `$HOME` itself
  * and every directory above it. Returns the error to throw, or undefined when the target is fine.
  */
+/** The refusals that need no server: run before listing anything (listing `/` alone takes ages). */
+export function precheckDeleteTarget(remoteDir: string): UsageError | undefined {
+  const raw = remoteDir.trim().replace(/\/+$/, '') || (remoteDir.trim() ? '/' : '');
+  if (raw === '/' || raw === '~' || raw === '.' || raw === '' || /^\$\{?HOME\}?$/.test(raw)) {
+    return checkDeleteTarget(remoteDir, raw === '/' ? '/nonexistent-home' : '/h');
+  }
+  return undefined;
+}
+
 export function checkDeleteTarget(remoteDir: string, home: string): UsageError | undefined {
   const raw = remoteDir.trim();
   const refuse = (what: string) =>

@@ -101,7 +101,9 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
 
 async function readGuardedManifest(req: SyncRequest) {
   const { readRemoteManifest } = await import('./remote-manifest.js');
-  const { checkDeleteTarget } = await import('./sftp-plan.js');
+  const { checkDeleteTarget, precheckDeleteTarget } = await import('./sftp-plan.js');
+  const early = precheckDeleteTarget(req.server.remoteDir);
+  if (early) throw early;
   const manifest = await readRemoteManifest(req.connection.client, req.server.remoteDir, { sftpClient: () => req.connection.ssh2() });
   const refusal = checkDeleteTarget(req.server.remoteDir, manifest.home);
   if (refusal) throw refusal;

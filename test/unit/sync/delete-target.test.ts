@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
 import { encodeDeletionPaths } from '../../../src/sync/delete.js';
-import { checkDeleteTarget } from '../../../src/sync/sftp-plan.js';
+import { checkDeleteTarget, precheckDeleteTarget } from '../../../src/sync/sftp-plan.js';
 
 describe('checkDeleteTarget', () => {
   it.each([
@@ -47,4 +47,20 @@ describe('encodeDeletionPaths', () => {
   it.each([[''], ['/etc/passwd'], ['../x'], ['a/../../b'], ['a//b'], ['./a'], ['a/']])('refuses %j', (p) =>
     expect(() => encodeDeletionPaths([p])).toThrow(/unsafe/),
   );
+});
+
+describe('precheckDeleteTarget (before any remote listing)', () => {
+  it.each([
+    ['/', /the root directory/],
+    ['//', /the root directory/],
+    ['~', /your home directory/],
+    ['~/', /your home directory/],
+    ['', /empty/],
+    ['$HOME', /\$HOME/],
+  ])('refuses %j', (dir, message) => {
+    expect(precheckDeleteTarget(dir)?.message).toMatch(message);
+  });
+  it.each(['~/proj', '/srv/proj', 'proj'])('leaves %j to the full check', (dir) => {
+    expect(precheckDeleteTarget(dir)).toBeUndefined();
+  });
 });

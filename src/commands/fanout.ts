@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Context } from '../context.js';
+import { ExitError, MtrError, UsageError, formatError } from '../errors.js';
+import { createLinePrefixer } from '../exec/line-prefixer.js';
+import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
+import type { RunOptions } from '../options.js';
+import { buildRemoteCommand } from '../remote/command.js';
+import type { SshConnection } from '../ssh/connect.js';
+import { runPool } from '../sync/sftp-pool.js';
+import { combineExitCodes, formatFanOutSummary, type HostResult } from './fanout-summary.js';
+import { launchAndStream } from './launch.js';
+import { planHostRun, printDryRun, startDetached, startSpecFor } from './run.js';
+import { connectSession, type Session } from './session.js';
+import { runSyncStep } from './sync-step.js';
+
+export const DEFAULT_PARALLEL = 8;
+
+export interface HostStreams {
+  ctx: Context;
+  /** Flushes partial lines and closes the log files. */
+  close(): Promise<void>;
+}
+
+// A host's view of the terminal: every line prefixed `[name] `, whole lines only, and a full copy
+// of its stdout/stderr in .mtr/logs/<job>/<name>.out|.err. No stdin (EOF), no TTY: batch.
+export function hostStreams(ctx: Context, name: string, logDir: string): HostStreams {
+  fs.mkdirSync(logDir, { recursive: true });
+  const outLog = fs.createWriteStream(path.join(logDir, `${name}.out`));
+  const errLog = fs.createWriteStream(path.join(logDir, `${name}.err`));
+  const stdout = createLinePrefixer(`[${name}] `, { write: (t) => void ctx.stdout.write(t) }, (c) => void outLog.write(c));
+  const stderr = createLinePrefixer(`[${name}] `, { write: (t) => void ctx.stderr.write(t) }, (c) => void errLog.write(c));
+  const end = (stream: NodeJS.WritableStream) => new Promise<void>((resolve) => stream.end(() => resolve()));
+  return {
+    ctx: { ...ctx, stdout, stderr, stdinIsData: false },
+    close: async () => {
+      await Promise.all([end(stdout), end(stderr)]);
+      await Promise.all([end(outLog), end(errLog)]);
+    },
+  };
+}
+
+// Runs the same command as a job of the same name on several servers at once.
+export async function runFanOut(ctx: Context, options: RunOptions, sessions: Session[], jobName: string): Promise<void> {
+  const names = sessions.map((s) => s.server.name).join(', ');
+  if (options.tty === true) throw new UsageError(`--tty needs a single server (got ${names})`, 'pick one with -s NAME, or drop --tty for per-host batch output');
+  if (options.dryRun) {
+    for (const session of sessions) {
+      ctx.stdout.write(`== ${session.server.name} ==\n`);
+      await printDryRun(ctx, options, planHostRun(ctx, options, session, jobName));
+    }
+    return;
+  }
+  if (options.tty === undefined && ctx.stdin.isTTY && ctx.stdout.isTTY) {
+    ctx.stderr.write(`mtr: ${sessions.length} servers (${names}): batch mode, each line prefixed with [server]\n`);
+  }
+  const logDir = path.join((sessions[0] as Session).config.projectRoot, '.mtr', 'logs', jobName);
+  let stopping: StopSignal | undefined;
+  const removeSignals = onStopSignals((signal) => (stopping ??= signal));
+  const results: HostResult[] = [];
+  try {
+    await runPool(sessions, options.parallel ?? DEFAULT_PARALLEL, async (session) => {
+      results.push(await runHost(ctx, options, session, jobName, logDir, () => stopping));
+    });
+  } finally {
+    removeSignals();
+  }
+  const ordered = sessions.map((s) => results.find((r) => r.name === s.server.name) as HostResult);
+  if (options.detach && ordered.some((r) => r.code === 0)) ctx.stdout.write(`${jobName}\n`);
+  if (!options.quiet || ordered.some((r) => r.code !== 0)) ctx.stderr.write(formatFanOutSummary(jobName, ordered));
+  const code = stopping ? Math.max(SIGNAL_EXIT[stopping], combineExitCodes(ordered)) : combineExitCodes(ordered);
+  if (code !== 0) throw new ExitError(code);
+}
+
+async function runHost(
+  ctx: Context,
+  options: RunOptions,
+  session: Session,
+  jobName: string,
+  logDir: string,
+  stopping: () => StopSignal | undefined,
+): Promise<HostResult> {
+  const started = Date.now();
+  const name = session.server.name;
+  const streams = hostStreams(ctx, name, logDir);
+  const host = streams.ctx;
+  let connection: SshConnection | undefined;
+  let failure: string | undefined;
+  let code = 0;
+  try {
+    connection = await connectSession(session, host);
+    if (options.sync !== false) {
+      await runSyncStep(host, session, connection, { live: false, quiet: options.quiet, deleteRemote: options.deleteRemote });
+    }
+    const stop = stopping();
+    if (stop) return { name, code: SIGNAL_EXIT[stop], ms: Date.now() - started, failure: 'stopped before it started' };
+    const run = planHostRun(ctx, options, session, jobName);
+    if (options.detach) {
+      // The name goes to stdout once for all hosts; here only failures speak.
+      await startDetached({ ...host, stdout: { write: () => true } as unknown as Context['stdout'] }, connection, run, options);
+    } else {
+      await launchAndStream(host, connection, session, startSpecFor(run, options, 'batch', host), buildRemoteCommand(run.spec));
+    }
+  } catch (error) {
+    if (error instanceof ExitError) {
+      code = error.exitCode;
+    } else {
+      const { text, exitCode } = formatError(error, options.debug);
+      host.stderr.write(text);
+      code = exitCode;
+      if (error instanceof MtrError) failure = error.message.split('\n')[0];
+    }
+  } finally {
+    connection?.close();
+    await streams.close();
+  }
+  return { name, code, ms: Date.now() - started, ...(failure ? { failure } : {}) };
+}

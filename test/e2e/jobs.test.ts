@@ -1,0 +1,587 @@
+// The tmux job layer end to end: detach → --jobs → --logs → --wait → --kill, batch output through a
+// job (exact bytes, stdin, size), names and commands that must never become shell, unknown and
+// duplicate names, a server without tmux, and pruning of old records. The "remote" is this machine:
+// its ~/.mtr/jobs and process table are inspected directly. (Every run passes --no-sync.)
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { describeE2E, type SshdInfo } from '../support/sshd.js';
+
+// sshd logs in as this user, whose passwd home holds the job records.
+const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
+
+const readJobFile = (name: string, file: string): string | undefined => {
+  try {
+    return fs.readFileSync(path.join(JOBS_DIR, name, file), 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** Polls until `probe` returns something truthy; fails with `what` after `timeoutMs`. */
+async function eventually<T>(what: string | (() => string), probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    await sleep(50);
+  }
+}
+
+/** `sleep 3600.<random>`: a long job whose command line is unique, so `ps` can find it. */
+const uniqueSleep = () => `sleep 3600.${randomInt(100_000, 999_999)}`;
+
+/** Live processes whose whole command line is `args`. */
+function processesRunning(args: string): string[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
+  return table.split('\n').filter((line) => {
+    const [, stat = '', ...rest] = line.trim().split(/\s+/);
+    return !stat.startsWith('Z') && rest.join(' ') === args;
+  });
+}
+
+/** SIGKILLs a job's process group, but only while it runs: a finished job's pid may be reused. */
+function killLeftoverJob(name: string): void {
+  const pid = Number(readJobFile(name, 'pid'));
+  if (!(pid > 1) || readJobFile(name, 'rc') !== undefined) return;
+  try {
+    if (fs.readlinkSync(`/proc/${pid}/cwd`) === path.join(JOBS_DIR, name)) process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+function tmux(sshd: SshdInfo, args: string[]): boolean {
+  try {
+    execFileSync('tmux', ['-L', 'mtr', ...args], { env: { ...process.env, TMUX_TMPDIR: sshd.tmuxTmpDir }, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface ListedJob {
+  name: string;
+  state: string;
+  exitCode: number | null;
+  command: string[] | null;
+  server: string | null;
+  cwd: string | null;
+  started: string | null;
+  ended: string | null;
+}
+
+/** The exit code, with stderr as the failure message. */
+function expectCode(result: RunResult, code: number): void {
+  expect(result.code, `exit code (stderr: ${result.stderr.trim() || 'empty'})`).toBe(code);
+}
+
+// mtr leaves a shared connection behind after a run; the next runs of the project reuse it. The
+// debug log is the only outside sign of it, so wait until a run logs the reuse.
+async function warmSharedConnection(p: Project): Promise<void> {
+  const log = path.join(p.root, 'reuse-probe.log');
+  for (let attempt = 0; attempt < 20; attempt++) {
+    fs.rmSync(log, { force: true });
+    await p.run(['--no-sync', '--log-file', log, 'true']);
+    if (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('reusing the shared connection')) return;
+    await sleep(250);
+  }
+  throw new Error('runs never reused a shared connection (has connection reuse changed?)');
+}
+
+/** A result as one object, so a failure shows code, stdout and stderr together. */
+const summary = (result: RunResult) => ({ code: result.code, stdout: result.stdout, stderr: result.stderr });
+
+describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
+  let shared: Project | undefined;
+  const project = (): Project => (shared ??= makeProject({ sshd }));
+  const mtr = (args: string[], input?: string | Buffer) => project().run(args, input === undefined ? {} : { input });
+  const run = (argv: string[], input?: string | Buffer) => mtr(['--no-sync', ...argv], input);
+
+  const names: string[] = [];
+  const newName = (what: string) => {
+    const name = `e2e-job-${what}-${randomBytes(3).toString('hex')}`;
+    names.push(name);
+    return name;
+  };
+  const detach = (name: string, argv: string[]) => run(['-d', '--name', name, ...argv]);
+  const listJobs = async (): Promise<ListedJob[]> => {
+    const result = await mtr(['--jobs', '--json']);
+    expectCode(result, 0);
+    return JSON.parse(result.stdout) as ListedJob[];
+  };
+  const findJob = async (name: string) => (await listJobs()).find((job) => job.name === name);
+
+  // Whatever a failed test left behind: its process group, its tmux session, its record.
+  afterAll(() => {
+    for (const name of names) {
+      killLeftoverJob(name);
+      tmux(sshd, ['kill-session', '-t', `=${name}`]);
+      fs.rmSync(path.join(JOBS_DIR, name), { recursive: true, force: true });
+    }
+  });
+
+  describe('detach → jobs → logs → wait → kill', () => {
+    // Long enough after "fired up" for the checks that need it running, even on a loaded machine.
+    const script = 'echo starting; sleep 1; echo "server is fired up"; sleep 6; exit 3';
+    const argv = ['sh', '-c', script];
+    const name = newName('flow');
+    let started: RunResult;
+
+    beforeAll(async () => {
+      started = await detach(name, argv);
+    });
+
+    it('-d prints exactly the name and returns at once, the job still running', () => {
+      expect(summary(started)).toEqual({ code: 0, stdout: `${name}\n`, stderr: '' });
+      expect(readJobFile(name, 'rc')).toBeUndefined();
+    });
+
+    it('--jobs lists it as running with its command', async () => {
+      const result = await mtr(['--jobs']);
+      expectCode(result, 0);
+      const [header, ...rows] = result.stdout.trimEnd().split('\n');
+      expect(header).toMatch(/^NAME\s+STATE\s+STARTED\s+DURATION\s+COMMAND$/);
+      const row = rows.find((line) => line.startsWith(`${name} `));
+      expect(row, result.stdout).toMatch(new RegExp(`^${name}\\s+running\\s.*\\bsh -c .*server is fired up`));
+    });
+
+    it('--jobs --json is JSON with the argv, server, cwd and state', async () => {
+      const job = await findJob(name);
+      expect(job).toMatchObject({ name, state: 'running', exitCode: null, command: argv, server: 'test', cwd: project().remoteDir, ended: null });
+      expect(Number.isNaN(Date.parse(job!.started!))).toBe(false);
+    });
+
+    it('--wait --for REGEX returns 0 with the matching line', async () => {
+      const result = await mtr(['--wait', name, '--for', 'fired up']);
+      expect(summary(result)).toEqual({ code: 0, stdout: 'server is fired up\n', stderr: '' });
+    });
+
+    it('--wait returns the exit code', async () => {
+      expect(summary(await mtr(['--wait', name]))).toEqual({ code: 3, stdout: '', stderr: '' });
+      const job = await findJob(name);
+      expect(job).toMatchObject({ state: 'exited', exitCode: 3 });
+      // The job ran 7 s; ended is whole seconds on the server's clock (this machine's).
+      const ranMs = Date.parse(job!.ended!) - Date.parse(job!.started!);
+      expect(ranMs).toBeGreaterThanOrEqual(5_000);
+      expect(ranMs).toBeLessThan(60_000);
+    });
+
+    it('--logs prints the output', async () => {
+      expect(summary(await mtr(['--logs', name]))).toEqual({ code: 0, stdout: 'starting\nserver is fired up\n', stderr: '' });
+    });
+
+    it('--logs --tail 1 prints only the last line', async () => {
+      expect(summary(await mtr(['--logs', name, '--tail', '1']))).toEqual({ code: 0, stdout: 'server is fired up\n', stderr: '' });
+    });
+
+    it('--attach without a terminal streams the output and exits with the code', async () => {
+      expect(summary(await mtr(['--attach', name]))).toEqual({ code: 3, stdout: 'starting\nserver is fired up\n', stderr: '' });
+    });
+
+    it('--wait --for on a job that ended without a match: its code (or 1), with a note', async () => {
+      const result = await mtr(['--wait', name, '--for', 'never-printed']);
+      expectCode(result, 3);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/ended \(exit 3\) before its output matched/);
+    });
+  });
+
+  it('-d without --name prints a generated name that the other flags accept', async () => {
+    const result = await run(['-d', 'sh', '-c', 'echo anon; exit 6']);
+    expectCode(result, 0);
+    expect(result.stdout).toMatch(/^project-[0-9a-f]{6}\n$/);
+    const name = result.stdout.trim();
+    names.push(name);
+    expectCode(await mtr(['--wait', name]), 6);
+    expect(summary(await mtr(['--logs', name]))).toEqual({ code: 0, stdout: 'anon\n', stderr: '' });
+  });
+
+  it('--wait --for matches a prompt without a newline', async () => {
+    const name = newName('prompt');
+    expectCode(await detach(name, ['sh', '-c', 'printf "Password: "; sleep 5']), 0);
+    const result = await mtr(['--wait', name, '--for', '^Password: $', '--timeout', '10']);
+    expect(summary(result)).toEqual({ code: 0, stdout: 'Password: \n', stderr: '' });
+    expectCode(await mtr(['--kill', name]), 0);
+  });
+
+  it('a job whose tmux session vanished is "lost": --jobs says so, --wait fails with a message', async () => {
+    const name = newName('lost');
+    const marker = uniqueSleep();
+    expectCode(await detach(name, ['sh', '-c', marker]), 0);
+    await eventually(`${marker} to run`, () => processesRunning(marker).length === 1);
+    expect(tmux(sshd, ['kill-session', '-t', `=${name}`])).toBe(true);
+    // What a reboot would do to the rest of the job.
+    for (const line of processesRunning(marker)) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+    expect((await findJob(name))?.state).toBe('lost');
+    const waited = await mtr(['--wait', name]);
+    expect(waited.code).not.toBe(0);
+    expect(waited.stderr).toContain(`job ${name} ended without recording an exit code`);
+  });
+
+  it('--logs --follow streams a running job until it ends (stdout and stderr apart)', async () => {
+    const name = newName('follow');
+    const script = 'for i in 1 2 3 4; do echo "tick $i"; sleep 0.5; done; echo bye >&2; exit 7';
+    expectCode(await detach(name, ['sh', '-c', script]), 0);
+    expect(readJobFile(name, 'rc')).toBeUndefined();
+    const result = await mtr(['--logs', name, '--follow']);
+    expect(summary(result)).toEqual({ code: 0, stdout: 'tick 1\ntick 2\ntick 3\ntick 4\n', stderr: 'bye\n' });
+    expect(readJobFile(name, 'rc')?.trim()).toBe('7');
+  });
+
+  it('--logs --follow --tail 1 starts at the last line so far', async () => {
+    const name = newName('follow-tail');
+    const script = 'echo one; echo two; echo ready; sleep 1; echo three';
+    expectCode(await detach(name, ['sh', '-c', script]), 0);
+    await eventually('"ready" in out', () => readJobFile(name, 'out')?.includes('ready'));
+    expect(readJobFile(name, 'rc')).toBeUndefined();
+    expect(summary(await mtr(['--logs', name, '--follow', '--tail', '1']))).toEqual({ code: 0, stdout: 'ready\nthree\n', stderr: '' });
+  });
+
+  // Waits that end before the job does close their channel; with a shared (multiplexed) connection
+  // that must work too, so these run both ways.
+  describe.each([
+    ['a fresh connection', ['--no-reuse']],
+    ['a shared connection', []],
+  ])('a long job, over %s', (_mode, flags) => {
+    const marker = uniqueSleep();
+    const name = newName('long');
+    const mtrVia = (args: string[], timeoutMs = 15_000) => project().run([...flags, ...args], { timeoutMs });
+
+    beforeAll(async () => {
+      if (!flags.length) await warmSharedConnection(project());
+      const result = await mtrVia(['--no-sync', '-d', '--name', name, 'sh', '-c', `echo up; ${marker}`]);
+      expect(summary(result)).toEqual({ code: 0, stdout: `${name}\n`, stderr: '' });
+      await eventually(`${marker} to run`, () => processesRunning(marker).length === 1);
+    });
+
+    it('--wait --for returns at the match, not when the job ends', async () => {
+      // The job sleeps for an hour: not being killed by the run's bounded wait proves the early return.
+      const result = await mtrVia(['--wait', name, '--for', '^up$']);
+      expect(result.timedOut).toBe(false);
+      expect(summary(result)).toEqual({ code: 0, stdout: 'up\n', stderr: '' });
+    });
+
+    it('--wait --timeout 1 exits 124 quickly and leaves it running', async () => {
+      const result = await mtrVia(['--wait', name, '--timeout', '1']);
+      expect(result.timedOut).toBe(false);
+      expectCode(result, 124);
+      // One line that says what happened; the link did not drop.
+      expect(result.stderr).toMatch(/^mtr: timed out after 1 s waiting for job [^\n]*\n$/);
+      expect(processesRunning(marker)).toHaveLength(1);
+      expect((await findJob(name))?.state).toBe('running');
+    });
+
+    it('--kill stops it: exit 0, --jobs shows it exited, processes and session gone', async () => {
+      const result = await mtrVia(['--kill', name]);
+      expectCode(result, 0);
+      const job = await findJob(name);
+      expect(job?.state).toBe('exited');
+      expect([130, 143, 137]).toContain(job?.exitCode);
+      expect(processesRunning(marker)).toEqual([]);
+      expect(tmux(sshd, ['has-session', '-t', `=${name}`])).toBe(false);
+      const table = await mtrVia(['--jobs']);
+      expect(table.stdout).toMatch(new RegExp(`^${name}\\s+exited (130|143|137)\\s`, 'm'));
+    });
+
+    it('--kill of a finished job is a no-op that succeeds', async () => {
+      expectCode(await mtrVia(['--kill', name]), 0);
+    });
+  });
+
+  describe('batch output through the job', () => {
+    it('keeps stdout and stderr apart, byte for byte, without a trailing newline', async () => {
+      const result = await run(['sh', '-c', 'printf "out1\\n"; printf "err1\\n" >&2; printf "out2"; printf "err2" >&2']);
+      expect(summary(result)).toEqual({ code: 0, stdout: 'out1\nout2', stderr: 'err1\nerr2' });
+    });
+
+    it('passes binary bytes exactly: NUL, 0xff, CR LF, lone LF (no CRLF conversion)', async () => {
+      const result = await run(['printf', 'a\\000b\\377\\r\\nc\\nd\\r']);
+      expect(result.stdoutBuf).toEqual(Buffer.from('a\x00b\xff\r\nc\nd\r', 'latin1'));
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    });
+
+    it.each([0, 1, 3, 42, 255])('exits with the exact code %i', async (code) => {
+      const result = await run(['sh', '-c', `echo x; exit ${code}`]);
+      expect({ code: result.code, stdout: result.stdout }).toEqual({ code, stdout: 'x\n' });
+    });
+
+    it('feeds piped stdin to the command (binary, no trailing newline), then EOF', async () => {
+      const input = Buffer.from('line1\r\nbin\x00\xff\x1a\x03end', 'latin1');
+      const result = await run(['cat'], input);
+      expect(result.stdoutBuf).toEqual(input);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    });
+
+    it('feeds 2 MB of piped stdin completely', async () => {
+      const input = randomBytes(2 * 1024 * 1024);
+      const result = await run(['sh', '-c', 'sha256sum | cut -d" " -f1'], input);
+      expect(summary(result)).toEqual({ code: 0, stdout: `${sha256(input)}\n`, stderr: '' });
+    });
+
+    it('delivers 5 MB on stdout and 1 MB on stderr completely', async () => {
+      // The "remote" is this machine, so the command can read a file the test wrote.
+      const bytes = randomBytes(5 * 1024 * 1024);
+      const file = path.join(fs.mkdtempSync(path.join(sshd.remoteRoot, 'big-')), 'blob.bin');
+      fs.writeFileSync(file, bytes);
+      const result = await run(['sh', '-c', 'head -c 5242880 "$1"; head -c 1000000 "$1" >&2', 'sh', file]);
+      expect(result.code, result.stderr.slice(0, 500)).toBe(0);
+      expect({ length: result.stdoutBuf.length, sha: sha256(result.stdoutBuf) }).toEqual({ length: bytes.length, sha: sha256(bytes) });
+      expect(result.stderrBuf.equals(bytes.subarray(0, 1_000_000))).toBe(true);
+    }, 60_000);
+  });
+
+  describe('names and commands are never shell', () => {
+    const markerDir = () => fs.mkdtempSync(path.join(sshd.remoteRoot, 'pwn-'));
+    const badNames = (marker: string) => [
+      `x;touch ${marker}`,
+      `$(touch ${marker})`,
+      `\`touch ${marker}\``,
+      `x' ; touch ${marker}; '`,
+      `x" ; touch ${marker}; "`,
+      'a b',
+      '../escape',
+      '=prefix',
+      'x'.repeat(65),
+    ];
+
+    it.each(['--name', '--logs', '--wait', '--kill', '--attach'])('%s with a hostile name is refused (exit 2), nothing runs', async (flag) => {
+      const dir = markerDir();
+      const marker = path.join(dir, 'pwned');
+      for (const bad of badNames(marker)) {
+        const args = flag === '--name' ? ['--no-sync', '--name', bad, 'echo', 'RAN'] : [flag, bad];
+        const result = await mtr(args);
+        expect(summary(result), `${flag} ${bad}`).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/invalid job name/) });
+      }
+      expect(fs.readdirSync(dir)).toEqual([]);
+      expect(fs.readdirSync(JOBS_DIR).filter((entry) => /touch|escape|prefix/.test(entry))).toEqual([]);
+    });
+
+    it('an argv with $(), backticks, ; and quotes arrives as text, batch and detached, and is listed as typed', async () => {
+      const dir = markerDir();
+      const argv = ['echo', `$(touch ${dir}/a)`, `\`touch ${dir}/b\``, ';', 'touch', `${dir}/c`, "it's", '"q"', '$HOME'];
+      const expected = `${argv.slice(1).join(' ')}\n`;
+      expect(summary(await run(argv))).toEqual({ code: 0, stdout: expected, stderr: '' });
+
+      const name = newName('quotes');
+      expectCode(await detach(name, argv), 0);
+      expectCode(await mtr(['--wait', name]), 0);
+      expect(summary(await mtr(['--logs', name]))).toEqual({ code: 0, stdout: expected, stderr: '' });
+      expect((await findJob(name))?.command).toEqual(argv);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+  });
+
+  it('an unknown name: exit 2, lists recent jobs and points to `mtr --jobs`', async () => {
+    const known = newName('known');
+    expectCode(await run(['--name', known, 'true']), 0);
+    const missing = `nope-xyz-${randomBytes(3).toString('hex')}`;
+    for (const flag of ['--logs', '--wait', '--kill']) {
+      const result = await mtr([flag, missing]);
+      expect(result.code, `${flag}: ${result.stderr}`).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(`no job named ${missing}`);
+      expect(result.stderr).toMatch(new RegExp(`recent: [^)]*\\b${known}\\b`));
+      expect(result.stderr).toContain('mtr --jobs');
+    }
+  });
+
+  it('a duplicate --name while running: exit 2 with a clear message; the running job is untouched', async () => {
+    const name = newName('dup');
+    const marker = uniqueSleep();
+    expectCode(await detach(name, ['sh', '-c', `echo first; ${marker}`]), 0);
+    await eventually(`${marker} to run`, () => processesRunning(marker).length === 1);
+    const meta = readJobFile(name, 'meta.json');
+
+    for (const args of [['--name', name, 'echo', 'second'], ['-d', '--name', name, 'echo', 'second']]) {
+      const result = await run(args);
+      expectCode(result, 2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(`a job named ${name} is already running`);
+      expect(result.stderr).toContain(`mtr --kill ${name}`);
+    }
+    expect(processesRunning(marker)).toHaveLength(1);
+    expect(readJobFile(name, 'meta.json')).toBe(meta);
+    expect(readJobFile(name, 'out')).toBe('first\n');
+    expectCode(await mtr(['--kill', name]), 0);
+  });
+
+  it('reuses the name of a finished job', async () => {
+    const name = newName('reuse');
+    expect(summary(await run(['--name', name, 'echo', 'one']))).toEqual({ code: 0, stdout: 'one\n', stderr: '' });
+    expect(summary(await run(['--name', name, 'sh', '-c', 'echo two; exit 4']))).toEqual({ code: 4, stdout: 'two\n', stderr: '' });
+    expect(summary(await mtr(['--logs', name]))).toEqual({ code: 0, stdout: 'two\n', stderr: '' });
+  });
+
+  describe('pruning', () => {
+    const KEEP = 50;
+    const fakes: string[] = [];
+    afterAll(() => {
+      for (const fake of fakes) fs.rmSync(path.join(JOBS_DIR, fake), { recursive: true, force: true });
+    });
+
+    const finishedCount = () => fs.readdirSync(JOBS_DIR).filter((entry) => fs.existsSync(path.join(JOBS_DIR, entry, 'rc'))).length;
+
+    /** More than KEEP fake finished records, older than any real one (a day ago, 1 s apart, newest first). */
+    function addOldFinishedRecords(): string[] {
+      const tag = randomBytes(3).toString('hex');
+      const dayAgo = Date.now() / 1000 - 86_400;
+      const made = Array.from({ length: KEEP + 10 }, (_, i) => `e2e-fake-${tag}-${String(i).padStart(2, '0')}`);
+      made.forEach((fake, i) => {
+        fakes.push(fake);
+        fs.mkdirSync(path.join(JOBS_DIR, fake), { recursive: true });
+        fs.writeFileSync(path.join(JOBS_DIR, fake, 'rc'), '0\n');
+        fs.utimesSync(path.join(JOBS_DIR, fake, 'rc'), dayAgo - i, dayAgo - i);
+      });
+      expect(finishedCount()).toBeGreaterThan(KEEP);
+      return made;
+    }
+
+    /** Starts a long job (a start prunes, in the background) and returns its name and marker. */
+    async function startPruningJob(): Promise<{ name: string; marker: string }> {
+      const marker = uniqueSleep();
+      const name = newName('prune-trigger');
+      expect(summary(await detach(name, ['sh', '-c', marker]))).toEqual({ code: 0, stdout: `${name}\n`, stderr: '' });
+      return { name, marker };
+    }
+
+    // The job that triggers pruning still runs, so it is not one of the finished. Other test files
+    // start and finish jobs meanwhile, so poll.
+    const prunedEnough = () => eventually(() => `at most ${KEEP} finished jobs (now ${finishedCount()})`, () => finishedCount() <= KEEP);
+
+    it(`keeps at most ${KEEP} finished jobs, dropping the oldest; running jobs stay`, async () => {
+      const marker = uniqueSleep();
+      const running = newName('prune-running');
+      expectCode(await detach(running, ['sh', '-c', marker]), 0);
+      const made = addOldFinishedRecords();
+      const trigger = await startPruningJob();
+      await prunedEnough();
+
+      const left = made.filter((fake) => fs.existsSync(path.join(JOBS_DIR, fake)));
+      expect(left.length).toBeLessThan(made.length);
+      expect(left).toEqual(made.slice(0, left.length)); // the oldest went first
+      for (const [name, sleeper] of [[running, marker], [trigger.name, trigger.marker]] as const) {
+        expect(fs.existsSync(path.join(JOBS_DIR, name, 'meta.json')), name).toBe(true);
+        expect(processesRunning(sleeper)).toHaveLength(1);
+        expectCode(await mtr(['--kill', name]), 0);
+      }
+    });
+
+    it('a name starting with "-" is refused, and such a leftover record does not stop pruning', async () => {
+      const dashed = `-e2e-dash-${randomBytes(3).toString('hex')}`;
+      try {
+        const refused = await run([`--name=${dashed}`, 'echo', 'dashed']);
+        expectCode(refused, 2);
+        expect(refused.stderr).toMatch(/invalid job name/);
+        // A record with such a name (by hand, or an older mtr) must not break `ls */rc` in pruning.
+        fs.mkdirSync(path.join(JOBS_DIR, dashed), { recursive: true });
+        fs.writeFileSync(path.join(JOBS_DIR, dashed, 'meta.json'), '{}');
+        fs.writeFileSync(path.join(JOBS_DIR, dashed, 'rc'), '0\n');
+        addOldFinishedRecords();
+        const trigger = await startPruningJob();
+        try {
+          await prunedEnough();
+        } finally {
+          expectCode(await mtr(['--kill', trigger.name]), 0);
+        }
+      } finally {
+        fs.rmSync(path.join(JOBS_DIR, dashed), { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('a server without tmux', () => {
+    let server: { port: number; child: ChildProcess; dir: string } | undefined;
+    let noTmux: Project;
+
+    beforeAll(async () => {
+      server = await startSshdWithoutTmux(sshd);
+      noTmux = makeProject({
+        sshd: { ...sshd, port: server.port, knownHostsLine: `[${sshd.host}]:${server.port} ${sshd.hostKeyPub}` },
+      });
+    });
+    afterAll(async () => {
+      if (!server) return;
+      const exited = new Promise((resolve) => server!.child.once('exit', resolve));
+      server.child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(server.dir, { recursive: true, force: true });
+    });
+
+    it('the rig really hides tmux from the login shell', async () => {
+      // Probed with the same `command -v` the start script uses, but through the fallback path.
+      const result = await noTmux.run(['--no-sync', 'command -v tmux || echo none']);
+      expect(result.stdout).toBe('none\n');
+    });
+
+    it('a run falls back to a direct command: one stderr notice, exact output and exit code', async () => {
+      const result = await noTmux.run(['--no-sync', 'sh', '-c', 'printf out; echo err >&2; exit 4']);
+      expectCode(result, 4);
+      expect(result.stdout).toBe('out');
+      const lines = result.stderr.split('\n').filter(Boolean);
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^mtr: tmux not found on test; .*without a job/);
+      expect(lines[1]).toBe('err');
+    });
+
+    it('piped stdin still reaches the command', async () => {
+      const result = await noTmux.run(['--no-sync', 'cat'], { input: 'in\x00put' });
+      expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 0, stdout: 'in\x00put' });
+      expect(result.stderr).toMatch(/^mtr: tmux not found on test; [^\n]*\n$/);
+    });
+
+    it('--detach fails with a clear message (exit 2) and leaves no record', async () => {
+      const name = newName('notmux');
+      const result = await noTmux.run(['--no-sync', '-d', '--name', name, 'echo', 'hi']);
+      expectCode(result, 2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/tmux is not installed on test/);
+      expect(result.stderr).toContain('--detach');
+      expect(fs.existsSync(path.join(JOBS_DIR, name))).toBe(false);
+    });
+  });
+});
+
+// A second sshd with the rig's keys whose sessions get a PATH without tmux. On merged-/usr systems
+// tmux is in /bin too, so PATH is a directory of links to everything in /usr/bin but tmux.
+async function startSshdWithoutTmux(sshd: SshdInfo): Promise<{ port: number; child: ChildProcess; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(sshd.localRoot, 'sshd-notmux-'));
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  for (const entry of fs.readdirSync('/usr/bin')) {
+    if (entry !== 'tmux') fs.symlinkSync(path.join('/usr/bin', entry), path.join(bin, entry));
+  }
+  const port = await freePort();
+  const config = fs
+    .readFileSync(path.join(sshd.dir, 'sshd_config'), 'utf8')
+    .replace(/^Port .*$/m, `Port ${port}`)
+    .replace(/^PidFile .*$/m, `PidFile ${path.join(dir, 'sshd.pid')}`)
+    // sshd uses only the first SetEnv line, so PATH joins TMUX_TMPDIR on it.
+    .replace(/^SetEnv (.*)$/m, `SetEnv $1 PATH=${bin}`);
+  expect(config).toContain(`PATH=${bin}`);
+  const configFile = path.join(dir, 'sshd_config');
+  fs.writeFileSync(configFile, config);
+  const log = path.join(dir, 'sshd.log');
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configFile], { stdio: ['ignore', fs.openSync(log, 'a'), fs.openSync(log, 'a')] });
+  await eventually(`sshd on port ${port} (see ${log})`, () => fs.readFileSync(log, 'utf8').includes(`Server listening on ${sshd.host} port ${port}`));
+  return { port, child, dir };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
