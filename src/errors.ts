@@ -4,6 +4,8 @@
 /** Documented exit codes (README "Exit codes"). Remote codes pass through unchanged. */
 export const EXIT = {
   ok: 0,
+  /** Sync or download failed on the file side (permissions, disk full, …), either engine. */
+  sync: 1,
   usage: 2,
   timeout: 124,
   sigint: 130,
@@ -42,6 +44,13 @@ export class ConfigError extends MtrError {
 export class ConnectionError extends MtrError {
   constructor(message: string, hint?: string, cause?: unknown) {
     super(message, { exitCode: EXIT.transport, hint, cause });
+  }
+}
+
+/** The transfer itself failed (remote permissions, disk full, a file in the way). Exit 1, like scp. */
+export class SyncError extends MtrError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, { exitCode: EXIT.sync, hint, cause });
   }
 }
 

@@ -1,7 +1,8 @@
 // Which local paths mtr leaves out: one matcher shared by the rsync engine, the SFTP engine and watch mode.
 //
 // Precedence for one path, first decisive step wins:
-//   1. a path named `.git` (dir or file, any depth) is always ignored;
+//   1. a path named `.git` (dir or file, any depth) is always ignored, and so is the project's own
+//      `.mtr/` (config with possible passwords, logs, sandbox keys: never sent to a server);
 //   2. any ancestor directory ignored → ignored (git: a file can't be re-included if a parent dir is excluded);
 //   3. mtr's own rules — config `exclude`, then the root `.mtrignore` — last matching line decides, so a
 //      `.mtrignore` negation (`!data/`) can re-include what a .gitignore excluded;
@@ -205,6 +206,7 @@ export function createIgnoreMatcher(root: string, options: IgnoreOptions): Ignor
 
   const decideSelf = (rel: string, isDir: boolean): boolean => {
     if (rel === '.git' || rel.endsWith('/.git')) return true;
+    if (rel === '.mtr' || rel.startsWith('.mtr/')) return true;
     const own = mtrRules(toBytes(rel), isDir);
     if (own !== undefined) return own;
     return options.respectGitignore ? (decideGit(rel, isDir) ?? false) : false;

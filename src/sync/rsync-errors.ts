@@ -1,6 +1,6 @@
 // Turns how rsync (or sshpass around it) ended into one message and a fix. ssh failures reach us as
 // rsync codes 12/255 with ssh's own words on stderr, so stderr is read first and the code second.
-import { ConnectionError, EXIT, MtrError } from '../errors.js';
+import { ConnectionError, EXIT, MtrError, SyncError } from '../errors.js';
 
 export type RsyncEngine = 'rsync' | 'sshpass';
 
@@ -42,8 +42,9 @@ function withTail(message: string, stderr: string): string {
   return lines.length ? `${message}\n${lines.map((line) => `    ${line}`).join('\n')}` : message;
 }
 
+// File-side failures exit 1 as with the SFTP engine; login, host-key and link failures are ConnectionErrors.
 function syncError(message: string, hint: string | undefined, stderr: string): MtrError {
-  return new MtrError(withTail(message, stderr), { exitCode: EXIT.transport, hint });
+  return new SyncError(withTail(message, stderr), hint);
 }
 
 function hostKeyChanged(where: string, stderr: string): ConnectionError {
@@ -123,7 +124,7 @@ export function describeRsyncExit(code: number, stderrTail: string, engine: Rsyn
     case 20:
       return syncError('sync (rsync) was interrupted', undefined, stderrTail);
     case 30:
-      return syncError(head, 'the connection stalled; run again', stderrTail);
+      return new ConnectionError(withTail(head, stderrTail), 'the connection stalled; run again');
     case 127:
       return syncError(`rsync is not installed on ${where}`, `install rsync there (e.g. sudo apt install rsync), ${SFTP_HINT}`, '');
     case 255:

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Client, FileEntry, InputAttributes, SFTPWrapper, Stats, TransferOptions } from 'ssh2';
 import { ConnectionError, MtrError } from '../errors.js';
+import { SyncError } from '../errors.js';
 import { runPool } from './sftp-pool.js';
 import type { RemoteEntry } from './types.js';
 
@@ -8,14 +9,8 @@ import type { RemoteEntry } from './types.js';
 // what its failures mean to the user. Shared by upload, download and the manifest fallback.
 
 /** Exit status when a sync fails for a reason the user can fix on the server (like scp, which exits 1). */
+export { SyncError } from '../errors.js';
 export const EXIT_SYNC_FAILED = 1;
-
-/** Sync failed on the server side (permission, disk full, a conflict): exit 1, one line, a fix. */
-export class SyncError extends MtrError {
-  constructor(message: string, hint?: string, cause?: unknown) {
-    super(message, { exitCode: EXIT_SYNC_FAILED, hint, cause });
-  }
-}
 
 /** An SFTP request that failed, with what was asked; `code` is the SFTP status (3 = permission denied). */
 export class SftpOpError extends Error {

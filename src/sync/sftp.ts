@@ -63,13 +63,15 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     for (const level of byDepth(plan.mkdirs)) {
       await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
     }
-    const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length + plan.symlinks.length, totalBytes: plan.bytes };
+    // Counts regular files only, as rsync's summary does (symlinks are sent but not counted).
+    const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
     const report = () => onProgress?.({ ...progress });
     report();
     const sendOne = async (entry: LocalEntry, _index: number, abort: AbortSignal) => {
       const target = remotePath(base, entry.path);
       if (entry.type === 'symlink') {
         await replaceSymlink(session, target, entry.linkTarget ?? '');
+        return;
       } else {
         const sent = await uploadFile(session, path.join(root, entry.path), target, entry, abort, (n) => {
           progress.bytes += n;

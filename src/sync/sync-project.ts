@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ServerConfig } from '../config/types.js';
 import type { Context } from '../context.js';
 import type { Logger } from '../log.js';
@@ -21,9 +22,19 @@ export interface SyncRequest {
   onProgress?: (text: string) => void;
 }
 
+// A download_dir inside the project holds what came from the server: never send it back.
+export function syncExcludes(server: ServerConfig, projectRoot: string): string[] {
+  const extra: string[] = [];
+  if (server.downloadDir) {
+    const rel = path.relative(projectRoot, server.downloadDir);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) extra.push(`/${rel.split(path.sep).join('/')}/`);
+  }
+  return [...server.exclude, ...extra];
+}
+
 export async function scanProject(server: ServerConfig, projectRoot: string): Promise<LocalTree> {
   const matcher = createIgnoreMatcher(projectRoot, {
-    exclude: server.exclude,
+    exclude: syncExcludes(server, projectRoot),
     respectGitignore: server.respectGitignore,
     readFile: readRulesFile,
   });
@@ -114,7 +125,7 @@ async function deleteMissing(req: SyncRequest, tree: LocalTree, remote: Readonly
   const { planDeletions } = await import('./sftp-plan.js');
   const { applyDeletions } = await import('./delete.js');
   const matcher = createIgnoreMatcher(req.projectRoot, {
-    exclude: req.server.exclude,
+    exclude: syncExcludes(req.server, req.projectRoot),
     respectGitignore: req.server.respectGitignore,
     readFile: readRulesFile,
   });

@@ -46,6 +46,9 @@ export function createWatchFilter(matcher: Pick<IgnoreMatcher, 'isIgnored'>, opt
       const rel = relPath.replace(/^\.\//, '').replace(/\/+$/, '');
       if (rel === '' || rel === '.') return false;
       if (isOwn(rel)) return true;
+      // .mtr/ is never synced, but its config is watched so a change can be pointed out.
+      if (rel === '.mtr' || rel === '.mtr/config.yaml') return false;
+      if (rel.startsWith('.mtr/')) return true;
       if (isDir !== true && isEditorTemp(rel)) return true;
       if (isDir !== undefined) return matcher.isIgnored(rel, isDir);
       return matcher.isIgnored(rel, false) && matcher.isIgnored(rel, true);

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { ConnectionError, MtrError } from '../errors.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { createIgnoreMatcher, readRulesFile } from '../sync/ignore.js';
+import { syncExcludes } from '../sync/sync-project.js';
 import { createBatcher, type ChangeBatch } from './batcher.js';
 import { createWatchFilter, type WatchFilter } from './filter.js';
 import type { JobRunner } from './job-runner.js';
@@ -89,7 +90,7 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
 
   // The log file may live inside the project: never react to mtr's own writes.
   function buildFilter(): WatchFilter {
-    const matcher = createIgnoreMatcher(root, { exclude: server.exclude, respectGitignore: server.respectGitignore, readFile: readRulesFile });
+    const matcher = createIgnoreMatcher(root, { exclude: syncExcludes(server, root), respectGitignore: server.respectGitignore, readFile: readRulesFile });
     const log = logger.file ? path.relative(root, logger.file).split(path.sep).join('/') : undefined;
     return createWatchFilter(matcher, { ownPaths: log && !log.startsWith('..') ? [log] : [] });
   }
@@ -126,11 +127,19 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
     return link;
   };
 
-  async function handleBatch(batch: ChangeBatch): Promise<void> {
+  async function handleBatch(incoming: ChangeBatch): Promise<void> {
     if (stopping || !link) return;
+    // The config is watched only to say it changed: like all of .mtr/, it is never sent.
+    const configChanged = incoming.upserts.includes(CONFIG_FILE) || incoming.removals.some((r) => r.path === CONFIG_FILE);
+    if (configChanged) status.line(`${CONFIG_FILE} changed; restart mtr --watch to apply it`);
+    const batch: ChangeBatch = {
+      ...incoming,
+      upserts: incoming.upserts.filter((p) => p !== CONFIG_FILE),
+      removals: incoming.removals.filter((r) => r.path !== CONFIG_FILE),
+    };
     const paths = [...batch.upserts, ...batch.removals.map((r) => r.path)];
+    if (!paths.length) return;
     logger.debug(`watch: batch of ${paths.length} paths (${batch.events} events, ${batch.reason})`);
-    if (paths.includes(CONFIG_FILE)) status.line(`${CONFIG_FILE} changed; restart mtr --watch to apply it`);
     status.phase({ kind: 'syncing', paths: paths.length });
     let outcome: SyncOutcome | undefined;
     try {

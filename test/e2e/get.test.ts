@@ -1,0 +1,226 @@
+// `mtr --get REMOTE [--to LOCAL]` end to end: what is fetched (relative to remote_dir or absolute,
+// file or directory), where it lands (--to, else the server's download_dir, else the cwd), that
+// --no-sync skips the upload, and the error for a path that is not there. The remote is this machine.
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, type MakeProjectOptions, type Project, type RunResult } from '../support/mtr.js';
+import { describeE2E } from '../support/sshd.js';
+
+const T = 1_600_000_000;
+const W_BIN = randomBytes(300_000);
+
+function writeFile(root: string, rel: string, content: string | Buffer, mode = 0o644, mtime = T): void {
+  const file = path.join(root, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  fs.chmodSync(file, mode);
+  fs.utimesSync(file, mtime, mtime);
+}
+
+/** What a training run left on the server, inside remote_dir. */
+function seedRemote(remoteDir: string): void {
+  writeFile(remoteDir, 'outputs/run1/metrics.json', '{"loss":0.5}\n', 0o640, T + 1);
+  writeFile(remoteDir, 'outputs/run1/deep/w.bin', W_BIN, 0o755, T + 2);
+  writeFile(remoteDir, 'outputs/run1/name with space ü.txt', 'spaced\n', 0o644, T + 3);
+  fs.mkdirSync(path.join(remoteDir, 'outputs/run1/empty'));
+  fs.symlinkSync('run1/metrics.json', path.join(remoteDir, 'outputs/latest'));
+}
+
+const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** The `mtr: downloaded …` line; the only stderr line besides an optional sync summary. */
+function downloadedLine(result: RunResult): string {
+  expect({ code: result.code, stdout: result.stdout }, result.stderr).toEqual({ code: 0, stdout: '' });
+  const lines = result.stderr.trimEnd().split('\n').filter((line) => !/^mtr: synced \d+ of \d+ files/.test(line));
+  expect(lines, result.stderr).toHaveLength(1);
+  return lines[0]!;
+}
+
+function expectMetrics(file: string): void {
+  expect(fs.readFileSync(file, 'utf8')).toBe('{"loss":0.5}\n');
+  const st = fs.statSync(file);
+  expect([st.mode & 0o777, Math.floor(st.mtimeMs / 1000)]).toEqual([0o640, T + 1]);
+}
+
+function expectRun1Tree(dir: string): void {
+  const names = (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
+  expect(names).toEqual(['deep', 'deep/w.bin', 'empty', 'metrics.json', 'name with space ü.txt']);
+  expectMetrics(path.join(dir, 'metrics.json'));
+  expect(sha(path.join(dir, 'deep/w.bin'))).toBe(createHash('sha256').update(W_BIN).digest('hex'));
+  const w = fs.statSync(path.join(dir, 'deep/w.bin'));
+  expect([w.mode & 0o777, Math.floor(w.mtimeMs / 1000)]).toEqual([0o755, T + 2]);
+}
+
+describeE2E('mtr --get', (sshd) => {
+  const project = (options: MakeProjectOptions = {}): Project => {
+    const p = makeProject({ sshd, createRemoteDir: true, files: { 'train.py': 'print(1)\n' }, ...options });
+    seedRemote(p.remoteDir);
+    return p;
+  };
+
+  describe('what is fetched', () => {
+    it('a file relative to remote_dir → the cwd, with its mode and mtime (after a sync)', async () => {
+      const p = project();
+      const result = await p.run(['--get', 'outputs/run1/metrics.json']);
+      expect(downloadedLine(result)).toBe('mtr: downloaded 1 file (13 B) to metrics.json');
+      expectMetrics(path.join(p.root, 'metrics.json'));
+      // The sync ran first.
+      expect(fs.readFileSync(path.join(p.remoteDir, 'train.py'), 'utf8')).toBe('print(1)\n');
+    });
+
+    it('a directory relative to remote_dir → <cwd>/<name>, the whole tree, symlinks as symlinks', async () => {
+      const p = project();
+      const result = await p.run(['--no-sync', '--get', 'outputs']);
+      expect(downloadedLine(result)).toMatch(/^mtr: downloaded 3 files \(.*\) to outputs$/);
+      expectRun1Tree(path.join(p.root, 'outputs', 'run1'));
+      expect(fs.readlinkSync(path.join(p.root, 'outputs', 'latest'))).toBe('run1/metrics.json');
+      expect((fs.readdirSync(p.root, { recursive: true }) as string[]).filter((n) => n.includes('mtr-tmp'))).toEqual([]);
+    });
+
+    it('a trailing slash names the same directory', async () => {
+      const p = project();
+      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/']))).toMatch(/to run1$/);
+      expectRun1Tree(path.join(p.root, 'run1'));
+    });
+
+    it('an absolute remote path is taken as is (file and directory)', async () => {
+      const p = project();
+      const abs = path.join(p.remoteDir, 'outputs', 'run1');
+      expect(downloadedLine(await p.run(['--no-sync', '--get', path.join(abs, 'metrics.json')]))).toMatch(/to metrics\.json$/);
+      expectMetrics(path.join(p.root, 'metrics.json'));
+      expect(downloadedLine(await p.run(['--no-sync', '--get', abs, '--to', 'abs-copy']))).toMatch(/to abs-copy$/);
+      expectRun1Tree(path.join(p.root, 'abs-copy'));
+    });
+
+    it('from a subdirectory: still relative to remote_dir (not its subfolder), lands in the cwd', async () => {
+      const p = project({ files: { 'sub/dir/keep.txt': 'k' } });
+      const cwd = path.join(p.root, 'sub', 'dir');
+      const result = await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json'], { cwd });
+      expect(downloadedLine(result)).toBe('mtr: downloaded 1 file (13 B) to metrics.json');
+      expectMetrics(path.join(cwd, 'metrics.json'));
+      expect(fs.existsSync(path.join(p.root, 'metrics.json'))).toBe(false);
+    });
+
+    it('a symlink to a file is fetched as the file it points to', async () => {
+      const p = project();
+      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/latest', '--to', 'latest.json']))).toMatch(/to latest\.json$/);
+      expect(fs.lstatSync(path.join(p.root, 'latest.json')).isFile()).toBe(true);
+      expectMetrics(path.join(p.root, 'latest.json'));
+    });
+
+    it.skipIf(!sshd.password)('works for a password login too', async () => {
+      const { user, password } = sshd.password!;
+      const p = project({ servers: { pw: { user, password, key_filename: undefined } } });
+      execFileSync('chown', ['-R', user, p.remoteDir]); // the login user's own project
+      const result = await p.run(['--get', 'outputs/run1/metrics.json', '--to', 'pw.json']);
+      expect(downloadedLine(result)).toMatch(/to pw\.json$/);
+      expectMetrics(path.join(p.root, 'pw.json'));
+      expect(result.stderr).not.toContain(password);
+    });
+  });
+
+  describe('where it lands', () => {
+    it('--to a new path: the file or directory is created under exactly that name (parents too)', async () => {
+      const p = project();
+      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'new/deeper/m.json']))).toMatch(/to new\/deeper\/m\.json$/);
+      expectMetrics(path.join(p.root, 'new/deeper/m.json'));
+      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1', '--to', 'results/r1']))).toMatch(/to results\/r1$/);
+      expectRun1Tree(path.join(p.root, 'results/r1'));
+    });
+
+    it('--to an existing directory: placed inside it under its own name', async () => {
+      const p = project({ files: { 'results/.keep': '' } });
+      await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'results']);
+      expectMetrics(path.join(p.root, 'results/metrics.json'));
+      await p.run(['--no-sync', '--get', 'outputs/run1', '--to', 'results/']);
+      expectRun1Tree(path.join(p.root, 'results/run1'));
+    });
+
+    it('--to an absolute path outside the project', async () => {
+      const p = project();
+      const out = path.join(fs.mkdtempSync(path.join(sshd.localRoot, 'get-out-')), 'm.json');
+      await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', out]);
+      expectMetrics(out);
+    });
+
+    it("the server's download_dir (relative to the project root, created) when there is no --to", async () => {
+      const p = project({ servers: { test: { download_dir: './downloads/here' } }, files: { 'sub/keep.txt': 'k' } });
+      const result = await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json'], { cwd: path.join(p.root, 'sub') });
+      expect(downloadedLine(result)).toBe('mtr: downloaded 1 file (13 B) to ../downloads/here/metrics.json');
+      expectMetrics(path.join(p.root, 'downloads/here/metrics.json'));
+      expect(fs.existsSync(path.join(p.root, 'sub', 'metrics.json'))).toBe(false);
+    });
+
+    it('--to beats download_dir', async () => {
+      const p = project({ servers: { test: { download_dir: './downloads' } } });
+      await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'elsewhere.json']);
+      expectMetrics(path.join(p.root, 'elsewhere.json'));
+      expect(fs.existsSync(path.join(p.root, 'downloads'))).toBe(false);
+    });
+
+    it('overwrites an existing local file of the same name', async () => {
+      const p = project({ files: { 'metrics.json': 'old local content that is longer\n' } });
+      await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json']);
+      expectMetrics(path.join(p.root, 'metrics.json'));
+    });
+  });
+
+  describe('sync and output', () => {
+    it('--no-sync --get uploads nothing; --get alone syncs first', async () => {
+      const p = project();
+      fs.writeFileSync(path.join(p.root, 'new-local.txt'), 'made after the last sync\n');
+      const skipped = await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json']);
+      expect(skipped.stderr).toBe('mtr: downloaded 1 file (13 B) to metrics.json\n');
+      expect(fs.existsSync(path.join(p.remoteDir, 'new-local.txt'))).toBe(false);
+      expect(fs.existsSync(path.join(p.remoteDir, 'train.py'))).toBe(false);
+
+      const synced = await p.run(['--get', 'outputs/run1/metrics.json', '--to', 'again.json']);
+      expect(synced.stderr).toMatch(/^mtr: synced \d+ of \d+ files .*\nmtr: downloaded 1 file \(13 B\) to again\.json\n$/);
+      expect(fs.readFileSync(path.join(p.remoteDir, 'new-local.txt'), 'utf8')).toBe('made after the last sync\n');
+    });
+
+    it('-q: nothing on stderr (no sync summary, no download line), the file still arrives', async () => {
+      const p = project();
+      const result = await p.run(['-q', '--get', 'outputs/run1/metrics.json']);
+      expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
+      expectMetrics(path.join(p.root, 'metrics.json'));
+    });
+  });
+
+  describe('errors', () => {
+    it.each([
+      ['relative', 'outputs/no-such-run/x.json'],
+      ['absolute', '/nonexistent-mtr-path/x.json'],
+    ])('an unknown %s remote path → non-zero, one clear line naming it, nothing written locally', async (_kind, remote) => {
+      const p = project();
+      const before = (fs.readdirSync(p.root, { recursive: true }) as string[]).sort();
+      const result = await p.run(['--no-sync', '--get', remote]);
+      expect(result.code).not.toBe(0);
+      expect(result.stdout).toBe('');
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^mtr: .*does not exist on the server/);
+      expect(lines[0]).toContain(path.posix.basename(path.posix.dirname(remote)));
+      expect(lines.filter((line) => line.startsWith('mtr: '))).toHaveLength(1);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect((fs.readdirSync(p.root, { recursive: true }) as string[]).sort()).toEqual(before);
+    });
+
+    it('--get with a command → usage error (exit 2)', async () => {
+      const p = project();
+      const result = await p.run(['--get', 'outputs', 'ls']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^mtr: --get takes no command/);
+    });
+
+    it('--to without --get → usage error (exit 2)', async () => {
+      const p = project();
+      const result = await p.run(['--to', 'x', 'true']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--to only applies to --get/);
+      expect(fs.existsSync(path.join(p.remoteDir, 'train.py'))).toBe(false);
+    });
+  });
+});
