@@ -67,7 +67,7 @@ export async function runFanOut(ctx: Context, options: RunOptions, sessions: Ses
   }
   const ordered = sessions.map((s) => results.find((r) => r.name === s.server.name) as HostResult);
   if (options.detach && ordered.some((r) => r.code === 0)) ctx.stdout.write(`${jobName}\n`);
-  if (!options.quiet || ordered.some((r) => r.code !== 0)) ctx.stderr.write(formatFanOutSummary(jobName, ordered));
+  if (!options.quiet || ordered.some((r) => r.code !== 0)) ctx.stderr.write(formatFanOutSummary(`job ${jobName}`, ordered));
   const code = stopping ? Math.max(SIGNAL_EXIT[stopping], combineExitCodes(ordered)) : combineExitCodes(ordered);
   if (code !== 0) throw new ExitError(code);
 }
@@ -115,4 +115,47 @@ async function runHost(
     await streams.close();
   }
   return { name, code, ms: Date.now() - started, ...(failure ? { failure } : {}) };
+}
+
+/**
+ * Runs `work` for every session at once with prefixed streams (no log files), then prints the
+ * summary and throws the combined exit code. For job commands over several servers.
+ */
+export async function runOnHosts(
+  ctx: Context,
+  sessions: Session[],
+  options: { parallel?: number; debug: boolean },
+  label: string,
+  work: (host: Context, session: Session) => Promise<void>,
+): Promise<void> {
+  const results: HostResult[] = [];
+  await runPool(sessions, options.parallel ?? DEFAULT_PARALLEL, async (session) => {
+    const started = Date.now();
+    const name = session.server.name;
+    const stdout = createLinePrefixer(`[${name}] `, { write: (t) => void ctx.stdout.write(t) });
+    const stderr = createLinePrefixer(`[${name}] `, { write: (t) => void ctx.stderr.write(t) });
+    const host: Context = { ...ctx, stdout, stderr, stdinIsData: false };
+    let code = 0;
+    let failure: string | undefined;
+    try {
+      await work(host, session);
+    } catch (error) {
+      if (error instanceof ExitError) code = error.exitCode;
+      else {
+        const formatted = formatError(error, options.debug);
+        host.stderr.write(formatted.text);
+        code = formatted.exitCode;
+        if (error instanceof MtrError) failure = error.message.split('\n')[0];
+      }
+    } finally {
+      await Promise.all([stdout, stderr].map((s) => new Promise<void>((r) => s.end(() => r()))));
+    }
+    results.push({ name, code, ms: Date.now() - started, ...(failure ? { failure } : {}) });
+  });
+  const ordered = sessions.map((s) => results.find((r) => r.name === s.server.name) as HostResult);
+  const code = combineExitCodes(ordered);
+  if (code !== 0) {
+    ctx.stderr.write(formatFanOutSummary(label, ordered));
+    throw new ExitError(code);
+  }
 }

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { ConnectionError, EXIT, ExitError } from '../errors.js';
+import { ConnectionError, EXIT, ExitError, UsageError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
 import { execCapture } from '../exec/capture.js';
 import { exitStatusFrom } from '../exec/exit-status.js';
@@ -10,13 +10,28 @@ import type { JobOptions } from '../options.js';
 import { buildExistsScript, buildLogsScript, buildStreamScript, buildWaitScript } from '../remote/job-script.js';
 import { checkJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
-import { connectSession, prepareSession } from './session.js';
+import { connectSession, prepareSessions, type Session } from './session.js';
 
-// --jobs, --attach, --logs, --wait, --kill: one connection, one job operation.
+// --jobs, --attach, --logs, --wait, --kill: one connection per server, one job operation. With
+// several servers (-s a,b, a group, --all) each runs at once with [server]-prefixed output, and
+// the exit code is the largest (as for fan-out runs).
 export async function runJobCommand(ctx: Context, options: JobOptions): Promise<void> {
   const { action } = options;
   if (action.kind !== 'list') checkJobName(action.name);
-  const session = await prepareSession(ctx, options);
+  const sessions = await prepareSessions(ctx, options);
+  if (sessions.length === 1) return runJobOnHost(ctx, options, sessions[0] as Session);
+  if (action.kind === 'attach') {
+    throw new UsageError('--attach needs a single server', `pick one with -s NAME; to follow all, use \`mtr --logs ${action.name} --follow\``);
+  }
+  if (action.kind === 'list' && action.json) {
+    throw new UsageError('--jobs --json needs a single server', 'run it per server with -s NAME');
+  }
+  const { runOnHosts } = await import('./fanout.js');
+  await runOnHosts(ctx, sessions, options, action.kind === 'list' ? '--jobs' : `--${action.kind} ${action.name}`, (host, session) => runJobOnHost(host, options, session));
+}
+
+async function runJobOnHost(ctx: Context, options: JobOptions, session: Session): Promise<void> {
+  const { action } = options;
   const connection = await connectSession(session, ctx);
   try {
     if (action.kind === 'list') {
