@@ -43,9 +43,12 @@ export function selectServers(config: LoadedConfig, options: SelectManyOptions):
   const unknown = names.filter((name) => !(name in config.servers));
   if (unknown.length) {
     const groups = Object.keys(config.groups);
+    const fromEnvOnly = options.flag === undefined && fromEnv !== undefined;
     throw new UsageError(
       `unknown server${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (configured: ${config.serverNames.join(', ')}${groups.length ? `; groups: ${groups.join(', ')}` : ''})`,
-      'name configured servers or groups with -s a,b or -s GROUP, or use --all',
+      fromEnvOnly
+        ? `MTR_SERVER=${fromEnv} is set in your environment; unset it or name a configured server or group`
+        : 'name configured servers or groups with -s a,b or -s GROUP, or use --all',
     );
   }
   if (!names.length) throw new UsageError('-s names no server', 'e.g. -s gpu1,gpu2');
