@@ -98,11 +98,21 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   if (options.dryRun) return printDryRun(ctx, options, run);
 
   const interactive = !options.detach && (options.tty ?? Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY));
-  const connection = await connectSession(run.session, ctx);
-  try {
-    if (options.sync !== false) {
-      await runSyncStep(ctx, run.session, connection, { live: interactive, quiet: options.quiet, deleteRemote: options.deleteRemote });
+  // Scanning, connecting and (with a trusted host key) rsync overlap instead of queueing.
+  const tree = options.sync === false ? undefined : scanLater(run.session);
+  tree?.catch(() => undefined);
+  const connecting = connectSession(run.session, ctx);
+  connecting.catch(() => undefined);
+  if (tree) {
+    try {
+      await runSyncStep(ctx, run.session, connecting, { live: interactive, quiet: options.quiet, deleteRemote: options.deleteRemote, tree });
+    } catch (error) {
+      void connecting.then((c) => c.close(), () => undefined);
+      throw error;
     }
+  }
+  const connection = await connecting;
+  try {
     if (options.detach) return await startDetached(ctx, connection, run, options);
     if (!interactive) {
       return await launchAndStream(ctx, connection, run.session, startSpecFor(run, options, 'batch', ctx), buildRemoteCommand(run.spec));
@@ -111,6 +121,11 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   } finally {
     connection.close();
   }
+}
+
+async function scanLater(session: Session) {
+  const { scanProject } = await import('../sync/sync-project.js');
+  return scanProject(session.server, session.config.projectRoot);
 }
 
 /** --detach: start the job and print its name alone on stdout. */

@@ -49,5 +49,13 @@ export async function prepareSessions(ctx: Context, options: SessionOptions): Pr
 
 export async function connectSession(session: Session, ctx: Context): Promise<SshConnection> {
   const { connectReusing } = await import('../ssh/reuse.js');
-  return connectReusing(session.target, ctx, session.logger, { reuse: session.reuse, idleSeconds: session.server.reuseIdle });
+  return connectReusing(await commandTarget(session, ctx), ctx, session.logger, { reuse: session.reuse, idleSeconds: session.server.reuseIdle });
+}
+
+/** The target with the shared-connection socket filled in (when reuse is on): what rsync's ssh uses. */
+export async function commandTarget(session: Session, ctx: Context): Promise<SshTarget> {
+  if (session.target.control || !session.reuse) return session.target;
+  const { planReuse } = await import('../ssh/reuse.js');
+  session.target = planReuse(session.target, ctx, { reuse: session.reuse, idleSeconds: session.server.reuseIdle });
+  return session.target;
 }

@@ -1,9 +1,12 @@
 import type { Context } from '../context.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { createProgress, formatBytes } from '../ui/progress.js';
-import type { Session } from './session.js';
+import type { LocalTree } from '../sync/types.js';
+import { commandTarget, type Session } from './session.js';
 
 export interface SyncStepOptions {
+  /** The local scan, when it was started early (while connecting). */
+  tree?: Promise<LocalTree>;
   /** Spinner allowed (interactive mode). */
   live: boolean;
   quiet: boolean;
@@ -11,7 +14,12 @@ export interface SyncStepOptions {
 }
 
 // The sync before a run or a download: spinner on a terminal, one summary line in batch.
-export async function runSyncStep(ctx: Context, session: Session, connection: SshConnection, options: SyncStepOptions): Promise<void> {
+export async function runSyncStep(
+  ctx: Context,
+  session: Session,
+  connection: SshConnection | Promise<SshConnection>,
+  options: SyncStepOptions,
+): Promise<void> {
   const { syncProject } = await import('../sync/sync-project.js');
   const progress = await createProgress(ctx, { live: options.live, quiet: options.quiet });
   let summary: string | undefined;
@@ -20,7 +28,9 @@ export async function runSyncStep(ctx: Context, session: Session, connection: Ss
       ctx,
       server: session.server,
       projectRoot: session.config.projectRoot,
-      connection,
+      connection: Promise.resolve(connection),
+      target: await commandTarget(session, ctx),
+      ...(options.tree ? { tree: options.tree } : {}),
       logger: session.logger,
       deleteRemote: options.deleteRemote || session.server.delete,
       onProgress: (text) => progress.update(text),

@@ -23,11 +23,16 @@ function socketDir(ctx: Context): string | undefined {
 // A warm run finds a live master and sends its commands (and rsync) through it: no handshake.
 // A cold run connects with ssh2 as usual; its rsync's ssh becomes the master, or one is started in
 // the background when the run ends, for the next run. Any trouble means a plain connection.
-export async function connectReusing(target: SshTarget, ctx: Context, logger: Logger, options: ReuseOptions): Promise<SshConnection> {
+/** The target OpenSSH commands (rsync) should use: with the shared socket when reuse is on. */
+export function planReuse(target: SshTarget, ctx: Context, options: ReuseOptions): SshTarget {
   const dir = options.reuse ? socketDir(ctx) : undefined;
-  if (!dir) return openConnection(target, ctx, logger);
-  const controlled: SshTarget = { ...target, control: { path: controlPathFor(dir, target), idleSeconds: options.idleSeconds } };
-  const socket = controlled.control!.path;
+  return dir ? { ...target, control: { path: controlPathFor(dir, target), idleSeconds: options.idleSeconds } } : target;
+}
+
+export async function connectReusing(target: SshTarget, ctx: Context, logger: Logger, options: ReuseOptions): Promise<SshConnection> {
+  const controlled = target.control ? target : planReuse(target, ctx, options);
+  if (!controlled.control) return openConnection(target, ctx, logger);
+  const socket = controlled.control.path;
   if (await isMasterAlive(socket, ctx.env)) {
     logger.debug(`reusing the shared connection ${socket}`);
     return sharedConnection(controlled, ctx, logger);

@@ -42,6 +42,9 @@ function withTail(message: string, stderr: string): string {
   return lines.length ? `${message}\n${lines.map((line) => `    ${line}`).join('\n')}` : message;
 }
 
+/** The server has no rsync: `sync: auto` falls back to SFTP on this one. */
+export class RemoteRsyncMissing extends SyncError {}
+
 // File-side failures exit 1 as with the SFTP engine; login, host-key and link failures are ConnectionErrors.
 function syncError(message: string, hint: string | undefined, stderr: string): MtrError {
   return new SyncError(withTail(message, stderr), hint);
@@ -83,7 +86,7 @@ function fromStderr(stderr: string, where: string): MtrError | undefined {
     );
   }
   if (/\brsync: (?:command )?not found|command not found: rsync|Unknown command:? '?rsync/.test(stderr)) {
-    return syncError(`rsync is not installed on ${where}`, `install rsync there (e.g. sudo apt install rsync), ${SFTP_HINT}`, '');
+    return new RemoteRsyncMissing(`rsync is not installed on ${where}`, `install rsync there (e.g. sudo apt install rsync), ${SFTP_HINT}`);
   }
   if (/mkdir: cannot create directory/.test(stderr)) {
     return syncError('could not create remote_dir on the server', 'choose a remote_dir the login user may write to', stderr);
@@ -126,7 +129,7 @@ export function describeRsyncExit(code: number, stderrTail: string, engine: Rsyn
     case 30:
       return new ConnectionError(withTail(head, stderrTail), 'the connection stalled; run again');
     case 127:
-      return syncError(`rsync is not installed on ${where}`, `install rsync there (e.g. sudo apt install rsync), ${SFTP_HINT}`, '');
+      return new RemoteRsyncMissing(`rsync is not installed on ${where}`, `install rsync there (e.g. sudo apt install rsync), ${SFTP_HINT}`);
     case 255:
       return new ConnectionError(withTail(`rsync's ssh connection to ${where} failed`, stderrTail), 'check that the server is reachable with `ssh`');
     default:

@@ -3,6 +3,8 @@ import type { ServerConfig } from '../config/types.js';
 import type { Context } from '../context.js';
 import type { Logger } from '../log.js';
 import type { SshConnection } from '../ssh/connect.js';
+import type { SshTarget } from '../ssh/target.js';
+import type { RsyncVersion } from './rsync-version.js';
 import { isPasswordOnly } from './ssh-command.js';
 import { chooseEngine } from './choose-engine.js';
 import { toRsyncFileList } from './file-list.js';
@@ -15,7 +17,12 @@ export interface SyncRequest {
   ctx: Context;
   server: ServerConfig;
   projectRoot: string;
-  connection: SshConnection;
+  /** The link, possibly still being made: rsync starts without it when the host key is known. */
+  connection: Promise<SshConnection>;
+  /** What OpenSSH (rsync) uses: same host, keys, known_hosts, and the shared socket when reusing. */
+  target: SshTarget;
+  /** A scan started earlier, e.g. while connecting. */
+  tree?: Promise<LocalTree>;
   logger: Logger;
   /** Mirror local deletions (server `delete: true` or --delete). */
   deleteRemote: boolean;
@@ -47,75 +54,86 @@ function progressText(engine: string, p: SyncProgress): string {
 }
 
 // Makes the remote project match the local one: scan with the shared ignore rules, pick the engine,
-// send what changed, then (only when asked) delete what the user deleted locally.
+// send what changed, then (only when asked) delete what the user deleted locally. rsync runs while
+// the ssh2 handshake is still going when the host key is already trusted (it only confirms it).
 export async function syncProject(req: SyncRequest): Promise<SyncStats & { notice?: string }> {
   const started = Date.now();
-  const { server, connection, ctx } = req;
+  const { server, ctx } = req;
   req.onProgress?.('scanning project');
-  const tree = await scanProject(server, req.projectRoot);
+  const tree = await (req.tree ?? scanProject(server, req.projectRoot));
   const filesTotal = tree.entries.filter((e) => e.type === 'file').length;
   req.logger.debug(`sync: ${tree.entries.length} entries (${filesTotal} files), ${tree.excludedCount} excluded`);
 
   const { detectLocalRsync } = await import('./rsync-version.js');
   const localRsync = server.sync === 'sftp' ? undefined : await detectLocalRsync({ env: ctx.env });
-  let remoteRsync: boolean | undefined;
-  if (server.sync === 'auto' && localRsync) {
-    const { hasRemoteRsync } = await import('./remote-rsync.js');
-    remoteRsync = await hasRemoteRsync(connection.client);
-  }
-  const choice = chooseEngine({
+  let choice = chooseEngine({
     configured: server.sync,
     localRsync,
-    remoteRsync,
-    usesPassword: server.password !== undefined && isPasswordOnly(connection.target),
+    usesPassword: server.password !== undefined && isPasswordOnly(req.target),
     hasSshpass: Boolean(findOnPath('sshpass', ctx.env)),
   });
   if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
-  req.logger.debug(`sync engine: ${choice.engine}`);
 
   // With deletion on, the guard runs before anything is sent, and the listing is reused.
   const manifest = req.deleteRemote ? await readGuardedManifest(req) : undefined;
 
-  let filesSent: number;
-  let bytesSent: number;
+  let sent: { filesSent: number; bytesSent: number } | undefined;
   if (choice.engine === 'rsync') {
-    const { runRsync } = await import('./rsync.js');
-    const result = await runRsync({
-      root: req.projectRoot,
-      fileList: toRsyncFileList(tree),
-      remoteDir: server.remoteDir,
-      target: connection.target,
-      homedir: ctx.homedir,
-      env: ctx.env,
-      log: req.logger,
-      ...(localRsync ? { version: localRsync } : {}),
-      onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
-    });
-    ({ filesSent, bytesSent } = result);
-  } else {
+    try {
+      sent = await sendWithRsync(req, tree, localRsync);
+    } catch (error) {
+      const linkError = await req.connection.then(() => undefined, (e: unknown) => e);
+      if (linkError) throw linkError;
+      const { RemoteRsyncMissing } = await import('./rsync-errors.js');
+      if (!(error instanceof RemoteRsyncMissing) || server.sync !== 'auto') throw error;
+      choice = { engine: 'sftp', notice: 'rsync is not installed on the server; syncing with SFTP' };
+      ctx.stderr.write(`mtr: ${choice.notice}\n`);
+    }
+  }
+  req.logger.debug(`sync engine: ${choice.engine}`);
+  if (!sent) {
     const { syncViaSftp } = await import('./sftp.js');
-    const result = await syncViaSftp({
-      client: await connection.ssh2(),
+    sent = await syncViaSftp({
+      client: await (await req.connection).ssh2(),
       root: req.projectRoot,
       tree,
       remoteDir: server.remoteDir,
       ...(manifest?.exists ? { remote: manifest.entries } : {}),
       onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
     });
-    ({ filesSent, bytesSent } = result);
   }
 
   let deleted = 0;
   if (manifest) deleted = await deleteMissing(req, tree, manifest.entries);
+  const { filesSent, bytesSent } = sent;
   return { engine: choice.engine, filesSent, bytesSent, deleted, filesTotal, ms: Date.now() - started, ...(choice.notice ? { notice: choice.notice } : {}) };
 }
 
+async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: RsyncVersion | undefined) {
+  // An unknown host key is ssh2's to ask about or record; rsync's ssh only confirms known keys.
+  const { preferredHostKeyTypes } = await import('../ssh/host-verify.js');
+  if (req.target.jumps.length || preferredHostKeyTypes(req.target).length === 0) await req.connection;
+  const { runRsync } = await import('./rsync.js');
+  return runRsync({
+    root: req.projectRoot,
+    fileList: toRsyncFileList(tree),
+    remoteDir: req.server.remoteDir,
+    target: req.target,
+    homedir: req.ctx.homedir,
+    env: req.ctx.env,
+    log: req.logger,
+    ...(localRsync ? { version: localRsync } : {}),
+    onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
+  });
+}
+
 async function readGuardedManifest(req: SyncRequest) {
+  const connection = await req.connection;
   const { readRemoteManifest } = await import('./remote-manifest.js');
   const { checkDeleteTarget, precheckDeleteTarget } = await import('./sftp-plan.js');
   const early = precheckDeleteTarget(req.server.remoteDir);
   if (early) throw early;
-  const manifest = await readRemoteManifest(req.connection.client, req.server.remoteDir, { sftpClient: () => req.connection.ssh2() });
+  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, { sftpClient: () => connection.ssh2() });
   const refusal = checkDeleteTarget(req.server.remoteDir, manifest.home);
   if (refusal) throw refusal;
   return manifest;
@@ -132,5 +150,5 @@ async function deleteMissing(req: SyncRequest, tree: LocalTree, remote: Readonly
   const plan = planDeletions(tree, remote, (p, isDir) => matcher.isIgnored(p, isDir));
   req.logger.debug(`delete: ${plan.files.length} files, ${plan.dirs.length} dirs`);
   if (!plan.files.length && !plan.dirs.length) return 0;
-  return applyDeletions(req.connection.client, req.server.remoteDir, plan);
+  return applyDeletions((await req.connection).client, req.server.remoteDir, plan);
 }

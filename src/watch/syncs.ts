@@ -61,7 +61,8 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
         ctx: options.ctx,
         server: session.server,
         projectRoot: root,
-        connection: link.connection,
+        connection: Promise.resolve(link.connection),
+        target: link.connection.target,
         logger: session.logger,
         deleteRemote: options.deleteRemote,
       });

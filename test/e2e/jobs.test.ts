@@ -2,14 +2,14 @@
 // job (exact bytes, stdin, size), names and commands that must never become shell, unknown and
 // duplicate names, a server without tmux, and pruning of old records. The "remote" is this machine:
 // its ~/.mtr/jobs and process table are inspected directly. (Every run passes --no-sync.)
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 
 // sshd logs in as this user, whose passwd home holds the job records.
@@ -500,21 +500,16 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
   });
 
   describe('a server without tmux', () => {
-    let server: { port: number; child: ChildProcess; dir: string } | undefined;
+    let server: ReducedSshd | undefined;
     let noTmux: Project;
 
     beforeAll(async () => {
-      server = await startSshdWithoutTmux(sshd);
-      noTmux = makeProject({
-        sshd: { ...sshd, port: server.port, knownHostsLine: `[${sshd.host}]:${server.port} ${sshd.hostKeyPub}` },
-      });
+      server = await startSshdWithout(sshd, ['tmux']);
+      noTmux = makeProject({ sshd: { ...sshd, port: server.port, knownHostsLine: server.knownHostsLine } });
     });
     afterAll(async () => {
-      if (!server) return;
-      const exited = new Promise((resolve) => server!.child.once('exit', resolve));
-      server.child.kill('SIGTERM');
-      await exited;
-      fs.rmSync(server.dir, { recursive: true, force: true });
+      await stopSshdWithout(server);
+      if (server) fs.rmSync(server.dir, { recursive: true, force: true });
     });
 
     it('the rig really hides tmux from the login shell', async () => {
@@ -553,35 +548,3 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
 
 // A second sshd with the rig's keys whose sessions get a PATH without tmux. On merged-/usr systems
 // tmux is in /bin too, so PATH is a directory of links to everything in /usr/bin but tmux.
-async function startSshdWithoutTmux(sshd: SshdInfo): Promise<{ port: number; child: ChildProcess; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(sshd.localRoot, 'sshd-notmux-'));
-  const bin = path.join(dir, 'bin');
-  fs.mkdirSync(bin);
-  for (const entry of fs.readdirSync('/usr/bin')) {
-    if (entry !== 'tmux') fs.symlinkSync(path.join('/usr/bin', entry), path.join(bin, entry));
-  }
-  const port = await freePort();
-  const config = fs
-    .readFileSync(path.join(sshd.dir, 'sshd_config'), 'utf8')
-    .replace(/^Port .*$/m, `Port ${port}`)
-    .replace(/^PidFile .*$/m, `PidFile ${path.join(dir, 'sshd.pid')}`)
-    // sshd uses only the first SetEnv line, so PATH joins TMUX_TMPDIR on it.
-    .replace(/^SetEnv (.*)$/m, `SetEnv $1 PATH=${bin}`);
-  expect(config).toContain(`PATH=${bin}`);
-  const configFile = path.join(dir, 'sshd_config');
-  fs.writeFileSync(configFile, config);
-  const log = path.join(dir, 'sshd.log');
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configFile], { stdio: ['ignore', fs.openSync(log, 'a'), fs.openSync(log, 'a')] });
-  await eventually(`sshd on port ${port} (see ${log})`, () => fs.readFileSync(log, 'utf8').includes(`Server listening on ${sshd.host} port ${port}`));
-  return { port, child, dir };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

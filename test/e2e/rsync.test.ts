@@ -3,13 +3,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
-import type { Context } from '../../src/context.js';
 import { ConnectionError } from '../../src/errors.js';
-import { nullLogger } from '../../src/log.js';
-import { openConnection } from '../../src/ssh/connect.js';
 import type { SshTarget } from '../../src/ssh/target.js';
-import { hasRemoteRsync } from '../../src/sync/remote-rsync.js';
 import { runRsync, type RunRsyncOptions } from '../../src/sync/rsync.js';
 import { makeProject, type Project } from '../support/mtr.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
@@ -108,17 +103,6 @@ describeE2E('rsync engine', (sshd) => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toMatch(/host key of .* is not in known_hosts/);
     expect(fs.existsSync(p.remoteDir)).toBe(false);
-  });
-
-  it('hasRemoteRsync finds rsync through the login shell', async () => {
-    const p = project();
-    const ctx: Context = { cwd: p.root, env: {}, homedir: p.home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
-    const conn = await openConnection(keyTarget(sshd, p), ctx, nullLogger);
-    try {
-      expect(await hasRemoteRsync(conn.client)).toBe(true);
-    } finally {
-      conn.close();
-    }
   });
 
   it('is interrupted by its AbortSignal', async () => {

@@ -7,10 +7,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/ui/progress.js';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
 
 type Engine = 'rsync' | 'sftp';
 type Auth = 'key' | 'password';
@@ -567,5 +568,22 @@ describeE2E('sync', (sshd) => {
     } finally {
       fs.rmSync(path.join(home, name), { recursive: true, force: true });
     }
+  });
+});
+
+describeE2E('sync: auto on a server without rsync', (sshd) => {
+  let server: ReducedSshd | undefined;
+  afterAll(async () => {
+    await stopSshdWithout(server);
+    if (server) fs.rmSync(server.dir, { recursive: true, force: true });
+  });
+
+  it('tries rsync, then syncs with SFTP after exactly one notice; the run goes on', async () => {
+    server = await startSshdWithout(sshd, ['rsync']);
+    const p = makeProject({ sshd: { ...sshd, port: server.port, knownHostsLine: server.knownHostsLine }, files: { 'a.txt': 'over sftp\n' } });
+    const result = await p.run(['cat', 'a.txt']);
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 0, stdout: 'over sftp\n' });
+    expect(result.stderr.match(/rsync is not installed on the server; syncing with SFTP/g)).toHaveLength(1);
+    expect(result.stderr).toMatch(/synced 1 of 1 files .* via sftp/);
   });
 });
