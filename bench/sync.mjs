@@ -167,6 +167,19 @@ export function syncRows({ mtrBin, sshArgs }) {
     },
   });
 
+  // mtr's whole run (scan, rsync, command) against doing the same two steps by hand.
+  const byHandRow = (kind, name, flags, goal) => ({
+    name,
+    before: (rig) => setup(rig),
+    run: mtrIn('small', '-s', 'rsync-nochange', ...flags, 'true'),
+    baseline: (rig) => {
+      const { command, args } = rsyncSpec(rig, sshArgs, setup(rig).small, setup(rig).dirs.byHandNoChange);
+      const line = `${[command, ...args].map(shellQuote).join(' ')} && ${['ssh', ...sshArgs(rig, 'true')].map(shellQuote).join(' ')}`;
+      return { command: 'sh', args: ['-c', line] };
+    },
+    goal,
+  });
+
   return [
     {
       name: 'sync, no change (10k files + 3×8 MB): `mtr true` (sftp) vs `rsync -rlptz`',
@@ -188,17 +201,8 @@ export function syncRows({ mtrBin, sshArgs }) {
       baseline: (rig) => rsyncSpec(rig, sshArgs, setup(rig).small, setup(rig).dirs.rsyncFresh),
       goal: 1.5,
     },
-    {
-      name: 'run with sync, no change (10k files): `mtr true` (rsync) vs `rsync … && ssh … true`',
-      before: (rig) => setup(rig),
-      run: mtrIn('small', '-s', 'rsync-nochange', 'true'),
-      baseline: (rig) => {
-        const { command, args } = rsyncSpec(rig, sshArgs, setup(rig).small, setup(rig).dirs.byHandNoChange);
-        const line = `${[command, ...args].map(shellQuote).join(' ')} && ${['ssh', ...sshArgs(rig, 'true')].map(shellQuote).join(' ')}`;
-        return { command: 'sh', args: ['-c', line] };
-      },
-      goal: 0.8,
-    },
+    byHandRow('cold', 'run with sync, no change (10k files), cold: `mtr --no-reuse true` (rsync) vs `rsync … && ssh … true`', ['--no-reuse'], 0.8),
+    byHandRow('warm', 'run with sync, no change (10k files), warm: `mtr true` (shared connection) vs `rsync … && ssh … true`', [], 0.5),
     memoryRow('auto'),
     memoryRow('sftp'),
   ];

@@ -60,6 +60,8 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   const started = Date.now();
   const { server, ctx } = req;
   req.onProgress?.('scanning project');
+  // sync: sftp needs an ssh2 client and the remote listing: fetch both while the scan runs.
+  const early = server.sync === 'sftp' && !req.deleteRemote ? startSftpListing(req) : undefined;
   const tree = await (req.tree ?? scanProject(server, req.projectRoot));
   const filesTotal = tree.entries.filter((e) => e.type === 'file').length;
   req.logger.debug(`sync: ${tree.entries.length} entries (${filesTotal} files), ${tree.excludedCount} excluded`);
@@ -93,12 +95,13 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   req.logger.debug(`sync engine: ${choice.engine}`);
   if (!sent) {
     const { syncViaSftp } = await import('./sftp.js');
+    const listing = manifest ?? (early ? await early.listing : undefined);
     sent = await syncViaSftp({
-      client: await (await req.connection).ssh2(),
+      client: early ? await early.client : await (await req.connection).ssh2(),
       root: req.projectRoot,
       tree,
       remoteDir: server.remoteDir,
-      ...(manifest?.exists ? { remote: manifest.entries } : {}),
+      ...(listing ? { remote: listing.entries } : {}),
       onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
     });
   }
@@ -107,6 +110,18 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   if (manifest) deleted = await deleteMissing(req, tree, manifest.entries);
   const { filesSent, bytesSent } = sent;
   return { engine: choice.engine, filesSent, bytesSent, deleted, filesTotal, ms: Date.now() - started, ...(choice.notice ? { notice: choice.notice } : {}) };
+}
+
+function startSftpListing(req: SyncRequest) {
+  const client = req.connection.then((connection) => connection.ssh2());
+  const listing = client.then(async (c) => {
+    const { readRemoteManifest } = await import('./remote-manifest.js');
+    return readRemoteManifest(c, req.server.remoteDir);
+  });
+  // Awaited later; a failure then is reported where it is awaited.
+  client.catch(() => undefined);
+  listing.catch(() => undefined);
+  return { client, listing };
 }
 
 async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: RsyncVersion | undefined) {
