@@ -18,11 +18,13 @@ Examples:
   mtr -d --name train python train.py start a job and return; then:
   mtr --jobs | --logs train --follow | --wait train --for "epoch 3" | --attach train | --kill train
   mtr -s gpus nvidia-smi              run on every server of a group; lines prefixed [server]
+  mtr --watch python serve.py         re-sync and restart on every local change (Ctrl+C stops)
   mtr --get outputs/ --to ./results   download from the server (sync first unless --no-sync)
   mtr --init                          write .mtr/config.yaml
 
 Exit codes: the remote command's own; 128+n if it died of signal n; 130 after Ctrl+C; 143 after
-SIGTERM; 2 usage or config error; 124 --wait timed out; 255 connection, authentication or host key failure.`;
+SIGTERM; 1 sync or download failed; 2 usage or config error; 124 --wait timed out;
+255 connection, authentication or host key failure. With several servers: the largest.`;
 
 export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: string[]) => Promise<void>): Command {
   return new Command('mtr')

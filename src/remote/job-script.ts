@@ -157,7 +157,8 @@ export function buildKillScript(name: string, graceSeconds = 5): string {
   const steps = Math.max(1, Math.round(graceSeconds * 10));
   const waitGone = `i=0; while [ $i -lt ${steps} ] && alive; do sleep 0.1; i=$((i+1)); done`;
   return [
-    `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
+    // Callers check the name first (--kill) or know it (watch restarts); a vanished job is done.
+    `cd ${dir} 2>/dev/null || exit 0`,
     '[ -f rc ] && exit 0',
     WAIT_FOR_PID,
     'p=$(cat pid 2>/dev/null) || exit 0',

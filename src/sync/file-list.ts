@@ -43,3 +43,17 @@ export function summarizeTree(tree: LocalTree, top = SUMMARY_LARGEST): TreeSumma
   }
   return summary;
 }
+
+// One rsync exclude rule for an exact path: anchored at the transfer root (leading /), a trailing /
+// for a directory. rsync treats * ? [ as wildcards and honours backslash escapes only in a pattern
+// that has a wildcard, so names with wildcard characters get every special escaped.
+export function rsyncExcludeRule(relPath: string, isDir: boolean): string {
+  const escaped = /[*?[]/.test(relPath) ? relPath.replace(/[*?[\\]/g, (c) => `\\${c}`) : relPath;
+  return `/${escaped}${isDir ? '/' : ''}`;
+}
+
+/** NUL-separated exclude rules for `rsync -r --exclude-from=- --from0`: exactly what the walk left out. */
+export function toRsyncExcludeList(tree: LocalTree): Buffer {
+  const rules = (tree.excludedPaths ?? []).map((e) => rsyncExcludeRule(e.path, e.isDir));
+  return Buffer.from(rules.map((rule) => `${rule}\0`).join(''), 'utf8');
+}

@@ -45,6 +45,10 @@ export function parseProgressLine(line: string): ProgressLine | undefined {
   return parsed;
 }
 
+// `--out-format=%i` prints one itemize code per changed item (names left out on purpose: any name
+// is safe). `>f` = a regular file was sent; links and dirs have other codes.
+const ITEMIZE = /^[<>ch.*][fdLDS][.+?a-zA-Z]{9,10}$/;
+
 // progress2 lines carry run totals; legacy lines restart at 0 for each file, so completed files are summed.
 export function createProgressParser(mode: 'info2' | 'legacy'): ProgressParser {
   let pending = '';
@@ -52,6 +56,7 @@ export function createProgressParser(mode: 'info2' | 'legacy'): ProgressParser {
   let doneBytes = 0;
   let currentBytes = 0;
   let totalFiles: number | undefined;
+  let itemizedFiles: number | undefined;
 
   function apply(line: ProgressLine): RsyncProgressUpdate {
     if (line.transferred !== undefined) files = Math.max(files, line.transferred);
@@ -72,8 +77,16 @@ export function createProgressParser(mode: 'info2' | 'legacy'): ProgressParser {
   function take(lines: string[]): RsyncProgressUpdate[] {
     const updates: RsyncProgressUpdate[] = [];
     for (const text of lines) {
+      if (ITEMIZE.test(text)) {
+        if (text.startsWith('>f')) itemizedFiles = (itemizedFiles ?? 0) + 1;
+        continue;
+      }
       const line = parseProgressLine(text);
-      if (line) updates.push(apply(line));
+      if (line) {
+        const update = apply(line);
+        if (itemizedFiles !== undefined) update.files = itemizedFiles;
+        updates.push(update);
+      }
     }
     return updates;
   }
@@ -89,6 +102,6 @@ export function createProgressParser(mode: 'info2' | 'legacy'): ProgressParser {
       pending = '';
       return take([rest]);
     },
-    summary: () => ({ filesSent: files, bytesSent: doneBytes }),
+    summary: () => ({ filesSent: itemizedFiles ?? files, bytesSent: doneBytes }),
   };
 }

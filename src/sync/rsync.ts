@@ -7,7 +7,7 @@ import { exitStatusFrom } from '../exec/exit-status.js';
 import type { Logger } from '../log.js';
 import { shellJoin } from '../remote/shell-quote.js';
 import type { SshTarget } from '../ssh/target.js';
-import { buildRsyncArgs, guardFileList, type RsyncInvocation } from './rsync-args.js';
+import { buildRsyncArgs, type RsyncInvocation } from './rsync-args.js';
 import { describeRsyncExit } from './rsync-errors.js';
 import { createProgressParser, type RsyncProgressUpdate, type RsyncSummary } from './rsync-progress.js';
 import { detectLocalRsync, progressModeFor, type RsyncVersion } from './rsync-version.js';
@@ -15,8 +15,8 @@ import { bracketHost, buildSshArgs, sshCommandString } from './ssh-command.js';
 
 export interface RunRsyncOptions {
   root: string;
-  /** NUL-separated relative paths (file-list.ts toRsyncFileList). */
-  fileList: Buffer;
+  /** NUL-separated exclude rules for exactly what the walk left out (file-list.ts toRsyncExcludeList). */
+  excludeList: Buffer;
   remoteDir: string;
   target: SshTarget;
   homedir: string;
@@ -67,7 +67,7 @@ export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> 
   options.log?.debug(`sync: ${invocation.command} ${shellJoin(invocation.args)}`);
   const parser = progress === 'none' ? undefined : createProgressParser(progress);
   const where = `${options.target.user}@${bracketHost(options.target.host)}:${options.target.port}`;
-  const ended = await spawnRsync(invocation, guardFileList(options.fileList), { ...options, env }, (text) => {
+  const ended = await spawnRsync(invocation, options.excludeList, { ...options, env }, (text) => {
     for (const update of parser?.push(text) ?? []) options.onProgress?.(update);
   });
   for (const update of parser?.end() ?? []) options.onProgress?.(update);

@@ -63,7 +63,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     for (const level of byDepth(plan.mkdirs)) {
       await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
     }
-    // Counts regular files only, as rsync's summary does (symlinks are sent but not counted).
+    // Regular files only, as the rsync engine counts them (symlinks are sent, not counted).
     const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
     const report = () => onProgress?.({ ...progress });
     report();

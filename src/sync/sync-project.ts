@@ -7,7 +7,7 @@ import type { SshTarget } from '../ssh/target.js';
 import type { RsyncVersion } from './rsync-version.js';
 import { isPasswordOnly } from './ssh-command.js';
 import { chooseEngine } from './choose-engine.js';
-import { toRsyncFileList } from './file-list.js';
+import { toRsyncExcludeList } from './file-list.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';
 import { findOnPath } from './local-tools.js';
 import type { LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
@@ -63,6 +63,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   // sync: sftp needs an ssh2 client and the remote listing: fetch both while the scan runs.
   const early = server.sync === 'sftp' && !req.deleteRemote ? startSftpListing(req) : undefined;
   const tree = await (req.tree ?? scanProject(server, req.projectRoot));
+  // Regular files: what both engines count as sent (symlinks and dirs are made, not counted).
   const filesTotal = tree.entries.filter((e) => e.type === 'file').length;
   req.logger.debug(`sync: ${tree.entries.length} entries (${filesTotal} files), ${tree.excludedCount} excluded`);
 
@@ -131,7 +132,7 @@ async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rsyn
   const { runRsync } = await import('./rsync.js');
   return runRsync({
     root: req.projectRoot,
-    fileList: toRsyncFileList(tree),
+    excludeList: toRsyncExcludeList(tree),
     remoteDir: req.server.remoteDir,
     target: req.target,
     homedir: req.ctx.homedir,

@@ -20,6 +20,11 @@ export interface LocalTree {
   entries: LocalEntry[];
   /** How many paths the ignore rules left out (for the dry-run plan). */
   excludedCount: number;
+  /**
+   * The top-most paths left out (ignored, or special files such as sockets), so rsync can recurse on
+   * its own and leave out exactly these: the same file set as `entries`, by rsync's fast path.
+   */
+  excludedPaths?: { path: string; isDir: boolean }[];
   /** Sockets, FIFOs and devices the walk skipped (never sent). */
   skippedSpecial?: number;
 }

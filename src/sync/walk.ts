@@ -83,6 +83,7 @@ export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, '
   const entries: LocalEntry[] = [];
   let excludedCount = 0;
   let skippedSpecial = 0;
+  const excludedPaths: { path: string; isDir: boolean }[] = [];
 
   const readDir = async (rel: string, push: (job: Job) => void): Promise<void> => {
     let dirents: Dirent[];
@@ -95,9 +96,13 @@ export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, '
     for (const dirent of dirents) {
       const childRel = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
       const type = direntType(dirent);
-      if (type === undefined) skippedSpecial++;
-      else if (matcher.isIgnored(childRel, type === 'dir')) excludedCount++;
-      else push({ kind: 'stat', rel: childRel, type });
+      if (type === undefined) {
+        skippedSpecial++;
+        excludedPaths.push({ path: childRel, isDir: false });
+      } else if (matcher.isIgnored(childRel, type === 'dir')) {
+        excludedCount++;
+        excludedPaths.push({ path: childRel, isDir: type === 'dir' });
+      } else push({ kind: 'stat', rel: childRel, type });
     }
   };
 
@@ -110,5 +115,6 @@ export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, '
   });
 
   entries.sort((a, b) => comparePaths(a.path, b.path));
-  return { root: absRoot, entries, excludedCount, skippedSpecial };
+  excludedPaths.sort((a, b) => comparePaths(a.path, b.path));
+  return { root: absRoot, entries, excludedCount, skippedSpecial, excludedPaths };
 }

@@ -1,4 +1,4 @@
-import { TMUX, jobDir } from '../remote/job-script.js';
+import { buildKillScript } from '../remote/job-script.js';
 
 // `mtr --watch <command>`: when to (re)start the command, what each run's job is called, and the
 // remote script that stops a run. Pure.
@@ -31,25 +31,7 @@ export function shouldRestart(input: RestartInput): boolean {
   return input.changed > 0;
 }
 
-// Stops one run: SIGINT to the job's process group, SIGTERM after the grace period, SIGKILL after as
-// long again. Like buildKillScript, but (1) it first waits (up to 2 s) for the wrapper to write `pid`,
-// since the launch reports "started" before that, and (2) a group whose only member is the wrapper's
-// zombie (tmux reaps it late, often a second or more) counts as gone, and (3) `kill -SIG -PGID`
-// without `--`, which dash's kill rejects.
+// Stopping a run for a restart is --kill with a shorter grace period: one script, one behaviour.
 export function buildStopScript(name: string, graceSeconds = STOP_GRACE_SECONDS): string {
-  const steps = Math.max(1, Math.round(graceSeconds * 20));
-  return [
-    `cd ${jobDir(name)} 2>/dev/null || exit 0`,
-    'i=0; while [ ! -s pid ] && [ ! -f rc ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done',
-    '[ -f rc ] && exit 0',
-    'p=$(cat pid 2>/dev/null); [ -n "$p" ] || exit 0',
-    `alive() { if command -v ps >/dev/null 2>&1; then ps -eo pgid=,stat= | awk -v g="$p" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; else kill -0 -"$p" 2>/dev/null; fi; }`,
-    `settle() { i=0; while [ $i -lt ${steps} ] && alive; do sleep 0.05; i=$((i+1)); done; }`,
-    'kill -INT -"$p" 2>/dev/null; settle',
-    'alive && { kill -TERM -"$p" 2>/dev/null; settle; }',
-    'alive && { kill -KILL -"$p" 2>/dev/null; sleep 0.1; }',
-    '[ -f rc ] || { echo 137 >rc.tmp && mv rc.tmp rc; date +%s >ended; }',
-    `${TMUX} kill-session -t =${name} 2>/dev/null`,
-    'exit 0',
-  ].join('\n');
+  return buildKillScript(name, graceSeconds);
 }

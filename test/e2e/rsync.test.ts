@@ -9,7 +9,8 @@ import { runRsync, type RunRsyncOptions } from '../../src/sync/rsync.js';
 import { makeProject, type Project } from '../support/mtr.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 
-const list = (...paths: string[]) => Buffer.from(paths.map((p) => `${p}\0`).join(''), 'utf8');
+// Exclude rules as sync-project builds them from a walk; mtr's own .mtr/ is always among them.
+const excludes = (...rules: string[]) => Buffer.from(['/.mtr/', ...rules].map((r) => `${r}\0`).join(''), 'utf8');
 
 function write(root: string, file: string, content: string | Buffer, mode?: number): void {
   const target = path.join(root, file);
@@ -39,26 +40,27 @@ function passwordTarget(sshd: SshdInfo, project: Project, password: string): Ssh
 }
 
 const sync = (project: Project, target: SshTarget, over: Partial<RunRsyncOptions> = {}) =>
-  runRsync({ root: project.root, fileList: list('a.txt'), remoteDir: project.remoteDir, target, homedir: project.home, ...over });
+  runRsync({ root: project.root, excludeList: excludes(), remoteDir: project.remoteDir, target, homedir: project.home, ...over });
 
 describeE2E('rsync engine', (sshd) => {
   const project = () => makeProject({ sshd });
 
-  it('copies files, names with spaces and unicode, empty dirs, symlinks, exec bits and mtimes — only what is listed', async () => {
+  it('copies files, names with spaces and unicode, empty dirs, symlinks, exec bits and mtimes — all but the excluded', async () => {
     const p = project();
     write(p.root, 'dir with space/ünïcødé 🚀.txt', 'unicode\n');
     write(p.root, 'a/b/c.txt', 'nested\n');
-    write(p.root, 'a/secret.txt', 'ignored: not in the list\n');
+    write(p.root, 'a/secret.txt', 'ignored: excluded\n');
     write(p.root, 'run.sh', '#!/bin/sh\necho hi\n', 0o755);
     fs.mkdirSync(path.join(p.root, 'empty'));
     fs.symlinkSync('a/b/c.txt', path.join(p.root, 'link'));
     const old = new Date('2001-02-03T04:05:06Z');
     fs.utimesSync(path.join(p.root, 'a/b/c.txt'), old, old);
-    const files = list('a', 'a/b', 'a/b/c.txt', 'dir with space', 'dir with space/ünïcødé 🚀.txt', 'empty', 'link', 'run.sh');
+    const files = excludes('/a/secret.txt');
     const progress: number[] = [];
 
-    const result = await sync(p, keyTarget(sshd, p), { fileList: files, onProgress: (u) => progress.push(u.files) });
+    const result = await sync(p, keyTarget(sshd, p), { excludeList: files, onProgress: (u) => progress.push(u.files) });
 
+    // Regular files only (itemized `>f` lines); the symlink and dirs are made, not counted.
     expect(result.filesSent).toBe(3);
     expect(result.bytesSent).toBe(Buffer.byteLength('unicode\nnested\n#!/bin/sh\necho hi\n'));
     expect(progress.at(-1)).toBe(3);
@@ -73,7 +75,7 @@ describeE2E('rsync engine', (sshd) => {
     expect(Math.floor(fs.statSync(remote('a/b/c.txt')).mtimeMs / 1000)).toBe(old.getTime() / 1000);
     expect(fs.readdirSync(p.remoteDir).sort()).toEqual(['a', 'dir with space', 'empty', 'link', 'run.sh']);
 
-    const again = await sync(p, keyTarget(sshd, p), { fileList: files });
+    const again = await sync(p, keyTarget(sshd, p), { excludeList: files });
     expect(again).toEqual({ filesSent: 0, bytesSent: 0 });
   });
 
@@ -151,7 +153,7 @@ describeE2E('rsync engine', (sshd) => {
       const password = sshd.password!.password;
       const controller = new AbortController();
       const running = sync(p, passwordTarget(sshd, p, password), {
-        fileList: list('big.bin'),
+        excludeList: excludes(),
         signal: controller.signal,
         // ~15 s at 200 KB/s (uncompressed): long enough for ps to see every process, then aborted.
         extraArgs: ['--bwlimit=200', '--no-z'],

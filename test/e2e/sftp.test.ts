@@ -105,7 +105,7 @@ describeE2E('sftp engine', (sshd) => {
     const tree = walkTree(local);
     const progress: SyncProgress[] = [];
     const first = await syncViaSftp({ client: conn.client, root: local, tree, remoteDir: remote, onProgress: (p) => progress.push(p), concurrency: 8 });
-    // Regular files only (the symlink is sent, not counted), as rsync counts.
+    // Regular files only (the symlink is made, not counted), as the rsync engine counts.
     expect(first.filesSent).toBe(6);
     expect(first.bytesSent).toBe(tree.entries.reduce((n, e) => n + e.size, 0));
     expect(progress.at(-1)).toMatchObject({ files: 6, bytes: first.bytesSent, totalFiles: 6, totalBytes: first.bytesSent });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { summarizeTree, toRsyncFileList } from '../../../src/sync/file-list.js';
+import { rsyncExcludeRule, summarizeTree, toRsyncExcludeList } from '../../../src/sync/file-list.js';
 import { createIgnoreMatcher, readRulesFile } from '../../../src/sync/ignore.js';
 import type { LocalEntry, LocalTree } from '../../../src/sync/types.js';
 import { walkLocalTree } from '../../../src/sync/walk.js';
@@ -11,14 +11,21 @@ import { walkLocalTree } from '../../../src/sync/walk.js';
 const entry = (p: string, type: LocalEntry['type'] = 'file', size = 0): LocalEntry => ({ path: p, type, size, mtime: 0, mode: 0o644 });
 const treeOf = (...entries: LocalEntry[]): LocalTree => ({ root: '/p', entries, excludedCount: 0 });
 
-describe('toRsyncFileList', () => {
+describe('rsyncExcludeRule / toRsyncExcludeList', () => {
   it.each([
-    [[], ''],
-    [[entry('a')], 'a\0'],
-    [[entry('d', 'dir'), entry('d/f'), entry('l', 'symlink')], 'd\0d/f\0l\0'],
-    [[entry('name with spaces'), entry('new\nline'), entry('ünï')], 'name with spaces\0new\nline\0ünï\0'],
-  ])('%j', (entries, expected) => {
-    expect(toRsyncFileList(treeOf(...entries)).toString('utf8')).toBe(expected);
+    ['out', true, '/out/'],
+    ['a.log', false, '/a.log'],
+    ['dir/name with spaces', false, '/dir/name with spaces'],
+    ['star*and?q[1]', false, '/star\\*and\\?q\\[1]'],
+    ['back\\slash', false, '/back\\slash'],
+    ['both\\and*', false, '/both\\\\and\\*'],
+    ['#hash', false, '/#hash'],
+  ])('%j (dir %s) → %s', (p, isDir, rule) => expect(rsyncExcludeRule(p, isDir)).toBe(rule));
+
+  it('joins the walk\'s exclusions with NULs', () => {
+    const tree: LocalTree = { ...treeOf(), excludedPaths: [{ path: '.git', isDir: true }, { path: 'x.log', isDir: false }] };
+    expect(toRsyncExcludeList(tree).toString('utf8')).toBe('/.git/\0/x.log\0');
+    expect(toRsyncExcludeList(treeOf()).length).toBe(0);
   });
 });
 
@@ -55,11 +62,11 @@ describe.skipIf(spawnSync('rsync', ['--version']).status !== 0)('rsync --files-f
   const temps: string[] = [];
   afterEach(() => temps.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-  it('recreates exactly the walked tree (no -r: listed dirs are created, not recursed)', async () => {
+  it('real rsync -r with the exclusions recreates exactly the walked tree (wildcard names too)', async () => {
     const src = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-list-src-'));
     const dst = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-list-dst-'));
     temps.push(src, dst);
-    for (const rel of ['keep/a.py', 'keep/ignored.log', 'out/x', 'odd name/ünï\nline.txt', '.git/HEAD']) {
+    for (const rel of ['keep/a.py', 'keep/ignored.log', 'out/x', 'odd name/ünï\nline.txt', '.git/HEAD', 'w/st*r?.log', 'w/st*r?.py', 'w/[x].log', 'w/[x].py']) {
       fs.mkdirSync(path.dirname(path.join(src, rel)), { recursive: true });
       fs.writeFileSync(path.join(src, rel), rel);
     }
@@ -68,7 +75,7 @@ describe.skipIf(spawnSync('rsync', ['--version']).status !== 0)('rsync --files-f
     fs.symlinkSync('keep', path.join(src, 'link'));
     const tree = await walkLocalTree(src, createIgnoreMatcher(src, { exclude: [], respectGitignore: true, readFile: readRulesFile }));
 
-    const rsync = spawnSync('rsync', ['-lpt', '--from0', '--files-from=-', `${src}/`, `${dst}/`], { input: toRsyncFileList(tree) });
+    const rsync = spawnSync('rsync', ['-rlpt', '--from0', '--exclude-from=-', `${src}/`, `${dst}/`], { input: toRsyncExcludeList(tree) });
     expect(rsync.stderr.toString()).toBe('');
     expect(rsync.status).toBe(0);
     const copied = await walkLocalTree(dst, createIgnoreMatcher(dst, { exclude: [], respectGitignore: false, readFile: readRulesFile }));

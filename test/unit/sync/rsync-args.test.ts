@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { SshTarget } from '../../../src/ssh/target.js';
 import {
   buildRsyncArgs,
-  guardFileList,
   remoteRsyncPath,
   rsyncDestination,
   rsyncPathCommand,
@@ -78,43 +77,29 @@ describe('buildRsyncArgs', () => {
   const tail = ['-e', 'ssh -p 22', '/p/proj/', 'gpu.example:/srv/proj/'];
   const mkdir = '--rsync-path=mkdir -p /srv/proj && rsync';
   it.each([
-    ['progress2', input(), ['-lptz', '--files-from=-', '--from0', '--info=progress2', '--no-h', mkdir, ...tail]],
-    ['legacy progress', input({ progress: 'legacy' }), ['-lptz', '--files-from=-', '--from0', '--progress', mkdir, ...tail]],
-    ['no progress', input({ progress: 'none' }), ['-lptz', '--files-from=-', '--from0', mkdir, ...tail]],
-    ['dry run creates nothing remotely', input({ dryRun: true, progress: 'none' }), ['-lptz', '--files-from=-', '--from0', '--dry-run', ...tail]],
+    ['progress2', input(), ['-rlptz', '--from0', '--exclude-from=-', '--info=progress2', '--no-h', '--out-format=%i', mkdir, ...tail]],
+    ['legacy progress', input({ progress: 'legacy' }), ['-rlptz', '--from0', '--exclude-from=-', '--progress', '--out-format=%i', mkdir, ...tail]],
+    ['no progress', input({ progress: 'none' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, ...tail]],
+    ['dry run creates nothing remotely', input({ dryRun: true, progress: 'none' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--dry-run', ...tail]],
     ['extra args before the paths', input({ progress: 'none', extraArgs: ['--bwlimit=10'] }),
-      ['-lptz', '--files-from=-', '--from0', mkdir, '-e', 'ssh -p 22', '--bwlimit=10', '/p/proj/', 'gpu.example:/srv/proj/']],
-    ['root with a trailing slash', input({ progress: 'none', root: '/p/proj/' }), ['-lptz', '--files-from=-', '--from0', mkdir, ...tail]],
+      ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, '-e', 'ssh -p 22', '--bwlimit=10', '/p/proj/', 'gpu.example:/srv/proj/']],
+    ['root with a trailing slash', input({ progress: 'none', root: '/p/proj/' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, ...tail]],
   ])('%s', (_name, i, expected) => {
     const built = buildRsyncArgs(i);
     expect(built).toEqual({ command: 'rsync', args: expected, env: {} });
   });
 
-  it('never recurses, deletes or filters', () => {
+  it('never deletes, never uses -a (owner/group/devices), and filters only by the list on stdin', () => {
     const args = buildRsyncArgs(input()).args;
-    expect(args.filter((a) => /^-[a-zA-Z]*[ra][a-zA-Z]*$|^--(delete|recursive|archive|exclude|filter)/.test(a))).toEqual([]);
+    expect(args.filter((a) => /^-[a-zA-Z]*a[a-zA-Z]*$|^--(delete|archive|filter|include)|^--exclude(?!-from=-$)/.test(a))).toEqual([]);
   });
 
   it('password: sshpass -e with SSHPASS in the env, never on the command line', () => {
     const built = buildRsyncArgs(input({ target: target({ password: 's3cret pw' }), progress: 'none' }));
     expect(built.command).toBe('sshpass');
-    expect(built.args.slice(0, 3)).toEqual(['-e', 'rsync', '-lptz']);
+    expect(built.args.slice(0, 3)).toEqual(['-e', 'rsync', '-rlptz']);
     expect(built.env).toEqual({ SSHPASS: 's3cret pw' });
     expect(built.args.join(' ')).not.toContain('s3cret');
   });
 });
 
-describe('guardFileList', () => {
-  const list = (...entries: string[]) => Buffer.from(entries.map((e) => `${e}\0`).join(''), 'utf8');
-  it.each([
-    [list('a', 'a/b.txt', 'empty'), list('a', 'a/b.txt', 'empty')],
-    [list('.', 'a/', 'a/./', 'b//', './'), list('a', 'a', 'b')],
-    [list('a/.hidden', 'a/..x', 'ü 🚀'), list('a/.hidden', 'a/..x', 'ü 🚀')],
-    [Buffer.alloc(0), Buffer.alloc(0)],
-  ])('%#', (input, expected) => expect(guardFileList(input).equals(expected)).toBe(true));
-
-  it('keeps non-UTF-8 bytes', () => {
-    const raw = Buffer.from([0x66, 0xff, 0x00]);
-    expect(guardFileList(raw).equals(raw)).toBe(true);
-  });
-});

@@ -70,3 +70,14 @@ describe('createProgressParser', () => {
     expect(parser.summary()).toEqual({ filesSent: 2, bytesSent: 150 });
   });
 });
+
+describe('itemized counts (--out-format=%i)', () => {
+  it('counts regular files sent (>f) and ignores links and dirs, whatever the names', () => {
+    const parser = createProgressParser('info2');
+    parser.push('cd+++++++++\n>f+++++++++\ncL+++++++++\n>f.st......\n');
+    parser.push('        100 100%    1.00MB/s    0:00:00 (xfr#3, to-chk=0/5)\r');
+    const updates = parser.end();
+    expect(parser.summary()).toEqual({ filesSent: 2, bytesSent: 100 });
+    expect(updates).toEqual([]);
+  });
+});

@@ -40,7 +40,8 @@ describe('buildStopScript', () => {
     expect(script).toContain('kill -INT -"$p"');
     expect(script).toContain('kill -TERM -"$p"');
     expect(script).toContain('kill -KILL -"$p"');
-    expect(script).toContain('while [ $i -lt 20 ] && alive');
+    // A 1 s grace period, polled every 0.1 s.
+    expect(script).toContain('while [ $i -lt 10 ] && alive');
     expect(script).toContain('tmux -L mtr kill-session -t =app-2');
   });
 
