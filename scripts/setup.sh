@@ -33,5 +33,10 @@ fi
 marker=node_modules/.package-lock.json
 if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund
+  # Some registry mirrors lack rollup's optional platform packages; npm then writes a lock that
+  # `npm ci` rejects as out of sync. `npm install` installs the same locked versions.
+  if ! npm ci --no-audit --no-fund; then
+    echo "setup: npm ci refused the lock file; installing the locked versions with npm install"
+    npm install --no-audit --no-fund
+  fi
 fi
