@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { makeProject, type Project, type Running, type RunResult } from '../support/mtr.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import { eventually, sleep } from '../support/eventually.js';
 
 // sshd logs in as this user, whose passwd home holds the job records.
 const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
@@ -23,18 +24,8 @@ const readJobFile = (name: string, file: string): string | undefined => {
   }
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `probe` returns something truthy; fails with `what` after `timeoutMs`. */
-async function eventually<T>(what: string | (() => string), probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await sleep(50);
-  }
-}
 
 /** `sleep 3600.<random>`: a process whose command line is unique, so `ps` can find it. */
 const uniqueSleep = () => `sleep 3600.${randomInt(100_000, 999_999)}`;

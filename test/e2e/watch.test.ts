@@ -7,19 +7,10 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { makeProject, type Project, type Running } from '../support/mtr.js';
 import { describeE2E } from '../support/sshd.js';
+import { eventually, sleep } from '../support/eventually.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `probe` returns something truthy; fails with `what` after `timeoutMs`. */
-async function eventually<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const readOr = (file: string, fallback = ''): string => {
   try {
