@@ -113,7 +113,7 @@ export function buildPruneLine(): string {
 
 // Streams new bytes of out → stdout and err → stderr until rc exists, then exits with it.
 // rc is checked before the final read, and written only after the job's output is complete, so
-// nothing is lost; polling backs off from 20 ms to 0.5 s while the job is quiet.
+// nothing is lost; polling backs off from 5 ms to 0.5 s while the job is quiet.
 export function buildStreamScript(name: string, opts: { tailLines?: number; feedStdin?: boolean; exitWithJob: boolean }): string {
   const dir = jobDir(name);
   const start = (file: string) =>
@@ -124,7 +124,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
     opts.feedStdin ? 'exec 3<&0; (cat <&3 >in) & exec 0</dev/null' : CLIENT_WATCH,
     `o=${start('out')}; e=${start('err')}`,
-    'd=0.02',
+    'd=0.005',
     'while :; do',
     // The client is gone when sshd's session process (our parent) is: stop polling, the job goes on.
     '  kill -0 "$PPID" 2>/dev/null || exit 0',
@@ -133,7 +133,8 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     '  if [ "$n" -gt "$o" ]; then tail -c +$((o+1)) out | head -c $((n-o)); o=$n; moved=1; fi',
     '  if [ "$m" -gt "$e" ]; then tail -c +$((e+1)) err | head -c $((m-e)) >&2; e=$m; moved=1; fi',
     '  [ $fin = 1 ] && break',
-    `  if [ $moved = 1 ]; then d=0.02; else case $d in 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
+    // Short jobs end within milliseconds: start polling fast, back off to 0.5 s while quiet.
+    `  if [ $moved = 1 ]; then d=0.005; else case $d in 0.005) d=0.01;; 0.01) d=0.02;; 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
     `  if [ ! -f rc ] && ! ${TMUX} has-session -t =${name} 2>/dev/null && [ ! -f rc ]; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
     '  sleep $d',
     'done',
