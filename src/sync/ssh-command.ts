@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { shellQuote } from '../remote/shell-quote.js';
 import { controlMasterOptions } from '../ssh/control.js';
 import type { SshTarget } from '../ssh/target.js';
 
@@ -54,11 +55,22 @@ export function buildSshArgs(target: SshTarget, opts: SshArgsOptions): string[] 
   if (isPasswordOnly(target)) {
     args.push('-o', 'PreferredAuthentications=password,keyboard-interactive', '-o', 'PubkeyAuthentication=no');
   }
-  if (target.jumps.length > 0) {
+  if (target.jumps.length === 1) {
+    args.push('-o', `ProxyCommand=${proxyCommandFor(target.jumps[0] as SshTarget, opts)}`);
+  } else if (target.jumps.length > 1) {
+    // Several hops: -J (their ssh processes read the passwd home's known_hosts; see README).
     args.push('-J', target.jumps.map((hop) => `${hop.user}@${bracketHost(hop.host)}:${hop.port}`).join(','));
   }
   if (target.control) args.push(...controlMasterOptions(target.control.path, target.control.idleSeconds));
   return args;
+}
+
+// One hop as a ProxyCommand built from the same options, so the hop trusts the same known_hosts and
+// uses the same keys (OpenSSH's -J would hand the hop only -l -p -F). ssh expands %-tokens in the
+// command once before running it, so every word is escaped one more level; %h:%p stay tokens.
+export function proxyCommandFor(hop: SshTarget, opts: SshArgsOptions): string {
+  const hopArgs = buildSshArgs({ ...hop, jumps: [], control: undefined, password: undefined }, { ...opts, batch: true });
+  return [...hopArgs.map(escapePercent), '-W', '%h:%p', hop.host].map(shellQuote).join(' ');
 }
 
 const RSH_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;

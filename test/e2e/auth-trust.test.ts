@@ -42,6 +42,19 @@ describeE2E('auth and trust', (sshd) => {
     expect(dry.stdout).toMatch(new RegExp(`connect: +${sshd.user}@${sshd.host.replace(/\./g, '\\.')}:${sshd.port} via ${sshd.user}@${sshd.host.replace(/\./g, '\\.')}:${sshd.port}`));
   });
 
+  it('rsync rides the same ProxyJump hop with the same trust (known_hosts, keys) as the ssh2 path', async () => {
+    const p = makeProject({ sshd, servers: { test: { host: 'target-via-jump', port: undefined, key_filename: undefined, sync: 'rsync' } }, files: { 'b.txt': 'rsynced through the hop\n' } });
+    fs.writeFileSync(
+      path.join(p.home, '.ssh', 'config'),
+      ['Host jumpbox', `  HostName ${sshd.host}`, `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.clientKey}`,
+        'Host target-via-jump', `  HostName ${sshd.host}`, `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.clientKey}`, '  ProxyJump jumpbox', ''].join('\n'),
+    );
+    // HOME's known_hosts is the only one that knows the server: the hop must use it too.
+    const result = await p.run(['--no-reuse', 'cat', 'b.txt']);
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 0, stdout: 'rsynced through the hop\n' });
+    expect(result.stderr).toMatch(/via rsync/);
+  });
+
   it('at a terminal an unknown host key is asked about like ssh; "yes" records it and the run goes on', async () => {
     const p = makeProject({ sshd });
     const knownHosts = path.join(p.home, '.ssh', 'known_hosts');

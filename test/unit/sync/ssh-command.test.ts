@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
 import type { SshTarget } from '../../../src/ssh/target.js';
-import { buildSshArgs, isPasswordOnly, sshCommandString, type SshArgsOptions } from '../../../src/sync/ssh-command.js';
+import { buildSshArgs, isPasswordOnly, proxyCommandFor, sshCommandString, type SshArgsOptions } from '../../../src/sync/ssh-command.js';
 
 const target = (over: Partial<SshTarget> = {}): SshTarget => ({
   label: 'gpu',
@@ -115,5 +115,23 @@ describe('sshCommandString', () => {
   it('openrsync: bare words, whitespace refused with a fix', () => {
     expect(sshCommandString(['ssh', '-i', "/it's/k"], 'openrsync')).toBe("ssh -i /it's/k");
     expect(() => sshCommandString(['ssh', '-i', '/a b/k'], 'openrsync')).toThrow(/openrsync cannot pass/);
+  });
+});
+
+describe('one ProxyJump hop as a ProxyCommand', () => {
+  const opts: SshArgsOptions = { homedir: '/h', batch: true, fileExists: () => false };
+  const hop = target({ host: 'bastion', port: 2200, user: 'j', identityFiles: ['/keys/id 50%'], knownHostsFiles: ['/h/.ssh/known_hosts'] });
+
+  it('gives the hop the same known_hosts and keys, and is split by a shell into the intended argv', () => {
+    const args = buildSshArgs(target({ jumps: [hop] }), opts);
+    expect(args).not.toContain('-J');
+    const proxy = args.find((a) => a.startsWith('ProxyCommand='))!;
+    expect(proxy).toBe(`ProxyCommand=${proxyCommandFor(hop, opts)}`);
+    // What sh hands to the hop's ssh (after ssh itself turned %% into % once):
+    const words = spawnSync('sh', ['-c', `set -- ${proxy.slice('ProxyCommand='.length)}; printf '%s\\n' "$@"`], { encoding: 'utf8' }).stdout.split('\n').slice(0, -1);
+    expect(words.slice(0, 1)).toEqual(['ssh']);
+    expect(words).toContain('UserKnownHostsFile=/h/.ssh/known_hosts');
+    expect(words).toContain('/keys/id 50%%%%');
+    expect(words.slice(-3)).toEqual(['-W', '%h:%p', 'bastion']);
   });
 });
