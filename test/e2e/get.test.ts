@@ -8,17 +8,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, type MakeProjectOptions, type Project, type RunResult } from '../support/mtr.js';
 import { describeE2E } from '../support/sshd.js';
+import { T, writeFile } from '../support/tree.js';
 
-const T = 1_600_000_000;
 const W_BIN = randomBytes(300_000);
 
-function writeFile(root: string, rel: string, content: string | Buffer, mode = 0o644, mtime = T): void {
-  const file = path.join(root, rel);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content);
-  fs.chmodSync(file, mode);
-  fs.utimesSync(file, mtime, mtime);
-}
 
 /** What a training run left on the server, inside remote_dir. */
 function seedRemote(remoteDir: string): void {

@@ -2,22 +2,15 @@
 // with SFTP into another yields the same remote tree — path for path (files, symlinks, empty dirs),
 // content, mode, whole-second mtime, link target — on a first sync and after a round of changes.
 // One project, two servers (`-s rsync`, `-s sftp`) that differ only in engine and remote_dir.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import { T, snapshotTree, writeFile } from '../support/tree.js';
 
-const T = 1_600_000_000;
 
-function writeFile(root: string, rel: string, content: string | Buffer, mode = 0o644, mtime = T): void {
-  const file = path.join(root, rel);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content);
-  fs.chmodSync(file, mode);
-  fs.utimesSync(file, mtime, mtime);
-}
 
 // Every kind of entry both engines must treat alike, plus what neither may send.
 function buildFixture(root: string): void {
@@ -60,35 +53,7 @@ function buildFixture(root: string): void {
   fs.chmodSync(path.join(root, 'ro'), 0o555);
 }
 
-interface Node {
-  type: 'file' | 'dir' | 'symlink';
-  mode?: string;
-  mtime?: number;
-  size?: number;
-  sha?: string;
-  target?: string;
-}
 
-function snapshot(root: string): Record<string, Node> {
-  const out: Record<string, Node> = {};
-  const visit = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
-      const p = rel ? `${rel}/${name}` : name;
-      const abs = path.join(root, p);
-      const st = fs.lstatSync(abs);
-      if (st.isSymbolicLink()) out[p] = { type: 'symlink', target: fs.readlinkSync(abs) };
-      else if (st.isDirectory()) {
-        out[p] = { type: 'dir', mode: (st.mode & 0o7777).toString(8) };
-        visit(p);
-      } else {
-        const sha = createHash('sha256').update(fs.readFileSync(abs)).digest('hex');
-        out[p] = { type: 'file', mode: (st.mode & 0o7777).toString(8), mtime: Math.floor(st.mtimeMs / 1000), size: st.size, sha };
-      }
-    }
-  };
-  visit('');
-  return out;
-}
 
 const SUMMARY = /^mtr: synced (\d+) of (\d+) files \(([^)]*)\) via (\w+) in [\d.]+ s$/;
 
@@ -135,13 +100,13 @@ describeE2E('rsync and SFTP agree', (sshd) => {
 
     it('first sync: identical trees, identical summaries', async () => {
       const { a, b } = await syncBoth();
-      const snapA = snapshot(dirA());
+      const snapA = snapshotTree(dirA());
       expect(Object.keys(snapA)).toContain('nested/empty/dir');
       expect(Object.keys(snapA)).toContain('absolute-link');
       expect(Object.keys(snapA).some((rel) => /(^|\/)(\.git|train\.log|build|cache\.tmp|scratch|raw|model\.ckpt)$/.test(rel))).toBe(false);
-      expect(snapshot(dirB())).toEqual(snapA);
+      expect(snapshotTree(dirB())).toEqual(snapA);
       // Both match the local tree itself (ignored paths aside) — agreeing on a wrong tree is no comfort.
-      const local = snapshot(p.root);
+      const local = snapshotTree(p.root);
       for (const [rel, node] of Object.entries(snapA)) expect(node, rel).toEqual(local[rel]);
       // "synced X of Y files (bytes)": both engines count the same things.
       expect(summaryOf(b)).toBe(summaryOf(a));
@@ -150,7 +115,7 @@ describeE2E('rsync and SFTP agree', (sshd) => {
     it('no-change sync: neither sends anything', async () => {
       const { a, b } = await syncBoth();
       expect([summaryOf(a), summaryOf(b)]).toEqual(['', '']);
-      expect(snapshot(dirB())).toEqual(snapshot(dirA()));
+      expect(snapshotTree(dirB())).toEqual(snapshotTree(dirA()));
     });
 
     it('after changes (content, mode only, link target, file→dir, new, deleted, newly ignored) with --delete: still identical', async () => {
@@ -171,8 +136,8 @@ describeE2E('rsync and SFTP agree', (sshd) => {
       fs.rmSync(r('keep.log'));
 
       const { a, b } = await syncBoth('--delete');
-      const snapA = snapshot(dirA());
-      expect(snapshot(dirB())).toEqual(snapA);
+      const snapA = snapshotTree(dirA());
+      expect(snapshotTree(dirB())).toEqual(snapA);
       expect(snapA['keep.log']?.type).toBe('file');
       expect(snapA['empty-file']).toMatchObject({ type: 'dir' });
       expect(snapA['odd/-rf']).toBeUndefined();

@@ -3,7 +3,7 @@
 // what survives, what --delete may and may not remove, the engine choice of `sync: auto`, and the
 // errors a user meets. The "remote" is this machine, so remote files are inspected with fs directly.
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,11 +12,11 @@ import { formatBytes } from '../../src/ui/progress.js';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
+import { T, snapshotTree, writeFile, type TreeNode } from '../support/tree.js';
 
 type Engine = 'rsync' | 'sftp';
 type Auth = 'key' | 'password';
 
-const T = 1_600_000_000;
 const EXCLUDE = ['data/raw/', '*.ckpt'];
 
 // ---------------------------------------------------------------------------------------------------
@@ -82,13 +82,6 @@ const SYMLINKS: Record<string, string> = {
 
 const EMPTY_DIRS = ['empty', 'nested/empty/dir', 'weights'];
 
-function writeFile(root: string, rel: string, content: string | Buffer, mode = 0o644, mtime = T): void {
-  const file = path.join(root, rel);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content);
-  fs.chmodSync(file, mode);
-  fs.utimesSync(file, mtime, mtime);
-}
 
 /** A file "made on the server": owned by whoever owns remote_dir (the login user), dirs included. */
 function writeRemoteFile(remoteDir: string, rel: string, content: string): void {
@@ -109,42 +102,13 @@ function buildFixture(root: string): void {
 // Snapshots: one comparable record per path (files: content hash, size, mode, whole-second mtime;
 // dirs: mode; symlinks: target). `.mtr/` is mtr's own folder and left out of comparisons.
 
-interface Node {
-  type: 'file' | 'dir' | 'symlink';
-  mode?: string;
-  mtime?: number;
-  size?: number;
-  sha?: string;
-  target?: string;
-}
 
-function snapshot(root: string): Record<string, Node> {
-  const out: Record<string, Node> = {};
-  const visit = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
-      const p = rel ? `${rel}/${name}` : name;
-      if (p === '.mtr') continue;
-      const abs = path.join(root, p);
-      const st = fs.lstatSync(abs);
-      if (st.isSymbolicLink()) out[p] = { type: 'symlink', target: fs.readlinkSync(abs) };
-      else if (st.isDirectory()) {
-        out[p] = { type: 'dir', mode: (st.mode & 0o7777).toString(8) };
-        visit(p);
-      } else {
-        const sha = createHash('sha256').update(fs.readFileSync(abs)).digest('hex');
-        out[p] = { type: 'file', mode: (st.mode & 0o7777).toString(8), mtime: Math.floor(st.mtimeMs / 1000), size: st.size, sha };
-      }
-    }
-  };
-  visit('');
-  return out;
-}
 
 const isUnder = (p: string, roots: readonly string[]) => roots.some((r) => p === r || p.startsWith(`${r}/`));
 
 /** What the remote must hold after a sync of `root`: the local snapshot minus everything ignored. */
-function expectedRemote(root: string): Record<string, Node> {
-  return Object.fromEntries(Object.entries(snapshot(root)).filter(([p]) => !isUnder(p, IGNORED_ROOTS)));
+function expectedRemote(root: string): Record<string, TreeNode> {
+  return Object.fromEntries(Object.entries(snapshotTree(root, ['.mtr'])).filter(([p]) => !isUnder(p, IGNORED_ROOTS)));
 }
 
 /** ctime of every remote entry: a rewrite, chmod or utime of any of them changes it. */
@@ -244,7 +208,7 @@ describeE2E('sync', (sshd) => {
       // Regular files (both engines count them alike), never .mtr/ (it may hold a password).
       expect(summary.total).toBe(fileCount);
 
-      expect(snapshot(remote())).toEqual(expectedRemote(p.root));
+      expect(snapshotTree(remote())).toEqual(expectedRemote(p.root));
       for (const rel of [...Object.keys(IGNORED_FILES), ...IGNORED_ROOTS]) expect(fs.existsSync(remote(rel)), rel).toBe(false);
       expect(fs.statSync(remote('bin/run.sh')).mode & 0o777).toBe(0o755);
       expect(fs.statSync(remote('private')).mode & 0o777).toBe(0o700);
@@ -283,7 +247,7 @@ describeE2E('sync', (sshd) => {
       const after = ctimes(remote());
       const rewritten = Object.keys(after).filter((rel) => after[rel] !== before[rel] && fs.lstatSync(remote(rel)).isFile());
       expect(rewritten).toEqual(['README.md']);
-      expect(snapshot(remote())).toMatchObject(expectedRemote(p.root));
+      expect(snapshotTree(remote())).toMatchObject(expectedRemote(p.root));
     });
 
     it.skipIf(skip)('a mode-only change reaches the server', async () => {
@@ -320,7 +284,7 @@ describeE2E('sync', (sshd) => {
       for (const rel of protectedPaths) expect(fs.readFileSync(remote(rel), 'utf8'), rel).toBe(`remote ${rel}\n`);
       for (const gone of ['odd/-rf', 'data/tiny.bin', 'nested', 'checkpoints', 'outputs']) expect(fs.existsSync(remote(gone)), gone).toBe(false);
       const protectedRoots = ['data/raw', 'weights/remote.ckpt', 'scratch', 'server.log', 'build', 'src/remote.tmp', '.git'];
-      const remaining = Object.fromEntries(Object.entries(snapshot(remote())).filter(([rel]) => !isUnder(rel, protectedRoots)));
+      const remaining = Object.fromEntries(Object.entries(snapshotTree(remote())).filter(([rel]) => !isUnder(rel, protectedRoots)));
       expect(remaining).toEqual(expectedRemote(p.root));
     });
   });
@@ -412,7 +376,7 @@ describeE2E('sync', (sshd) => {
       expect(all.filter((line) => /rsync/.test(line) && !SUMMARY.test(line))).toEqual(['mtr: rsync is not installed here; syncing with SFTP']);
       expect(all).toHaveLength(2);
       expect(SUMMARY.exec(all[1] ?? '')?.[4]).toBe('sftp');
-      expect(snapshot(p.remoteDir)).toEqual(expectedRemote(p.root));
+      expect(snapshotTree(p.remoteDir)).toEqual(expectedRemote(p.root));
     });
 
     it.skipIf(!sshd.password)(`password login without sshpass → SFTP with one notice${passwordSkip}`, async () => {
