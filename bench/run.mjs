@@ -17,7 +17,7 @@ import { formatWatchResult, measureWatchLatency } from './watch.mjs';
 import { syncRows } from './sync.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.js');
+const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.cjs');
 const RESULTS_FILE = path.join(REPO_ROOT, 'bench', 'results', 'latest.md');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 // Not timed: the first runs fill the page cache and the server's first-connection work.

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.js');
+const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.cjs');
 const EDITS = Number(process.env.BENCH_WATCH_EDITS ?? 50);
 const WARMUP_EDITS = 3;
 const GOAL = { p50: 300, p95: 1000 };

@@ -8,4 +8,4 @@ npm run build --silent
 node scripts/sandbox.mjs --background
 cd examples/demo
 set -x
-node ../../bin/mtr.js python3 train.py --epochs 3
+node ../../bin/mtr.cjs python3 train.py --epochs 3

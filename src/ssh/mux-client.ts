@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import { Duplex, type Readable } from 'node:stream';
 import { buildMuxControlArgs, buildMuxExecArgs } from './control.js';
+import { aliveCheckRequest, aliveVerdict, readMessages } from './mux-protocol.js';
 
 // Runs commands through a live OpenSSH ControlMaster and hands back channel-like objects with the
 // parts of ssh2's ClientChannel that mtr's batch code uses: stdout as the stream, .stderr, 'exit'
@@ -98,15 +100,25 @@ export class MuxClient extends EventEmitter {
 }
 
 /** True when a master answers on the socket (bounded: a hung master counts as dead). */
-export function isMasterAlive(controlPath: string, env: NodeJS.ProcessEnv, timeoutMs = 2000): Promise<boolean> {
+export function isMasterAlive(controlPath: string, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn('ssh', buildMuxControlArgs(controlPath, 'check'), { stdio: 'ignore', env });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', () => resolve(false));
-    child.once('exit', (code) => {
+    const requestId = 1;
+    let received = Buffer.alloc(0);
+    const socket = net.createConnection(controlPath);
+    const done = (alive: boolean): void => {
       clearTimeout(timer);
-      resolve(code === 0);
+      socket.destroy();
+      resolve(alive);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('connect', () => socket.write(aliveCheckRequest(requestId)));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const verdict = aliveVerdict(readMessages(received).messages, requestId);
+      if (verdict !== 'pending') done(verdict === 'alive');
     });
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
   });
 }
 

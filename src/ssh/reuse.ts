@@ -33,7 +33,7 @@ export async function connectReusing(target: SshTarget, ctx: Context, logger: Lo
   const controlled = target.control ? target : planReuse(target, ctx, options);
   if (!controlled.control) return openConnection(target, ctx, logger);
   const socket = controlled.control.path;
-  if (await isMasterAlive(socket, ctx.env)) {
+  if (await isMasterAlive(socket)) {
     logger.debug(`reusing the shared connection ${socket}`);
     return sharedConnection(controlled, ctx, logger);
   }
@@ -69,7 +69,7 @@ function sharedConnection(target: SshTarget, ctx: Context, logger: Logger): SshC
 
 async function ensureMaster(target: SshTarget, ctx: Context, logger: Logger): Promise<void> {
   const control = target.control!;
-  if (await isMasterAlive(control.path, ctx.env)) return;
+  if (await isMasterAlive(control.path)) return;
   const { buildSshArgs } = await import('../sync/ssh-command.js');
   const sshArgs = buildSshArgs({ ...target, control: undefined }, { homedir: ctx.homedir, batch: true });
   const args = buildMasterArgs(sshArgs, control.path, control.idleSeconds, target.host);

@@ -43,15 +43,27 @@ export interface LocalSnapshot {
 }
 
 // The batch's paths as they are now: vanished ones (their unlink event follows), sockets/FIFOs and
-// anything the filter ignores (now that the type is known) are left out.
+// anything the filter ignores (now that the type is known) are left out. A directory in the batch
+// is new (chokidar reports no changes of directories), so its whole contents come along: files
+// written into it before chokidar watched it have no event of their own.
 export async function snapshotPaths(root: string, paths: readonly string[], filter: WatchFilter): Promise<LocalSnapshot> {
   const entries: LocalEntry[] = [];
   const fingerprints = new Map<string, string>();
-  await drainQueue([...paths], STAT_CONCURRENCY, async (rel) => {
+  const seen = new Set(paths);
+  await drainQueue([...paths], STAT_CONCURRENCY, async (rel, push) => {
     const abs = path.join(root, rel);
     const stats = await lstatOrUndefined(abs);
     const type = stats && entryType(stats);
     if (!stats || !type || filter.isIgnored(rel, type === 'dir')) return;
+    if (type === 'dir') {
+      for (const name of await fs.readdir(abs).catch(() => [] as string[])) {
+        const child = `${rel}/${name}`;
+        if (!seen.has(child)) {
+          seen.add(child);
+          push(child);
+        }
+      }
+    }
     const entry: LocalEntry = { path: rel, type, size: type === 'file' ? stats.size : 0, mtime: Math.floor(stats.mtimeMs / 1000), mode: stats.mode & 0o7777 };
     if (type === 'symlink') {
       const target = await fs.readlink(abs).catch(() => undefined);

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { useSshd, type SshdInfo } from './sshd.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.js');
+export const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.cjs');
 
 export interface RunOptions {
   cwd: string;
@@ -36,7 +36,7 @@ export interface Running {
   result: Promise<RunResult>;
 }
 
-/** `node bin/mtr.js ...args`; resolves (never rejects on exit codes) when it exits. */
+/** `node bin/mtr.cjs ...args`; resolves (never rejects on exit codes) when it exits. */
 export function runMtr(args: string[], opts: RunOptions): Promise<RunResult> {
   return spawnMtr(args, opts).result;
 }

@@ -64,6 +64,17 @@ describe('snapshotPaths / changedSince', () => {
     expect([...snapshot.fingerprints.keys()].sort()).toEqual(['link', 'src', 'src/a.py']);
   });
 
+  it('a new directory brings its whole contents, even files without an event; ignored ones stay out', async () => {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, 'burst', 'deep', 'logs'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'burst', 'f1.txt'), '1');
+    fs.writeFileSync(path.join(root, 'burst', 'f2.log'), 'log');
+    fs.writeFileSync(path.join(root, 'burst', 'deep', 'f3.txt'), '3');
+    fs.writeFileSync(path.join(root, 'burst', 'deep', 'logs', 'x.txt'), 'x');
+    const snapshot = await snapshotPaths(root, ['burst', 'burst/f1.txt'], filterFor('*.log\nlogs/'));
+    expect(snapshot.entries.map((e) => e.path)).toEqual(['burst', 'burst/deep', 'burst/deep/f3.txt', 'burst/f1.txt']);
+  });
+
   it('finds files that changed after the snapshot', async () => {
     const root = tempDir();
     fs.writeFileSync(path.join(root, 'a.txt'), 'one');
