@@ -15,6 +15,8 @@ export async function main(argv: string[]): Promise<void> {
   });
   const ctx = processContext();
   const debug = argv.includes('--debug') || Boolean(ctx.env.MTR_DEBUG);
+  // dist/ is minified: stack traces (shown only with --debug) point into src/ through the source maps.
+  if (debug) process.setSourceMapsEnabled(true);
   try {
     const { runCli } = await import('./cli.js');
     await runCli(argv, ctx);

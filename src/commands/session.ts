@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load.js';
+import { loadConfigCached } from '../config/cache.js';
 import { selectServer, selectServers } from '../config/select.js';
 import type { LoadedConfig, ServerConfig } from '../config/types.js';
 import type { Context } from '../context.js';
@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { GlobalOptions } from '../options.js';
 import { readTargetEnv } from '../ssh/read-ssh-config.js';
 import type { SshConnection } from '../ssh/connect.js';
+import { connectReusing, planReuse } from '../ssh/reuse.js';
 import { resolveTarget, type SshTarget } from '../ssh/target.js';
 import { openLogger } from './logger.js';
 
@@ -22,7 +23,7 @@ export interface Session {
 export type SessionOptions = Pick<GlobalOptions, 'enableLog' | 'logFile'> & { server?: string; all?: boolean; reuse?: boolean };
 
 export async function loadProject(ctx: Context): Promise<LoadedConfig> {
-  const config = await loadConfig(ctx);
+  const config = await loadConfigCached(ctx);
   for (const warning of config.warnings) ctx.stderr.write(`mtr: warning: ${warning}\n`);
   return config;
 }
@@ -48,14 +49,12 @@ export async function prepareSessions(ctx: Context, options: SessionOptions): Pr
 }
 
 export async function connectSession(session: Session, ctx: Context): Promise<SshConnection> {
-  const { connectReusing } = await import('../ssh/reuse.js');
   return connectReusing(await commandTarget(session, ctx), ctx, session.logger, { reuse: session.reuse, idleSeconds: session.server.reuseIdle });
 }
 
 /** The target with the shared-connection socket filled in (when reuse is on): what rsync's ssh uses. */
 export async function commandTarget(session: Session, ctx: Context): Promise<SshTarget> {
   if (session.target.control || !session.reuse) return session.target;
-  const { planReuse } = await import('../ssh/reuse.js');
   session.target = planReuse(session.target, ctx, { reuse: session.reuse, idleSeconds: session.server.reuseIdle });
   return session.target;
 }
