@@ -4,8 +4,8 @@ import type { Context } from '../context.js';
 import { ExitError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
-import type { LaunchResult } from '../jobs/remote.js';
-import type { StartSpec } from '../remote/job-script.js';
+import { interpretLaunchStatus, signalJob, type LaunchResult } from '../jobs/remote.js';
+import { buildLaunchScript, type StartSpec } from '../remote/job-script.js';
 import type { SshConnection } from '../ssh/connect.js';
 import type { Session } from './session.js';
 
@@ -39,8 +39,6 @@ export interface StreamedJob {
 
 // Starts the job and streams its output in one exec; rejects when the job could not start.
 export async function streamJob(ctx: Context, connection: SshConnection, spec: StartSpec, options: StreamJobOptions): Promise<StreamedJob> {
-  const { interpretLaunchStatus } = await import('../jobs/remote.js');
-  const { buildLaunchScript } = await import('../remote/job-script.js');
   let launch: LaunchResult | undefined;
   let launchError: unknown;
   const script = buildLaunchScript(spec, { stream: { feedStdin: spec.wrapper.stdinFifo }, ...(options.fallback ? { fallback: options.fallback } : {}) });
@@ -74,7 +72,6 @@ export async function streamJob(ctx: Context, connection: SshConnection, spec: S
 // Ctrl+C / SIGTERM stop the job's process group; a second Ctrl+C stops waiting. A dropped link
 // leaves the job running.
 export async function launchAndStream(ctx: Context, connection: SshConnection, session: Session, spec: StartSpec, fallback: string): Promise<void> {
-  const { signalJob } = await import('../jobs/remote.js');
   let launch: LaunchResult | undefined;
   let stoppedBy: StopSignal | undefined;
   const removeSignals = onStopSignals((signal) => {

@@ -103,17 +103,28 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
   return [...lines, buildStreamScript(spec.name, { feedStdin: options.stream.feedStdin, exitWithJob: true })].join('\n');
 }
 
-// Keeps the newest KEEP_FINISHED_JOBS finished jobs; running ones are never touched.
+// Keeps the newest KEEP_FINISHED_JOBS finished jobs; running ones are never touched. Counted with a
+// glob (no process) and pruned only past KEEP + PRUNE_SLACK, so most starts spawn nothing for it.
+// Its own stdio: a slow prune must not hold the launch's ssh session open.
+export const PRUNE_SLACK = 10;
 export function buildPruneLine(): string {
   return (
+    `set -- ${JOBS_DIR}/*/rc; if [ $# -gt ${KEEP_FINISHED_JOBS + PRUNE_SLACK} ]; then ` +
     `(cd ${JOBS_DIR} 2>/dev/null && ls -1t -- */rc 2>/dev/null | tail -n +${KEEP_FINISHED_JOBS + 1} | ` +
-    `while IFS= read -r f; do rm -rf -- "\${f%/rc}"; done) &`
+    `while IFS= read -r f; do rm -rf -- "\${f%/rc}"; done) </dev/null >/dev/null 2>&1 & fi`
   );
 }
 
+// Sizes of out and err in one process (GNU/BusyBox stat); else (BSD stat, or a file missing, where
+// stat prints one size and fails) wc per file, a missing file counting 0.
+const READ_SIZES =
+  'if s=$(stat -c %s out err 2>/dev/null); then set -- $s; else set -- $({ wc -c <out; } 2>/dev/null || echo 0) $({ wc -c <err; } 2>/dev/null || echo 0); fi; n=${1:-0}; m=${2:-0}';
+
 // Streams new bytes of out → stdout and err → stderr until rc exists, then exits with it.
 // rc is checked before the final read, and written only after the job's output is complete, so
-// nothing is lost; polling backs off from 5 ms to 0.5 s while the job is quiet.
+// nothing is lost; polling backs off from 2 ms to 0.5 s while the job is quiet. Each round costs
+// one process (stat) plus the sleep; whether the tmux session still exists (a job that died without
+// writing rc) is only asked once polling has slowed to its slowest.
 export function buildStreamScript(name: string, opts: { tailLines?: number; feedStdin?: boolean; exitWithJob: boolean }): string {
   const dir = jobDir(name);
   const start = (file: string) =>
@@ -124,21 +135,21 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
     opts.feedStdin ? 'exec 3<&0; (cat <&3 >in) & exec 0</dev/null' : CLIENT_WATCH,
     `o=${start('out')}; e=${start('err')}`,
-    'd=0.005',
+    'd=0.002',
     'while :; do',
     // The client is gone when sshd's session process (our parent) is: stop polling, the job goes on.
     '  kill -0 "$PPID" 2>/dev/null || exit 0',
     '  fin=0; [ -f rc ] && fin=1',
-    '  n=$({ wc -c <out; } 2>/dev/null || echo 0); m=$({ wc -c <err; } 2>/dev/null || echo 0); moved=0',
+    `  ${READ_SIZES}; moved=0`,
     '  if [ "$n" -gt "$o" ]; then tail -c +$((o+1)) out | head -c $((n-o)); o=$n; moved=1; fi',
     '  if [ "$m" -gt "$e" ]; then tail -c +$((e+1)) err | head -c $((m-e)) >&2; e=$m; moved=1; fi',
     '  [ $fin = 1 ] && break',
     // Short jobs end within milliseconds: start polling fast, back off to 0.5 s while quiet.
-    `  if [ $moved = 1 ]; then d=0.005; else case $d in 0.005) d=0.01;; 0.01) d=0.02;; 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
-    `  if [ ! -f rc ] && ! ${TMUX} has-session -t =${name} 2>/dev/null && [ ! -f rc ]; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
+    `  if [ $moved = 1 ]; then d=0.002; else case $d in 0.002) d=0.005;; 0.005) d=0.01;; 0.01) d=0.02;; 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
+    `  if [ $d = 0.5 ] && [ ! -f rc ] && ! ${TMUX} has-session -t =${name} 2>/dev/null && [ ! -f rc ]; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
     '  sleep $d',
     'done',
-    opts.exitWithJob ? 'exit "$(cat rc)"' : 'exit 0',
+    opts.exitWithJob ? 'read -r rc <rc; exit "$rc"' : 'exit 0',
   ].join('\n');
 }
 
