@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startSshd } from '../scripts/sshd-server.mjs';
 import { formatWatchResult, measureWatchLatency } from './watch.mjs';
 import { syncRows } from './sync.mjs';
+import { chooseLogin, makeRemoteDir } from './login.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.cjs');
@@ -35,6 +36,7 @@ function sshArgs(rig, ...command) {
     '-o', `UserKnownHostsFile=${rig.knownHosts}`,
     '-o', 'GlobalKnownHostsFile=/dev/null',
     '-o', 'BatchMode=yes',
+    '-l', rig.login.user,
     rig.sshd.host,
     ...command,
   ];
@@ -61,7 +63,7 @@ function buildRows() {
 }
 
 // A project and HOME in `dir` whose config and known_hosts point at the bench sshd.
-function makeRig(dir, sshd) {
+function makeRig(dir, sshd, login) {
   const home = path.join(dir, 'home');
   const project = path.join(dir, 'project');
   const knownHosts = path.join(home, '.ssh', 'known_hosts');
@@ -69,11 +71,13 @@ function makeRig(dir, sshd) {
   fs.writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
   fs.mkdirSync(path.join(project, '.mtr'), { recursive: true });
   const remoteDir = path.join(dir, 'remote', 'project');
+  makeRemoteDir(login, path.dirname(remoteDir));
   const config = [
     'servers:',
     '  bench:',
     `    host: ${sshd.host}`,
     `    port: ${sshd.port}`,
+    `    user: ${login.user}`,
     `    key_filename: ${JSON.stringify(sshd.clientKey)}`,
     `    remote_dir: ${JSON.stringify(remoteDir)}`,
     '',
@@ -84,7 +88,7 @@ function makeRig(dir, sshd) {
   const runtimeDir = path.join(dir, 'run');
   fs.mkdirSync(runtimeDir, { mode: 0o700 });
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', USER: sshd.user, LOGNAME: sshd.user, XDG_RUNTIME_DIR: runtimeDir };
-  return { sshd, home, project, remoteDir, knownHosts, env };
+  return { sshd, login, home, project, remoteDir, knownHosts, env };
 }
 
 // Milliseconds from spawn to exit; a failing command ends the benchmark (it would time an error).
@@ -125,7 +129,7 @@ function measureRow(rig, row) {
   return { name: row.name, mtrMs, baselineMs, ratio, goal: row.goal, ok: ratio <= row.goal };
 }
 
-function describeMachine() {
+function describeMachine(login) {
   const cpus = os.cpus();
   const ssh = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
   return [
@@ -134,6 +138,7 @@ function describeMachine() {
     `os: ${os.type()} ${os.release()} ${os.arch()}`,
     `cpus: ${cpus.length} × ${cpus[0]?.model?.trim() ?? 'unknown'}`,
     `ssh: ${(ssh.stderr || ssh.stdout || 'unknown').trim()}`,
+    `login: ${login.describe}`,
     `runs: ${RUNS} per side (after ${WARMUP_RUNS} warm-up), medians; fresh-upload row: BENCH_SYNC_RUNS or 5 (after 1); peak RSS: max of BENCH_MEM_RUNS or 2`,
   ];
 }
@@ -152,17 +157,22 @@ async function main() {
   if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`BENCH_RUNS must be a positive integer, got ${process.env.BENCH_RUNS}`);
   if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-bench-'));
+  // The login account (sshd reads its authorized keys as that account) must reach the sshd and remote dirs.
+  fs.chmodSync(dir, 0o755);
   let sshd;
   try {
     sshd = await startSshd({ dir: path.join(dir, 'sshd'), passwordUser: false });
-    const rig = makeRig(dir, sshd);
-    const results = buildRows().map((row) => {
+    const login = chooseLogin();
+    const rig = makeRig(dir, sshd, login);
+    // BENCH_ONLY=word: just the rows whose name contains it (quick checks while working on one goal).
+    const only = process.env.BENCH_ONLY;
+    const results = buildRows().filter((row) => !only || row.name.includes(only)).map((row) => {
       process.stderr.write(`bench: ${row.name} …\n`);
       return measureRow(rig, row);
     });
     process.stderr.write('bench: watch: edit → remote file updated …\n');
-    const watch = await measureWatchLatency(rig);
-    const report = ['# mtr benchmark', '', ...describeMachine().map((line) => `- ${line}`), '', formatTable(results), '', formatWatchResult(watch), ''].join('\n');
+    const watch = only && !'watch'.includes(only) ? undefined : await measureWatchLatency(rig);
+    const report = ['# mtr benchmark', '', ...describeMachine(rig.login).map((line) => `- ${line}`), '', formatTable(results), '', watch ? formatWatchResult(watch) : '', ''].join('\n');
     process.stdout.write(`\n${report}`);
     fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
     fs.writeFileSync(RESULTS_FILE, report);

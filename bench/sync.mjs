@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { makeRemoteDir } from './login.mjs';
 
 const CACHE = process.env.BENCH_SYNC_CACHE ?? path.join(os.tmpdir(), 'mtr-bench-sync');
 const FRESH_RUNS = Number(process.env.BENCH_SYNC_RUNS ?? 5);
@@ -77,6 +78,7 @@ function writeConfig(root, rig, servers) {
       `  ${name}:`,
       `    host: ${rig.sshd.host}`,
       `    port: ${rig.sshd.port}`,
+      `    user: ${rig.login.user}`,
       `    key_filename: ${JSON.stringify(rig.sshd.clientKey)}`,
       `    remote_dir: ${JSON.stringify(remoteDir)}`,
       `    sync: ${sync}`,
@@ -121,7 +123,7 @@ export function syncRows({ mtrBin, sshArgs }) {
   const setup = (rig) => {
     if (state) return state;
     const base = path.join(path.dirname(rig.remoteDir), 'sync');
-    fs.mkdirSync(base, { recursive: true });
+    makeRemoteDir(rig.login, base);
     const dirs = Object.fromEntries(
       ['sftpNoChange', 'rsyncNoChange', 'mtrRsyncNoChange', 'byHandNoChange', 'sftpFresh', 'rsyncFresh', 'memMtr', 'memRsync'].map((name) => [name, path.join(base, name)]),
     );
