@@ -49,7 +49,7 @@ export function formatPlan(view: PlanView, agent: boolean): string {
 export async function describeSyncPlan(session: Session, deleteRemote: boolean): Promise<string> {
   const { scanProject } = await import('../sync/sync-project.js');
   const { summarizeTree } = await import('../sync/file-list.js');
-  const tree = await scanProject(session.server, session.config.projectRoot);
+  const tree = await scanProject(session.server, session.config.projectRoot, { stat: true });
   const summary = summarizeTree(tree);
   const lines = [
     `${session.server.sync} ${session.config.projectRoot} → ${session.server.remoteDir}`,

@@ -48,6 +48,7 @@ export function tempNameFor(target: string, random: string): string {
 
 export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncResult> {
   const { client, root, tree, onProgress, signal } = options;
+  if (tree.statted === false) throw new Error('internal: the SFTP engine needs a scan with stats (statTree)');
   const session = await openSftp(client);
   try {
     const remote = options.remote ?? (await readRemoteManifest(client, options.remoteDir, { session })).entries;

@@ -11,7 +11,7 @@ import { toRsyncExcludeList } from './file-list.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';
 import { findOnPath } from './local-tools.js';
 import type { LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
-import { walkLocalTree } from './walk.js';
+import { statTree, walkLocalTree } from './walk.js';
 
 export interface SyncRequest {
   ctx: Context;
@@ -39,13 +39,14 @@ export function syncExcludes(server: ServerConfig, projectRoot: string): string[
   return [...server.exclude, ...extra];
 }
 
-export async function scanProject(server: ServerConfig, projectRoot: string): Promise<LocalTree> {
+/** The tree to send. Without `stat`, names and types only: enough for rsync (the likely engine). */
+export async function scanProject(server: ServerConfig, projectRoot: string, options: { stat?: boolean } = {}): Promise<LocalTree> {
   const matcher = createIgnoreMatcher(projectRoot, {
     exclude: syncExcludes(server, projectRoot),
     respectGitignore: server.respectGitignore,
     readFile: readRulesFile,
   });
-  return walkLocalTree(projectRoot, matcher);
+  return walkLocalTree(projectRoot, matcher, { stat: options.stat ?? server.sync === 'sftp' });
 }
 
 function progressText(engine: string, p: SyncProgress): string {
@@ -100,7 +101,8 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
     sent = await syncViaSftp({
       client: early ? await early.client : await (await req.connection).ssh2(),
       root: req.projectRoot,
-      tree,
+      // SFTP compares sizes and mtimes: a tree scanned for rsync gets them now.
+      tree: await statTree(tree),
       remoteDir: server.remoteDir,
       ...(listing ? { remote: listing.entries } : {}),
       onProgress: (p) => req.onProgress?.(progressText('sftp', p)),

@@ -25,6 +25,11 @@ export interface LocalTree {
    * its own and leave out exactly these: the same file set as `entries`, by rsync's fast path.
    */
   excludedPaths?: { path: string; isDir: boolean }[];
+  /**
+   * false: entries carry names and types only (size, mtime and mode are 0), as the rsync engine
+   * needs; statTree() fills them in. Absent or true: complete.
+   */
+  statted?: boolean;
   /** Sockets, FIFOs and devices the walk skipped (never sent). */
   skippedSpecial?: number;
 }

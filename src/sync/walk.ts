@@ -1,15 +1,10 @@
 // Lists the local tree both engines send: one walk, the ignore matcher decides, nothing is followed.
-import type { Dirent } from 'node:fs';
-import fs from 'node:fs/promises';
+import fs, { type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { IgnoreMatcher } from './ignore.js';
 import type { LocalEntry, LocalTree } from './types.js';
 
-/** Parallel readdir/lstat calls; keeps 100k-file trees fast without a promise per file at once. */
-export const WALK_CONCURRENCY = 64;
-
 type EntryType = LocalEntry['type'];
-type Job = { kind: 'dir'; rel: string } | { kind: 'stat'; rel: string; type: EntryType };
 
 /** Plain code-unit order: every directory sorts before its contents (`a` < `a-b` < `a/b`). */
 export function comparePaths(a: string, b: string): number {
@@ -58,39 +53,67 @@ export function drainQueue<T>(initial: T[], limit: number, work: (job: T, push: 
   });
 }
 
-export async function statEntry(root: string, rel: string, type: EntryType): Promise<LocalEntry | undefined> {
-  const abs = path.join(root, rel);
+// Synchronous fs calls in slices: on a local disk lstatSync is ~3x faster than going through libuv's
+// thread pool one promise per file, and yielding between slices keeps a concurrent ssh handshake
+// (same event loop) moving.
+const DIRS_PER_SLICE = 64;
+const STATS_PER_SLICE = 512;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** One entry's stats (and link target); undefined when it vanished since it was listed. */
+function statEntrySync(absRoot: string, entry: LocalEntry): LocalEntry | undefined {
+  const abs = path.join(absRoot, entry.path);
   try {
-    const st = await fs.lstat(abs);
-    const entry: LocalEntry = {
-      path: rel,
-      type,
-      size: type === 'file' ? st.size : 0,
+    const st = fs.lstatSync(abs);
+    const stated: LocalEntry = {
+      path: entry.path,
+      type: entry.type,
+      size: entry.type === 'file' ? st.size : 0,
       mtime: Math.floor(st.mtimeMs / 1000),
       mode: st.mode & 0o7777,
     };
-    if (type === 'symlink') entry.linkTarget = await fs.readlink(abs);
-    return entry;
+    if (entry.type === 'symlink') stated.linkTarget = fs.readlinkSync(abs);
+    return stated;
   } catch (error) {
     if (isVanished(error)) return undefined;
     throw error;
   }
 }
 
+/** The tree with sizes, mtimes, modes and link targets filled in (what SFTP and the dry-run plan need). */
+export async function statTree(tree: LocalTree): Promise<LocalTree> {
+  if (tree.statted !== false) return tree;
+  const entries: LocalEntry[] = [];
+  for (let i = 0; i < tree.entries.length; i++) {
+    if (i > 0 && i % STATS_PER_SLICE === 0) await yieldToLoop();
+    const stated = statEntrySync(tree.root, tree.entries[i] as LocalEntry);
+    if (stated) entries.push(stated);
+  }
+  return { ...tree, entries, statted: true };
+}
+
+export interface WalkOptions {
+  /** Fill in stats (default). rsync needs only names and types: its own scan compares the rest. */
+  stat?: boolean;
+}
+
 /** Walks root (never following symlinks), leaving out what the matcher ignores and not entering ignored dirs. */
-export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, 'isIgnored'>): Promise<LocalTree> {
+export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, 'isIgnored'>, options: WalkOptions = {}): Promise<LocalTree> {
   const absRoot = path.resolve(root);
   const entries: LocalEntry[] = [];
   let excludedCount = 0;
   let skippedSpecial = 0;
   const excludedPaths: { path: string; isDir: boolean }[] = [];
 
-  const readDir = async (rel: string, push: (job: Job) => void): Promise<void> => {
+  const dirs = [''];
+  for (let done = 0; dirs.length > 0; done++) {
+    if (done > 0 && done % DIRS_PER_SLICE === 0) await yieldToLoop();
+    const rel = dirs.pop() as string;
     let dirents: Dirent[];
     try {
-      dirents = await fs.readdir(path.join(absRoot, rel), { withFileTypes: true });
+      dirents = fs.readdirSync(path.join(absRoot, rel), { withFileTypes: true });
     } catch (error) {
-      if (rel !== '' && isVanished(error)) return;
+      if (rel !== '' && isVanished(error)) continue;
       throw error;
     }
     for (const dirent of dirents) {
@@ -102,19 +125,15 @@ export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, '
       } else if (matcher.isIgnored(childRel, type === 'dir')) {
         excludedCount++;
         excludedPaths.push({ path: childRel, isDir: type === 'dir' });
-      } else push({ kind: 'stat', rel: childRel, type });
+      } else {
+        entries.push({ path: childRel, type, size: 0, mtime: 0, mode: 0 });
+        if (type === 'dir') dirs.push(childRel);
+      }
     }
-  };
-
-  await drainQueue<Job>([{ kind: 'dir', rel: '' }], WALK_CONCURRENCY, async (job, push) => {
-    if (job.kind === 'dir') return readDir(job.rel, push);
-    const entry = await statEntry(absRoot, job.rel, job.type);
-    if (entry === undefined) return;
-    entries.push(entry);
-    if (entry.type === 'dir') push({ kind: 'dir', rel: entry.path });
-  });
+  }
 
   entries.sort((a, b) => comparePaths(a.path, b.path));
   excludedPaths.sort((a, b) => comparePaths(a.path, b.path));
-  return { root: absRoot, entries, excludedCount, skippedSpecial, excludedPaths };
+  const listed: LocalTree = { root: absRoot, entries, excludedCount, skippedSpecial, excludedPaths, statted: false };
+  return options.stat === false ? listed : statTree(listed);
 }

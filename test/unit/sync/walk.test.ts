@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIgnoreMatcher, readRulesFile } from '../../../src/sync/ignore.js';
-import { comparePaths, drainQueue, walkLocalTree } from '../../../src/sync/walk.js';
+import { comparePaths, drainQueue, statTree, walkLocalTree } from '../../../src/sync/walk.js';
 
 const temps: string[] = [];
 afterEach(() => temps.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
@@ -48,6 +48,29 @@ describe('walkLocalTree', () => {
     ]);
     expect(tree.root).toBe(path.resolve(root));
     expect(tree.excludedCount).toBe(0);
+  });
+
+  it('without stats (the rsync scan): the same names, types and exclusions; statTree completes it', async () => {
+    const root = tempDir();
+    write(root, 'a.txt', 'abc');
+    write(root, 'src/main.py', 'print(1)\n');
+    write(root, 'logs/x.log', 'log');
+    write(root, 'gone.txt', 'soon gone');
+    fs.chmodSync(path.join(root, 'a.txt'), 0o751);
+    fs.symlinkSync('src', path.join(root, 'to-src'));
+    const full = await walkLocalTree(root, matcherFor(root, ['logs/']));
+    const light = await walkLocalTree(root, matcherFor(root, ['logs/']), { stat: false });
+    expect(light.statted).toBe(false);
+    expect(light.entries.map((e) => [e.path, e.type])).toEqual(full.entries.map((e) => [e.path, e.type]));
+    expect(light.entries.every((e) => e.size === 0 && e.mtime === 0 && e.linkTarget === undefined)).toBe(true);
+    expect(light.excludedPaths).toEqual(full.excludedPaths);
+    expect(light.excludedCount).toBe(full.excludedCount);
+    fs.rmSync(path.join(root, 'gone.txt'));
+    const completed = await statTree(light);
+    expect(completed.statted).toBe(true);
+    expect(completed.entries).toEqual(full.entries.filter((e) => e.path !== 'gone.txt'));
+    expect(completed.entries.find((e) => e.path === 'a.txt')?.mode).toBe(0o751);
+    expect(await statTree(completed)).toBe(completed);
   });
 
   it('never follows a symlinked dir, even one pointing outside the root', async () => {
