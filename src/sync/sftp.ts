@@ -49,14 +49,18 @@ export function tempNameFor(target: string, random: string): string {
 export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncResult> {
   const { client, root, tree, onProgress, signal } = options;
   if (tree.statted === false) throw new Error('internal: the SFTP engine needs a scan with stats (statTree)');
-  const session = await openSftp(client);
+  // The SFTP subsystem opens only when there is something to send: a no-change run with the
+  // listing already fetched never starts it.
+  let opened: SftpSession | undefined;
   try {
-    const remote = options.remote ?? (await readRemoteManifest(client, options.remoteDir, { session })).entries;
+    const remote = options.remote ?? (await readRemoteManifest(client, options.remoteDir, { session: (opened ??= await openSftp(client)) })).entries;
     const plan = planUpload(tree, remote);
     if (plan.conflicts.length > 0) {
       const list = plan.conflicts.slice(0, 3).join(', ');
       throw new SyncError(`remote directories stand where local files go: ${list}`, 'remove or rename them on the server, then sync again');
     }
+    if (isEmptyPlan(plan) && options.remote) return { filesSent: 0, bytesSent: 0, plan };
+    const session = (opened ??= await openSftp(client));
     const base = resolveSftpPath(options.remoteDir, session.home);
     const width = Math.max(1, Math.min(options.concurrency ?? 32, session.maxOpenHandles - 2));
     await mkdirP(session, base);
@@ -89,10 +93,14 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     return { filesSent: progress.files, bytesSent: progress.bytes, plan };
   } catch (error) {
     if (signal?.aborted && error === signal.reason) throw error;
-    throw describeSftpFailure(error, session.closed);
+    throw describeSftpFailure(error, opened?.closed ?? false);
   } finally {
-    session.end();
+    opened?.end();
   }
+}
+
+function isEmptyPlan(plan: UploadPlan): boolean {
+  return !plan.mkdirs.length && !plan.uploads.length && !plan.modeFixes.length && !plan.symlinks.length && !plan.removals.length;
 }
 
 function remotePath(base: string, rel: string): string {

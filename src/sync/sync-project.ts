@@ -63,13 +63,15 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   req.onProgress?.('scanning project');
   // sync: sftp needs an ssh2 client and the remote listing: fetch both while the scan runs.
   const early = server.sync === 'sftp' && !req.deleteRemote ? startSftpListing(req) : undefined;
+  // `rsync --version` (a process) runs while the tree is scanned.
+  const { detectLocalRsync } = await import('./rsync-version.js');
+  const detecting = server.sync === 'sftp' ? Promise.resolve(undefined) : detectLocalRsync({ env: ctx.env });
   const tree = await (req.tree ?? scanProject(server, req.projectRoot));
   // Regular files: what both engines count as sent (symlinks and dirs are made, not counted).
   const filesTotal = tree.entries.filter((e) => e.type === 'file').length;
   req.logger.debug(`sync: ${tree.entries.length} entries (${filesTotal} files), ${tree.excludedCount} excluded`);
 
-  const { detectLocalRsync } = await import('./rsync-version.js');
-  const localRsync = server.sync === 'sftp' ? undefined : await detectLocalRsync({ env: ctx.env });
+  const localRsync = await detecting;
   let choice = chooseEngine({
     configured: server.sync,
     localRsync,
