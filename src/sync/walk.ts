@@ -60,36 +60,38 @@ const DIRS_PER_SLICE = 64;
 const STATS_PER_SLICE = 512;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** One entry's stats (and link target); undefined when it vanished since it was listed. */
-function statEntrySync(absRoot: string, entry: LocalEntry): LocalEntry | undefined {
+/** Fills in one entry's stats (and link target); false when it vanished since it was listed. */
+function statEntrySync(absRoot: string, entry: LocalEntry): boolean {
   const abs = path.join(absRoot, entry.path);
   try {
     const st = fs.lstatSync(abs);
-    const stated: LocalEntry = {
-      path: entry.path,
-      type: entry.type,
-      size: entry.type === 'file' ? st.size : 0,
-      mtime: Math.floor(st.mtimeMs / 1000),
-      mode: st.mode & 0o7777,
-    };
-    if (entry.type === 'symlink') stated.linkTarget = fs.readlinkSync(abs);
-    return stated;
+    entry.size = entry.type === 'file' ? st.size : 0;
+    entry.mtime = Math.floor(st.mtimeMs / 1000);
+    entry.mode = st.mode & 0o7777;
+    if (entry.type === 'symlink') entry.linkTarget = fs.readlinkSync(abs);
+    return true;
   } catch (error) {
-    if (isVanished(error)) return undefined;
+    if (isVanished(error)) return false;
     throw error;
   }
 }
 
-/** The tree with sizes, mtimes, modes and link targets filled in (what SFTP and the dry-run plan need). */
+/**
+ * Completes a names-only tree with sizes, mtimes, modes and link targets (what SFTP and the dry-run
+ * plan need), in place: a 100k-file tree is not held twice. Vanished entries drop out.
+ */
 export async function statTree(tree: LocalTree): Promise<LocalTree> {
   if (tree.statted !== false) return tree;
-  const entries: LocalEntry[] = [];
-  for (let i = 0; i < tree.entries.length; i++) {
+  const { entries } = tree;
+  let kept = 0;
+  for (let i = 0; i < entries.length; i++) {
     if (i > 0 && i % STATS_PER_SLICE === 0) await yieldToLoop();
-    const stated = statEntrySync(tree.root, tree.entries[i] as LocalEntry);
-    if (stated) entries.push(stated);
+    const entry = entries[i] as LocalEntry;
+    if (statEntrySync(tree.root, entry)) entries[kept++] = entry;
   }
-  return { ...tree, entries, statted: true };
+  entries.length = kept;
+  tree.statted = true;
+  return tree;
 }
 
 export interface WalkOptions {

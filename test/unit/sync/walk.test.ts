@@ -66,7 +66,9 @@ describe('walkLocalTree', () => {
     expect(light.excludedPaths).toEqual(full.excludedPaths);
     expect(light.excludedCount).toBe(full.excludedCount);
     fs.rmSync(path.join(root, 'gone.txt'));
+    // In place (a 100k-file tree is not held twice).
     const completed = await statTree(light);
+    expect(completed).toBe(light);
     expect(completed.statted).toBe(true);
     expect(completed.entries).toEqual(full.entries.filter((e) => e.path !== 'gone.txt'));
     expect(completed.entries.find((e) => e.path === 'a.txt')?.mode).toBe(0o751);
