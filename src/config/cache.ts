@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { controlDir } from '../ssh/control.js';
-import { ensurePrivateDir } from '../ssh/control-dir.js';
+import { privateRuntimeDir } from '../ssh/control-dir.js';
 import { findConfig, resolveUserConfigPath } from './find.js';
 import type { LoadedConfig } from './types.js';
 
@@ -76,9 +74,9 @@ async function loadUncached(ctx: Context): Promise<LoadedConfig> {
 /** loadConfig(), answered from the last run's result when no config file changed since. */
 export async function loadConfigCached(ctx: Context): Promise<LoadedConfig> {
   const configPath = findConfig(ctx.cwd);
-  const uid = process.getuid?.() ?? 0;
-  const dir = controlDir(ctx.env, os.tmpdir(), uid);
-  if (BUILD === undefined || configPath === undefined || !ensurePrivateDir(dir, uid)) return loadUncached(ctx);
+  if (BUILD === undefined || configPath === undefined) return loadUncached(ctx);
+  const dir = privateRuntimeDir(ctx.env);
+  if (dir === undefined) return loadUncached(ctx);
   // Stamped before reading: a file edited meanwhile gets a new stamp, so the next run reloads it.
   const files = [configPath, resolveUserConfigPath(ctx.env, ctx.homedir)].map((file) => ({ path: file, stamp: fileStamp(statOrUndefined(file)) }));
   const key = cacheKey({ build: BUILD, cwd: ctx.cwd, homedir: ctx.homedir, files });

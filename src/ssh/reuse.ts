@@ -1,10 +1,9 @@
-import os from 'node:os';
 import type { Client } from 'ssh2';
 import type { Context } from '../context.js';
 import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
-import { buildMasterArgs, controlDir, controlPathFor } from './control.js';
-import { ensurePrivateDir, listSockets, removeStaleSocket } from './control-dir.js';
+import { buildMasterArgs, controlPathFor } from './control.js';
+import { listSockets, privateRuntimeDir, removeStaleSocket } from './control-dir.js';
 import { openConnection, type SshConnection } from './connect.js';
 import { MuxClient, isMasterAlive, spawnMaster, stopMaster } from './mux-client.js';
 import type { SshTarget } from './target.js';
@@ -14,11 +13,7 @@ export interface ReuseOptions {
   idleSeconds: number;
 }
 
-function socketDir(ctx: Context): string | undefined {
-  const uid = process.getuid?.() ?? 0;
-  const dir = controlDir(ctx.env, os.tmpdir(), uid);
-  return ensurePrivateDir(dir, uid) ? dir : undefined;
-}
+const socketDir = (ctx: Context): string | undefined => privateRuntimeDir(ctx.env);
 
 // A warm run finds a live master and sends its commands (and rsync) through it: no handshake.
 // A cold run connects with ssh2 as usual; its rsync's ssh becomes the master, or one is started in
