@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import fsp, { type FileHandle } from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from 'ssh2';
 import { readRemoteManifest } from './remote-manifest.js';
@@ -37,6 +37,17 @@ export interface SftpSyncResult {
 const CHUNK = 64 * 1024;
 const WINDOW = 4;
 const NAME_MAX = 255;
+/** Files up to this size are read in one synchronous call: no thread-pool round trips per file. */
+const SMALL_FILE = 256 * 1024;
+
+/**
+ * Temp-name suffixes: a random run prefix and a counter (hex). Unique within a run by the counter,
+ * across runs by the prefix; the exclusive create ('wx') refuses a clash rather than overwrite.
+ */
+export function tempSuffixes(prefix = randomBytes(4).toString('hex')): () => string {
+  let n = 0;
+  return () => `${prefix}${(n++).toString(16)}`;
+}
 
 /** `.<name>.mtr-tmp-<hex>` beside the target; a bare `.mtr-tmp-<hex>` when the name is too long. */
 export function tempNameFor(target: string, random: string): string {
@@ -69,16 +80,18 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
       await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
     }
     // Regular files only, as the rsync engine counts them (symlinks are sent, not counted).
+    const nextSuffix = tempSuffixes();
     const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
     const report = () => onProgress?.({ ...progress });
     report();
     const sendOne = async (entry: LocalEntry, _index: number, abort: AbortSignal) => {
       const target = remotePath(base, entry.path);
       if (entry.type === 'symlink') {
-        await replaceSymlink(session, target, entry.linkTarget ?? '');
+        await replaceSymlink(session, target, entry.linkTarget ?? '', nextSuffix());
         return;
       } else {
-        const sent = await uploadFile(session, path.join(root, entry.path), target, entry, abort, (n) => {
+        const temp = tempNameFor(target, nextSuffix());
+        const sent = await uploadFile(session, path.join(root, entry.path), target, temp, entry, abort, (n) => {
           progress.bytes += n;
           report();
         });
@@ -133,20 +146,17 @@ async function uploadFile(
   session: SftpSession,
   localPath: string,
   target: string,
+  temp: string,
   entry: LocalEntry,
   signal: AbortSignal,
   onBytes: (n: number) => void,
 ): Promise<boolean> {
-  const file = await fsp.open(localPath, 'r').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw new SyncError(`cannot read local file ${localPath}: ${error.message}`, undefined, error);
-  });
-  if (!file) return false;
-  const temp = tempNameFor(target, randomBytes(6).toString('hex'));
+  const local = openLocal(localPath);
+  if (!local) return false;
   let handle: Buffer | undefined;
   try {
     handle = await session.open(temp, 'wx', 0o600);
-    await pumpFile(session, handle, temp, file, signal, onBytes);
+    await (local.data ? writeAll(session, handle, temp, local.data, onBytes) : pumpFile(session, handle, temp, local.fd, signal, onBytes));
     // SFTP create modes are masked by the server's umask; set mode and mtime explicitly, last.
     await session.fsetstat(handle, temp, { mode: entry.mode & 0o7777, atime: entry.mtime, mtime: entry.mtime });
     const open = handle;
@@ -163,8 +173,60 @@ async function uploadFile(
     if (!session.closed) await session.unlink(temp).catch(() => undefined);
     throw error;
   } finally {
-    await file.close();
+    if (local.fd !== undefined) fs.close(local.fd, () => undefined);
   }
+}
+
+interface LocalFile {
+  /** The whole content of a small file (its descriptor is already closed). */
+  data?: Buffer;
+  /** An open descriptor for a large file, streamed by pumpFile. */
+  fd?: number;
+}
+
+// A small file (most of a source tree) is read whole right away, in a few microseconds, instead of
+// three thread-pool round trips; a large one stays open for streaming. undefined = it vanished.
+function openLocal(localPath: string): LocalFile | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(localPath, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw localReadError(localPath, error);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > SMALL_FILE) return { fd };
+    const data = Buffer.allocUnsafe(size);
+    let length = 0;
+    while (length < size) {
+      const n = fs.readSync(fd, data, length, size - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    fs.closeSync(fd);
+    return { data: data.subarray(0, length) };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw localReadError(localPath, error);
+  }
+}
+
+function localReadError(localPath: string, error: unknown): SyncError {
+  return new SyncError(`cannot read local file ${localPath}: ${(error as Error).message}`, undefined, error);
+}
+
+// A small file's bytes in CHUNK pieces, all sent at once (the SFTP window paces them).
+async function writeAll(session: SftpSession, handle: Buffer, temp: string, data: Buffer, onBytes: (n: number) => void): Promise<void> {
+  const writes: Promise<void>[] = [];
+  for (let position = 0; position < data.length; position += CHUNK) {
+    const piece = data.subarray(position, position + CHUNK);
+    writes.push(session.write(handle, temp, piece, piece.length, position).then(() => onBytes(piece.length)));
+  }
+  // Every write is answered (or failed) before the caller closes or removes the temp file.
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 // Reads the local file in CHUNK pieces with up to WINDOW writes unanswered: memory stays at
@@ -174,7 +236,7 @@ async function pumpFile(
   session: SftpSession,
   handle: Buffer,
   temp: string,
-  file: FileHandle,
+  fd: number | undefined,
   signal: AbortSignal,
   onBytes: (n: number) => void,
 ): Promise<void> {
@@ -183,9 +245,9 @@ async function pumpFile(
   const fail = (error: unknown) => void (failed ??= { error });
   for (let position = 0; !failed && !signal.aborted; ) {
     const buffer = Buffer.allocUnsafe(CHUNK);
-    const { bytesRead } = await file.read(buffer, 0, CHUNK, position).catch((error: Error) => {
+    const bytesRead = await readAt(fd as number, buffer, position).catch((error: Error) => {
       fail(new SyncError(`cannot read local file: ${error.message}`, undefined, error));
-      return { bytesRead: 0 };
+      return 0;
     });
     if (bytesRead === 0) break;
     const write = session.write(handle, temp, buffer, bytesRead, position).then(() => onBytes(bytesRead), fail);
@@ -200,9 +262,13 @@ async function pumpFile(
   if (signal.aborted) throw signal.reason;
 }
 
+function readAt(fd: number, buffer: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, buffer, 0, buffer.length, position, (error, n) => (error ? reject(error) : resolve(n))));
+}
+
 // A symlink is made under a temp name and renamed over the target, replacing a file or older link.
-async function replaceSymlink(session: SftpSession, target: string, linkTarget: string): Promise<void> {
-  const temp = tempNameFor(target, randomBytes(6).toString('hex'));
+async function replaceSymlink(session: SftpSession, target: string, linkTarget: string, suffix: string): Promise<void> {
+  const temp = tempNameFor(target, suffix);
   await session.symlink(linkTarget, temp);
   try {
     await session.rename(temp, target);

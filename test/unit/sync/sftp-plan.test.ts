@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planDeletions, planUpload } from '../../../src/sync/sftp-plan.js';
-import { tempNameFor } from '../../../src/sync/sftp.js';
+import { tempNameFor, tempSuffixes } from '../../../src/sync/sftp.js';
 import type { LocalEntry, LocalTree, RemoteEntry } from '../../../src/sync/types.js';
 
 const T = 1_700_000_000;
@@ -111,4 +111,20 @@ describe('tempNameFor', () => {
     ['/srv/p/x y', '/srv/p/.x y.mtr-tmp-abc'],
     [`/srv/${'n'.repeat(250)}`, '/srv/.mtr-tmp-abc'],
   ])('%s → %s', (target, expected) => expect(tempNameFor(target, 'abc')).toBe(expected));
+});
+
+describe('tempSuffixes', () => {
+  it('counts up in hex after the run prefix: unique within a run, hex as realNameOf expects', () => {
+    const next = tempSuffixes('0a1b');
+    const seen = Array.from({ length: 20 }, next);
+    expect(seen.slice(0, 3)).toEqual(['0a1b0', '0a1b1', '0a1b2']);
+    expect(seen[17]).toBe('0a1b11');
+    expect(new Set(seen).size).toBe(20);
+    for (const s of seen) expect(s).toMatch(/^[0-9a-f]+$/);
+  });
+
+  it('starts each run with a fresh random prefix', () => {
+    expect(tempSuffixes()()).not.toBe(tempSuffixes()());
+    expect(tempSuffixes()()).toMatch(/^[0-9a-f]{8}0$/);
+  });
 });
