@@ -5,6 +5,7 @@ import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
 import { createAuthHandler, planAuth } from './auth.js';
 import { describeConnectError } from './connect-error.js';
+import { coalesceWrites } from './coalesce.js';
 import { createHostVerifier, preferredHostKeyTypes, type HostKeyRefusal } from './host-verify.js';
 import { loadIdentities } from './identities.js';
 import { loadSsh2, type Ssh2 } from './load-ssh2.js';
@@ -45,6 +46,7 @@ export function connectTcp(host: string, port: number, timeoutMs: number): Promi
     }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
+      coalesceWrites(socket);
       resolve(socket);
     });
     socket.once('error', (error) => {

@@ -6,7 +6,8 @@ export interface PoolOptions {
   signal?: AbortSignal;
 }
 
-export type PoolWorker<T> = (item: T, index: number, signal: AbortSignal) => Promise<void>;
+/** `lane` (0 … limit-1) is the worker slot running the item: lanes can own a resource, e.g. a channel. */
+export type PoolWorker<T> = (item: T, index: number, signal: AbortSignal, lane: number) => Promise<void>;
 
 /**
  * Runs `worker` over `items` with at most `limit` in flight. On the first failure no further item
@@ -28,11 +29,11 @@ export async function runPool<T>(
 
   let next = 0;
   let failure: { error: unknown } | undefined;
-  const lane = async (): Promise<void> => {
+  const lane = async (_: unknown, laneIndex: number): Promise<void> => {
     while (!controller.signal.aborted && next < items.length) {
       const index = next++;
       try {
-        await worker(items[index] as T, index, controller.signal);
+        await worker(items[index] as T, index, controller.signal, laneIndex);
       } catch (error) {
         failure ??= { error };
         controller.abort(error);

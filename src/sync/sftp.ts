@@ -21,8 +21,10 @@ export interface SftpSyncOptions {
   /** The remote listing when the caller already read it (dry run, deletions); read here otherwise. */
   remote?: ReadonlyMap<string, RemoteEntry>;
   onProgress?: (progress: SyncProgress) => void;
-  /** Files in flight at once; also capped by the server's open-handle limit. */
+  /** Files in flight at once per SFTP channel; also capped by the server's open-handle limit. */
   concurrency?: number;
+  /** Most SFTP channels to upload over (default 4; more are opened only for many files). */
+  maxChannels?: number;
   signal?: AbortSignal;
 }
 
@@ -37,6 +39,11 @@ export interface SftpSyncResult {
 const CHUNK = 64 * 1024;
 const WINDOW = 4;
 const NAME_MAX = 255;
+/** SFTP channels of one upload: each is its own server process, so file creation runs in parallel. */
+const MAX_CHANNELS = 4;
+const FILES_PER_CHANNEL = 256;
+/** Files in flight per channel (also capped by the server's open-handle limit). */
+const PER_CHANNEL = 32;
 /** Files up to this size are read in one synchronous call: no thread-pool round trips per file. */
 const SMALL_FILE = 256 * 1024;
 
@@ -47,6 +54,14 @@ const SMALL_FILE = 256 * 1024;
 export function tempSuffixes(prefix = randomBytes(4).toString('hex')): () => string {
   let n = 0;
   return () => `${prefix}${(n++).toString(16)}`;
+}
+
+/**
+ * How many SFTP channels an upload of `files` files uses: one per FILES_PER_CHANNEL, at most `max`.
+ * sshd allows 10 sessions per connection by default; the run's own exec needs one.
+ */
+export function uploadChannels(files: number, max = MAX_CHANNELS): number {
+  return Math.max(1, Math.min(Math.floor(max) || 1, Math.ceil(files / FILES_PER_CHANNEL)));
 }
 
 /** `.<name>.mtr-tmp-<hex>` beside the target; a bare `.mtr-tmp-<hex>` when the name is too long. */
@@ -63,6 +78,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
   // The SFTP subsystem opens only when there is something to send: a no-change run with the
   // listing already fetched never starts it.
   let opened: SftpSession | undefined;
+  let extra: SftpSession[] = [];
   try {
     const remote = options.remote ?? (await readRemoteManifest(client, options.remoteDir, { session: (opened ??= await openSftp(client)) })).entries;
     const plan = planUpload(tree, remote);
@@ -73,25 +89,30 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     if (isEmptyPlan(plan) && options.remote) return { filesSent: 0, bytesSent: 0, plan };
     const session = (opened ??= await openSftp(client));
     const base = resolveSftpPath(options.remoteDir, session.home);
-    const width = Math.max(1, Math.min(options.concurrency ?? 32, session.maxOpenHandles - 2));
+    const width = Math.max(1, Math.min(options.concurrency ?? PER_CHANNEL, session.maxOpenHandles - 2));
     await mkdirP(session, base);
     await runPool(plan.removals, width, (p) => session.unlink(remotePath(base, p)), { signal });
     for (const level of byDepth(plan.mkdirs)) {
       await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
     }
     // Regular files only, as the rsync engine counts them (symlinks are sent, not counted).
+    const sendCount = plan.uploads.length + plan.symlinks.length;
+    extra = await openExtraSessions(client, uploadChannels(sendCount, options.maxChannels) - 1);
+    // Lane i uses channel i mod n: each channel has exactly `width` files in flight.
+    const channels = [session, ...extra];
     const nextSuffix = tempSuffixes();
     const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
     const report = () => onProgress?.({ ...progress });
     report();
-    const sendOne = async (entry: LocalEntry, _index: number, abort: AbortSignal) => {
+    const sendOne = async (entry: LocalEntry, _index: number, abort: AbortSignal, lane: number) => {
+      const channel = channels[lane % channels.length] as SftpSession;
       const target = remotePath(base, entry.path);
       if (entry.type === 'symlink') {
-        await replaceSymlink(session, target, entry.linkTarget ?? '', nextSuffix());
+        await replaceSymlink(channel, target, entry.linkTarget ?? '', nextSuffix());
         return;
       } else {
         const temp = tempNameFor(target, nextSuffix());
-        const sent = await uploadFile(session, path.join(root, entry.path), target, temp, entry, abort, (n) => {
+        const sent = await uploadFile(channel, path.join(root, entry.path), target, temp, entry, abort, (n) => {
           progress.bytes += n;
           report();
         });
@@ -100,16 +121,24 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
       progress.files++;
       report();
     };
-    await runPool([...plan.uploads, ...plan.symlinks], width, sendOne, { signal });
+    await runPool([...plan.uploads, ...plan.symlinks], width * channels.length, sendOne, { signal });
     // Modes last: a read-only directory must not refuse the files written into it.
     await runPool(plan.modeFixes, width, (f) => session.setstat(remotePath(base, f.path), { mode: f.mode }), { signal });
     return { filesSent: progress.files, bytesSent: progress.bytes, plan };
   } catch (error) {
     if (signal?.aborted && error === signal.reason) throw error;
-    throw describeSftpFailure(error, opened?.closed ?? false);
+    throw describeSftpFailure(error, [opened, ...extra].some((s) => s?.closed));
   } finally {
+    for (const s of extra) s.end();
     opened?.end();
   }
+}
+
+// Extra channels are a speed-up, never a requirement: one the server refuses (MaxSessions) is skipped.
+async function openExtraSessions(client: Client, count: number): Promise<SftpSession[]> {
+  if (count <= 0) return [];
+  const settled = await Promise.allSettled(Array.from({ length: count }, () => openSftp(client)));
+  return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
 }
 
 function isEmptyPlan(plan: UploadPlan): boolean {

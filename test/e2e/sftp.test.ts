@@ -151,6 +151,78 @@ describeE2E('sftp engine', (sshd) => {
     expect(fs.readdirSync(remote)).toEqual(['stays.txt']);
   });
 
+  // Counts the SFTP channels the engine asks the real client for (the client itself is untouched).
+  async function countingChannels<T>(run: () => Promise<T>, on = conn): Promise<{ result: T; channels: number }> {
+    const client = on.client as unknown as { sftp: (...args: unknown[]) => unknown };
+    const original = client.sftp;
+    let channels = 0;
+    client.sftp = function (this: unknown, ...args: unknown[]) {
+      channels++;
+      return original.apply(this, args);
+    };
+    try {
+      return { result: await run(), channels };
+    } finally {
+      client.sftp = original;
+    }
+  }
+
+  function manyFiles(local: string, count: number): void {
+    for (let i = 0; i < count; i++) {
+      write(local, `d${i % 9}/f${i}.py`, `file ${i}\n${'x'.repeat(i % 300)}`, i % 5 === 0 ? 0o755 : 0o644, T + (i % 17));
+    }
+  }
+
+  it('spreads a many-file upload over several SFTP channels, every file whole with its mode and mtime', async () => {
+    const { local, remote } = fresh('many');
+    manyFiles(local, 900);
+    const tree = walkTree(local);
+    const { result, channels } = await countingChannels(() => syncViaSftp({ client: conn.client, root: local, tree, remoteDir: remote }));
+    expect(channels).toBe(4);
+    expect(result.filesSent).toBe(900);
+    expect(listAll(remote)).toEqual(listAll(local));
+    for (const entry of tree.entries.filter((e) => e.type === 'file')) {
+      const st = fs.statSync(path.join(remote, entry.path));
+      expect([entry.path, st.mode & 0o777, st.mtimeMs / 1000]).toEqual([entry.path, entry.mode, entry.mtime]);
+      expect(fs.readFileSync(path.join(remote, entry.path), 'utf8')).toBe(fs.readFileSync(path.join(local, entry.path), 'utf8'));
+    }
+  });
+
+  it('uploads over fewer channels when the server refuses more sessions (MaxSessions)', async () => {
+    const { local, remote } = fresh('maxsessions');
+    manyFiles(local, 600);
+    // A connection of its own, its sessions hogged until the server refuses one; then one is freed.
+    const own = await connect(sshd, fs.mkdtempSync(path.join(base, 'own-')), { user: sshd.user, key: sshd.clientKey });
+    try {
+      const hogs: Awaited<ReturnType<typeof openSftp>>[] = [];
+      for (let next; (next = await openSftp(own.client).catch(() => undefined)); ) {
+        hogs.push(next);
+        expect(hogs.length).toBeLessThan(100);
+      }
+      expect(hogs.length).toBeGreaterThan(1);
+      hogs.pop()?.end();
+      // The server frees the slot a moment after the channel closes: until then the upload's own
+      // channel is refused too (and nothing is written), so that case is tried again.
+      const attempt = () =>
+        countingChannels(() => syncViaSftp({ client: own.client, root: local, tree: walkTree(local), remoteDir: remote, remote: new Map() }), own);
+      let outcome: Awaited<ReturnType<typeof attempt>> | undefined;
+      const deadline = Date.now() + 10_000;
+      while (!outcome) {
+        outcome = await attempt().catch((error: Error) => {
+          if (!/refused an SFTP channel/.test(error.message) || Date.now() > deadline) throw error;
+          return undefined;
+        });
+        if (!outcome) await new Promise((r) => setTimeout(r, 50));
+      }
+      const { result, channels } = outcome;
+      expect(channels).toBe(1 + 2); // its own channel, then two extra asked for and refused
+      expect(result.filesSent).toBe(600);
+      expect(listAll(remote)).toEqual(listAll(local));
+    } finally {
+      own.close();
+    }
+  });
+
   it('deletes remote-only files that are not ignored, and nothing else', async () => {
     const { local, remote } = fresh('del');
     write(local, 'keep.txt', 'k');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planDeletions, planUpload } from '../../../src/sync/sftp-plan.js';
-import { tempNameFor, tempSuffixes } from '../../../src/sync/sftp.js';
+import { tempNameFor, tempSuffixes, uploadChannels } from '../../../src/sync/sftp.js';
 import type { LocalEntry, LocalTree, RemoteEntry } from '../../../src/sync/types.js';
 
 const T = 1_700_000_000;
@@ -127,4 +127,16 @@ describe('tempSuffixes', () => {
     expect(tempSuffixes()()).not.toBe(tempSuffixes()());
     expect(tempSuffixes()()).toMatch(/^[0-9a-f]{8}0$/);
   });
+});
+
+describe('uploadChannels', () => {
+  it.each([
+    [0, 4, 1],
+    [1, 4, 1],
+    [256, 4, 1],
+    [257, 4, 2],
+    [10_003, 4, 4],
+    [10_003, 1, 1],
+    [10_003, 0, 1],
+  ])('%d files, at most %d → %d channels', (files, max, expected) => expect(uploadChannels(files, max)).toBe(expected));
 });

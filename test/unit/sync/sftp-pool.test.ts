@@ -69,6 +69,24 @@ describe('runPool', () => {
     await expect(runPool([], 4, sleeper([], few))).resolves.toBeUndefined();
   });
 
+  it('tells each worker its lane, and a lane runs one item at a time (a lane can own a channel)', async () => {
+    const busy = new Set<number>();
+    const lanesSeen = new Set<number>();
+    let clash = false;
+    const items = Array.from({ length: 40 }, (_, i) => 5 + (i % 5) * 7);
+    const done = runPool(items, 4, async (ms, _i, _signal, lane) => {
+      if (busy.has(lane)) clash = true;
+      busy.add(lane);
+      lanesSeen.add(lane);
+      await new Promise<void>((resolve) => setTimeout(resolve, ms));
+      busy.delete(lane);
+    });
+    await vi.runAllTimersAsync();
+    await done;
+    expect(clash).toBe(false);
+    expect([...lanesSeen].sort()).toEqual([0, 1, 2, 3]);
+  });
+
   it('stops on the first error: aborts the running ones, starts nothing new, waits for them', async () => {
     const log: string[] = [];
     const items = [
