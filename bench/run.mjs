@@ -4,7 +4,8 @@
 //
 // To add a benchmark (e.g. a sync), append a row to buildRows(): { name, run, baseline, goal } where
 // run/baseline are `(rig) => ({ command, args, cwd? })`, plus optional `before(rig, i)` to prepare each
-// iteration (touch files to sync, say). `rig` has the sshd, the project and the env every run uses.
+// iteration (touch files to sync, say), or `prepare(rig, side)` to reset before each timed command
+// ('run' or 'baseline'; not timed), and `after(rig)` to clean up. `rig` has the sshd, the project and the env every run uses.
 // Slow rows may set `runs`/`warmup` (fewer iterations), and a row that is not a timing ratio (peak
 // memory) sets `measure(rig)` returning `{ ok, cells }` instead of run/baseline. Sync rows: sync.mjs.
 import { spawnSync } from 'node:child_process';
@@ -119,10 +120,12 @@ function measureRow(rig, row) {
     row.before?.(rig, i);
     const order = i % 2 === 0 ? ['run', 'baseline'] : ['baseline', 'run'];
     for (const side of order) {
+      row.prepare?.(rig, side);
       const ms = timeOnce(rig, row[side]);
       if (i >= warmup) times[side].push(ms);
     }
   }
+  row.after?.(rig);
   const mtrMs = median(times.run);
   const baselineMs = median(times.baseline);
   const ratio = mtrMs / baselineMs;
@@ -139,7 +142,7 @@ function describeMachine(login) {
     `cpus: ${cpus.length} × ${cpus[0]?.model?.trim() ?? 'unknown'}`,
     `ssh: ${(ssh.stderr || ssh.stdout || 'unknown').trim()}`,
     `login: ${login.describe}`,
-    `runs: ${RUNS} per side (after ${WARMUP_RUNS} warm-up), medians; fresh-upload row: BENCH_SYNC_RUNS or 5 (after 1); peak RSS: max of BENCH_MEM_RUNS or 2`,
+    `runs: ${RUNS} per side (after ${WARMUP_RUNS} warm-up), medians; fresh-upload row: BENCH_SYNC_RUNS or 7 (after 1); peak RSS: max of BENCH_MEM_RUNS or 2`,
   ];
 }
 

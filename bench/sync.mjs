@@ -6,10 +6,13 @@
 // Rows:
 //   1. no-change sync: `mtr true` with sync: sftp vs `rsync -rlptz -e ssh… src/ host:dst/`   (≤ 1.2x)
 //   2. fresh upload into a new empty dir: `mtr true` (sftp) vs the same rsync            (≤ 1.5x)
+//      on disk (the goal's row), and into tmpfs when /dev/shm exists: no disk, so the row shows
+//      what each tool itself costs. Each side starts from an emptied, synced target (`sync`), so
+//      neither pays for the other's writeback: file creation on a VM disk varied 10x otherwise.
 //   3. `mtr true` (rsync engine, no change) vs `rsync … && ssh host true` by hand        (≤ 0.8x)
 //   4. peak RSS (/usr/bin/time -v) of `mtr true` syncing 100,000 files fresh, with the default
 //      engine (auto → rsync) and with SFTP (the engine that holds the whole plan in Node)  (≤ 150 MB)
-// Env: BENCH_SYNC_RUNS (fresh-upload iterations, default 5), BENCH_MEM_RUNS (default 2),
+// Env: BENCH_SYNC_RUNS (fresh-upload iterations, default 7), BENCH_MEM_RUNS (default 2),
 // BENCH_SYNC_CACHE (tree cache folder, default <tmp>/mtr-bench-sync).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,10 +22,12 @@ import path from 'node:path';
 import { makeRemoteDir } from './login.mjs';
 
 const CACHE = process.env.BENCH_SYNC_CACHE ?? path.join(os.tmpdir(), 'mtr-bench-sync');
-const FRESH_RUNS = Number(process.env.BENCH_SYNC_RUNS ?? 5);
+const FRESH_RUNS = Number(process.env.BENCH_SYNC_RUNS ?? 7);
 const MEM_RUNS = Number(process.env.BENCH_MEM_RUNS ?? 2);
 const MEM_GOAL_MB = 150;
 const TIME_BIN = '/usr/bin/time';
+// A RAM-backed folder for the no-disk fresh-upload row (Linux); the row is left out without one.
+const TMPFS = fs.existsSync('/dev/shm') && fs.statfsSync('/dev/shm').type === 0x01021994 ? path.join('/dev/shm', `mtr-bench-${process.pid}`) : undefined;
 
 // Bump when the generator changes: a stale cache is regenerated, never trusted.
 const TREES = {
@@ -127,12 +132,17 @@ export function syncRows({ mtrBin, sshArgs }) {
     const dirs = Object.fromEntries(
       ['sftpNoChange', 'rsyncNoChange', 'mtrRsyncNoChange', 'byHandNoChange', 'sftpFresh', 'rsyncFresh', 'memMtr', 'memRsync'].map((name) => [name, path.join(base, name)]),
     );
+    if (TMPFS) {
+      makeRemoteDir(rig.login, TMPFS);
+      Object.assign(dirs, { sftpFreshTmpfs: path.join(TMPFS, 'sftp'), rsyncFreshTmpfs: path.join(TMPFS, 'rsync') });
+    }
     const small = ensureTree('small');
     const huge = ensureTree('huge');
     writeConfig(small, rig, {
       'sftp-nochange': { sync: 'sftp', remoteDir: dirs.sftpNoChange },
       'rsync-nochange': { sync: 'rsync', remoteDir: dirs.mtrRsyncNoChange },
       'sftp-fresh': { sync: 'sftp', remoteDir: dirs.sftpFresh },
+      ...(TMPFS ? { 'sftp-fresh-tmpfs': { sync: 'sftp', remoteDir: dirs.sftpFreshTmpfs } } : {}),
     });
     writeConfig(huge, rig, {
       'mem-auto': { sync: 'auto', remoteDir: dirs.memMtr },
@@ -182,6 +192,22 @@ export function syncRows({ mtrBin, sshArgs }) {
     goal,
   });
 
+  // A fresh upload: each side's target is removed and the disk synced before it is timed.
+  const freshRow = (where, server, mtrDir, rsyncDir) => ({
+    name: `sync, fresh upload (10k files + 3×8 MB) into ${where === 'disk' ? 'a disk folder' : 'tmpfs (no disk: the tools alone)'}: \`mtr true\` (sftp) vs \`rsync -rlptz\``,
+    runs: FRESH_RUNS,
+    warmup: 1,
+    before: (rig) => setup(rig),
+    prepare: (rig, side) => {
+      rm(setup(rig).dirs[side === 'run' ? mtrDir : rsyncDir]);
+      spawnSync('sync');
+    },
+    after: (rig) => rm(setup(rig).dirs[mtrDir], setup(rig).dirs[rsyncDir], ...(where === 'tmpfs' ? [TMPFS] : [])),
+    run: mtrIn('small', '-s', server, 'true'),
+    baseline: (rig) => rsyncSpec(rig, sshArgs, setup(rig).small, setup(rig).dirs[rsyncDir]),
+    goal: 1.5,
+  });
+
   return [
     {
       name: 'sync, no change (10k files + 3×8 MB): `mtr true` (sftp) vs `rsync -rlptz`',
@@ -191,18 +217,8 @@ export function syncRows({ mtrBin, sshArgs }) {
       baseline: (rig) => rsyncSpec(rig, sshArgs, setup(rig).small, setup(rig).dirs.rsyncNoChange),
       goal: 1.2,
     },
-    {
-      name: 'sync, fresh upload (10k files + 3×8 MB): `mtr true` (sftp) vs `rsync -rlptz`',
-      runs: FRESH_RUNS,
-      warmup: 1,
-      before: (rig) => {
-        const { dirs } = setup(rig);
-        rm(dirs.sftpFresh, dirs.rsyncFresh);
-      },
-      run: mtrIn('small', '-s', 'sftp-fresh', 'true'),
-      baseline: (rig) => rsyncSpec(rig, sshArgs, setup(rig).small, setup(rig).dirs.rsyncFresh),
-      goal: 1.5,
-    },
+    freshRow('disk', 'sftp-fresh', 'sftpFresh', 'rsyncFresh'),
+    ...(TMPFS ? [freshRow('tmpfs', 'sftp-fresh-tmpfs', 'sftpFreshTmpfs', 'rsyncFreshTmpfs')] : []),
     byHandRow('cold', 'run with sync, no change (10k files), cold: `mtr --no-reuse true` (rsync) vs `rsync … && ssh … true`', ['--no-reuse'], 0.8),
     byHandRow('warm', 'run with sync, no change (10k files), warm: `mtr true` (shared connection) vs `rsync … && ssh … true`', [], 0.5),
     memoryRow('auto'),
