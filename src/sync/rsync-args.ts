@@ -21,6 +21,8 @@ export interface RsyncArgsInput {
   version: RsyncVersion;
   /** Appended before source and destination (e.g. `--bwlimit=100` in tests). */
   extraArgs?: readonly string[];
+  /** rsync rides mtr's open connection (rsync-relay.ts): already logged in, so no sshpass. */
+  tunnel?: boolean;
 }
 
 export interface RsyncInvocation {
@@ -75,7 +77,7 @@ export function buildRsyncArgs(input: RsyncArgsInput): RsyncInvocation {
   else args.push(`--rsync-path=${rsyncPathCommand(input.remoteDir)}`);
   args.push('-e', input.sshCommand, ...(input.extraArgs ?? []));
   args.push(path.join(input.root, '/'), rsyncDestination(input.target, input.remoteDir, input.version));
-  if (input.target.password === undefined) return { command: 'rsync', args, env: {} };
+  if (input.target.password === undefined || input.tunnel) return { command: 'rsync', args, env: {} };
   return { command: 'sshpass', args: ['-e', 'rsync', ...args], env: { SSHPASS: input.target.password } };
 }
 

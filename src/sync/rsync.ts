@@ -1,14 +1,19 @@
-// Spawns rsync (through sshpass for password logins): the only process-starting module of the rsync
-// engine. Everything it runs is built by the pure modules beside it.
+// Spawns rsync: the only process-starting module of the rsync engine. rsync either rides mtr's open
+// connection through the relay (rsync-relay.ts, rsync-tunnel.ts: no second handshake, no sshpass) or
+// runs its own ssh (through sshpass for password logins), e.g. over a shared master. Everything it
+// runs is built by the pure modules beside it.
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { EXIT, MtrError, UsageError } from '../errors.js';
 import { exitStatusFrom } from '../exec/exit-status.js';
+import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
 import { shellJoin } from '../remote/shell-quote.js';
 import type { SshTarget } from '../ssh/target.js';
 import { buildRsyncArgs, type RsyncInvocation } from './rsync-args.js';
 import { describeRsyncExit } from './rsync-errors.js';
+import { relayRshCommand } from './rsync-relay.js';
+import { openTunnel, type Tunnel, type TunnelEnds } from './rsync-tunnel.js';
 import { createProgressParser, type RsyncProgressUpdate, type RsyncSummary } from './rsync-progress.js';
 import { detectLocalRsync, progressModeFor, type RsyncVersion } from './rsync-version.js';
 import { bracketHost, buildSshArgs, sshCommandString } from './ssh-command.js';
@@ -32,6 +37,11 @@ export interface RunRsyncOptions {
   version?: RsyncVersion;
   /** Extra rsync flags, e.g. `--bwlimit=…` to make a test transfer slow. */
   extraArgs?: readonly string[];
+  /**
+   * mtr's open connection: rsync's remote side runs on it (GNU rsync only). Without it, or when the
+   * relay cannot start (an rsync that closes inherited descriptors), rsync runs its own ssh.
+   */
+  tunnel?: ExecClient;
 }
 
 const STDERR_TAIL_BYTES = 16 * 1024;
@@ -52,39 +62,55 @@ export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> 
     throw new UsageError('rsync is not installed on this machine', 'install rsync (apt install rsync / brew install rsync) or set `sync: sftp`');
   }
   const progress = progressModeFor(version);
-  const sshArgs = buildSshArgs(options.target, { homedir: options.homedir, batch: options.batch ?? true });
-  const invocation = buildRsyncArgs({
-    root: options.root,
-    remoteDir: options.remoteDir,
-    target: options.target,
-    sshCommand: sshCommandString(sshArgs, version.openrsync ? 'openrsync' : 'rsync'),
-    progress,
-    dryRun: options.dryRun,
-    version,
-    extraArgs: options.extraArgs,
-  });
+  const tunnel = version.openrsync ? undefined : options.tunnel;
+  const invocation = (viaTunnel: boolean) =>
+    buildRsyncArgs({
+      root: options.root,
+      remoteDir: options.remoteDir,
+      target: options.target,
+      sshCommand: viaTunnel
+        ? relayRshCommand()
+        : sshCommandString(buildSshArgs(options.target, { homedir: options.homedir, batch: options.batch ?? true }), version.openrsync ? 'openrsync' : 'rsync'),
+      progress,
+      dryRun: options.dryRun,
+      version,
+      extraArgs: options.extraArgs,
+      tunnel: viaTunnel,
+    });
   options.log?.addSecret(options.target.password);
-  options.log?.debug(`sync: ${invocation.command} ${shellJoin(invocation.args)}`);
-  const parser = progress === 'none' ? undefined : createProgressParser(progress);
   const where = `${options.target.user}@${bracketHost(options.target.host)}:${options.target.port}`;
-  const ended = await spawnRsync(invocation, options.excludeList, { ...options, env }, (text) => {
-    for (const update of parser?.push(text) ?? []) options.onProgress?.(update);
-  });
-  for (const update of parser?.end() ?? []) options.onProgress?.(update);
-  const error = describeRsyncExit(ended.code, ended.stderr, invocation.command, where);
+  const attempt = async (viaTunnel: boolean) => {
+    const built = invocation(viaTunnel);
+    options.log?.debug(`sync: ${built.command} ${shellJoin(built.args)}`);
+    const parser = progress === 'none' ? undefined : createProgressParser(progress);
+    const ended = await spawnRsync(built, options.excludeList, { ...options, env }, viaTunnel ? tunnel : undefined, (text) => {
+      for (const update of parser?.push(text) ?? []) options.onProgress?.(update);
+    });
+    for (const update of parser?.end() ?? []) options.onProgress?.(update);
+    return { built, ended, parser };
+  };
+  let run = await attempt(Boolean(tunnel));
+  if (tunnel && run.ended.tunnelStarted === false && run.ended.code !== 0) {
+    options.log?.debug('sync: the rsync relay did not start; running rsync with its own ssh');
+    run = await attempt(false);
+  }
+  const error = describeRsyncExit(run.ended.code, run.ended.stderr, run.built.command, where);
   if (error) throw error;
-  return parser?.summary() ?? { filesSent: 0, bytesSent: 0 };
+  return run.parser?.summary() ?? { filesSent: 0, bytesSent: 0 };
 }
 
 interface Ended {
   code: number;
   stderr: string;
+  /** With a tunnel: whether the relay asked for the remote command. */
+  tunnelStarted?: boolean;
 }
 
 function spawnRsync(
   invocation: RsyncInvocation,
   input: Buffer,
   options: RunRsyncOptions & { env: NodeJS.ProcessEnv },
+  tunnelClient: ExecClient | undefined,
   onStdout: (text: string) => void,
 ): Promise<Ended> {
   const { signal, log } = options;
@@ -93,8 +119,12 @@ function spawnRsync(
     const child = spawn(invocation.command, invocation.args, {
       cwd: options.root,
       env: childEnv(options.env, invocation.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // fds 3 and 4 reach the relay through rsync (rsync-relay.ts).
+      stdio: tunnelClient ? ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
     });
+    const tunnel: Tunnel | undefined = tunnelClient
+      ? openTunnel(tunnelClient, { data: child.stdio[3] as TunnelEnds['data'], status: child.stdio[4] as TunnelEnds['status'] }, log)
+      : undefined;
     let stderr = '';
     let killTimer: NodeJS.Timeout | undefined;
     const decoder = new StringDecoder('utf8');
@@ -115,14 +145,18 @@ function spawnRsync(
     child.stdin.end(input);
     child.on('error', (error: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', onAbort);
+      tunnel?.close();
       reject(spawnFailure(invocation.command, error));
     });
     child.on('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);
       onStdout(decoder.end());
+      tunnel?.close();
       if (signal?.aborted) return reject(interrupted(signal));
-      resolve({ code: exitStatusFrom(code, sig) ?? 1, stderr });
+      // The remote side's messages (ssh would have put them on rsync's stderr) come first.
+      const remote = tunnel?.stderr() ?? '';
+      resolve({ code: exitStatusFrom(code, sig) ?? 1, stderr: (remote + stderr).slice(-STDERR_TAIL_BYTES), ...(tunnel ? { tunnelStarted: tunnel.started } : {}) });
     });
   });
 }

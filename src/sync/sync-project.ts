@@ -17,7 +17,7 @@ export interface SyncRequest {
   ctx: Context;
   server: ServerConfig;
   projectRoot: string;
-  /** The link, possibly still being made: rsync starts without it when the host key is known. */
+  /** The link, possibly still being made (the scan runs meanwhile). */
   connection: Promise<SshConnection>;
   /** What OpenSSH (rsync) uses: same host, keys, known_hosts, and the shared socket when reusing. */
   target: SshTarget;
@@ -55,8 +55,7 @@ function progressText(engine: string, p: SyncProgress): string {
 }
 
 // Makes the remote project match the local one: scan with the shared ignore rules, pick the engine,
-// send what changed, then (only when asked) delete what the user deleted locally. rsync runs while
-// the ssh2 handshake is still going when the host key is already trusted (it only confirms it).
+// send what changed, then (only when asked) delete what the user deleted locally.
 export async function syncProject(req: SyncRequest): Promise<SyncStats & { notice?: string }> {
   const started = Date.now();
   const { server, ctx } = req;
@@ -129,10 +128,10 @@ function startSftpListing(req: SyncRequest) {
   return { client, listing };
 }
 
+// rsync rides the run's own ssh2 connection (one handshake for the whole run) unless commands go
+// through a shared master, where its ssh costs no handshake either.
 async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: RsyncVersion | undefined) {
-  // An unknown host key is ssh2's to ask about or record; rsync's ssh only confirms known keys.
-  const { preferredHostKeyTypes } = await import('../ssh/host-verify.js');
-  if (req.target.jumps.length || preferredHostKeyTypes(req.target).length === 0) await req.connection;
+  const connection = await req.connection;
   const { runRsync } = await import('./rsync.js');
   return runRsync({
     root: req.projectRoot,
@@ -143,6 +142,7 @@ async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rsyn
     env: req.ctx.env,
     log: req.logger,
     ...(localRsync ? { version: localRsync } : {}),
+    ...(connection.shared ? {} : { tunnel: connection.client }),
     onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
   });
 }

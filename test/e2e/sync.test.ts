@@ -348,18 +348,6 @@ describeE2E('sync', (sshd) => {
   });
 
   describe('sync: auto', () => {
-    // A PATH of symlinks to the tools mtr may look for, leaving out the ones named.
-    function pathWithout(...missing: string[]): string {
-      const dir = fs.mkdtempSync(path.join(sshd.localRoot, 'path-'));
-      const tools = ['ssh', 'ssh-keygen', 'sh', 'bash', 'env', 'rsync', 'sshpass', 'tmux', 'find', 'ls'];
-      fs.symlinkSync(process.execPath, path.join(dir, 'node'));
-      for (const tool of tools.filter((t) => !missing.includes(t))) {
-        const found = execFileSync('sh', ['-c', `command -v ${tool} || true`], { encoding: 'utf8' }).trim();
-        if (found) fs.symlinkSync(found, path.join(dir, tool));
-      }
-      return dir;
-    }
-
     it('rsync on both ends → rsync, no notice', async () => {
       const p = makeProject({ sshd, servers: { test: { sync: 'auto' } }, files: { 'a.txt': 'auto\n' } });
       const result = await p.run(['cat', 'a.txt']);
@@ -379,27 +367,37 @@ describeE2E('sync', (sshd) => {
       expect(snapshotTree(p.remoteDir)).toEqual(expectedRemote(p.root));
     });
 
-    it.skipIf(!sshd.password)(`password login without sshpass → SFTP with one notice${passwordSkip}`, async () => {
+    it.skipIf(!sshd.password)(`password login without sshpass → still rsync (over mtr's connection), no notice${passwordSkip}`, async () => {
       const p = makeProject({ sshd, servers: { test: serverFor(sshd, 'sftp', 'password', { sync: 'auto' }) }, files: { 'a.txt': 'pw auto\n' } });
       const result = await p.run(['cat', 'a.txt'], { env: { PATH: pathWithout('sshpass') } });
       expectOk(result, 'pw auto\n');
       const all = lines(result.stderr);
-      expect(all[0]).toBe('mtr: password login without sshpass installed; syncing with SFTP');
-      expect(all).toHaveLength(2);
-      expect(SUMMARY.exec(all[1] ?? '')?.[4]).toBe('sftp');
+      expect(all).toHaveLength(1);
+      expect(SUMMARY.exec(all[0] ?? '')?.[4]).toBe('rsync');
     });
   });
 
-  describe.skipIf(!sshd.password)(`password login through sshpass${passwordSkip}`, () => {
-    it('the password never shows in `ps` while a slow rsync runs, nor in any output', { timeout: 180_000 }, async () => {
-      const { password } = sshd.password!;
-      const p = makeProject({ sshd, servers: { test: serverFor(sshd, 'rsync', 'password') } });
+  // A PATH of symlinks to the tools mtr may look for, leaving out the ones named.
+  function pathWithout(...missing: string[]): string {
+    const dir = fs.mkdtempSync(path.join(sshd.localRoot, 'path-'));
+    const tools = ['ssh', 'ssh-keygen', 'sh', 'bash', 'env', 'rsync', 'sshpass', 'tmux', 'find', 'ls', 'cat'];
+    fs.symlinkSync(process.execPath, path.join(dir, 'node'));
+    for (const tool of tools.filter((t) => !missing.includes(t))) {
+      const found = execFileSync('sh', ['-c', `command -v ${tool} || true`], { encoding: 'utf8' }).trim();
+      if (found) fs.symlinkSync(found, path.join(dir, tool));
+    }
+    return dir;
+  }
+
+  describe.skipIf(!sshd.password)(`password login${passwordSkip}`, () => {
+    // A slow rsync (200 MB of random bytes) watched with ps every 20 ms until the run ends.
+    async function watchSlowRsync(p: Project, env: Record<string, string> = {}) {
       const big = path.join(p.root, 'big.bin');
       const fd = fs.openSync(big, 'w');
       for (let i = 0; i < 25; i++) fs.writeSync(fd, randomBytes(8 * 1024 * 1024));
       fs.closeSync(fd);
       try {
-        const running = p.spawn(['echo', 'done'], { timeoutMs: 170_000 });
+        const running = p.spawn(['echo', 'done'], { timeoutMs: 170_000, env });
         const seen: string[] = [];
         let done = false;
         const finished = running.result.finally(() => (done = true));
@@ -409,18 +407,44 @@ describeE2E('sync', (sshd) => {
           await sleep(20);
         }
         const result = await finished;
-        expectOk(result, 'done\n');
-        expect(onlySummary(result).engine).toBe('rsync');
-        // Not vacuous: the transfer was slow enough for ps to catch sshpass driving rsync.
-        expect(seen.some((line) => /^sshpass -e rsync /.test(line)), seen.slice(0, 5).join('\n')).toBe(true);
-        expect(seen.some((line) => line.includes('rsync --server'))).toBe(true);
-        expect(seen.filter((line) => line.includes(password))).toEqual([]);
-        expect(result.stdout + result.stderr).not.toContain(password);
         expect(fs.statSync(path.join(p.remoteDir, 'big.bin')).size).toBe(25 * 8 * 1024 * 1024);
+        return { result, seen };
       } finally {
         fs.rmSync(big, { force: true });
         fs.rmSync(path.join(p.remoteDir, 'big.bin'), { force: true });
       }
+    }
+
+    it('rsync rides mtr\'s own logged-in connection: no sshpass, no second login, the password nowhere in `ps` or output', { timeout: 180_000 }, async () => {
+      const { password } = sshd.password!;
+      const p = makeProject({ sshd, servers: { test: serverFor(sshd, 'rsync', 'password') } });
+      const { result, seen } = await watchSlowRsync(p, { PATH: pathWithout('sshpass') });
+      expectOk(result, 'done\n');
+      expect(onlySummary(result).engine).toBe('rsync');
+      // Not vacuous: ps caught the local rsync with the relay as its remote shell, and the server side.
+      expect(seen.some((line) => /^rsync .*mtr-rsh/.test(line)), seen.slice(0, 5).join('\n')).toBe(true);
+      expect(seen.some((line) => line.includes('rsync --server'))).toBe(true);
+      // No ssh of its own (other tests' shared masters may be about: only rsync's would run rsync).
+      expect(seen.filter((line) => /^sshpass -e rsync|^(sshpass -e )?ssh .*rsync --server/.test(line))).toEqual([]);
+      expect(seen.filter((line) => line.includes(password))).toEqual([]);
+      expect(result.stdout + result.stderr).not.toContain(password);
+    });
+
+    it('an rsync that does not hand on descriptors gets its own ssh through sshpass; the password stays out of `ps`', { timeout: 180_000 }, async () => {
+      const { password } = sshd.password!;
+      const p = makeProject({ sshd, servers: { test: serverFor(sshd, 'rsync', 'password') } });
+      // An rsync wrapper that closes fds 3 and 4 first: the relay cannot start, so mtr runs rsync again
+      // the classic way.
+      const bin = fs.mkdtempSync(path.join(sshd.localRoot, 'closing-rsync-'));
+      const real = execFileSync('sh', ['-c', 'command -v rsync'], { encoding: 'utf8' }).trim();
+      fs.writeFileSync(path.join(bin, 'rsync'), `#!/bin/sh\nexec 3>&- 4>&-\nexec '${real}' "$@"\n`, { mode: 0o755 });
+      const { result, seen } = await watchSlowRsync(p, { PATH: `${bin}:${process.env.PATH}` });
+      expectOk(result, 'done\n');
+      expect(onlySummary(result).engine).toBe('rsync');
+      expect(seen.some((line) => /^sshpass -e rsync /.test(line)), seen.slice(0, 5).join('\n')).toBe(true);
+      expect(seen.some((line) => line.includes('rsync --server'))).toBe(true);
+      expect(seen.filter((line) => line.includes(password))).toEqual([]);
+      expect(result.stdout + result.stderr).not.toContain(password);
     });
 
     it.each<Engine>(['rsync', 'sftp'])('%s: a wrong password → 255, one message with a fix, no password echoed, nothing synced', async (engine) => {

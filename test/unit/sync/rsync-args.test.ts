@@ -101,5 +101,12 @@ describe('buildRsyncArgs', () => {
     expect(built.env).toEqual({ SSHPASS: 's3cret pw' });
     expect(built.args.join(' ')).not.toContain('s3cret');
   });
+
+  it('password through the tunnel: plain rsync, no sshpass, no password anywhere (already logged in)', () => {
+    const built = buildRsyncArgs(input({ target: target({ password: 's3cret pw' }), tunnel: true }));
+    expect(built.command).toBe('rsync');
+    expect(built.env).toEqual({});
+    expect(JSON.stringify(built)).not.toContain('s3cret');
+  });
 });
 
