@@ -7,8 +7,8 @@
 //   1. no-change sync: `mtr true` with sync: sftp vs `rsync -rlptz -e ssh… src/ host:dst/`   (≤ 1.2x)
 //   2. fresh upload into a new empty dir: `mtr true` (sftp) vs the same rsync            (≤ 1.5x)
 //      on disk (the goal's row), and into tmpfs when /dev/shm exists: no disk, so the row shows
-//      what each tool itself costs. Each side starts from an emptied, synced target (`sync`), so
-//      neither pays for the other's writeback: file creation on a VM disk varied 10x otherwise.
+//      what each tool itself costs. Each side writes into a new empty folder after a `sync`, so
+//      neither pays for the other's writeback or deletions.
 //   3. `mtr true` (rsync engine, no change) vs `rsync … && ssh host true` by hand        (≤ 0.8x)
 //   4. peak RSS (/usr/bin/time -v) of `mtr true` syncing 100,000 files fresh, with the default
 //      engine (auto → rsync) and with SFTP (the engine that holds the whole plan in Node)  (≤ 150 MB)
@@ -132,10 +132,8 @@ export function syncRows({ mtrBin, sshArgs }) {
     const dirs = Object.fromEntries(
       ['sftpNoChange', 'rsyncNoChange', 'mtrRsyncNoChange', 'byHandNoChange', 'sftpFresh', 'rsyncFresh', 'memMtr', 'memRsync'].map((name) => [name, path.join(base, name)]),
     );
-    if (TMPFS) {
-      makeRemoteDir(rig.login, TMPFS);
-      Object.assign(dirs, { sftpFreshTmpfs: path.join(TMPFS, 'sftp'), rsyncFreshTmpfs: path.join(TMPFS, 'rsync') });
-    }
+    // Made by the tmpfs row itself (its targets), and removed when the row is done.
+    if (TMPFS) Object.assign(dirs, { sftpFreshTmpfs: path.join(TMPFS, 'sftp'), rsyncFreshTmpfs: path.join(TMPFS, 'rsync') });
     const small = ensureTree('small');
     const huge = ensureTree('huge');
     writeConfig(small, rig, {
@@ -192,17 +190,38 @@ export function syncRows({ mtrBin, sshArgs }) {
     goal,
   });
 
-  // A fresh upload: each side's target is removed and the disk synced before it is timed.
+  // A fresh upload: each timed side writes into a new empty folder (the server's remote_dir and
+  // rsync's destination are symlinks switched to it); nothing is deleted until the row is done, as
+  // deleting 10k files here made the next 10k creations up to 25x slower for a while (ext4 on this
+  // VM), whichever tool came next.
+  let generation = 0;
+  const freshTarget = (rig, link) => {
+    const target = `${link}-${++generation}`;
+    makeRemoteDir(rig.login, target);
+    fs.rmSync(`${link}.next`, { force: true });
+    fs.symlinkSync(target, `${link}.next`);
+    fs.renameSync(`${link}.next`, link);
+  };
+  const removeTargets = (link) => {
+    const dir = path.dirname(link);
+    for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+      if (name === path.basename(link) || name.startsWith(`${path.basename(link)}-`)) rm(path.join(dir, name));
+    }
+  };
   const freshRow = (where, server, mtrDir, rsyncDir) => ({
     name: `sync, fresh upload (10k files + 3×8 MB) into ${where === 'disk' ? 'a disk folder' : 'tmpfs (no disk: the tools alone)'}: \`mtr true\` (sftp) vs \`rsync -rlptz\``,
     runs: FRESH_RUNS,
     warmup: 1,
     before: (rig) => setup(rig),
     prepare: (rig, side) => {
-      rm(setup(rig).dirs[side === 'run' ? mtrDir : rsyncDir]);
+      freshTarget(rig, setup(rig).dirs[side === 'run' ? mtrDir : rsyncDir]);
       spawnSync('sync');
     },
-    after: (rig) => rm(setup(rig).dirs[mtrDir], setup(rig).dirs[rsyncDir], ...(where === 'tmpfs' ? [TMPFS] : [])),
+    after: (rig) => {
+      removeTargets(setup(rig).dirs[mtrDir]);
+      removeTargets(setup(rig).dirs[rsyncDir]);
+      if (where === 'tmpfs') rm(TMPFS);
+    },
     run: mtrIn('small', '-s', server, 'true'),
     baseline: (rig) => rsyncSpec(rig, sshArgs, setup(rig).small, setup(rig).dirs[rsyncDir]),
     goal: 1.5,
