@@ -17,6 +17,8 @@ export interface TunnelEnds {
 export interface Tunnel {
   /** True once the relay asked for a remote command (false: the relay never ran, or lost fd 3). */
   readonly started: boolean;
+  /** The remote command's channel closed without an exit status: the connection dropped. */
+  readonly linkLost: boolean;
   /** What the remote command wrote on stderr (ssh shows it on rsync's stderr; so does mtr). */
   stderr(): string;
   /** Ends the remote command if it still runs (rsync gone). */
@@ -29,6 +31,7 @@ const SSH_FAILURE = 255;
 export function openTunnel(client: ExecClient, ends: TunnelEnds, log?: Logger): Tunnel {
   const { data, status } = ends;
   let started = false;
+  let linkLost = false;
   let stderr = '';
   let channel: ClientChannel | undefined;
   let finished = false;
@@ -63,8 +66,10 @@ export function openTunnel(client: ExecClient, ends: TunnelEnds, log?: Logger): 
       if (error) return fail(`could not start rsync on the server: ${error.message}`);
       channel = opened;
       let code = SSH_FAILURE;
+      let exited = false;
       // A remote command ended by a signal has no status: ssh exits 255 then, and so does the relay.
       opened.on('exit', (exitCode: number | null) => {
+        exited = true;
         code = typeof exitCode === 'number' ? exitCode : SSH_FAILURE;
       });
       opened.stderr.on('data', (text: Buffer) => {
@@ -75,6 +80,7 @@ export function openTunnel(client: ExecClient, ends: TunnelEnds, log?: Logger): 
       data.pipe(opened);
       opened.pipe(data, { end: false });
       opened.on('close', () => {
+        if (!exited && channel) linkLost = true;
         channel = undefined;
         finish(code);
       });
@@ -89,9 +95,15 @@ export function openTunnel(client: ExecClient, ends: TunnelEnds, log?: Logger): 
     get started() {
       return started;
     },
+    get linkLost() {
+      return linkLost;
+    },
     stderr: () => stderr,
     close: () => {
-      channel?.close();
+      // Closed by mtr (rsync is gone): not a lost link.
+      const open = channel;
+      channel = undefined;
+      open?.close();
       finish(SSH_FAILURE);
     },
   };

@@ -4,7 +4,7 @@
 // runs is built by the pure modules beside it.
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { EXIT, MtrError, UsageError } from '../errors.js';
+import { ConnectionError, EXIT, MtrError, UsageError } from '../errors.js';
 import { exitStatusFrom } from '../exec/exit-status.js';
 import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
@@ -94,6 +94,9 @@ export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> 
     options.log?.debug('sync: the rsync relay did not start; running rsync with its own ssh');
     run = await attempt(false);
   }
+  if (run.ended.linkLost && run.ended.code !== 0) {
+    throw new ConnectionError(`the connection to ${where} dropped during the sync (rsync)`, 'run again: rsync renames only complete files into place');
+  }
   const error = describeRsyncExit(run.ended.code, run.ended.stderr, run.built.command, where);
   if (error) throw error;
   return run.parser?.summary() ?? { filesSent: 0, bytesSent: 0 };
@@ -104,6 +107,8 @@ interface Ended {
   stderr: string;
   /** With a tunnel: whether the relay asked for the remote command. */
   tunnelStarted?: boolean;
+  /** With a tunnel: the connection dropped while rsync ran. */
+  linkLost?: boolean;
 }
 
 function spawnRsync(
@@ -129,6 +134,7 @@ function spawnRsync(
     let killTimer: NodeJS.Timeout | undefined;
     const decoder = new StringDecoder('utf8');
     const onAbort = () => {
+      tunnel?.close();
       child.kill('SIGTERM');
       killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
       killTimer.unref();
@@ -148,6 +154,8 @@ function spawnRsync(
       tunnel?.close();
       reject(spawnFailure(invocation.command, error));
     });
+    // 'close' waits for every descriptor: once rsync is gone, end the relay's too.
+    child.on('exit', () => tunnel?.close());
     child.on('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);
@@ -156,7 +164,7 @@ function spawnRsync(
       if (signal?.aborted) return reject(interrupted(signal));
       // The remote side's messages (ssh would have put them on rsync's stderr) come first.
       const remote = tunnel?.stderr() ?? '';
-      resolve({ code: exitStatusFrom(code, sig) ?? 1, stderr: (remote + stderr).slice(-STDERR_TAIL_BYTES), ...(tunnel ? { tunnelStarted: tunnel.started } : {}) });
+      resolve({ code: exitStatusFrom(code, sig) ?? 1, stderr: (remote + stderr).slice(-STDERR_TAIL_BYTES), ...(tunnel ? { tunnelStarted: tunnel.started, linkLost: tunnel.linkLost } : {}) });
     });
   });
 }

@@ -2,8 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ServerConfig } from '../../src/config/types.js';
+import type { Context } from '../../src/context.js';
 import { ConnectionError } from '../../src/errors.js';
+import { nullLogger } from '../../src/log.js';
+import { openConnection, type SshConnection } from '../../src/ssh/connect.js';
+import { resolveTarget } from '../../src/ssh/target.js';
 import type { SshTarget } from '../../src/ssh/target.js';
 import { runRsync, type RunRsyncOptions } from '../../src/sync/rsync.js';
 import { makeProject, type Project } from '../support/mtr.js';
@@ -174,6 +180,80 @@ describeE2E('rsync engine', (sshd) => {
       // Aborting ends the whole local chain (sshpass → rsync → ssh), not just its head.
       for (let i = 0; i < 50 && ps().some((line) => line.includes(p.root)); i++) await new Promise((r) => setTimeout(r, 100));
       expect(ps().filter((line) => line.includes(p.root))).toEqual([]);
+    });
+  });
+  describe("over mtr's own connection (the relay)", () => {
+    const connections: SshConnection[] = [];
+    const connect = async (p: Project) => {
+      const server: ServerConfig = {
+        name: 'test', host: sshd.host, port: sshd.port, user: sshd.user, keyFilename: sshd.clientKey,
+        remoteDir: p.remoteDir, sync: 'rsync', exclude: [], respectGitignore: false, delete: false,
+        connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile: path.join(p.home, '.ssh', 'known_hosts'),
+      };
+      const ctx: Context = { cwd: p.root, env: {}, homedir: p.home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
+      const connection = await openConnection(resolveTarget(server, { homedir: p.home, localUser: sshd.user }), ctx, nullLogger);
+      connections.push(connection);
+      return connection;
+    };
+    afterAll(() => connections.forEach((c) => c.close()));
+    const ps = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n');
+    const leftovers = async (marker: string) => {
+      for (let i = 0; i < 50 && ps().some((line) => line.includes(marker)); i++) await new Promise((r) => setTimeout(r, 100));
+      return ps().filter((line) => line.includes(marker));
+    };
+
+    it('sends the tree through the open connection (no ssh process), then nothing the second time', async () => {
+      const p = project();
+      write(p.root, 'dir with space/ünïcødé 🚀.txt', 'unicode\n');
+      write(p.root, 'run.sh', '#!/bin/sh\necho hi\n', 0o755);
+      write(p.root, 'a/secret.txt', 'excluded\n');
+      const connection = await connect(p);
+      const seen: string[] = [];
+      const watching = setInterval(() => seen.push(...ps().filter((line) => line.includes(p.remoteDir))), 5);
+      try {
+        const result = await sync(p, keyTarget(sshd, p), { excludeList: excludes('/a/secret.txt'), tunnel: connection.client });
+        expect(result.filesSent).toBe(2);
+      } finally {
+        clearInterval(watching);
+      }
+      expect(fs.readFileSync(path.join(p.remoteDir, 'dir with space/ünïcødé 🚀.txt'), 'utf8')).toBe('unicode\n');
+      expect(fs.statSync(path.join(p.remoteDir, 'run.sh')).mode & 0o777).toBe(0o755);
+      expect(fs.existsSync(path.join(p.remoteDir, 'a/secret.txt'))).toBe(false);
+      // Whatever ps caught of this sync: never an ssh process carrying it.
+      expect(seen.filter((line) => /^(sshpass|ssh) /.test(line))).toEqual([]);
+      expect(await sync(p, keyTarget(sshd, p), { excludeList: excludes('/a/secret.txt'), tunnel: connection.client })).toEqual({ filesSent: 0, bytesSent: 0 });
+      expect(await leftovers(p.root)).toEqual([]);
+    });
+
+    it('a connection dropped mid-transfer: ConnectionError, no half file under its real name, nothing left running', async () => {
+      const p = project();
+      write(p.root, 'big.bin', Buffer.alloc(4 * 1024 * 1024, 7));
+      const connection = await connect(p);
+      const running = sync(p, keyTarget(sshd, p), { excludeList: excludes(), tunnel: connection.client, extraArgs: ['--bwlimit=200', '--no-z'] }).catch((e: unknown) => e);
+      // Drop the link once the server side is writing.
+      for (let i = 0; i < 200 && !ps().some((line) => line.includes('rsync --server') && line.includes(p.remoteDir)); i++) await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 300));
+      (connection.client as unknown as { _sock: { destroy(): void } })._sock.destroy();
+      const error = await running;
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toMatch(/connection to .* dropped during the sync \(rsync\)/);
+      expect((error as ConnectionError).exitCode).toBe(255);
+      expect(fs.existsSync(path.join(p.remoteDir, 'big.bin'))).toBe(false);
+      expect(await leftovers(p.root)).toEqual([]);
+    });
+
+    it('is interrupted by its AbortSignal, and ends rsync, the relay and the remote side', async () => {
+      const p = project();
+      write(p.root, 'big.bin', Buffer.alloc(4 * 1024 * 1024, 7));
+      const connection = await connect(p);
+      const controller = new AbortController();
+      const running = sync(p, keyTarget(sshd, p), { excludeList: excludes(), tunnel: connection.client, signal: controller.signal, extraArgs: ['--bwlimit=200', '--no-z'] }).catch((e: unknown) => e);
+      for (let i = 0; i < 200 && !ps().some((line) => line.includes('rsync --server') && line.includes(p.remoteDir)); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(ps().some((line) => /^rsync .*mtr-rsh/.test(line) && line.includes(p.root))).toBe(true);
+      controller.abort();
+      expect(((await running) as Error).message).toMatch(/interrupted/);
+      expect(await leftovers(p.root)).toEqual([]);
+      expect(await leftovers(p.remoteDir)).toEqual([]);
     });
   });
 });
