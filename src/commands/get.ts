@@ -3,11 +3,14 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import type { GetOptions } from '../options.js';
 import { formatBytes } from '../ui/progress.js';
-import { connectSession, prepareSession } from './session.js';
+import type { SshConnection } from '../ssh/connect.js';
+import type { DownloadResult } from '../sync/download.js';
+import { commandTarget, connectSession, prepareSession, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
 
-// --get REMOTE [--to LOCAL]: sync (unless --no-sync), then download a file or directory.
-// Destination: --to, else the server's download_dir, else the current directory.
+// --get REMOTE [--to LOCAL]: sync (unless --no-sync), then download a file or directory with the
+// server's sync engine (rsync: only what changed; SFTP otherwise, or when the server has no rsync
+// under `sync: auto`). Destination: --to, else the server's download_dir, else the current directory.
 export async function runGet(ctx: Context, options: GetOptions): Promise<void> {
   const session = await prepareSession(ctx, options);
   const { server } = session;
@@ -17,18 +20,48 @@ export async function runGet(ctx: Context, options: GetOptions): Promise<void> {
     if (options.sync !== false) {
       await runSyncStep(ctx, session, connection, { live: false, quiet: options.quiet, deleteRemote: options.deleteRemote });
     }
-    const { downloadViaSftp, resolveRemotePath } = await import('../sync/download.js');
+    const { resolveRemotePath } = await import('../sync/download.js');
     if (options.to === undefined && server.downloadDir) fs.mkdirSync(server.downloadDir, { recursive: true });
-    const result = await downloadViaSftp({
-      client: await connection.ssh2(),
-      remotePath: resolveRemotePath(server.remoteDir, options.remotePath),
-      localDest: dest,
-    });
+    const result = await download(ctx, session, connection, resolveRemotePath(server.remoteDir, options.remotePath), dest);
     if (!options.quiet) {
       const shown = path.relative(ctx.cwd, result.localPath) || '.';
       ctx.stderr.write(`mtr: downloaded ${result.files} file${result.files === 1 ? '' : 's'} (${formatBytes(result.bytes)}) to ${shown}\n`);
     }
   } finally {
     connection.close();
+  }
+}
+
+async function download(ctx: Context, session: Session, connection: SshConnection, remotePath: string, localDest: string): Promise<DownloadResult> {
+  const { server } = session;
+  const viaSftp = async () => {
+    const { downloadViaSftp } = await import('../sync/download.js');
+    return downloadViaSftp({ client: await connection.ssh2(), remotePath, localDest });
+  };
+  if (server.sync === 'sftp') return viaSftp();
+  const { chooseEngine } = await import('../sync/choose-engine.js');
+  const { detectLocalRsync } = await import('../sync/rsync-version.js');
+  const { findOnPath } = await import('../sync/local-tools.js');
+  const { isPasswordOnly } = await import('../sync/ssh-command.js');
+  const target = await commandTarget(session, ctx);
+  const version = await detectLocalRsync({ env: ctx.env });
+  const choice = chooseEngine({
+    configured: server.sync,
+    localRsync: version,
+    usesPassword: server.password !== undefined && isPasswordOnly(target),
+    hasSshpass: Boolean(findOnPath('sshpass', ctx.env)),
+  });
+  if (choice.engine === 'sftp' || !version) {
+    if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
+    return viaSftp();
+  }
+  const { downloadViaRsync } = await import('../sync/download-rsync.js');
+  const { RemoteRsyncMissing } = await import('../sync/rsync-errors.js');
+  try {
+    return await downloadViaRsync({ connection, target, remotePath, localDest, version, homedir: ctx.homedir, env: ctx.env, log: session.logger });
+  } catch (error) {
+    if (!(error instanceof RemoteRsyncMissing) || server.sync !== 'auto') throw error;
+    ctx.stderr.write('mtr: rsync is not installed on the server; downloading with SFTP\n');
+    return viaSftp();
   }
 }

@@ -10,7 +10,7 @@ import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
 import { shellJoin } from '../remote/shell-quote.js';
 import type { SshTarget } from '../ssh/target.js';
-import { buildRsyncArgs, type RsyncInvocation } from './rsync-args.js';
+import { buildRsyncArgs, buildRsyncPullArgs, type PullKind, type RsyncArgsInput, type RsyncInvocation } from './rsync-args.js';
 import { describeRsyncExit } from './rsync-errors.js';
 import { relayRshCommand } from './rsync-relay.js';
 import { openTunnel, type Tunnel, type TunnelEnds } from './rsync-tunnel.js';
@@ -56,6 +56,32 @@ export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>)
 }
 
 export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> {
+  return execute({ ...options, cwd: options.root }, options.excludeList, (common) =>
+    buildRsyncArgs({ ...common, root: options.root, remoteDir: options.remoteDir, dryRun: options.dryRun, extraArgs: options.extraArgs }),
+  );
+}
+
+export interface RunRsyncPullOptions extends Omit<RunRsyncOptions, 'root' | 'excludeList' | 'remoteDir' | 'dryRun'> {
+  /** Resolved remote path (absolute, `~`, `~/…`, or relative to the login directory). */
+  remotePath: string;
+  kind: PullKind;
+  /** Absolute local path the file or directory becomes (its parent exists). */
+  localTarget: string;
+}
+
+/** `--get` with rsync: the remote file or directory becomes `localTarget`. */
+export async function runRsyncPull(options: RunRsyncPullOptions): Promise<RsyncSummary> {
+  return execute(options, Buffer.alloc(0), (common) =>
+    buildRsyncPullArgs({ ...common, remotePath: options.remotePath, kind: options.kind, localTarget: options.localTarget, extraArgs: options.extraArgs }),
+  );
+}
+
+type CommonArgs = Pick<RsyncArgsInput, 'target' | 'sshCommand' | 'progress' | 'version' | 'tunnel'>;
+type CommonOptions = Omit<RunRsyncOptions, 'root' | 'excludeList' | 'remoteDir'> & { cwd?: string };
+
+// Runs one rsync invocation: through the relay when a tunnel is given (again with rsync's own ssh
+// if the relay never started), progress parsed from stdout, exit status turned into one error.
+async function execute(options: CommonOptions, input: Buffer, build: (common: CommonArgs) => RsyncInvocation): Promise<RsyncSummary> {
   const env = options.env ?? process.env;
   const version = options.version ?? (await detectLocalRsync({ env }));
   if (!version) {
@@ -64,17 +90,13 @@ export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> 
   const progress = progressModeFor(version);
   const tunnel = version.openrsync ? undefined : options.tunnel;
   const invocation = (viaTunnel: boolean) =>
-    buildRsyncArgs({
-      root: options.root,
-      remoteDir: options.remoteDir,
+    build({
       target: options.target,
       sshCommand: viaTunnel
         ? relayRshCommand()
         : sshCommandString(buildSshArgs(options.target, { homedir: options.homedir, batch: options.batch ?? true }), version.openrsync ? 'openrsync' : 'rsync'),
       progress,
-      dryRun: options.dryRun,
       version,
-      extraArgs: options.extraArgs,
       tunnel: viaTunnel,
     });
   options.log?.addSecret(options.target.password);
@@ -83,7 +105,7 @@ export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> 
     const built = invocation(viaTunnel);
     options.log?.debug(`sync: ${built.command} ${shellJoin(built.args)}`);
     const parser = progress === 'none' ? undefined : createProgressParser(progress);
-    const ended = await spawnRsync(built, options.excludeList, { ...options, env }, viaTunnel ? tunnel : undefined, (text) => {
+    const ended = await spawnRsync(built, input, { ...options, env }, viaTunnel ? tunnel : undefined, (text) => {
       for (const update of parser?.push(text) ?? []) options.onProgress?.(update);
     });
     for (const update of parser?.end() ?? []) options.onProgress?.(update);
@@ -95,7 +117,7 @@ export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> 
     run = await attempt(false);
   }
   if (run.ended.linkLost && run.ended.code !== 0) {
-    throw new ConnectionError(`the connection to ${where} dropped during the sync (rsync)`, 'run again: rsync renames only complete files into place');
+    throw new ConnectionError(`the connection to ${where} dropped during the transfer (rsync)`, 'run again: rsync renames only complete files into place');
   }
   const error = describeRsyncExit(run.ended.code, run.ended.stderr, run.built.command, where);
   if (error) throw error;
@@ -114,7 +136,7 @@ interface Ended {
 function spawnRsync(
   invocation: RsyncInvocation,
   input: Buffer,
-  options: RunRsyncOptions & { env: NodeJS.ProcessEnv },
+  options: CommonOptions & { env: NodeJS.ProcessEnv },
   tunnelClient: ExecClient | undefined,
   onStdout: (text: string) => void,
 ): Promise<Ended> {
@@ -122,7 +144,7 @@ function spawnRsync(
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(interrupted(signal));
     const child = spawn(invocation.command, invocation.args, {
-      cwd: options.root,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       env: childEnv(options.env, invocation.env),
       // fds 3 and 4 reach the relay through rsync (rsync-relay.ts).
       stdio: tunnelClient ? ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],

@@ -5,9 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject, type MakeProjectOptions, type Project, type RunResult } from '../support/mtr.js';
 import { describeE2E } from '../support/sshd.js';
+import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
+import { formatBytes } from '../../src/ui/progress.js';
 import { T, writeFile } from '../support/tree.js';
 
 const W_BIN = randomBytes(300_000);
@@ -48,116 +50,142 @@ function expectRun1Tree(dir: string): void {
 }
 
 describeE2E('mtr --get', (sshd) => {
-  const project = (options: MakeProjectOptions = {}): Project => {
-    const p = makeProject({ sshd, createRemoteDir: true, files: { 'train.py': 'print(1)\n' }, ...options });
+  // Every server of the project downloads with `engine` (the server's sync engine is --get's too).
+  const projectFor = (engine: 'rsync' | 'sftp') => (options: MakeProjectOptions = {}): Project => {
+    const servers = typeof options.servers === 'object' ? options.servers : { test: {} };
+    const withEngine = Object.fromEntries(Object.entries(servers).map(([name, server]) => [name, { sync: engine, ...server }]));
+    const p = makeProject({ sshd, createRemoteDir: true, files: { 'train.py': 'print(1)\n' }, ...options, servers: withEngine });
     seedRemote(p.remoteDir);
     return p;
   };
+  const project = projectFor('rsync');
 
-  describe('what is fetched', () => {
-    it('a file relative to remote_dir → the cwd, with its mode and mtime (after a sync)', async () => {
+  describe.each(['rsync', 'sftp'] as const)('with %s', (engine) => {
+    const project = projectFor(engine);
+
+    describe('what is fetched', () => {
+      it('a file relative to remote_dir → the cwd, with its mode and mtime (after a sync)', async () => {
+        const p = project();
+        const result = await p.run(['--get', 'outputs/run1/metrics.json']);
+        expect(downloadedLine(result)).toBe('mtr: downloaded 1 file (13 B) to metrics.json');
+        expectMetrics(path.join(p.root, 'metrics.json'));
+        // The sync ran first.
+        expect(fs.readFileSync(path.join(p.remoteDir, 'train.py'), 'utf8')).toBe('print(1)\n');
+      });
+
+      it('a directory relative to remote_dir → <cwd>/<name>, the whole tree, symlinks as symlinks', async () => {
+        const p = project();
+        const result = await p.run(['--no-sync', '--get', 'outputs']);
+        expect(downloadedLine(result)).toMatch(/^mtr: downloaded 3 files \(.*\) to outputs$/);
+        expectRun1Tree(path.join(p.root, 'outputs', 'run1'));
+        expect(fs.readlinkSync(path.join(p.root, 'outputs', 'latest'))).toBe('run1/metrics.json');
+        expect((fs.readdirSync(p.root, { recursive: true }) as string[]).filter((n) => n.includes('mtr-tmp'))).toEqual([]);
+      });
+
+      it('a trailing slash names the same directory', async () => {
+        const p = project();
+        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/']))).toMatch(/to run1$/);
+        expectRun1Tree(path.join(p.root, 'run1'));
+      });
+
+      it('an absolute remote path is taken as is (file and directory)', async () => {
+        const p = project();
+        const abs = path.join(p.remoteDir, 'outputs', 'run1');
+        expect(downloadedLine(await p.run(['--no-sync', '--get', path.join(abs, 'metrics.json')]))).toMatch(/to metrics\.json$/);
+        expectMetrics(path.join(p.root, 'metrics.json'));
+        expect(downloadedLine(await p.run(['--no-sync', '--get', abs, '--to', 'abs-copy']))).toMatch(/to abs-copy$/);
+        expectRun1Tree(path.join(p.root, 'abs-copy'));
+      });
+
+      it('from a subdirectory: still relative to remote_dir (not its subfolder), lands in the cwd', async () => {
+        const p = project({ files: { 'sub/dir/keep.txt': 'k' } });
+        const cwd = path.join(p.root, 'sub', 'dir');
+        const result = await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json'], { cwd });
+        expect(downloadedLine(result)).toBe('mtr: downloaded 1 file (13 B) to metrics.json');
+        expectMetrics(path.join(cwd, 'metrics.json'));
+        expect(fs.existsSync(path.join(p.root, 'metrics.json'))).toBe(false);
+      });
+
+      it('a symlink to a file is fetched as the file it points to', async () => {
+        const p = project();
+        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/latest', '--to', 'latest.json']))).toMatch(/to latest\.json$/);
+        expect(fs.lstatSync(path.join(p.root, 'latest.json')).isFile()).toBe(true);
+        expectMetrics(path.join(p.root, 'latest.json'));
+      });
+
+      it.skipIf(!sshd.password)('works for a password login too', async () => {
+        const { user, password } = sshd.password!;
+        const p = project({ servers: { pw: { user, password, key_filename: undefined } } });
+        execFileSync('chown', ['-R', user, p.remoteDir]); // the login user's own project
+        const result = await p.run(['--get', 'outputs/run1/metrics.json', '--to', 'pw.json']);
+        expect(downloadedLine(result)).toMatch(/to pw\.json$/);
+        expectMetrics(path.join(p.root, 'pw.json'));
+        expect(result.stderr).not.toContain(password);
+      });
+    });
+
+    describe('where it lands', () => {
+      it('--to a new path: the file or directory is created under exactly that name (parents too)', async () => {
+        const p = project();
+        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'new/deeper/m.json']))).toMatch(/to new\/deeper\/m\.json$/);
+        expectMetrics(path.join(p.root, 'new/deeper/m.json'));
+        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1', '--to', 'results/r1']))).toMatch(/to results\/r1$/);
+        expectRun1Tree(path.join(p.root, 'results/r1'));
+      });
+
+      it('--to an existing directory: placed inside it under its own name', async () => {
+        const p = project({ files: { 'results/.keep': '' } });
+        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'results']))).toMatch(/to results\/metrics\.json$/);
+        expectMetrics(path.join(p.root, 'results/metrics.json'));
+        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1', '--to', 'results/']))).toMatch(/to results\/run1$/);
+        expectRun1Tree(path.join(p.root, 'results/run1'));
+      });
+
+      it('--to an absolute path outside the project', async () => {
+        const p = project();
+        const out = path.join(fs.mkdtempSync(path.join(sshd.localRoot, 'get-out-')), 'm.json');
+        await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', out]);
+        expectMetrics(out);
+      });
+
+      it("the server's download_dir (relative to the project root, created) when there is no --to", async () => {
+        const p = project({ servers: { test: { download_dir: './downloads/here' } }, files: { 'sub/keep.txt': 'k' } });
+        const result = await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json'], { cwd: path.join(p.root, 'sub') });
+        expect(downloadedLine(result)).toBe('mtr: downloaded 1 file (13 B) to ../downloads/here/metrics.json');
+        expectMetrics(path.join(p.root, 'downloads/here/metrics.json'));
+        expect(fs.existsSync(path.join(p.root, 'sub', 'metrics.json'))).toBe(false);
+      });
+
+      it('--to beats download_dir', async () => {
+        const p = project({ servers: { test: { download_dir: './downloads' } } });
+        await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'elsewhere.json']);
+        expectMetrics(path.join(p.root, 'elsewhere.json'));
+        expect(fs.existsSync(path.join(p.root, 'downloads'))).toBe(false);
+      });
+
+      it('overwrites an existing local file of the same name', async () => {
+        const p = project({ files: { 'metrics.json': 'old local content that is longer\n' } });
+        await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json']);
+        expectMetrics(path.join(p.root, 'metrics.json'));
+      });
+    });
+
+    it('a 40 MB file arrives whole, its bytes intact (the rsync relay once stalled on a large download)', async () => {
       const p = project();
-      const result = await p.run(['--get', 'outputs/run1/metrics.json']);
-      expect(downloadedLine(result)).toBe('mtr: downloaded 1 file (13 B) to metrics.json');
-      expectMetrics(path.join(p.root, 'metrics.json'));
-      // The sync ran first.
-      expect(fs.readFileSync(path.join(p.remoteDir, 'train.py'), 'utf8')).toBe('print(1)\n');
-    });
-
-    it('a directory relative to remote_dir → <cwd>/<name>, the whole tree, symlinks as symlinks', async () => {
-      const p = project();
-      const result = await p.run(['--no-sync', '--get', 'outputs']);
-      expect(downloadedLine(result)).toMatch(/^mtr: downloaded 3 files \(.*\) to outputs$/);
-      expectRun1Tree(path.join(p.root, 'outputs', 'run1'));
-      expect(fs.readlinkSync(path.join(p.root, 'outputs', 'latest'))).toBe('run1/metrics.json');
-      expect((fs.readdirSync(p.root, { recursive: true }) as string[]).filter((n) => n.includes('mtr-tmp'))).toEqual([]);
-    });
-
-    it('a trailing slash names the same directory', async () => {
-      const p = project();
-      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/']))).toMatch(/to run1$/);
-      expectRun1Tree(path.join(p.root, 'run1'));
-    });
-
-    it('an absolute remote path is taken as is (file and directory)', async () => {
-      const p = project();
-      const abs = path.join(p.remoteDir, 'outputs', 'run1');
-      expect(downloadedLine(await p.run(['--no-sync', '--get', path.join(abs, 'metrics.json')]))).toMatch(/to metrics\.json$/);
-      expectMetrics(path.join(p.root, 'metrics.json'));
-      expect(downloadedLine(await p.run(['--no-sync', '--get', abs, '--to', 'abs-copy']))).toMatch(/to abs-copy$/);
-      expectRun1Tree(path.join(p.root, 'abs-copy'));
-    });
-
-    it('from a subdirectory: still relative to remote_dir (not its subfolder), lands in the cwd', async () => {
-      const p = project({ files: { 'sub/dir/keep.txt': 'k' } });
-      const cwd = path.join(p.root, 'sub', 'dir');
-      const result = await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json'], { cwd });
-      expect(downloadedLine(result)).toBe('mtr: downloaded 1 file (13 B) to metrics.json');
-      expectMetrics(path.join(cwd, 'metrics.json'));
-      expect(fs.existsSync(path.join(p.root, 'metrics.json'))).toBe(false);
-    });
-
-    it('a symlink to a file is fetched as the file it points to', async () => {
-      const p = project();
-      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/latest', '--to', 'latest.json']))).toMatch(/to latest\.json$/);
-      expect(fs.lstatSync(path.join(p.root, 'latest.json')).isFile()).toBe(true);
-      expectMetrics(path.join(p.root, 'latest.json'));
-    });
-
-    it.skipIf(!sshd.password)('works for a password login too', async () => {
-      const { user, password } = sshd.password!;
-      const p = project({ servers: { pw: { user, password, key_filename: undefined } } });
-      execFileSync('chown', ['-R', user, p.remoteDir]); // the login user's own project
-      const result = await p.run(['--get', 'outputs/run1/metrics.json', '--to', 'pw.json']);
-      expect(downloadedLine(result)).toMatch(/to pw\.json$/);
-      expectMetrics(path.join(p.root, 'pw.json'));
-      expect(result.stderr).not.toContain(password);
+      const big = randomBytes(40 * 1024 * 1024);
+      writeFile(p.remoteDir, 'outputs/model.bin', big, 0o644, T + 5);
+      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/model.bin']))).toBe(`mtr: downloaded 1 file (${formatBytes(big.length)}) to model.bin`);
+      expect(sha(path.join(p.root, 'model.bin'))).toBe(createHash('sha256').update(big).digest('hex'));
     });
   });
 
-  describe('where it lands', () => {
-    it('--to a new path: the file or directory is created under exactly that name (parents too)', async () => {
+  describe('with rsync only', () => {
+    it('a repeated download fetches only what changed', async () => {
       const p = project();
-      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'new/deeper/m.json']))).toMatch(/to new\/deeper\/m\.json$/);
-      expectMetrics(path.join(p.root, 'new/deeper/m.json'));
-      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1', '--to', 'results/r1']))).toMatch(/to results\/r1$/);
-      expectRun1Tree(path.join(p.root, 'results/r1'));
-    });
-
-    it('--to an existing directory: placed inside it under its own name', async () => {
-      const p = project({ files: { 'results/.keep': '' } });
-      await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'results']);
-      expectMetrics(path.join(p.root, 'results/metrics.json'));
-      await p.run(['--no-sync', '--get', 'outputs/run1', '--to', 'results/']);
-      expectRun1Tree(path.join(p.root, 'results/run1'));
-    });
-
-    it('--to an absolute path outside the project', async () => {
-      const p = project();
-      const out = path.join(fs.mkdtempSync(path.join(sshd.localRoot, 'get-out-')), 'm.json');
-      await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', out]);
-      expectMetrics(out);
-    });
-
-    it("the server's download_dir (relative to the project root, created) when there is no --to", async () => {
-      const p = project({ servers: { test: { download_dir: './downloads/here' } }, files: { 'sub/keep.txt': 'k' } });
-      const result = await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json'], { cwd: path.join(p.root, 'sub') });
-      expect(downloadedLine(result)).toBe('mtr: downloaded 1 file (13 B) to ../downloads/here/metrics.json');
-      expectMetrics(path.join(p.root, 'downloads/here/metrics.json'));
-      expect(fs.existsSync(path.join(p.root, 'sub', 'metrics.json'))).toBe(false);
-    });
-
-    it('--to beats download_dir', async () => {
-      const p = project({ servers: { test: { download_dir: './downloads' } } });
-      await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'elsewhere.json']);
-      expectMetrics(path.join(p.root, 'elsewhere.json'));
-      expect(fs.existsSync(path.join(p.root, 'downloads'))).toBe(false);
-    });
-
-    it('overwrites an existing local file of the same name', async () => {
-      const p = project({ files: { 'metrics.json': 'old local content that is longer\n' } });
-      await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json']);
-      expectMetrics(path.join(p.root, 'metrics.json'));
+      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1']))).toMatch(/^mtr: downloaded 3 files /);
+      writeFile(p.remoteDir, 'outputs/run1/metrics.json', '{"loss":0.25}\n', 0o640, T + 9);
+      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1']))).toBe('mtr: downloaded 1 file (14 B) to run1');
+      expect(fs.readFileSync(path.join(p.root, 'run1/metrics.json'), 'utf8')).toBe('{"loss":0.25}\n');
     });
   });
 
@@ -185,10 +213,12 @@ describeE2E('mtr --get', (sshd) => {
 
   describe('errors', () => {
     it.each([
-      ['relative', 'outputs/no-such-run/x.json'],
-      ['absolute', '/nonexistent-mtr-path/x.json'],
-    ])('an unknown %s remote path → non-zero, one clear line naming it, nothing written locally', async (_kind, remote) => {
-      const p = project();
+      ['relative', 'outputs/no-such-run/x.json', 'rsync'],
+      ['absolute', '/nonexistent-mtr-path/x.json', 'rsync'],
+      ['relative', 'outputs/no-such-run/x.json', 'sftp'],
+      ['absolute', '/nonexistent-mtr-path/x.json', 'sftp'],
+    ] as const)('an unknown %s remote path (%s) → non-zero, one clear line naming it, nothing written locally', async (_kind, remote, engine) => {
+      const p = projectFor(engine)();
       const before = (fs.readdirSync(p.root, { recursive: true }) as string[]).sort();
       const result = await p.run(['--no-sync', '--get', remote]);
       expect(result.code).not.toBe(0);
@@ -215,5 +245,26 @@ describeE2E('mtr --get', (sshd) => {
       expect(result.stderr).toMatch(/--to only applies to --get/);
       expect(fs.existsSync(path.join(p.remoteDir, 'train.py'))).toBe(false);
     });
+  });
+});
+
+describeE2E('mtr --get, sync: auto, on a server without rsync', (sshd) => {
+  let server: ReducedSshd | undefined;
+  afterAll(async () => {
+    await stopSshdWithout(server);
+    if (server) fs.rmSync(server.dir, { recursive: true, force: true });
+  });
+
+  it('tries rsync, then downloads with SFTP after exactly one notice', async () => {
+    server = await startSshdWithout(sshd, ['rsync']);
+    const p = makeProject({ sshd: { ...sshd, port: server.port, knownHostsLine: server.knownHostsLine }, createRemoteDir: true, servers: { test: { sync: 'auto' } } });
+    seedRemote(p.remoteDir);
+    const result = await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json']);
+    expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'mtr: rsync is not installed on the server; downloading with SFTP\nmtr: downloaded 1 file (13 B) to metrics.json\n',
+    });
+    expectMetrics(path.join(p.root, 'metrics.json'));
   });
 });

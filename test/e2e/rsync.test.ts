@@ -236,7 +236,7 @@ describeE2E('rsync engine', (sshd) => {
       (connection.client as unknown as { _sock: { destroy(): void } })._sock.destroy();
       const error = await running;
       expect(error).toBeInstanceOf(ConnectionError);
-      expect((error as Error).message).toMatch(/connection to .* dropped during the sync \(rsync\)/);
+      expect((error as Error).message).toMatch(/connection to .* dropped during the transfer \(rsync\)/);
       expect((error as ConnectionError).exitCode).toBe(255);
       expect(fs.existsSync(path.join(p.remoteDir, 'big.bin'))).toBe(false);
       expect(await leftovers(p.root)).toEqual([]);

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { chooseEngine, type EngineFacts } from '../../../src/sync/choose-engine.js';
 import type { RsyncVersion } from '../../../src/sync/rsync-version.js';
 
-const gnu: RsyncVersion = { major: 3, minor: 2, patch: 7, protocol: 31, openrsync: false };
-const openrsync: RsyncVersion = { major: 2, minor: 6, patch: 9, protocol: 29, openrsync: true };
+const gnu: RsyncVersion = { major: 3, minor: 2, patch: 7, openrsync: false };
+const openrsync: RsyncVersion = { major: 2, minor: 6, patch: 9, openrsync: true };
 const facts = (over: Partial<EngineFacts>): EngineFacts => ({ configured: 'auto', localRsync: gnu, usesPassword: false, hasSshpass: false, ...over });
 
 describe('chooseEngine', () => {

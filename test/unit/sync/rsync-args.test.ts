@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { SshTarget } from '../../../src/ssh/target.js';
 import {
   buildRsyncArgs,
+  buildRsyncPullArgs,
   remoteRsyncPath,
+  rsyncPullSource,
   rsyncDestination,
   rsyncPathCommand,
   type RsyncArgsInput,
@@ -110,3 +112,50 @@ describe('buildRsyncArgs', () => {
   });
 });
 
+
+describe('through the relay (tunnel)', () => {
+  it('asks rsync for a blocking stdout for the relay (its cat cannot retry a write)', () => {
+    const args = buildRsyncArgs(input({ tunnel: true, sshCommand: "sh -c 'x' mtr-rsh" })).args;
+    expect(args.slice(args.indexOf('-e'), args.indexOf('-e') + 3)).toEqual(['-e', "sh -c 'x' mtr-rsh", '--blocking-io']);
+    expect(buildRsyncArgs(input()).args).not.toContain('--blocking-io');
+  });
+});
+
+describe('rsyncPullSource', () => {
+  it.each([
+    ['outputs/run1', 'dir', 'outputs/run1/'],
+    ['outputs/run1/', 'dir', 'outputs/run1/'],
+    ['outputs/m.json', 'file', 'outputs/m.json'],
+    ['/abs/x/', 'dir', '/abs/x/'],
+    ['~', 'dir', './'],
+    ['~/mtr/p/out', 'dir', 'mtr/p/out/'],
+    ['~/m.json', 'file', 'm.json'],
+    ['-rf', 'file', './-rf'],
+    ['~odd', 'file', './~odd'],
+    ['/', 'dir', '/'],
+  ] as const)('%s (%s) → %s', (remote, kind, expected) => expect(rsyncPullSource(remote, kind)).toBe(expected));
+});
+
+describe('buildRsyncPullArgs', () => {
+  const pull = (over: Partial<Parameters<typeof buildRsyncPullArgs>[0]> = {}) =>
+    buildRsyncPullArgs({ target: target(), sshCommand: 'ssh -p 22', progress: 'info2', version: V327, remotePath: 'out/run 1', kind: 'dir', localTarget: '/home/ann/p/run 1', ...over });
+
+  it('a directory: -r, its contents into the target folder, host:source then the local path', () => {
+    expect(pull().args).toEqual(['-rlptz', '--info=progress2', '--no-h', '--out-format=%i', '-e', 'ssh -p 22', 'gpu.example:out/run 1/', '/home/ann/p/run 1/']);
+  });
+
+  it('a file: no -r, -L (a symlink named is fetched as its file), the target is the file itself', () => {
+    expect(pull({ kind: 'file', remotePath: 'out/m.json', localTarget: '/p/m.json' }).args).toEqual(['-ptzL', '--info=progress2', '--no-h', '--out-format=%i', '-e', 'ssh -p 22', 'gpu.example:out/m.json', '/p/m.json']);
+  });
+
+  it('an rsync before 3.2.4 gets the remote word shell-quoted (it reaches the remote shell raw)', () => {
+    expect(pull({ version: V309 }).args.at(-2)).toBe("gpu.example:'out/run 1/'");
+  });
+
+  it('password: sshpass with SSHPASS in the env; through the relay: plain rsync, --blocking-io', () => {
+    const viaSsh = pull({ target: target({ password: 'pw' }) });
+    expect([viaSsh.command, viaSsh.env]).toEqual(['sshpass', { SSHPASS: 'pw' }]);
+    const viaRelay = pull({ target: target({ password: 'pw' }), tunnel: true });
+    expect([viaRelay.command, viaRelay.env, viaRelay.args.includes('--blocking-io')]).toEqual(['rsync', {}, true]);
+  });
+});

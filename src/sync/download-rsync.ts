@@ -1,0 +1,60 @@
+// Opens sockets and starts processes: `--get` with rsync. One exec asks what the remote path is
+// (directory, file, or missing); rsync then fetches it (through the relay over the open connection
+// when it is a direct one), so a repeated download fetches only what changed.
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { ConnectionError, SyncError } from '../errors.js';
+import { execCapture } from '../exec/capture.js';
+import type { Logger } from '../log.js';
+import { wrapForLoginShell } from '../remote/command.js';
+import type { SshConnection } from '../ssh/connect.js';
+import type { SshTarget } from '../ssh/target.js';
+import { localTargetFor, type DownloadResult } from './download.js';
+import { buildKindProbe, parseKind } from './remote-kind.js';
+import { runRsyncPull } from './rsync.js';
+import type { RsyncVersion } from './rsync-version.js';
+import type { SyncProgress } from './types.js';
+
+export interface RsyncDownloadOptions {
+  connection: SshConnection;
+  /** What OpenSSH uses when rsync runs its own ssh (a shared master, openrsync). */
+  target: SshTarget;
+  /** Resolved remote path (resolveRemotePath). */
+  remotePath: string;
+  /** An existing directory receives `<basename of remotePath>`; any other path is the target itself. */
+  localDest: string;
+  version: RsyncVersion;
+  homedir: string;
+  env: NodeJS.ProcessEnv;
+  log?: Logger;
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+export async function downloadViaRsync(options: RsyncDownloadOptions): Promise<DownloadResult> {
+  const { connection, remotePath } = options;
+  const probe = await execCapture(connection.client, wrapForLoginShell(buildKindProbe(remotePath)));
+  const kind = parseKind(probe.stdout.toString('utf8'));
+  if (probe.code === null) throw new ConnectionError('the connection dropped before the download');
+  if (!kind) throw new SyncError(`could not inspect ${remotePath} on the server: ${probe.stderr.toString('utf8').trim() || `exit ${probe.code}`}`);
+  if (kind === 'missing') throw new SyncError(`${remotePath} does not exist on the server`, 'check the path (relative paths start at remote_dir)');
+  const destIsDir = await fsp.stat(options.localDest).then((s) => s.isDirectory(), () => false);
+  const localPath = path.resolve(localTargetFor(options.localDest, remotePath.replace(/\/+$/, '') || '/', destIsDir));
+  try {
+    await fsp.mkdir(path.dirname(localPath), { recursive: true });
+  } catch (error) {
+    throw new SyncError(`could not write locally: ${(error as Error).message}`, undefined, error);
+  }
+  const summary = await runRsyncPull({
+    remotePath,
+    kind,
+    localTarget: localPath,
+    target: options.target,
+    homedir: options.homedir,
+    env: options.env,
+    version: options.version,
+    ...(options.log ? { log: options.log } : {}),
+    ...(connection.shared ? {} : { tunnel: connection.client }),
+    onProgress: (p) => options.onProgress?.({ files: p.files, bytes: p.bytes }),
+  });
+  return { localPath, files: summary.filesSent, bytes: summary.bytesSent };
+}
