@@ -16,8 +16,9 @@ export interface ReuseOptions {
 const socketDir = (ctx: Context): string | undefined => privateRuntimeDir(ctx.env);
 
 // A warm run finds a live master and sends its commands (and rsync) through it: no handshake.
-// A cold run connects with ssh2 as usual; its rsync's ssh becomes the master, or one is started in
-// the background when the run ends, for the next run. Any trouble means a plain connection.
+// A cold run connects with ssh2 as usual (its rsync rides that connection through the relay); a
+// master is started in the background when the run ends, for the next run (an rsync that runs its
+// own ssh may become it first). Any trouble means a plain connection.
 /** The target OpenSSH commands (rsync) should use: with the shared socket when reuse is on. */
 export function planReuse(target: SshTarget, ctx: Context, options: ReuseOptions): SshTarget {
   const dir = options.reuse ? socketDir(ctx) : undefined;
