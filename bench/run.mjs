@@ -181,7 +181,8 @@ async function main() {
     fs.writeFileSync(RESULTS_FILE, report);
     process.stdout.write(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}\n`);
   } finally {
-    spawnSync('pkill', ['-f', `ControlPath=${path.join(dir, 'run')}`], { stdio: 'ignore' });
+    // A master renames itself `ssh: <socket> [mux]`: match the folder, not `ControlPath=`.
+    spawnSync('pkill', ['-f', `${path.join(dir, 'run')}/`], { stdio: 'ignore' });
     await sshd?.stop({ killTmux: true });
     if (!process.env.BENCH_KEEP_TMP) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -52,8 +52,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('sshd', provided);
 
   return async () => {
-    // Masters left by runs outlive sshd's listener; end them with the run.
-    spawnSync('pkill', ['-f', `ControlPath=${runtimeDir}`], { stdio: 'ignore' });
+    // Masters left by runs outlive sshd's listener; end them with the run. A master renames itself
+    // `ssh: <socket> [mux]`, so match the folder, not `ControlPath=`.
+    spawnSync('pkill', ['-f', `${runtimeDir}/`], { stdio: 'ignore' });
     await server.stop({ killTmux: true });
     if (process.env.MTR_KEEP_TMP) return;
     fs.rmSync(dir, { recursive: true, force: true });
