@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planDeletions, planUpload } from '../../../src/sync/sftp-plan.js';
-import { tempNameFor, tempSuffixes, uploadChannels } from '../../../src/sync/sftp.js';
+import { tempNameFor, tempSuffixes } from '../../../src/sync/sftp-put.js';
+import { uploadChannels } from '../../../src/sync/sftp.js';
 import type { LocalEntry, LocalTree, RemoteEntry } from '../../../src/sync/types.js';
 
 const T = 1_700_000_000;
