@@ -280,6 +280,21 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
     });
   }, TIMEOUT);
 
+  // The one case here with a sync: rsync rides the run's connection (the relay) under a terminal.
+  it('with a sync at a terminal: rsync through the relay, the progress line gone before the output, a clean exit', async () => {
+    const p = makeProject({ sshd, files: { 'a.txt': 'synced at a terminal\n', 'src/b.py': 'print(1)\n' } });
+    const options: TerminalOptions = { cwd: p.root, env: cleanEnv({ ...p.env, TERM: 'xterm-256color' }), command: mtrCommand(['--log-file', 'run.log', 'sh', '-c', 'cat a.txt; exit 5']), cols: 100, rows: 30 };
+    await withTerminal(options, async (t) => {
+      expect(await t.waitForExit()).toBe(5);
+      const screen = await t.capture();
+      expect(screen).toMatch(/^synced at a terminal$/m);
+      expect(screen).not.toMatch(/syncing|scanning/);
+      expectCooked(await t.sttyState());
+    });
+    expect(fs.readFileSync(path.join(p.remoteDir, 'src/b.py'), 'utf8')).toBe('print(1)\n');
+    expect(fs.readFileSync(path.join(p.root, 'run.log'), 'utf8')).toMatch(/rsync tunnel: .*rsync --server/);
+  }, TIMEOUT);
+
   // Like `ssh -tt host cmd </dev/null`: stdin at EOF must not cut the session short.
   it('--tty without any local terminal (stdin /dev/null, stdout a pipe): output and exit code come back', async () => {
     const result = await project().run(['--no-sync', '--tty', 'sh', '-c', 'test -t 0 && echo has-tty; exit 3']);
