@@ -39,18 +39,11 @@ async function download(ctx: Context, session: Session, connection: SshConnectio
     return downloadViaSftp({ client: await connection.ssh2(), remotePath, localDest });
   };
   if (server.sync === 'sftp') return viaSftp();
-  const { chooseEngine } = await import('../sync/choose-engine.js');
+  const { chooseServerEngine } = await import('../sync/sync-project.js');
   const { detectLocalRsync } = await import('../sync/rsync-version.js');
-  const { findOnPath } = await import('../sync/local-tools.js');
-  const { isPasswordOnly } = await import('../sync/ssh-command.js');
   const target = await commandTarget(session, ctx);
   const version = await detectLocalRsync({ env: ctx.env });
-  const choice = chooseEngine({
-    configured: server.sync,
-    localRsync: version,
-    usesPassword: server.password !== undefined && isPasswordOnly(target),
-    hasSshpass: Boolean(findOnPath('sshpass', ctx.env)),
-  });
+  const choice = chooseServerEngine(server, target, ctx.env, version);
   if (choice.engine === 'sftp' || !version) {
     if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
     return viaSftp();

@@ -6,7 +6,7 @@ import type { SshConnection } from '../ssh/connect.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { RsyncVersion } from './rsync-version.js';
 import { isPasswordOnly } from './ssh-command.js';
-import { chooseEngine } from './choose-engine.js';
+import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { toRsyncExcludeList } from './file-list.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';
 import { findOnPath } from './local-tools.js';
@@ -49,6 +49,16 @@ export async function scanProject(server: ServerConfig, projectRoot: string, opt
   return walkLocalTree(projectRoot, matcher, { stat: options.stat ?? server.sync === 'sftp' });
 }
 
+/** The engine for this server, from what is installed here (uploads and --get alike). */
+export function chooseServerEngine(server: ServerConfig, target: SshTarget, env: NodeJS.ProcessEnv, localRsync: RsyncVersion | undefined): EngineChoice {
+  return chooseEngine({
+    configured: server.sync,
+    localRsync,
+    usesPassword: server.password !== undefined && isPasswordOnly(target),
+    hasSshpass: Boolean(findOnPath('sshpass', env)),
+  });
+}
+
 function progressText(engine: string, p: SyncProgress): string {
   const total = p.totalFiles ? `/${p.totalFiles}` : '';
   return `syncing (${engine}): ${p.files}${total} files, ${(p.bytes / 1e6).toFixed(1)} MB`;
@@ -71,12 +81,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   req.logger.debug(`sync: ${tree.entries.length} entries (${filesTotal} files), ${tree.excludedCount} excluded`);
 
   const localRsync = await detecting;
-  let choice = chooseEngine({
-    configured: server.sync,
-    localRsync,
-    usesPassword: server.password !== undefined && isPasswordOnly(req.target),
-    hasSshpass: Boolean(findOnPath('sshpass', ctx.env)),
-  });
+  let choice = chooseServerEngine(server, req.target, ctx.env, localRsync);
   if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
 
   // With deletion on, the guard runs before anything is sent, and the listing is reused.
