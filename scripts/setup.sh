@@ -33,10 +33,7 @@ fi
 marker=node_modules/.package-lock.json
 if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
   echo "setup: npm ci"
-  # Some registry mirrors lack rollup's optional platform packages; npm then writes a lock that
-  # `npm ci` rejects as out of sync. `npm install` installs the same locked versions.
-  if ! npm ci --no-audit --no-fund; then
-    echo "setup: npm ci refused the lock file; installing the locked versions with npm install"
-    npm install --no-audit --no-fund
-  fi
+  # The lock lists every platform's optional packages, so `npm ci` never rewrites it; a failure here
+  # is real (a lock out of step with package.json), not something to paper over with `npm install`.
+  npm ci --no-audit --no-fund --loglevel=error
 fi
