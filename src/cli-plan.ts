@@ -1,3 +1,4 @@
+import { SHELLS, type CompleteWhat, type Shell } from './completion/scripts.js';
 import { UsageError } from './errors.js';
 import type { GetOptions, GlobalOptions, InitOptions, JobAction, JobOptions, RunOptions, WatchOptions } from './options.js';
 
@@ -33,6 +34,8 @@ export interface RawFlags {
   disconnect?: boolean;
   all?: boolean;
   parallel?: string;
+  completion?: string;
+  complete?: string;
 }
 
 export type Invocation =
@@ -41,7 +44,9 @@ export type Invocation =
   | { kind: 'job'; options: JobOptions }
   | { kind: 'get'; options: GetOptions }
   | { kind: 'watch'; options: WatchOptions }
-  | { kind: 'disconnect'; options: GlobalOptions };
+  | { kind: 'disconnect'; options: GlobalOptions }
+  | { kind: 'completion'; shell: Shell }
+  | { kind: 'complete'; what: CompleteWhat };
 
 function parseCount(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -75,7 +80,7 @@ function jobAction(flags: RawFlags): JobAction | undefined {
 // Decides what one mtr invocation does. mtr's actions are flags, so exactly one may be given.
 export function planInvocation(flags: RawFlags, command: string[]): Invocation {
   const global: GlobalOptions = { reuse: flags.reuse !== false, debug: Boolean(flags.debug), enableLog: Boolean(flags.enableLog), logFile: flags.logFile };
-  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill', 'get', 'disconnect', 'watch'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
+  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill', 'get', 'disconnect', 'watch', 'completion', 'complete'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
   if (actions.length > 1) throw new UsageError(`choose one of --${actions.join(', --')}`);
   const only = (flag: keyof RawFlags, needs: string) => {
     if (flags[flag] !== undefined && !actions.includes(needs)) throw new UsageError(`--${flag} only applies to --${needs}`);
@@ -106,6 +111,17 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
         ...(flags.to === undefined ? {} : { to: flags.to }),
       },
     };
+  }
+  if (flags.completion !== undefined) {
+    if (command.length) throw new UsageError('--completion takes no command');
+    if (!SHELLS.includes(flags.completion as Shell)) {
+      throw new UsageError(`--completion supports ${SHELLS.join(', ')}, not ${JSON.stringify(flags.completion)}`, 'e.g. eval "$(mtr --completion bash)" in ~/.bashrc');
+    }
+    return { kind: 'completion', shell: flags.completion as Shell };
+  }
+  if (flags.complete !== undefined) {
+    if (flags.complete !== 'servers' && flags.complete !== 'jobs') throw new UsageError('--complete takes servers or jobs');
+    return { kind: 'complete', what: flags.complete };
   }
   if (flags.disconnect) {
     if (command.length) throw new UsageError('--disconnect takes no command');

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { planInvocation, type RawFlags } from './cli-plan.js';
+import type { FlagSpec } from './completion/scripts.js';
 import type { Context } from './context.js';
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
@@ -61,6 +62,8 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--disconnect', 'close the shared connections kept for fast repeated runs')
     .option('--init', 'write a commented .mtr/config.yaml here')
     .option('--force', 'with --init: overwrite an existing config')
+    .option('--completion <shell>', 'print a shell completion script: bash, zsh or fish')
+    .addOption(new Option('--complete <what>', 'words for the completion script: servers or jobs').hideHelp())
     .option('--enable-log', 'write a debug log to .mtr/logs/ (secrets redacted)')
     .option('--log-file <path>', 'write the debug log to this file')
     .addOption(new Option('--debug', 'show stack traces for errors').hideHelp())
@@ -83,8 +86,21 @@ export function mapCommanderError(error: CommanderError): UsageError | { exitCod
   return new UsageError(message, 'see `mtr --help`');
 }
 
+// The flags the completion scripts offer: the declared ones, as the help shows them.
+function completionFlags(program: Command): FlagSpec[] {
+  return program.options
+    .filter((option) => !option.hidden && option.long)
+    .map((option) => ({
+      long: option.long as string,
+      ...(option.short ? { short: option.short } : {}),
+      takesValue: option.required || option.optional,
+      description: option.description,
+    }))
+    .concat({ long: '--help', short: '-h', takesValue: false, description: 'show this help' });
+}
+
 export async function runCli(argv: string[], ctx: Context): Promise<void> {
-  const program = buildProgram(ctx, async (flags, command) => {
+  const program: Command = buildProgram(ctx, async (flags, command) => {
     const invocation = planInvocation(flags, command);
     switch (invocation.kind) {
       case 'init': {
@@ -106,6 +122,14 @@ export async function runCli(argv: string[], ctx: Context): Promise<void> {
       case 'watch': {
         const { runWatch } = await import('./commands/watch.js');
         return runWatch(ctx, invocation.options);
+      }
+      case 'completion': {
+        const { runCompletion } = await import('./commands/completion.js');
+        return runCompletion(ctx, invocation.shell, completionFlags(program));
+      }
+      case 'complete': {
+        const { runComplete } = await import('./commands/completion.js');
+        return runComplete(ctx, invocation.what);
       }
       case 'run': {
         const { runRun } = await import('./commands/run.js');

@@ -11,6 +11,8 @@ describe('planInvocation', () => {
     [{ wait: 'a', for: 'ready', timeout: '30' }, [], { kind: 'job', options: { action: { kind: 'wait', name: 'a', pattern: 'ready', timeoutSeconds: 30 } } }],
     [{ kill: 'a' }, [], { kind: 'job', options: { action: { kind: 'kill', name: 'a' } } }],
     [{ attach: 'a' }, [], { kind: 'job', options: { action: { kind: 'attach', name: 'a' } } }],
+    [{ completion: 'fish' }, [], { kind: 'completion', shell: 'fish' }],
+    [{ complete: 'servers' }, [], { kind: 'complete', what: 'servers' }],
   ])('%j %j', (flags, command, expected) => {
     expect(planInvocation(flags, command)).toMatchObject(expected);
   });
@@ -23,6 +25,10 @@ describe('planInvocation', () => {
     [{ logs: 'a', tail: 'many' }, [], /--tail expects a non-negative number/],
     [{ wait: 'a', for: '(' }, [], /--for is not a valid regular expression/],
     [{ kill: 'a' }, ['extra'], /--kill takes no command/],
+    [{ completion: 'csh' }, [], /--completion supports bash, zsh, fish, not "csh"/],
+    [{ completion: 'bash' }, ['ls'], /--completion takes no command/],
+    [{ completion: 'bash', jobs: true }, [], /choose one of --jobs, --completion/],
+    [{ complete: 'hosts' }, [], /--complete takes servers or jobs/],
   ])('refuses %j %j', (flags, command, message) => {
     expect(() => planInvocation(flags, command)).toThrow(message);
   });

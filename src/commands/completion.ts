@@ -1,0 +1,49 @@
+import { buildCompletionScript, type CompleteWhat, type FlagSpec, type Shell } from '../completion/scripts.js';
+import type { LoadedConfig } from '../config/types.js';
+import type { Context } from '../context.js';
+
+// `mtr --completion SHELL` prints the script; `mtr --complete servers|jobs` is what the script calls
+// at Tab time. Completion must never make noise or wait: any problem means no words.
+
+export function runCompletion(ctx: Context, shell: Shell, flags: readonly FlagSpec[]): void {
+  ctx.stdout.write(buildCompletionScript(shell, flags));
+}
+
+
+/** Server and group names, in file order. */
+export function serverWords(config: LoadedConfig): string[] {
+  return [...config.serverNames, ...Object.keys(config.groups)];
+}
+
+// Job names only where they are cheap: through a live shared connection to the default server
+// (a few ms). Without one, completing would mean a full login per Tab: nothing is offered.
+async function jobWords(ctx: Context, config: LoadedConfig): Promise<string[]> {
+  const { selectServer } = await import('../config/select.js');
+  const { resolveTarget } = await import('../ssh/target.js');
+  const { readTargetEnv } = await import('../ssh/read-ssh-config.js');
+  const { connectReusing, planReuse } = await import('../ssh/reuse.js');
+  const { isMasterAlive } = await import('../ssh/mux-client.js');
+  const { nullLogger } = await import('../log.js');
+  const { listJobs } = await import('../jobs/remote.js');
+  const server = selectServer(config, { env: ctx.env });
+  if (!server.reuse) return [];
+  const target = planReuse(resolveTarget(server, readTargetEnv(ctx)), ctx, { reuse: true, idleSeconds: server.reuseIdle });
+  if (!target.control || !(await isMasterAlive(target.control.path, 500))) return [];
+  const connection = await connectReusing(target, ctx, nullLogger, { reuse: true, idleSeconds: server.reuseIdle });
+  try {
+    return (await listJobs(connection.client)).map((job) => job.name);
+  } finally {
+    connection.close();
+  }
+}
+
+export async function runComplete(ctx: Context, what: CompleteWhat): Promise<void> {
+  try {
+    const { loadConfigCached } = await import('../config/cache.js');
+    const config = await loadConfigCached(ctx);
+    const found = what === 'servers' ? serverWords(config) : await jobWords(ctx, config);
+    if (found.length) ctx.stdout.write(`${found.join('\n')}\n`);
+  } catch {
+    // No config here, a broken one, no connection: no words, and no message under the prompt.
+  }
+}
