@@ -35,6 +35,7 @@ export interface RawFlags {
   all?: boolean;
   parallel?: string;
   completion?: string;
+  doctor?: boolean;
   complete?: string;
 }
 
@@ -45,6 +46,7 @@ export type Invocation =
   | { kind: 'get'; options: GetOptions }
   | { kind: 'watch'; options: WatchOptions }
   | { kind: 'disconnect'; options: GlobalOptions }
+  | { kind: 'doctor'; options: GlobalOptions & { server?: string } }
   | { kind: 'completion'; shell: Shell }
   | { kind: 'complete'; what: CompleteWhat };
 
@@ -80,7 +82,7 @@ function jobAction(flags: RawFlags): JobAction | undefined {
 // Decides what one mtr invocation does. mtr's actions are flags, so exactly one may be given.
 export function planInvocation(flags: RawFlags, command: string[]): Invocation {
   const global: GlobalOptions = { reuse: flags.reuse !== false, debug: Boolean(flags.debug), enableLog: Boolean(flags.enableLog), logFile: flags.logFile };
-  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill', 'get', 'disconnect', 'watch', 'completion', 'complete'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
+  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill', 'get', 'disconnect', 'watch', 'completion', 'complete', 'doctor'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
   if (actions.length > 1) throw new UsageError(`choose one of --${actions.join(', --')}`);
   const only = (flag: keyof RawFlags, needs: string) => {
     if (flags[flag] !== undefined && !actions.includes(needs)) throw new UsageError(`--${flag} only applies to --${needs}`);
@@ -111,6 +113,10 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
         ...(flags.to === undefined ? {} : { to: flags.to }),
       },
     };
+  }
+  if (flags.doctor) {
+    if (command.length) throw new UsageError('--doctor takes no command', 'run `mtr --doctor` on its own (with -s NAME for another server)');
+    return { kind: 'doctor', options: { ...global, ...(flags.server === undefined ? {} : { server: flags.server }) } };
   }
   if (flags.completion !== undefined) {
     if (command.length) throw new UsageError('--completion takes no command');

@@ -62,6 +62,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--disconnect', 'close the shared connections kept for fast repeated runs')
     .option('--init', 'write a commented .mtr/config.yaml here')
     .option('--force', 'with --init: overwrite an existing config')
+    .option('--doctor', 'check the config, connection, remote shell, tmux, rsync and pre_cmd')
     .option('--completion <shell>', 'print a shell completion script: bash, zsh or fish')
     .addOption(new Option('--complete <what>', 'words for the completion script: servers or jobs').hideHelp())
     .option('--enable-log', 'write a debug log to .mtr/logs/ (secrets redacted)')
@@ -122,6 +123,10 @@ export async function runCli(argv: string[], ctx: Context): Promise<void> {
       case 'watch': {
         const { runWatch } = await import('./commands/watch.js');
         return runWatch(ctx, invocation.options);
+      }
+      case 'doctor': {
+        const { runDoctor } = await import('./commands/doctor.js');
+        return runDoctor(ctx, invocation.options);
       }
       case 'completion': {
         const { runCompletion } = await import('./commands/completion.js');

@@ -12,6 +12,7 @@ describe('planInvocation', () => {
     [{ kill: 'a' }, [], { kind: 'job', options: { action: { kind: 'kill', name: 'a' } } }],
     [{ attach: 'a' }, [], { kind: 'job', options: { action: { kind: 'attach', name: 'a' } } }],
     [{ completion: 'fish' }, [], { kind: 'completion', shell: 'fish' }],
+    [{ doctor: true, server: 'gpu' }, [], { kind: 'doctor', options: { server: 'gpu' } }],
     [{ complete: 'servers' }, [], { kind: 'complete', what: 'servers' }],
   ])('%j %j', (flags, command, expected) => {
     expect(planInvocation(flags, command)).toMatchObject(expected);
@@ -29,6 +30,7 @@ describe('planInvocation', () => {
     [{ completion: 'bash' }, ['ls'], /--completion takes no command/],
     [{ completion: 'bash', jobs: true }, [], /choose one of --jobs, --completion/],
     [{ complete: 'hosts' }, [], /--complete takes servers or jobs/],
+    [{ doctor: true }, ['ls'], /--doctor takes no command/],
   ])('refuses %j %j', (flags, command, message) => {
     expect(() => planInvocation(flags, command)).toThrow(message);
   });
