@@ -1,0 +1,56 @@
+// The npm package as a user gets it: `npm pack`, then `npm install -g` of the tarball into a fresh
+// prefix (no dev dependencies, no build step), then the installed `mtr` runs against the rig.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cleanEnv, makeProject, REPO_ROOT, spawnProcess } from '../support/mtr.js';
+import { describeE2E } from '../support/sshd.js';
+
+function npm(args: string[], cwd: string): string {
+  const result = spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
+}
+
+describeE2E('the npm package', (sshd) => {
+  let dir: string;
+  let installed: string;
+  let files: string[];
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-pack-'));
+    // dist/ is already built for this run; `prepack` would rebuild it under the other test files' feet.
+    const packed = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], REPO_ROOT)) as { filename: string; files: { path: string }[] }[];
+    files = packed[0]!.files.map((f) => f.path);
+    npm(['install', '-g', '--prefix', path.join(dir, 'prefix'), '--prefer-offline', '--ignore-scripts', path.join(dir, packed[0]!.filename)], dir);
+    installed = path.join(dir, 'prefix', 'bin', 'mtr');
+  }, 150_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('holds the built program and its docs, not the sources or tests, and builds before packing', () => {
+    expect(files).toContain('bin/mtr.cjs');
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('README.md');
+    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('bench/'))).toEqual([]);
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; engines: { node: string } };
+    expect(pkg.scripts.prepack).toBe('npm run build');
+    expect(pkg.engines.node).toBe('>=20');
+  });
+
+  it('installs with only its runtime dependency and answers --version, --help and a real run', async () => {
+    const modules = fs.readdirSync(path.join(dir, 'prefix', 'lib', 'node_modules', 'mtr-remote', 'node_modules'));
+    expect(modules).toContain('ssh2');
+    expect(modules).not.toContain('vitest');
+    expect(modules).not.toContain('commander');
+    const version = spawnSync(installed, ['--version'], { encoding: 'utf8', env: cleanEnv() });
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const help = spawnSync(installed, ['--help'], { encoding: 'utf8', env: cleanEnv() });
+    expect(help.stdout).toMatch(/^Usage: mtr \[options\]/);
+    const p = makeProject({ sshd, files: { 'hello.txt': 'from the package\n' } });
+    const run = await spawnProcess(installed, ['--no-tty', 'cat', 'hello.txt'], { cwd: p.root, env: p.env }).result;
+    expect(run.stdout).toBe('from the package\n');
+    expect(run.code).toBe(0);
+  });
+});
