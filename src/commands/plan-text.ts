@@ -2,6 +2,7 @@ import type { ServerConfig } from '../config/types.js';
 import type { SshTarget } from '../ssh/target.js';
 import { formatBytes } from '../ui/progress.js';
 import type { Session } from './session.js';
+import { plural } from '../util/words.js';
 
 export interface PlanView {
   server: ServerConfig;
@@ -53,7 +54,7 @@ export async function describeSyncPlan(session: Session, deleteRemote: boolean):
   const summary = summarizeTree(tree);
   const lines = [
     `${session.server.sync} ${session.config.projectRoot} → ${session.server.remoteDir}`,
-    `  ${summary.files} files, ${formatBytes(summary.bytes)} considered (only new or changed files are sent); ${tree.excludedCount} paths excluded`,
+    `  ${plural(summary.files, 'file')}, ${formatBytes(summary.bytes)} considered (only new or changed files are sent); ${plural(tree.excludedCount, 'path')} excluded`,
     ...summary.largest.map((f) => `  largest: ${f.path} (${formatBytes(f.size)})`),
     deleteRemote
       ? '  delete: on — remote files missing locally would be deleted (never excluded or ignored paths)'

@@ -1,5 +1,12 @@
 import { UsageError } from '../errors.js';
 import type { LoadedConfig, ServerConfig } from './types.js';
+import { suggestKey } from '../util/suggest.js';
+
+// `"gpo": did you mean "gpu"?` when a configured name (or group) is one typo away.
+function didYouMean(name: string, known: readonly string[]): string {
+  const near = suggestKey(name, known);
+  return near ? `: did you mean "${near}"?` : '';
+}
 
 export interface SelectOptions {
   /** `-s NAME` */
@@ -20,7 +27,7 @@ export function selectServer(config: LoadedConfig, options: SelectOptions): Serv
     options.flag === undefined && fromEnv !== undefined
       ? `MTR_SERVER=${fromEnv} is set in your environment; unset it or name a configured server`
       : 'pick one of the configured servers with -s NAME';
-  throw new UsageError(`unknown server "${name}" (configured: ${config.serverNames.join(', ')})`, hint);
+  throw new UsageError(`unknown server "${name}"${didYouMean(name, config.serverNames)} (configured: ${config.serverNames.join(', ')})`, hint);
 }
 
 export interface SelectManyOptions extends SelectOptions {
@@ -45,7 +52,7 @@ export function selectServers(config: LoadedConfig, options: SelectManyOptions):
     const groups = Object.keys(config.groups);
     const fromEnvOnly = options.flag === undefined && fromEnv !== undefined;
     throw new UsageError(
-      `unknown server${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (configured: ${config.serverNames.join(', ')}${groups.length ? `; groups: ${groups.join(', ')}` : ''})`,
+      `unknown server${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}${unknown.length === 1 ? didYouMean(unknown[0] as string, [...config.serverNames, ...groups]) : ''} (configured: ${config.serverNames.join(', ')}${groups.length ? `; groups: ${groups.join(', ')}` : ''})`,
       fromEnvOnly
         ? `MTR_SERVER=${fromEnv} is set in your environment; unset it or name a configured server or group`
         : 'name configured servers or groups with -s a,b or -s GROUP, or use --all',

@@ -48,7 +48,7 @@ describe('selectServer', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe('unknown server "gpu9" (configured: gpu, cpu, tpu)');
+    expect((error as UsageError).message).toBe('unknown server "gpu9": did you mean "gpu"? (configured: gpu, cpu, tpu)');
     expect((error as UsageError).hint).toBe(hint);
   });
 });
@@ -90,5 +90,6 @@ servers:
 
   it('unknown names list servers and groups', () => {
     expect(() => selectServers(multi(), { flag: 'a,zz', env: {} })).toThrow(/unknown server "zz" \(configured: a, b, c; groups: cluster, pair\)/);
+    expect(() => selectServers(multi(), { flag: 'clustr', env: {} })).toThrow(/unknown server "clustr": did you mean "cluster"\? \(configured: a, b, c; groups: cluster, pair\)/);
   });
 });

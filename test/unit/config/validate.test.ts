@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseYamlWithPositions } from '../../../src/config/parse.js';
 import {
   describeValue,
-  measureEditDistance,
-  suggestKey,
   validateConfig,
   type ValidateOptions,
 } from '../../../src/config/validate.js';
@@ -140,25 +138,6 @@ describe('validateConfig: unknown keys are warnings', () => {
 });
 
 describe('helpers', () => {
-  it.each([
-    ['host', 'host', 0],
-    ['hots', 'host', 1],
-    ['hst', 'host', 1],
-    ['kitten', 'sitting', 3],
-    ['', 'abc', 3],
-  ])('measureEditDistance(%s, %s) = %d', (a, b, expected) => {
-    expect(measureEditDistance(a, b)).toBe(expected);
-  });
-
-  it.each([
-    ['prot', 'port'],
-    ['usr', 'user'],
-    ['key-filename', 'key_filename'],
-    ['xyz', undefined],
-  ])('suggestKey(%s) = %s', (key, expected) => {
-    expect(suggestKey(key, ['host', 'port', 'user', 'key_filename'])).toBe(expected);
-  });
-
   it.each([
     ['seventy', '"seventy"'],
     [3, '3'],
