@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { createLiveLineSlot, type LiveLineSlot } from './ui/live-line.js';
 
 // What commands may touch of the outside world. Passed in, never read at import time, so tests swap it.
 export interface TtyReadable extends Readable {
@@ -22,6 +23,8 @@ export interface Context {
   stderr: TtyWritable;
   /** stdin is a pipe, file or socket carrying data to forward (not a terminal, not closed). */
   stdinIsData: boolean;
+  /** The spinner line on stderr, which prompts stop while they ask (absent: no spinner to stop). */
+  liveLine?: LiveLineSlot;
 }
 
 // A pipe, a file or a socket may carry input for the remote command; a TTY or /dev/null does not.
@@ -43,5 +46,6 @@ export function processContext(): Context {
     stdout: process.stdout,
     stderr: process.stderr,
     stdinIsData: detectStdinData(),
+    liveLine: createLiveLineSlot(),
   };
 }

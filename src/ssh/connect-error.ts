@@ -15,7 +15,7 @@ function where(target: SshTarget): string {
 
 function hostKeyError(refusal: HostKeyRefusal, target: SshTarget): ConnectionError {
   const key = `${refusal.keyType} ${refusal.fingerprint}`;
-  if (refusal.kind === 'unknown') {
+  if (refusal.kind === 'unknown' || refusal.kind === 'cancelled') {
     return new ConnectionError(
       `host key of ${refusal.host} is not known (${key}); refusing to connect in batch mode`,
       `if that fingerprint is right, set \`strict_host_key_checking: accept-new\` for this server in .mtr/config.yaml, ` +

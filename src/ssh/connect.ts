@@ -10,6 +10,7 @@ import { createHostVerifier, preferredHostKeyTypes, type HostKeyRefusal } from '
 import { loadIdentities } from './identities.js';
 import { loadSsh2, type Ssh2 } from './load-ssh2.js';
 import type { SshTarget } from './target.js';
+import { PromptCancelled } from '../ui/prompt.js';
 
 // Opens sockets: the only module that dials SSH servers (directly or through ProxyJump hops).
 
@@ -97,7 +98,8 @@ async function handshake(ssh2: Ssh2, target: SshTarget, sock: NodeJS.ReadableStr
     const onError = (error: unknown) => {
       client.end();
       (sock as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      reject(describeConnectError(error, { target, refusal, tried }));
+      // Ctrl+C at the host-key question ends the run like Ctrl+C anywhere (130), not as a failure.
+      reject(refusal?.kind === 'cancelled' ? new PromptCancelled('host key') : describeConnectError(error, { target, refusal, tried }));
     };
     client.once('error', onError);
     client.once('ready', () => {

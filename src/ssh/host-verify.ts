@@ -18,7 +18,9 @@ import type { SshTarget } from './target.js';
 /** Why a host key was refused; read by the connect error mapper. */
 export type HostKeyRefusal =
   | { kind: 'unknown'; host: string; fingerprint: string; keyType: string }
-  | { kind: 'changed' | 'revoked'; host: string; fingerprint: string; keyType: string; file: string; line: number };
+  | { kind: 'changed' | 'revoked'; host: string; fingerprint: string; keyType: string; file: string; line: number }
+  /** Ctrl+C at the question. */
+  | { kind: 'cancelled'; host: string; fingerprint: string; keyType: string };
 
 export function readKnownHosts(files: readonly string[]): KnownHostEntry[] {
   const entries: KnownHostEntry[] = [];
@@ -84,7 +86,10 @@ export function createHostVerifier(target: SshTarget, ctx: Context, logger: Logg
           onRefuse({ kind: 'unknown', host, fingerprint, keyType });
           done(false);
         },
-        () => done(false),
+        () => {
+          onRefuse({ kind: 'cancelled', host, fingerprint, keyType });
+          done(false);
+        },
       );
       return;
     }

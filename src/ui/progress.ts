@@ -19,11 +19,28 @@ export async function createProgress(ctx: Context, options: ProgressOptions): Pr
   if (options.live && ctx.stderr.isTTY) {
     const { default: ora } = await import('ora');
     const spinner = ora({ stream: ctx.stderr, discardStdin: false, hideCursor: true }).start();
+    const slot = ctx.liveLine;
+    let paused = false;
+    const live = {
+      pause: () => {
+        paused = true;
+        spinner.stop();
+      },
+      resume: () => {
+        paused = false;
+        if (slot?.current === live) spinner.start();
+      },
+    };
+    if (slot) slot.current = live;
     return {
       update: (text) => {
         spinner.text = text;
+        if (paused) spinner.stop();
       },
-      done: () => spinner.stop(),
+      done: () => {
+        if (slot?.current === live) slot.current = undefined;
+        spinner.stop();
+      },
     };
   }
   return {

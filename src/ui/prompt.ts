@@ -1,4 +1,6 @@
 import type { Context } from '../context.js';
+import { MtrError, EXIT } from '../errors.js';
+import { holdLiveLine } from './live-line.js';
 
 // Line prompts for the rare questions mtr asks at a terminal (unknown host key, key passphrase).
 // Only called when stdin and stderr are TTYs; batch mode refuses instead of asking.
@@ -7,18 +9,37 @@ export function canPrompt(ctx: Context): boolean {
   return Boolean(ctx.stdin.isTTY && ctx.stderr.isTTY);
 }
 
-export async function askLine(ctx: Context, question: string): Promise<string> {
+export function askLine(ctx: Context, question: string): Promise<string> {
+  return holdLiveLine(ctx.liveLine, () => readLine(ctx, question));
+}
+
+async function readLine(ctx: Context, question: string): Promise<string> {
   const readline = await import('node:readline');
   const rl = readline.createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: true });
   try {
-    return await new Promise<string>((resolve) => rl.question(question, resolve));
+    // At a raw terminal Ctrl+C reaches readline as a key, not a signal: it cancels the question.
+    return await new Promise<string>((resolve, reject) => {
+      rl.once('SIGINT', () => reject(new PromptCancelled('host key')));
+      rl.question(question, resolve);
+    });
   } finally {
     rl.close();
   }
 }
 
+/** Ctrl+C at a prompt: the run ends as after Ctrl+C anywhere else, with one line and 130. */
+export class PromptCancelled extends MtrError {
+  constructor(what: string) {
+    super(`cancelled at the ${what} prompt`, { exitCode: EXIT.sigint });
+  }
+}
+
+export function askSecret(ctx: Context, question: string, what = 'passphrase'): Promise<string> {
+  return holdLiveLine(ctx.liveLine, () => readSecret(ctx, question, what));
+}
+
 // Reads a secret without echo: raw mode, collecting keys until Enter.
-export async function askSecret(ctx: Context, question: string): Promise<string> {
+async function readSecret(ctx: Context, question: string, what: string): Promise<string> {
   const stdin = ctx.stdin;
   ctx.stderr.write(question);
   stdin.setRawMode?.(true);
@@ -34,7 +55,7 @@ export async function askSecret(ctx: Context, question: string): Promise<string>
           }
           if (ch === '\u0003') {
             stdin.off('data', onData);
-            return reject(new Error('cancelled'));
+            return reject(new PromptCancelled(what));
           }
           if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
           else value += ch;
