@@ -27,6 +27,7 @@ export interface RawFlags {
   kill?: string;
   delete?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
   get?: string;
   to?: string;
   watch?: boolean;
@@ -109,6 +110,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
         sync: flags.sync,
         deleteRemote: Boolean(flags.delete),
         quiet: Boolean(flags.quiet),
+        verbose: Boolean(flags.verbose),
         remotePath: flags.get,
         ...(flags.to === undefined ? {} : { to: flags.to }),
       },
@@ -156,6 +158,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
       detach: Boolean(flags.detach),
       deleteRemote: Boolean(flags.delete),
       quiet: Boolean(flags.quiet),
+      verbose: Boolean(flags.verbose),
       ...(flags.name === undefined ? {} : { name: flags.name }),
       command,
     },

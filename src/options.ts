@@ -25,8 +25,10 @@ export interface RunOptions extends GlobalOptions {
   name?: string;
   /** Mirror local deletions on the remote (also `delete: true` in the config). */
   deleteRemote: boolean;
-  /** No sync summary line in batch mode. */
+  /** Accepted for compatibility: batch runs print no summary unless verbose. */
   quiet: boolean;
+  /** Batch mode: print the sync summary line (and the fan-out summary) on stderr. */
+  verbose: boolean;
   command: string[];
 }
 
@@ -48,7 +50,10 @@ export interface GetOptions extends GlobalOptions {
   server?: string;
   sync?: boolean;
   deleteRemote: boolean;
+  /** No "downloaded …" line. */
   quiet: boolean;
+  /** Also the sync summary line before the download. */
+  verbose: boolean;
   remotePath: string;
   to?: string;
 }

@@ -67,7 +67,7 @@ export async function runFanOut(ctx: Context, options: RunOptions, sessions: Ses
   }
   const ordered = sessions.map((s) => results.find((r) => r.name === s.server.name) as HostResult);
   if (options.detach && ordered.some((r) => r.code === 0)) ctx.stdout.write(`${jobName}\n`);
-  if (!options.quiet || ordered.some((r) => r.code !== 0)) ctx.stderr.write(formatFanOutSummary(`job ${jobName}`, ordered));
+  if (options.verbose || ordered.some((r) => r.code !== 0)) ctx.stderr.write(formatFanOutSummary(`job ${jobName}`, ordered));
   const code = stopping ? Math.max(SIGNAL_EXIT[stopping], combineExitCodes(ordered)) : combineExitCodes(ordered);
   if (code !== 0) throw new ExitError(code);
 }
@@ -90,7 +90,7 @@ async function runHost(
   try {
     connection = await connectSession(session, host);
     if (options.sync !== false) {
-      await runSyncStep(host, session, connection, { live: false, quiet: options.quiet, deleteRemote: options.deleteRemote });
+      await runSyncStep(host, session, connection, { live: false, verbose: options.verbose, deleteRemote: options.deleteRemote });
     }
     const stop = stopping();
     if (stop) return { name, code: SIGNAL_EXIT[stop], ms: Date.now() - started, failure: 'stopped before it started' };

@@ -18,7 +18,7 @@ export async function runGet(ctx: Context, options: GetOptions): Promise<void> {
   const connection = await connectSession(session, ctx);
   try {
     if (options.sync !== false) {
-      await runSyncStep(ctx, session, connection, { live: false, quiet: options.quiet, deleteRemote: options.deleteRemote });
+      await runSyncStep(ctx, session, connection, { live: false, verbose: options.verbose, deleteRemote: options.deleteRemote });
     }
     const { resolveRemotePath } = await import('../sync/download.js');
     if (options.to === undefined && server.downloadDir) fs.mkdirSync(server.downloadDir, { recursive: true });

@@ -105,7 +105,7 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   connecting.catch(() => undefined);
   if (tree) {
     try {
-      await runSyncStep(ctx, run.session, connecting, { live: interactive, quiet: options.quiet, deleteRemote: options.deleteRemote, tree });
+      await runSyncStep(ctx, run.session, connecting, { live: interactive, verbose: options.verbose, deleteRemote: options.deleteRemote, tree });
     } catch (error) {
       void connecting.then((c) => c.close(), () => undefined);
       throw error;

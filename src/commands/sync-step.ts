@@ -9,11 +9,13 @@ export interface SyncStepOptions {
   tree?: Promise<LocalTree>;
   /** Spinner allowed (interactive mode). */
   live: boolean;
-  quiet: boolean;
+  /** Batch mode: print the summary line (-v); otherwise mtr says nothing when all went well. */
+  verbose: boolean;
   deleteRemote: boolean;
 }
 
-// The sync before a run or a download: spinner on a terminal, one summary line in batch.
+// The sync before a run or a download: spinner on a terminal; in batch nothing unless -v (one
+// summary line) or something needs attention (notices and errors are written where they arise).
 export async function runSyncStep(
   ctx: Context,
   session: Session,
@@ -21,7 +23,7 @@ export async function runSyncStep(
   options: SyncStepOptions,
 ): Promise<void> {
   const { syncProject } = await import('../sync/sync-project.js');
-  const progress = await createProgress(ctx, { live: options.live, quiet: options.quiet });
+  const progress = await createProgress(ctx, { live: options.live, summary: options.verbose });
   let summary: string | undefined;
   try {
     const stats = await syncProject({

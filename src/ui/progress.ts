@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 
 // What the user sees while mtr works before the command starts (sync, connect). On a terminal in
 // interactive mode: an ora spinner line, cleared before the program draws. In batch mode: nothing
-// until the end, then at most one summary line on stderr (none with --quiet).
+// until the end, then at most one summary line on stderr, only with -v: batch output is the program's.
 export interface Progress {
   update(text: string): void;
   /** Ends the progress display; `summary` is printed as one stderr line when allowed. */
@@ -12,7 +12,8 @@ export interface Progress {
 export interface ProgressOptions {
   /** Spinner allowed: interactive mode and stderr is a terminal. */
   live: boolean;
-  quiet: boolean;
+  /** Batch mode: print the summary line at the end. */
+  summary: boolean;
 }
 
 export async function createProgress(ctx: Context, options: ProgressOptions): Promise<Progress> {
@@ -46,7 +47,7 @@ export async function createProgress(ctx: Context, options: ProgressOptions): Pr
   return {
     update: () => undefined,
     done: (summary) => {
-      if (summary && !options.quiet) ctx.stderr.write(`mtr: ${summary}\n`);
+      if (summary && options.summary) ctx.stderr.write(`mtr: ${summary}\n`);
     },
   };
 }

@@ -50,7 +50,7 @@ describeE2E('auth and trust', (sshd) => {
         'Host target-via-jump', `  HostName ${sshd.host}`, `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.clientKey}`, '  ProxyJump jumpbox', ''].join('\n'),
     );
     // HOME's known_hosts is the only one that knows the server: the hop must use it too.
-    const result = await p.run(['--no-reuse', 'cat', 'b.txt']);
+    const result = await p.run(['--no-reuse', '-v', 'cat', 'b.txt']);
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 0, stdout: 'rsynced through the hop\n' });
     expect(result.stderr).toMatch(/via rsync/);
   });

@@ -1,4 +1,5 @@
 // The sync before a run, end to end: the built `mtr` against the real test sshd, for both engines
+// (runs pass -v: the summary line they read is printed in batch mode only when asked for)
 // (rsync, SFTP) and both logins (key, password). What arrives, what never does, what is not rewritten,
 // what survives, what --delete may and may not remove, the engine choice of `sync: auto`, and the
 // errors a user meets. The "remote" is this machine, so remote files are inspected with fs directly.
@@ -199,7 +200,7 @@ describeE2E('sync', (sshd) => {
     });
 
     it.skipIf(skip)(`first sync: the tree arrives exactly, nothing ignored does; stdout is the command's only${passwordSkip}`, async () => {
-      const result = await p.run(['echo', 'ran after sync']);
+      const result = await p.run(['-v', 'echo', 'ran after sync']);
       expectOk(result, 'ran after sync\n');
       const summary = onlySummary(result);
       expect(summary.engine).toBe(engine);
@@ -223,7 +224,7 @@ describeE2E('sync', (sshd) => {
     it.skipIf(skip)('second sync with no change rewrites nothing (ctimes unchanged) and reports nothing sent', async () => {
       const before = ctimes(remote());
       await sleep(1100); // a rewrite would now show a different ctime
-      const result = await p.run(['echo', 'again']);
+      const result = await p.run(['-v', 'echo', 'again']);
       expectOk(result, 'again\n');
       expectNothingSent(result);
       expect(ctimes(remote())).toEqual(before);
@@ -235,7 +236,7 @@ describeE2E('sync', (sshd) => {
       const before = ctimes(remote());
       await sleep(1100);
       writeFile(p.root, 'README.md', 'readme v2 — longer now\n', 0o644, T + 5000);
-      const result = await p.run(['cat', 'README.md']);
+      const result = await p.run(['-v', 'cat', 'README.md']);
       expectOk(result, 'readme v2 — longer now\n');
       const summary = onlySummary(result);
       expect(summary.sent).toBe(1);
@@ -266,7 +267,7 @@ describeE2E('sync', (sshd) => {
 
     it.skipIf(skip)('without --delete a locally deleted file stays on the server', async () => {
       fs.rmSync(path.join(p.root, 'odd/-rf'));
-      const result = await p.run(['true']);
+      const result = await p.run(['-v', 'true']);
       expectOk(result, '');
       expectNothingSent(result);
       expect(fs.existsSync(remote('odd/-rf'))).toBe(true);
@@ -277,7 +278,7 @@ describeE2E('sync', (sshd) => {
       for (const rel of protectedPaths) writeRemoteFile(remote(), rel, `remote ${rel}\n`);
       fs.rmSync(path.join(p.root, 'data/tiny.bin'));
       fs.rmSync(path.join(p.root, 'nested'), { recursive: true });
-      const result = await p.run(['--delete', 'echo', 'deleted']);
+      const result = await p.run(['-v', '--delete', 'echo', 'deleted']);
       expectOk(result, 'deleted\n');
       expect(onlySummary(result).detail).toMatch(/deleted \d+/);
 
@@ -333,14 +334,14 @@ describeE2E('sync', (sshd) => {
     it('refuses `/` with the sftp engine too, before listing anything', async () => {
       // The refusal needs no listing of `/` (precheckDeleteTarget, unit-tested): it says so at once.
       const p = makeProject({ sshd, servers: { test: { sync: 'sftp', remote_dir: '/' } }, files: { 'a.txt': 'x' } });
-      const result = await p.run(['--delete', 'true']);
+      const result = await p.run(['-v', '--delete', 'true']);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/refusing to delete remote files: remote_dir "\/" is the root directory/);
     });
 
     it('an empty remote_dir never gets as far as a sync (exit 2)', async () => {
       const p = makeProject({ sshd, servers: { test: { remote_dir: '', delete: true } } });
-      const result = await p.run(['echo', 'SHOULD-NOT-RUN']);
+      const result = await p.run(['-v', 'echo', 'SHOULD-NOT-RUN']);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/remote_dir/);
@@ -350,7 +351,7 @@ describeE2E('sync', (sshd) => {
   describe('sync: auto', () => {
     it('rsync on both ends → rsync, no notice', async () => {
       const p = makeProject({ sshd, servers: { test: { sync: 'auto' } }, files: { 'a.txt': 'auto\n' } });
-      const result = await p.run(['cat', 'a.txt']);
+      const result = await p.run(['-v', 'cat', 'a.txt']);
       expectOk(result, 'auto\n');
       expect(onlySummary(result).engine).toBe('rsync');
     });
@@ -358,7 +359,7 @@ describeE2E('sync', (sshd) => {
     it('no local rsync → SFTP with exactly one notice line, and the project still arrives', async () => {
       const p = makeProject({ sshd, servers: { test: { sync: 'auto', exclude: EXCLUDE } } });
       buildFixture(p.root);
-      const result = await p.run(['echo', 'fallback'], { env: { PATH: pathWithout('rsync') } });
+      const result = await p.run(['-v', 'echo', 'fallback'], { env: { PATH: pathWithout('rsync') } });
       expectOk(result, 'fallback\n');
       const all = lines(result.stderr);
       expect(all.filter((line) => /rsync/.test(line) && !SUMMARY.test(line))).toEqual(['mtr: rsync is not installed here; syncing with SFTP']);
@@ -369,7 +370,7 @@ describeE2E('sync', (sshd) => {
 
     it.skipIf(!sshd.password)(`password login without sshpass → still rsync (over mtr's connection), no notice${passwordSkip}`, async () => {
       const p = makeProject({ sshd, servers: { test: serverFor(sshd, 'sftp', 'password', { sync: 'auto' }) }, files: { 'a.txt': 'pw auto\n' } });
-      const result = await p.run(['cat', 'a.txt'], { env: { PATH: pathWithout('sshpass') } });
+      const result = await p.run(['-v', 'cat', 'a.txt'], { env: { PATH: pathWithout('sshpass') } });
       expectOk(result, 'pw auto\n');
       const all = lines(result.stderr);
       expect(all).toHaveLength(1);
@@ -397,7 +398,7 @@ describeE2E('sync', (sshd) => {
       for (let i = 0; i < 25; i++) fs.writeSync(fd, randomBytes(8 * 1024 * 1024));
       fs.closeSync(fd);
       try {
-        const running = p.spawn(['echo', 'done'], { timeoutMs: 170_000, env });
+        const running = p.spawn(['-v', 'echo', 'done'], { timeoutMs: 170_000, env });
         const seen: string[] = [];
         let done = false;
         const finished = running.result.finally(() => (done = true));
@@ -450,7 +451,7 @@ describeE2E('sync', (sshd) => {
     it.each<Engine>(['rsync', 'sftp'])('%s: a wrong password → 255, one message with a fix, no password echoed, nothing synced', async (engine) => {
       const wrong = `wrong-${randomBytes(6).toString('hex')}`;
       const p = makeProject({ sshd, servers: { test: serverFor(sshd, engine, 'password', { password: wrong }) }, files: { 'a.txt': 'x' } });
-      const result = await p.run(['echo', 'SHOULD-NOT-RUN']);
+      const result = await p.run(['-v', 'echo', 'SHOULD-NOT-RUN']);
       expect(result.code).toBe(255);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/^mtr: .*(authentication failed|refused the password|could not log in)/);
@@ -478,7 +479,7 @@ describeE2E('sync', (sshd) => {
           servers: { test: serverFor(sshd, engine, 'password', { remote_dir: pick(dir) }) },
           files: { 'a.txt': 'x', 'sub/b.txt': 'y' },
         });
-        const result = await p.run(['echo', 'SHOULD-NOT-RUN']);
+        const result = await p.run(['-v', 'echo', 'SHOULD-NOT-RUN']);
         expect(result.stdout).toBe('');
         expect(result.code).not.toBe(0);
         // 255 is documented as connection/authentication/host-key failure; the login worked here.
@@ -494,7 +495,7 @@ describeE2E('sync', (sshd) => {
   it('a missing key_filename → exit 2, one message naming it, with a fix; nothing synced', async () => {
     const key = path.join(sshd.localRoot, 'no-such-dir', 'id_missing');
     const p = makeProject({ sshd, servers: { test: { key_filename: key } }, files: { 'a.txt': 'x' } });
-    const result = await p.run(['echo', 'SHOULD-NOT-RUN']);
+    const result = await p.run(['-v', 'echo', 'SHOULD-NOT-RUN']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(key);
@@ -568,7 +569,7 @@ describeE2E('sync: auto on a server without rsync', (sshd) => {
   it('tries rsync, then syncs with SFTP after exactly one notice; the run goes on', async () => {
     server = await startSshdWithout(sshd, ['rsync']);
     const p = makeProject({ sshd: { ...sshd, port: server.port, knownHostsLine: server.knownHostsLine }, files: { 'a.txt': 'over sftp\n' } });
-    const result = await p.run(['cat', 'a.txt']);
+    const result = await p.run(['-v', 'cat', 'a.txt']);
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 0, stdout: 'over sftp\n' });
     expect(result.stderr.match(/rsync is not installed on the server; syncing with SFTP/g)).toHaveLength(1);
     expect(result.stderr).toMatch(/synced 1 of 1 files .* via sftp/);
