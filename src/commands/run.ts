@@ -86,7 +86,7 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   if (!options.command.length) {
     throw new UsageError('no command given', 'usage: mtr [options] <command...>, e.g. `mtr python train.py` (see `mtr --help`)');
   }
-  const name = options.name ? checkJobName(options.name) : undefined;
+  const name = options.name === undefined ? undefined : checkJobName(options.name);
   const sessions = await prepareSessions(ctx, options);
   const jobName = name ?? generateJobName((sessions[0] as Session).config.projectRoot);
   if (sessions.length > 1) {
