@@ -112,15 +112,18 @@ export function planDeletions(
 }
 
 /**
- * Refuses deletion roots that would wipe more than a project: `/`, `~`, `.`, empty, `$HOME` itself
- * and every directory above it. Returns the error to throw, or undefined when the target is fine.
+ * The refusals that need no server (`/`, `~`, `.`, `..`, empty, `$HOME…`, however spelled): run
+ * before connecting or listing anything (listing `/` alone takes ages), and by --dry-run, which
+ * asks no server. Same messages as checkDeleteTarget.
  */
-/** The refusals that need no server: run before listing anything (listing `/` alone takes ages). */
 export function precheckDeleteTarget(remoteDir: string): UsageError | undefined {
-  const raw = remoteDir.trim().replace(/\/+$/, '') || (remoteDir.trim() ? '/' : '');
-  if (raw === '/' || raw === '~' || raw === '.' || raw === '' || /^\$\{?HOME\}?$/.test(raw)) {
-    return checkDeleteTarget(remoteDir, raw === '/' ? '/nonexistent-home' : '/h');
-  }
+  const raw = remoteDir.trim();
+  if (raw === '' || /^\$\{?HOME\}?(\/|$)/.test(raw)) return checkDeleteTarget(remoteDir, '/h');
+  if (raw.startsWith('/')) return path.posix.normalize(raw) === '/' ? refuseDelete(remoteDir, 'the root directory') : undefined;
+  // Relative means relative to $HOME: `.` is home, and `..` only ever climbs above it.
+  const rel = path.posix.normalize(raw === '~' ? '.' : raw.startsWith('~/') ? raw.slice(2) || '.' : raw).replace(/\/+$/, '') || '.';
+  if (rel === '.') return refuseDelete(remoteDir, 'your home directory');
+  if (/^\.\.(\/\.\.)*$/.test(rel)) return refuseDelete(remoteDir, 'a parent of your home directory');
   return undefined;
 }
 

@@ -560,6 +560,23 @@ describeE2E('sync', (sshd) => {
       expect(fs.readdirSync(p.remoteDir)).toEqual(['remote-only.txt']);
       if (sshd.password) expect(result.stdout + result.stderr).not.toContain(sshd.password.password);
     });
+
+    // Plan, then apply: the dry run of a refused deletion is the refusal, not "would be deleted".
+    it.each([
+      ['/', ['--delete'], false],
+      ['~/..', [], true],
+    ])('remote_dir %j with delete on: the dry run refuses exactly as the run does (exit 2, same message)', async (remoteDir, flags, inConfig) => {
+      const p = makeProject({ sshd, servers: { test: { sync: 'rsync', remote_dir: remoteDir, ...(inConfig ? { delete: true } : {}) } }, files: { 'a.txt': 'x' } });
+      const dry = await p.run(['--dry-run', ...flags, 'echo', 'SHOULD-NOT-RUN']);
+      const real = await p.run([...flags, 'echo', 'SHOULD-NOT-RUN']);
+      expect(real.code).toBe(2);
+      expect(dry.code).toBe(2);
+      expect(dry.stderr).toBe(real.stderr);
+      expect(dry.stderr).toMatch(/^mtr: refusing to delete remote files: remote_dir .* is (the root directory|a parent of your home directory)\n {2}fix: /);
+      expectOneClearMessage(dry.stderr);
+      expect(dry.stdout).toMatch(/^ {2}delete: REFUSED — refusing to delete remote files: .*; the run would stop here \(nothing sent, nothing run\)$/m);
+      expect(dry.stdout).not.toMatch(/would be deleted/);
+    });
   });
 
   it.skipIf(!sshd.password)(`a ~/ remote_dir lands in the login user's home${passwordSkip}`, async () => {

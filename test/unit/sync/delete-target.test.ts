@@ -61,10 +61,22 @@ describe('precheckDeleteTarget (before any remote listing)', () => {
     ['~/', /your home directory/],
     ['', /empty/],
     ['$HOME', /\$HOME/],
+    ['${HOME}/proj', /\$HOME/],
+    ['/srv/..', /the root directory/],
+    ['/./', /the root directory/],
+    ['.', /your home directory/],
+    ['./', /your home directory/],
+    ['~/.', /your home directory/],
+    ['a/..', /your home directory/],
+    ['..', /a parent of your home directory$/],
+    ['~/..', /a parent of your home directory$/],
+    ['../../', /a parent of your home directory$/],
   ])('refuses %j', (dir, message) => {
-    expect(precheckDeleteTarget(dir)?.message).toMatch(message);
+    const error = precheckDeleteTarget(dir);
+    expect(error?.message).toMatch(message);
+    expect(error?.exitCode).toBe(2);
   });
-  it.each(['~/proj', '/srv/proj', 'proj'])('leaves %j to the full check', (dir) => {
+  it.each(['~/proj', '/srv/proj', 'proj', '../sibling', '~/../other', '/home/u', '~x', '.hidden'])('leaves %j to the full check', (dir) => {
     expect(precheckDeleteTarget(dir)).toBeUndefined();
   });
 });
