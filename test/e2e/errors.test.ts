@@ -243,6 +243,16 @@ describeE2E('connection errors', (sshd: SshdInfo) => {
       expect(fs.existsSync(p.remoteDir)).toBe(false);
     });
 
+    it('@revoked host key → 255 with file:line and a fix line; nothing runs remotely', async () => {
+      const p = makeProject({ sshd });
+      fs.appendFileSync(knownHostsOf(p), `@revoked [127.0.0.1]:${sshd.port} ${sshd.hostKeyPub.split(/\s+/).slice(0, 2).join(' ')}\n`);
+      const marker = path.join(fs.mkdtempSync(path.join(sshd.remoteRoot, 'revoked-')), 'ran');
+      const result = await p.run(['--no-sync', 'touch', marker], { timeoutMs: 15_000 });
+      expectUserError(result, 255, /^mtr: host key of \[127\.0\.0\.1\]:\d+ \(\S+ SHA256:\S+\) is marked @revoked in .*known_hosts:\d+; refusing to connect\n {2}fix: .*ask the server's admin/);
+      expect(result.stderr).toContain(fingerprintOf(sshd.hostKeyPub));
+      expect(fs.existsSync(marker)).toBe(false);
+    });
+
     it('accepts a hashed known_hosts entry (ssh-keygen -H)', async () => {
       const p = makeProject({ sshd });
       sshKeygen(['-H', '-f', knownHostsOf(p)]);
