@@ -1,5 +1,7 @@
 import { SHELLS, type CompleteWhat, type Shell } from './completion/scripts.js';
 import { UsageError } from './errors.js';
+import { checkJobName } from './remote/job-name.js';
+import { formatExcerpt } from './util/excerpt.js';
 import type { GetOptions, GlobalOptions, InitOptions, JobAction, JobOptions, RunOptions, WatchOptions } from './options.js';
 
 /** Flags as commander hands them over; no behaviour here. */
@@ -51,19 +53,41 @@ export type Invocation =
   | { kind: 'completion'; shell: Shell }
   | { kind: 'complete'; what: CompleteWhat };
 
-function parseCount(value: string | undefined, flag: string): number | undefined {
+/** Largest count a flag takes: every tail, shell and timer on the way handles a 32-bit int. */
+export const MAX_COUNT = 2 ** 31 - 1;
+/** setTimeout's limit (2^31 - 1 ms), in whole seconds. */
+export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_COUNT / 1000);
+
+// Decimal digits only: no "1e3", "0x10", "-0", " 5" or "5.5"; the value reaches a remote command as typed.
+export function parseCount(value: string | undefined, flag: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isFinite(number) || number < 0) throw new UsageError(`${flag} expects a non-negative number, got ${JSON.stringify(value)}`);
+  const number = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!(number >= min && number <= MAX_COUNT)) {
+    throw new UsageError(`${flag} expects a whole number from ${min} to ${MAX_COUNT}, got ${formatExcerpt(value)}`, `e.g. ${flag} ${min === 0 ? 20 : 4}`);
+  }
+  return number;
+}
+
+// Seconds may have a fraction (`--timeout 2.5`), but must be more than 0 and fit a timer.
+export function parseSeconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = /^[0-9]+(\.[0-9]+)?$/.test(value) ? Number(value) : NaN;
+  if (!(number > 0 && number <= MAX_TIMEOUT_SECONDS)) {
+    throw new UsageError(`${flag} expects seconds, more than 0 and at most ${MAX_TIMEOUT_SECONDS}, got ${formatExcerpt(value)}`, `e.g. ${flag} 600`);
+  }
   return number;
 }
 
 function jobAction(flags: RawFlags): JobAction | undefined {
+  for (const flag of ['attach', 'logs', 'wait', 'kill'] as const) {
+    const name = flags[flag];
+    if (name !== undefined) checkJobName(name, `--${flag}`);
+  }
   if (flags.jobs) return { kind: 'list', json: Boolean(flags.json) };
   if (flags.attach !== undefined) return { kind: 'attach', name: flags.attach };
   if (flags.logs !== undefined) {
     const tail = parseCount(flags.tail, '--tail');
-    return { kind: 'logs', name: flags.logs, follow: Boolean(flags.follow), ...(tail === undefined ? {} : { tail: Math.floor(tail) }) };
+    return { kind: 'logs', name: flags.logs, follow: Boolean(flags.follow), ...(tail === undefined ? {} : { tail }) };
   }
   if (flags.wait !== undefined) {
     if (flags.for !== undefined) {
@@ -73,7 +97,7 @@ function jobAction(flags: RawFlags): JobAction | undefined {
         throw new UsageError(`--for is not a valid regular expression: ${(error as Error).message}`);
       }
     }
-    const timeoutSeconds = parseCount(flags.timeout, '--timeout');
+    const timeoutSeconds = parseSeconds(flags.timeout, '--timeout');
     return { kind: 'wait', name: flags.wait, ...(flags.for === undefined ? {} : { pattern: flags.for }), ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }) };
   }
   if (flags.kill !== undefined) return { kind: 'kill', name: flags.kill };
@@ -96,9 +120,9 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
   only('timeout', 'wait');
   only('to', 'get');
   if (flags.all && flags.server !== undefined) throw new UsageError('choose -s or --all, not both');
-  const parallelCount = parseCount(flags.parallel, '--parallel');
-  if (parallelCount !== undefined && parallelCount < 1) throw new UsageError('--parallel expects at least 1');
-  const parallel = parallelCount === undefined ? undefined : Math.floor(parallelCount);
+  const parallel = parseCount(flags.parallel, '--parallel', 1);
+  // Checked before any config is read or server asked: `--name ''` is not "no name".
+  if (flags.name !== undefined) checkJobName(flags.name, '--name');
   if (flags.get !== undefined) {
     if (command.length) throw new UsageError(`--get takes no command (got "${command.join(' ')}")`, 'run the command and the download separately');
     if (!flags.get) throw new UsageError('--get needs a remote path', 'e.g. `mtr --get outputs/model.pt --to ./models`');

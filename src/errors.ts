@@ -1,5 +1,6 @@
 // Typed errors: each carries the exit code the process ends with. Only src/index.ts turns them into a
 // status; everything else throws or returns values.
+import { sanitizeMessage } from './util/excerpt.js';
 
 /** Documented exit codes (README "Exit codes"). Remote codes pass through unchanged. */
 export const EXIT = {
@@ -31,11 +32,16 @@ export class UsageError extends MtrError {
   }
 }
 
+/** More problems than anyone reads in one go; the rest are counted. */
+const MAX_SHOWN_PROBLEMS = 20;
+
 /** Every problem found in a config file, reported together. Exit 2. */
 export class ConfigError extends MtrError {
   readonly problems: string[];
   constructor(problems: string[], hint?: string) {
-    super(problems.join('\n'), { exitCode: EXIT.usage, hint });
+    const more = problems.length - MAX_SHOWN_PROBLEMS;
+    const shown = more > 0 ? [...problems.slice(0, MAX_SHOWN_PROBLEMS), `… and ${more} more problems`] : problems;
+    super(shown.join('\n'), { exitCode: EXIT.usage, hint });
     this.problems = problems;
   }
 }
@@ -61,16 +67,17 @@ export class ExitError extends MtrError {
   }
 }
 
-// One place decides what the user sees: a short line and a fix; stacks only with --debug.
+// One place decides what the user sees: a short line and a fix; stacks only with --debug. Messages
+// may quote a file, a flag or a server's words: no control byte and no megabyte reaches the terminal.
 export function formatError(error: unknown, debug = false): { text: string; exitCode: number } {
   if (error instanceof ExitError) return { text: '', exitCode: error.exitCode };
   if (error instanceof MtrError) {
-    const lines = [`mtr: ${error.message}`];
-    if (error.hint) lines.push(`  fix: ${error.hint}`);
+    const lines = [`mtr: ${sanitizeMessage(error.message)}`];
+    if (error.hint) lines.push(`  fix: ${sanitizeMessage(error.hint)}`);
     if (debug && error.cause instanceof Error && error.cause.stack) lines.push(error.cause.stack);
     return { text: lines.join('\n') + '\n', exitCode: error.exitCode };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = sanitizeMessage(error instanceof Error ? error.message : String(error));
   const stack = debug && error instanceof Error && error.stack ? `\n${error.stack}` : '';
   return {
     text: `mtr: internal error: ${message}${stack}\n  This is a bug; please report it (run with --debug for details).\n`,

@@ -45,10 +45,13 @@ export async function runFanOut(ctx: Context, options: RunOptions, sessions: Ses
   const names = sessions.map((s) => s.server.name).join(', ');
   if (options.tty === true) throw new UsageError(`--tty needs a single server (got ${names})`, 'pick one with -s NAME, or drop --tty for per-host batch output');
   if (options.dryRun) {
+    let refusal: UsageError | undefined;
     for (const session of sessions) {
       ctx.stdout.write(`== ${session.server.name} ==\n`);
-      await printDryRun(ctx, options, planHostRun(ctx, options, session, jobName));
+      const refused = await printDryRun(ctx, options, planHostRun(ctx, options, session, jobName));
+      refusal ??= refused;
     }
+    if (refusal) throw refusal;
     return;
   }
   if (options.tty === undefined && ctx.stdin.isTTY && ctx.stdout.isTTY) {

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { ConnectionError, EXIT, ExitError, UsageError } from '../errors.js';
+import { ConnectionError, EXIT, ExitError, SyncError, UsageError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
 import { execCapture } from '../exec/capture.js';
 import { exitStatusFrom } from '../exec/exit-status.js';
@@ -7,7 +7,7 @@ import { createLineMatcher } from '../jobs/line-matcher.js';
 import { formatJobTable, jobsToJson } from '../jobs/meta.js';
 import { killJob, listJobs, unknownJob } from '../jobs/remote.js';
 import type { JobOptions } from '../options.js';
-import { buildExistsScript, buildLogsScript, buildStreamScript, buildWaitScript } from '../remote/job-script.js';
+import { buildExistsScript, buildLogsScript, buildStreamScript, buildWaitScript, LOGS_READ_FAILED } from '../remote/job-script.js';
 import { checkJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { connectSession, prepareSessions, type Session } from './session.js';
@@ -49,6 +49,12 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
           ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
           : buildLogsScript(action.name, action.tail);
         const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost, holdStdin: action.follow });
+        if (code === LOGS_READ_FAILED) {
+          throw new SyncError(
+            `could not read the output of job ${action.name} on ${session.server.name} (the server's error is above)`,
+            `check ~/.mtr/jobs/${action.name}/out and err on the server (permissions, a failing or full disk)`,
+          );
+        }
         if (code !== 0) throw new ExitError(code);
         return;
       }

@@ -46,8 +46,9 @@ export function formatPlan(view: PlanView, agent: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-// The sync part of --dry-run: what the local scan would consider, without touching the server.
-export async function describeSyncPlan(session: Session, deleteRemote: boolean): Promise<string> {
+// The sync part of --dry-run: what the local scan would consider, without touching the server. A
+// deletion the guard refuses is shown as the refusal the run would stop with.
+export async function describeSyncPlan(session: Session, deleteRemote: boolean, refusal?: Error): Promise<string> {
   const { scanProject } = await import('../sync/sync-project.js');
   const { summarizeTree } = await import('../sync/file-list.js');
   const tree = await scanProject(session.server, session.config.projectRoot, { stat: true });
@@ -56,9 +57,11 @@ export async function describeSyncPlan(session: Session, deleteRemote: boolean):
     `${session.server.sync} ${session.config.projectRoot} → ${session.server.remoteDir}`,
     `  ${plural(summary.files, 'file')}, ${formatBytes(summary.bytes)} considered (only new or changed files are sent); ${plural(tree.excludedCount, 'path')} excluded`,
     ...summary.largest.map((f) => `  largest: ${f.path} (${formatBytes(f.size)})`),
-    deleteRemote
-      ? '  delete: on — remote files missing locally would be deleted (never excluded or ignored paths)'
-      : '  delete: off — nothing is deleted on the server',
+    refusal
+      ? `  delete: REFUSED — ${refusal.message}; the run would stop here (nothing sent, nothing run)`
+      : deleteRemote
+        ? '  delete: on — remote files missing locally would be deleted (never excluded or ignored paths)'
+        : '  delete: off — nothing is deleted on the server',
   ];
   return lines.join('\n');
 }

@@ -60,10 +60,14 @@ function chosenBy(options: RunOptions, ctx: Context, session: Session): string {
   return 'first server';
 }
 
-export async function printDryRun(ctx: Context, options: RunOptions, run: HostRun): Promise<void> {
+// Prints the plan; returns the delete guard's refusal (which needs no server) for the caller to
+// end with, as the run would (exit 2).
+export async function printDryRun(ctx: Context, options: RunOptions, run: HostRun): Promise<UsageError | undefined> {
   const { session } = run;
   const { server, config } = session;
-  const sync = options.sync === false ? 'skipped (--no-sync)' : await describeSyncPlan(session, options.deleteRemote || server.delete);
+  const deleting = options.sync !== false && (options.deleteRemote || server.delete);
+  const refusal = deleting ? (await import('../sync/sftp-plan.js')).precheckDeleteTarget(server.remoteDir) : undefined;
+  const sync = options.sync === false ? 'skipped (--no-sync)' : await describeSyncPlan(session, deleting, refusal);
   ctx.stdout.write(
     formatPlan(
       {
@@ -80,13 +84,14 @@ export async function printDryRun(ctx: Context, options: RunOptions, run: HostRu
       Boolean(ctx.env.SSH_AUTH_SOCK),
     ),
   );
+  return refusal;
 }
 
 export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   if (!options.command.length) {
     throw new UsageError('no command given', 'usage: mtr [options] <command...>, e.g. `mtr python train.py` (see `mtr --help`)');
   }
-  const name = options.name ? checkJobName(options.name) : undefined;
+  const name = options.name === undefined ? undefined : checkJobName(options.name);
   const sessions = await prepareSessions(ctx, options);
   const jobName = name ?? generateJobName((sessions[0] as Session).config.projectRoot);
   if (sessions.length > 1) {
@@ -95,7 +100,11 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   }
   const run = planHostRun(ctx, options, sessions[0] as Session, jobName);
   run.session.logger.debug(`mtr run: server=${run.session.server.name} argv=${JSON.stringify(options.command)}`);
-  if (options.dryRun) return printDryRun(ctx, options, run);
+  if (options.dryRun) {
+    const refusal = await printDryRun(ctx, options, run);
+    if (refusal) throw refusal;
+    return;
+  }
 
   const interactive = !options.detach && (options.tty ?? Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY));
   // Scanning, connecting and (with a trusted host key) rsync overlap instead of queueing.

@@ -13,7 +13,7 @@ import { prepareSession, type Session } from './session.js';
 // command, run it as a job and restart it after each sync. Ctrl+C (or SIGTERM) stops the command
 // gracefully and ends with 0; a second Ctrl+C stops waiting for that.
 export async function runWatch(ctx: Context, options: WatchOptions): Promise<void> {
-  const name = options.name ? checkJobName(options.name) : undefined;
+  const name = options.name === undefined ? undefined : checkJobName(options.name);
   const session = await prepareSession(ctx, options);
   const { server, logger } = session;
   const hasCommand = options.command.length > 0;

@@ -1,6 +1,7 @@
 import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { YAMLError } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { formatExcerpt, sanitizeMessage } from '../util/excerpt.js';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -10,12 +11,17 @@ export interface ParsedYaml {
   lineOf(path: ConfigPath): number | undefined;
 }
 
+/** A broken file yields an error per token; the first few locate the problem. */
+const MAX_YAML_ERRORS = 5;
+
 // Keeps the document so every validation message can point at a line.
 export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((error) => formatYamlError(error, lineCounter, file)));
+    const shown = doc.errors.slice(0, MAX_YAML_ERRORS).map((error) => formatYamlError(error, lineCounter, file));
+    const more = doc.errors.length - shown.length;
+    throw new ConfigError(more > 0 ? [...shown, `${file}: … and ${more} more YAML errors`] : shown);
   }
   let data: unknown;
   try {
@@ -36,16 +42,17 @@ export function formatPath(path: ConfigPath): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else if (/^[A-Za-z0-9_-]+$/.test(segment)) text += text === '' ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
+    else if (/^[A-Za-z0-9_-]{1,40}$/.test(segment)) text += text === '' ? segment : `.${segment}`;
+    else text += `[${formatExcerpt(segment)}]`;
   }
   return text;
 }
 
 function formatYamlError(error: YAMLError, lineCounter: LineCounter, file: string): string {
   const { line, col } = lineCounter.linePos(error.pos[0]);
+  // The parser quotes the offending source text: one short line of it at most.
   const message =
-    error.code === 'MULTIPLE_DOCS' ? 'only one YAML document is allowed (remove the extra "---")' : error.message;
+    error.code === 'MULTIPLE_DOCS' ? 'only one YAML document is allowed (remove the extra "---")' : sanitizeMessage(error.message.split('\n')[0] ?? '', 100, 1);
   return `${file}:${line}:${col}: ${message}`;
 }
 

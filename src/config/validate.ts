@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { suggestKey } from '../util/suggest.js';
+import { formatExcerpt } from '../util/excerpt.js';
 import { formatLocation, formatPath, type ConfigPath } from './parse.js';
 
 // Each schema carries the plain-words expectation; the "got" part comes from the data itself.
@@ -109,7 +110,7 @@ function checkAcrossFields(data: Record<string, unknown>, options: ValidateOptio
   }
   for (const name of names) {
     if (!SERVER_NAME.test(name)) {
-      const message = `expected a server name of letters, digits, "_", "." or "-", got ${JSON.stringify(name)}`;
+      const message = `expected a server name of letters, digits, "_", "." or "-", got ${formatExcerpt(name)}`;
       found.push({ path: ['servers', name], message });
     }
     const server = servers?.[name];
@@ -124,7 +125,7 @@ function checkAcrossFields(data: Record<string, unknown>, options: ValidateOptio
   const groups = isRecord(data.groups) ? data.groups : {};
   for (const [group, members] of Object.entries(groups)) {
     if (!SERVER_NAME.test(group)) {
-      found.push({ path: ['groups', group], message: `expected a group name of letters, digits, "_", "." or "-", got ${JSON.stringify(group)}` });
+      found.push({ path: ['groups', group], message: `expected a group name of letters, digits, "_", "." or "-", got ${formatExcerpt(group)}` });
     }
     if (names.includes(group)) {
       found.push({ path: ['groups', group], message: `"${group}" is already a server name; give the group another name` });
@@ -132,14 +133,14 @@ function checkAcrossFields(data: Record<string, unknown>, options: ValidateOptio
     if (options.partial || !Array.isArray(members)) continue;
     members.forEach((member, index) => {
       if (typeof member === 'string' && configured.length > 0 && !configured.includes(member)) {
-        found.push({ path: ['groups', group, index], message: `${JSON.stringify(member)} is not a configured server (configured: ${configured.join(', ')})` });
+        found.push({ path: ['groups', group, index], message: `${formatExcerpt(member)} is not a configured server (configured: ${configured.join(', ')})` });
       }
     });
   }
   if (!options.partial && typeof data.default === 'string') {
     if (configured.length > 0 && !configured.includes(data.default) && !(data.default in groups)) {
       const list = configured.join(', ');
-      const message = `${JSON.stringify(data.default)} is not a configured server (configured: ${list})`;
+      const message = `${formatExcerpt(data.default)} is not a configured server (configured: ${list})`;
       found.push({ path: ['default'], message });
     }
   }
@@ -167,7 +168,7 @@ function findUnknownKeys(data: Record<string, unknown>): Finding[] {
 /** Plain words for what the file holds: `"seventy"`, `8.5`, `a list`, `nothing`. */
 export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return formatExcerpt(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { formatExcerpt } from '../util/excerpt.js';
 
 // tmux targets and file names both come from the job name, so it stays in [A-Za-z0-9_-].
 // No leading '-': a name must never read as an option to ls, tmux or kill.
@@ -10,9 +11,9 @@ export function isValidJobName(name: string): boolean {
   return VALID.test(name);
 }
 
-export function checkJobName(name: string): string {
+export function checkJobName(name: string, flag?: string): string {
   if (!isValidJobName(name)) {
-    throw new UsageError(`invalid job name ${JSON.stringify(name)}`, 'use 1-64 letters, digits, "-" or "_", not starting with "-"');
+    throw new UsageError(`invalid job name ${formatExcerpt(name, 70)}${flag ? ` for ${flag}` : ''}`, 'use 1-64 letters, digits, "-" or "_", not starting with "-"');
   }
   return name;
 }

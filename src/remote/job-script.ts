@@ -120,6 +120,9 @@ export function buildPruneLine(): string {
 const READ_SIZES =
   'if s=$(stat -c %s out err 2>/dev/null); then set -- $s; else set -- $({ wc -c <out; } 2>/dev/null || echo 0) $({ wc -c <err; } 2>/dev/null || echo 0); fi; n=${1:-0}; m=${2:-0}';
 
+/** Exit status of the logs scripts when the server could not read a job's out or err file. */
+export const LOGS_READ_FAILED = 3;
+
 // Streams new bytes of out → stdout and err → stderr until rc exists, then exits with it.
 // rc is checked before the final read, and written only after the job's output is complete, so
 // nothing is lost; polling backs off from 2 ms to 0.5 s while the job is quiet. Each round costs
@@ -127,12 +130,18 @@ const READ_SIZES =
 // writing rc) is only asked once polling has slowed to its slowest.
 export function buildStreamScript(name: string, opts: { tailLines?: number; feedStdin?: boolean; exitWithJob: boolean }): string {
   const dir = jobDir(name);
+  // Without the job's code to exit with, a failed read (a pipeline hides it) is flagged by a signal
+  // from the reading subshell and ends the script with LOGS_READ_FAILED instead of 0. 141 is tail
+  // stopped by SIGPIPE once head has its bytes (the file grew meanwhile): not a failure.
+  const onFail = opts.exitWithJob ? '' : ' || [ $? = 141 ] || kill -USR1 $$';
+  const read = (file: string, args: string) => (onFail ? `{ tail ${args} ${file}${onFail}; }` : `tail ${args} ${file}`);
   const start = (file: string) =>
     opts.tailLines === undefined
       ? '0'
-      : `$(( $({ wc -c <${file}; } 2>/dev/null || echo 0) - $(tail -n ${opts.tailLines} ${file} 2>/dev/null | wc -c) ))`;
+      : `$(( $({ wc -c <${file} || echo 0; } 2>/dev/null | head -n 1) - $({ [ ! -f ${file} ] || ${read(file, `-n ${opts.tailLines}`)}; } | wc -c) ))`;
   return [
     `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
+    ...(onFail ? ["mtr_bad=0; trap 'mtr_bad=1' USR1"] : []),
     opts.feedStdin ? 'exec 3<&0; (cat <&3 >in) & exec 0</dev/null' : CLIENT_WATCH,
     `o=${start('out')}; e=${start('err')}`,
     'd=0.002',
@@ -141,15 +150,16 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     '  kill -0 "$PPID" 2>/dev/null || exit 0',
     '  fin=0; [ -f rc ] && fin=1',
     `  ${READ_SIZES}; moved=0`,
-    '  if [ "$n" -gt "$o" ]; then tail -c +$((o+1)) out | head -c $((n-o)); o=$n; moved=1; fi',
-    '  if [ "$m" -gt "$e" ]; then tail -c +$((e+1)) err | head -c $((m-e)) >&2; e=$m; moved=1; fi',
+    `  if [ "$n" -gt "$o" ]; then ${read('out', '-c +$((o+1))')} | head -c $((n-o)); o=$n; moved=1; fi`,
+    `  if [ "$m" -gt "$e" ]; then ${read('err', '-c +$((e+1))')} | head -c $((m-e)) >&2; e=$m; moved=1; fi`,
+    ...(onFail ? ['  [ $mtr_bad = 0 ] || break'] : []),
     '  [ $fin = 1 ] && break',
     // Short jobs end within milliseconds: start polling fast, back off to 0.5 s while quiet.
     `  if [ $moved = 1 ]; then d=0.002; else case $d in 0.002) d=0.005;; 0.005) d=0.01;; 0.01) d=0.02;; 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
     `  if [ $d = 0.5 ] && [ ! -f rc ] && ! ${TMUX} has-session -t =${name} 2>/dev/null && [ ! -f rc ]; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
     '  sleep $d',
     'done',
-    opts.exitWithJob ? 'read -r rc <rc; exit "$rc"' : 'exit 0',
+    opts.exitWithJob ? 'read -r rc <rc; exit "$rc"' : `[ $mtr_bad = 0 ] || exit ${LOGS_READ_FAILED}; exit 0`,
   ].join('\n');
 }
 
@@ -213,13 +223,15 @@ export function buildListScript(): string {
 }
 
 /** Prints the job's output so far: out → stdout, err → stderr; `tail` lines of each when given. */
+// A missing out/err is a job that wrote nothing there; one that cannot be read is a failure.
 export function buildLogsScript(name: string, tail?: number): string {
   const show = (file: string) => (tail === undefined ? `cat ${file}` : `tail -n ${tail} ${file}`);
   return [
     `cd ${jobDir(name)} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
-    `[ -f out ] && ${show('out')}`,
-    `[ -f err ] && ${show('err')} >&2`,
-    'exit 0',
+    'st=0',
+    `if [ -f out ]; then ${show('out')} || st=${LOGS_READ_FAILED}; fi`,
+    `if [ -f err ]; then ${show('err')} >&2 || st=${LOGS_READ_FAILED}; fi`,
+    'exit $st',
   ].join('\n');
 }
 

@@ -23,7 +23,11 @@ function hostKeyError(refusal: HostKeyRefusal, target: SshTarget): ConnectionErr
     );
   }
   if (refusal.kind === 'revoked') {
-    return new ConnectionError(`host key of ${refusal.host} (${key}) is marked @revoked in ${refusal.file}:${refusal.line}`);
+    return new ConnectionError(
+      `host key of ${refusal.host} (${key}) is marked @revoked in ${refusal.file}:${refusal.line}; refusing to connect`,
+      `a revoked key was withdrawn on purpose (leaked or replaced): ask the server's admin for its current host key. ` +
+        `Remove the @revoked line only if you know this key is safe`,
+    );
   }
   return new ConnectionError(
     `HOST KEY CHANGED for ${refusal.host}: the server presents ${key}, which does not match ${refusal.file}:${refusal.line}. ` +

@@ -3,7 +3,7 @@ import type { Client } from 'ssh2';
 import { ConnectionError } from '../errors.js';
 import { execCapture } from '../exec/capture.js';
 import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
-import type { DeletionPlan } from './sftp-plan.js';
+import { checkResolvedDeleteTarget, refuseDelete, type DeletionPlan } from './sftp-plan.js';
 import { SyncError } from './sftp-session.js';
 
 // Runs remote deletions planned by planDeletions(). Paths travel on stdin, NUL-separated and prefixed
@@ -11,6 +11,8 @@ import { SyncError } from './sftp-session.js';
 
 /** Exit status of the script when the directory it entered is `/`, $HOME or above it. */
 const REFUSED = 97;
+/** Before REFUSED, the script says on stderr where it was: tag, real dir, real home, NUL-ended. */
+const REFUSED_TAG = 'mtr-refused';
 
 /** `./a\0./b c\0…`; throws on anything that could leave remote_dir (absolute, `..`, empty). */
 export function encodeDeletionPaths(paths: readonly string[]): Buffer {
@@ -31,8 +33,8 @@ export function buildDeletionScript(remoteDir: string, command: 'rm -f --' | 'rm
   return [
     `cd ${remotePathExpr(remoteDir)} || exit 1`,
     'here=$(pwd -P) && home=$(cd && pwd -P) || exit 1',
-    `case "$home/" in "$here"/*) echo "mtr: refusing to delete files in $here" >&2; exit ${REFUSED};; esac`,
-    `[ "$here" != / ] || exit ${REFUSED}`,
+    `case "$home/" in "$here"/*) printf '${REFUSED_TAG}\\0%s\\0%s\\0' "$here" "$home" >&2; exit ${REFUSED};; esac`,
+    `[ "$here" != / ] || { printf '${REFUSED_TAG}\\0%s\\0%s\\0' "$here" "$home" >&2; exit ${REFUSED}; }`,
     `xargs -0 ${command}${quiet}`,
   ].join('\n');
 }
@@ -51,9 +53,16 @@ async function run(client: ExecClient, remoteDir: string, command: 'rm -f --' | 
   const result = await execCapture(client, wrapForLoginShell(buildDeletionScript(remoteDir, command)), encodeDeletionPaths(list));
   if (result.code === null) throw new ConnectionError('the connection dropped while deleting remote files');
   if (result.code === 0) return;
+  if (result.code === REFUSED) throw describeRefusal(remoteDir, result.stderr);
   const said = result.stderr.toString('utf8').trim().split('\n').slice(-3).join(' ');
-  if (result.code === REFUSED) {
-    throw new SyncError(`refused to delete files in remote_dir ${remoteDir}: it is /, your home or above it`, 'point remote_dir at a project directory');
-  }
   throw new SyncError(`could not delete some remote files in ${remoteDir} (exit ${result.code})${said ? `: ${said}` : ''}`, 'check the permissions of those files on the server');
+}
+
+// The server's own check refused (remote_dir became `/` or $HOME after the guard ran, e.g. a symlink
+// changed): the same refusal, message and exit code as the guard's.
+export function describeRefusal(remoteDir: string, stderr: Buffer) {
+  const text = stderr.toString('utf8');
+  const at = text.lastIndexOf(`${REFUSED_TAG}\0`);
+  const [here = '', home = ''] = at === -1 ? [] : text.slice(at + REFUSED_TAG.length + 1).split('\0');
+  return checkResolvedDeleteTarget(remoteDir, here, home) ?? refuseDelete(remoteDir, 'the root directory, your home directory or a parent of it on the server');
 }

@@ -14,6 +14,10 @@ export interface RemoteManifest {
   exists: boolean;
   /** The remote user's $HOME, absolute. */
   home: string;
+  /** With `realPaths`, when remote_dir exists: `pwd -P` there and in $HOME (symlinks followed). */
+  real?: { dir: string; home: string };
+  /** With `realPaths`: the server found remote_dir to be `/`, $HOME or above it, and listed nothing. */
+  refused?: true;
   entries: Map<string, RemoteEntry>;
 }
 
@@ -24,14 +28,26 @@ const FIELDS = 6;
 const TAG = '\0mtr-manifest-1\0';
 const TYPES: Record<string, RemoteEntry['type']> = { f: 'file', d: 'dir', l: 'symlink' };
 
+// The delete guard's facts, and no listing of a tree it will refuse anyway (`/` or a whole home
+// takes long to list): `G` instead of the records.
+const GUARD_LINES = [
+  'mtr_here=$(pwd -P); mtr_home=$(cd && pwd -P)',
+  `printf 'R%s\\0%s\\0' "$mtr_here" "$mtr_home"`,
+  'case "$mtr_home/" in "$mtr_here"/*) printf G; exit 0;; esac',
+  '[ "$mtr_here" != / ] || { printf G; exit 0; }',
+];
+
 /**
  * The remote script: tag, $HOME, then `M` (no such dir), `N` (find lacks -printf: BusyBox/BSD) or
- * `F` followed by the find records.
+ * `F` followed by the find records. With `realPaths` (for the delete guard; two subshells, no round
+ * trip) an existing dir first gets `R`, its real path and the real $HOME, each NUL-ended, and `G`
+ * (nothing listed) when that is `/`, $HOME or above it.
  */
-export function buildManifestScript(remoteDir: string): string {
+export function buildManifestScript(remoteDir: string, options: { realPaths?: boolean } = {}): string {
   return [
     `printf '\\0mtr-manifest-1\\0%s\\0' "$HOME"`,
     `cd ${remotePathExpr(remoteDir)} 2>/dev/null || { printf M; exit 0; }`,
+    ...(options.realPaths ? GUARD_LINES : []),
     `if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then printf F; find . -mindepth 1 -printf '${FIND_FORMAT}'; else printf N; fi`,
   ].join('\n');
 }
@@ -72,19 +88,38 @@ export function floorSeconds(text: string): number {
   return whole.startsWith('-') && /[1-9]/.test(fraction) ? seconds - 1 : seconds;
 }
 
+export interface ManifestOutput {
+  home: string;
+  real?: { dir: string; home: string };
+  state: 'M' | 'N' | 'F' | 'G';
+  records: Buffer;
+}
+
 /** Splits the script's stdout into its parts; undefined when the tag is missing (not our output). */
-export function parseManifestOutput(stdout: Buffer): { home: string; state: 'M' | 'N' | 'F'; records: Buffer } | undefined {
+export function parseManifestOutput(stdout: Buffer): ManifestOutput | undefined {
   const at = stdout.indexOf(TAG);
   if (at === -1) return undefined;
   const homeStart = at + TAG.length;
   const homeEnd = stdout.indexOf(0, homeStart);
   if (homeEnd === -1) return undefined;
-  const state = String.fromCharCode(stdout[homeEnd + 1] ?? 0);
-  if (state !== 'M' && state !== 'N' && state !== 'F') return undefined;
-  return { home: stdout.toString('utf8', homeStart, homeEnd), state, records: stdout.subarray(homeEnd + 2) };
+  const home = stdout.toString('utf8', homeStart, homeEnd);
+  let next = homeEnd + 1;
+  let real: ManifestOutput['real'];
+  if (stdout[next] === 0x52 /* R */) {
+    const dirEnd = stdout.indexOf(0, next + 1);
+    const realHomeEnd = dirEnd === -1 ? -1 : stdout.indexOf(0, dirEnd + 1);
+    if (realHomeEnd === -1) return undefined;
+    real = { dir: stdout.toString('utf8', next + 1, dirEnd), home: stdout.toString('utf8', dirEnd + 1, realHomeEnd) };
+    next = realHomeEnd + 1;
+  }
+  const state = String.fromCharCode(stdout[next] ?? 0);
+  if (state !== 'M' && state !== 'N' && state !== 'F' && state !== 'G') return undefined;
+  return { home, ...(real ? { real } : {}), state, records: stdout.subarray(next + 1) };
 }
 
 export interface ManifestOptions {
+  /** Also learn the real paths of remote_dir and $HOME (the delete guard). */
+  realPaths?: boolean;
   /** An open SFTP session for the fallback walk; otherwise one is opened and closed here. */
   session?: SftpSession;
   /** Where the fallback walk gets an ssh2 client when `client` only runs commands (shared connection). */
@@ -92,17 +127,18 @@ export interface ManifestOptions {
 }
 
 export async function readRemoteManifest(client: ExecClient, remoteDir: string, options: ManifestOptions = {}): Promise<RemoteManifest> {
-  const result = await execCapture(client, wrapForLoginShell(buildManifestScript(remoteDir)));
+  const result = await execCapture(client, wrapForLoginShell(buildManifestScript(remoteDir, { realPaths: options.realPaths })));
   if (result.code === null) throw new ConnectionError('the connection dropped while listing the remote directory');
   const parsed = parseManifestOutput(result.stdout);
   if (!parsed) {
     const said = result.stderr.toString('utf8').trim().split('\n').slice(-3).join(' ');
     throw new SyncError(`could not list remote_dir ${remoteDir} (exit ${result.code})${said ? `: ${said}` : ''}`, 'check that the remote login shell works: ssh HOST true');
   }
-  const { home, state, records } = parsed;
+  const { home, real, state, records } = parsed;
   if (state === 'M') return { exists: false, home, entries: new Map() };
+  if (state === 'G') return { exists: true, home, ...(real ? { real } : {}), refused: true, entries: new Map() };
   const list = state === 'F' ? parseFindPrintf(records) : await walkWithSftp(options.sftpClient ? await options.sftpClient() : (client as Client), remoteDir, home, options.session);
-  return { exists: true, home, entries: new Map(list.map((e) => [e.path, e])) };
+  return { exists: true, home, ...(real ? { real } : {}), entries: new Map(list.map((e) => [e.path, e])) };
 }
 
 // BusyBox and BSD find lack -printf: list the tree with SFTP readdir instead (slower, no link targets).

@@ -155,11 +155,15 @@ async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rsyn
 async function readGuardedManifest(req: SyncRequest) {
   const connection = await req.connection;
   const { readRemoteManifest } = await import('./remote-manifest.js');
-  const { checkDeleteTarget, precheckDeleteTarget } = await import('./sftp-plan.js');
+  const { checkDeleteTarget, checkResolvedDeleteTarget, precheckDeleteTarget, refuseDelete } = await import('./sftp-plan.js');
   const early = precheckDeleteTarget(req.server.remoteDir);
   if (early) throw early;
-  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, { sftpClient: () => connection.ssh2() });
-  const refusal = checkDeleteTarget(req.server.remoteDir, manifest.home);
+  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, { sftpClient: () => connection.ssh2(), realPaths: true });
+  // By name first (the clearest message), then by the server's real paths (symlinks).
+  const refusal =
+    checkDeleteTarget(req.server.remoteDir, manifest.home) ??
+    (manifest.real ? checkResolvedDeleteTarget(req.server.remoteDir, manifest.real.dir, manifest.real.home) : undefined) ??
+    (manifest.refused ? refuseDelete(req.server.remoteDir, 'the root directory, your home directory or a parent of it on the server') : undefined);
   if (refusal) throw refusal;
   return manifest;
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, makeProject, runMtr, type Project, type RunResult } from '../support/mtr.js';
+import { MTR_BIN, REPO_ROOT, makeProject, runMtr, spawnProcess, type Project, type RunResult } from '../support/mtr.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 
 const tempDirs: string[] = [];
@@ -74,6 +74,11 @@ function fingerprintOf(publicKey: string): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
+/** Deterministic bytes that are not text (every value 0–255). */
+function randomBytesFor(length: number): Buffer {
+  return Buffer.from(Array.from({ length }, (_, i) => (i * 131 + 7) % 256));
+}
+
 function sshKeygen(args: string[]): void {
   const result = spawnSync('ssh-keygen', args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`ssh-keygen ${args.join(' ')} failed: ${result.stderr}`);
@@ -116,6 +121,53 @@ describe('config errors', () => {
   ])('%s → exit 2', async (_name, yaml, flags, env, message) => {
     const result = await runMtr([...flags, '--no-sync', 'echo', 'hi'], { cwd: writeProject(yaml), env });
     expectUserError(result, 2, message);
+  });
+
+  it('config.yaml that is a folder → exit 2, says so (not "no config found"), with the fix', async () => {
+    const root = makeTempDir();
+    fs.mkdirSync(path.join(root, '.mtr', 'config.yaml'), { recursive: true });
+    const result = await runMtr(['--no-sync', 'echo', 'hi'], { cwd: root });
+    expectUserError(result, 2, /^mtr: \.mtr\/config\.yaml is a folder, not a file\n {2}fix: remove or rename that folder/);
+    expect(result.stderr).not.toMatch(/no \.mtr\/config\.yaml found/);
+  });
+
+  // chmod 000 does not stop root, so as root the run is made as another user (runuser).
+  it('an unreadable .mtr/ → exit 2, names the folder and the chmod fix', async () => {
+    const root = makeTempDir();
+    fs.chmodSync(root, 0o755);
+    fs.mkdirSync(path.join(root, '.mtr'));
+    fs.writeFileSync(path.join(root, '.mtr', 'config.yaml'), 'servers: {x: {host: h}}\n');
+    fs.chmodSync(path.join(root, '.mtr'), 0o000);
+    const home = makeTempDir();
+    fs.chmodSync(home, 0o777);
+    const asOther = process.getuid?.() === 0;
+    if (asOther && spawnSync('runuser', ['-u', 'nobody', '--', 'true']).status !== 0) {
+      const reason = 'running as root and `runuser -u nobody` does not work here';
+      if (process.env.CI) throw new Error(reason);
+      process.stderr.write(`\n!!! errors e2e: SKIPPING the unreadable .mtr/ case: ${reason}\n\n`);
+      return;
+    }
+    const [command, args] = asOther
+      ? ['runuser', ['-u', 'nobody', '--', 'env', `HOME=${home}`, process.execPath, MTR_BIN]]
+      : [process.execPath, [MTR_BIN]];
+    try {
+      const result = await spawnProcess(command, [...args, '--no-sync', 'echo', 'hi'], { cwd: root, env: { HOME: home } }).result;
+      expectUserError(result, 2, /^mtr: cannot look inside \.mtr\/ \(permission denied\), so its config\.yaml cannot be read\n {2}fix: give yourself access: `chmod u\+rwx \.mtr`\n$/);
+    } finally {
+      fs.chmodSync(path.join(root, '.mtr'), 0o755);
+    }
+  });
+
+  it('a binary config → exit 2, "not a text file" with line:col; no byte of it echoed', async () => {
+    const root = makeTempDir();
+    fs.mkdirSync(path.join(root, '.mtr'));
+    // Escape sequences, NULs and invalid UTF-8 among text: what a terminal must never be sent.
+    const garbage = Buffer.concat([Buffer.from('servers:\n  x: '), Buffer.from('\u001b]0;owned\u0007\u001b[2J'), Buffer.alloc(64), randomBytesFor(200_000)]);
+    fs.writeFileSync(path.join(root, '.mtr', 'config.yaml'), garbage);
+    const result = await runMtr(['--no-sync', 'echo', 'hi'], { cwd: root });
+    expectUserError(result, 2, /^mtr: \.mtr\/config\.yaml is not a text file \(control byte 0x1b at line 2, column 6\)\n {2}fix: .*mtr --init --force/);
+    expect(result.stderrBuf.length).toBeLessThan(300);
+    expect([...result.stderrBuf].filter((b) => b < 0x20 && b !== 0x0a)).toEqual([]);
   });
 
   it('no config anywhere up the tree → exit 2, suggests `mtr --init`', async () => {
@@ -189,6 +241,16 @@ describeE2E('connection errors', (sshd: SshdInfo) => {
       expect(result.stderr).toContain(fingerprintOf(sshd.hostKeyPub));
       expect(fs.existsSync(marker)).toBe(false);
       expect(fs.existsSync(p.remoteDir)).toBe(false);
+    });
+
+    it('@revoked host key → 255 with file:line and a fix line; nothing runs remotely', async () => {
+      const p = makeProject({ sshd });
+      fs.appendFileSync(knownHostsOf(p), `@revoked [127.0.0.1]:${sshd.port} ${sshd.hostKeyPub.split(/\s+/).slice(0, 2).join(' ')}\n`);
+      const marker = path.join(fs.mkdtempSync(path.join(sshd.remoteRoot, 'revoked-')), 'ran');
+      const result = await p.run(['--no-sync', 'touch', marker], { timeoutMs: 15_000 });
+      expectUserError(result, 255, /^mtr: host key of \[127\.0\.0\.1\]:\d+ \(\S+ SHA256:\S+\) is marked @revoked in .*known_hosts:\d+; refusing to connect\n {2}fix: .*ask the server's admin/);
+      expect(result.stderr).toContain(fingerprintOf(sshd.hostKeyPub));
+      expect(fs.existsSync(marker)).toBe(false);
     });
 
     it('accepts a hashed known_hosts entry (ssh-keygen -H)', async () => {

@@ -231,11 +231,44 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
 
   it('--logs --follow --tail 1 starts at the last line so far', async () => {
     const name = newName('follow-tail');
-    const script = 'echo one; echo two; echo ready; sleep 1; echo three';
+    // "three" waits for a file the test writes once the follower has shown "ready" (a fixed sleep
+    // lost the race to a slow connect on a loaded machine).
+    const go = path.join(JOBS_DIR, name, 'go');
+    const script = `echo one; echo two; echo ready; while [ ! -f ${go} ]; do sleep 0.05; done; echo three`;
     expectCode(await detach(name, ['sh', '-c', script]), 0);
     await eventually('"ready" in out', () => readJobFile(name, 'out')?.includes('ready'));
     expect(readJobFile(name, 'rc')).toBeUndefined();
-    expect(summary(await mtr(['--logs', name, '--follow', '--tail', '1']))).toEqual({ code: 0, stdout: 'ready\nthree\n', stderr: '' });
+    const following = project().spawn(['--logs', name, '--follow', '--tail', '1']);
+    let shown = '';
+    following.child.stdout!.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    await eventually('the follower to show "ready"', () => shown.includes('ready'));
+    fs.writeFileSync(go, '');
+    expect(summary(await following.result)).toEqual({ code: 0, stdout: 'ready\nthree\n', stderr: '' });
+  });
+
+  it.each([
+    ['--tail', ['--logs', 'any', '--tail', '999999999999999999999'], /^mtr: --tail expects a whole number from 0 to 2147483647, got "999999999999999999999"\n/],
+    ['--tail', ['--logs', 'any', '--tail', '-3'], /^mtr: --tail expects a whole number/],
+    ['--timeout', ['--wait', 'any', '--timeout', '99999999999'], /^mtr: --timeout expects seconds, more than 0 and at most 2147483/],
+    ['--parallel', ['--parallel', '1e21', '--no-sync', 'true'], /^mtr: --parallel expects a whole number from 1/],
+  ])('%s out of range → exit 2 with the range, before anything runs', async (_flag, args, message) => {
+    const result = await mtr(args);
+    expect(summary(result)).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(message) });
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  // /proc/self/mem cannot be read from its first byte (root or not): a stand-in for a job record on
+  // a failing disk. Reading it fails on the server, so mtr must not exit 0.
+  it.each([[[]], [['--tail', '5']], [['--follow']], [['--follow', '--tail', '5']]])('--logs %j of a job whose output cannot be read → exit 1 with the reason', async (extra) => {
+    const name = newName('unreadable');
+    expectCode(await detach(name, ['sh', '-c', 'echo fine; echo warn >&2']), 0);
+    await eventually(`${name} to finish`, () => readJobFile(name, 'rc') !== undefined);
+    fs.rmSync(path.join(JOBS_DIR, name, 'out'));
+    fs.symlinkSync('/proc/self/mem', path.join(JOBS_DIR, name, 'out'));
+    const result = await mtr(['--logs', name, ...extra]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/Input\/output error/);
+    expect(result.stderr).toContain(`mtr: could not read the output of job ${name} on test (the server's error is above)\n  fix: check ~/.mtr/jobs/${name}/out and err`);
   });
 
   // Waits that end before the job does close their channel; with a shared (multiplexed) connection
@@ -343,6 +376,7 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
       '../escape',
       '=prefix',
       'x'.repeat(65),
+      '',
     ];
 
     it.each(['--name', '--logs', '--wait', '--kill', '--attach'])('%s with a hostile name is refused (exit 2), nothing runs', async (flag) => {

@@ -264,7 +264,10 @@ describeE2E('sftp engine', (sshd) => {
     const manifest = await readRemoteManifest(conn.client, path.join(sshd.remoteRoot, 'does not exist'));
     expect(manifest).toMatchObject({ exists: false, entries: new Map() });
     expect(manifest.home).toMatch(/^\//);
-    await expect(applyDeletions(conn.client, '~', { files: ['definitely-not-here-mtr'], dirs: [] })).rejects.toThrow(/refused/);
+    await expect(applyDeletions(conn.client, '~', { files: ['definitely-not-here-mtr'], dirs: [] })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^refusing to delete remote files: remote_dir "~" is your home directory once symlinks are followed/),
+    });
   });
 
   it('downloads a file and a directory with modes and mtimes, without temp files', async () => {

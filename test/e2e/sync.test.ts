@@ -331,6 +331,26 @@ describeE2E('sync', (sshd) => {
       }
     });
 
+    // A remote_dir that is a symlink to the remote home passes the check on its name; the server's
+    // real paths catch it before anything is sent, with the same message and exit code.
+    it.each<Engine>(['rsync', 'sftp'])('remote_dir that is a symlink to the home directory (%s): exit 2, nothing sent', async (engine) => {
+      const link = path.join(sshd.remoteRoot, `home-link-${randomBytes(4).toString('hex')}`);
+      fs.symlinkSync(home, link);
+      const marker = `mtr-delete-guard-${process.pid}-${randomBytes(4).toString('hex')}.txt`;
+      const p = makeProject({ sshd, servers: { test: { sync: engine, remote_dir: link } }, files: { [marker]: 'x' } });
+      try {
+        const result = await p.run(['--delete', 'echo', 'SHOULD-NOT-RUN']);
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toMatch(/^mtr: refusing to delete remote files: remote_dir ".*" is your home directory once symlinks are followed \(it is .* on the server\)\n {2}fix: /);
+        expectOneClearMessage(result.stderr);
+        expect(fs.existsSync(path.join(home, marker))).toBe(false);
+      } finally {
+        fs.rmSync(path.join(home, marker), { force: true });
+        fs.rmSync(link, { force: true });
+      }
+    });
+
     it('refuses `/` with the sftp engine too, before listing anything', async () => {
       // The refusal needs no listing of `/` (precheckDeleteTarget, unit-tested): it says so at once.
       const p = makeProject({ sshd, servers: { test: { sync: 'sftp', remote_dir: '/' } }, files: { 'a.txt': 'x' } });
@@ -540,6 +560,23 @@ describeE2E('sync', (sshd) => {
       expect(result.stdout).toMatch(/delete: on/);
       expect(fs.readdirSync(p.remoteDir)).toEqual(['remote-only.txt']);
       if (sshd.password) expect(result.stdout + result.stderr).not.toContain(sshd.password.password);
+    });
+
+    // Plan, then apply: the dry run of a refused deletion is the refusal, not "would be deleted".
+    it.each([
+      ['/', ['--delete'], false],
+      ['~/..', [], true],
+    ])('remote_dir %j with delete on: the dry run refuses exactly as the run does (exit 2, same message)', async (remoteDir, flags, inConfig) => {
+      const p = makeProject({ sshd, servers: { test: { sync: 'rsync', remote_dir: remoteDir, ...(inConfig ? { delete: true } : {}) } }, files: { 'a.txt': 'x' } });
+      const dry = await p.run(['--dry-run', ...flags, 'echo', 'SHOULD-NOT-RUN']);
+      const real = await p.run([...flags, 'echo', 'SHOULD-NOT-RUN']);
+      expect(real.code).toBe(2);
+      expect(dry.code).toBe(2);
+      expect(dry.stderr).toBe(real.stderr);
+      expect(dry.stderr).toMatch(/^mtr: refusing to delete remote files: remote_dir .* is (the root directory|a parent of your home directory)\n {2}fix: /);
+      expectOneClearMessage(dry.stderr);
+      expect(dry.stdout).toMatch(/^ {2}delete: REFUSED — refusing to delete remote files: .*; the run would stop here \(nothing sent, nothing run\)$/m);
+      expect(dry.stdout).not.toMatch(/would be deleted/);
     });
   });
 

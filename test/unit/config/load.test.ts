@@ -110,6 +110,22 @@ describe('loadConfig', () => {
     write(path.join(project, '.mtr/config.yaml'), 'servers:\n  gpu: {host: g}\n');
     const error = await errorOf(loadConfig(context(project)));
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toMatch(/^cannot read ~\/\.config\/mtr\/config\.yaml: EISDIR/);
+    expect((error as UsageError).message).toBe('~/.config/mtr/config.yaml is a folder, not a file');
+  });
+
+  it('names a binary project config without echoing it', async () => {
+    write(path.join(project, '.mtr/config.yaml'), 'servers:\n');
+    fs.appendFileSync(path.join(project, '.mtr/config.yaml'), Buffer.from([0x00, 0x1b, 0x5b, 0x32, 0x4a, 0xff]));
+    const error = await errorOf(loadConfig(context(project)));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(['.mtr/config.yaml is not a text file (control byte 0x00 at line 2, column 1)']);
+    expect((error as ConfigError).hint).toMatch(/mtr --init --force/);
+  });
+
+  it('does not read a config of megabytes', async () => {
+    write(path.join(project, '.mtr/config.yaml'), `servers: {gpu: {host: g}}\n#${'x'.repeat(2_000_000)}\n`);
+    const error = await errorOf(loadConfig(context(project)));
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('.mtr/config.yaml is 2.0 MB; a config file is a few KB of YAML');
   });
 });

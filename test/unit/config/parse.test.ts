@@ -51,6 +51,20 @@ describe('parseYamlWithPositions', () => {
     expect((error as ConfigError).problems[0]).toMatch(expected);
   });
 
+  it('a text file that is far from YAML: five short located errors, the rest counted', () => {
+    const text = `servers:\n  a: {host: [${'x'.repeat(100_000)}\n${'  - : : ] y\n'.repeat(50)}`;
+    let error: unknown;
+    try {
+      parseYamlWithPositions(text, 'f.yaml');
+    } catch (caught) {
+      error = caught;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(6);
+    expect(problems.slice(0, 5).every((p) => /^f\.yaml:\d+:\d+: /.test(p) && p.length < 160)).toBe(true);
+    expect(problems[5]).toMatch(/^f\.yaml: … and \d+ more YAML errors$/);
+  });
+
   it('treats an empty file as null', () => {
     expect(parseYamlWithPositions('# nothing\n', 'f').data).toBeNull();
   });
@@ -61,6 +75,8 @@ describe('formatPath', () => {
     [['servers', 'gpu', 'port'], 'servers.gpu.port'],
     [['servers', 'gpu', 'exclude', 2], 'servers.gpu.exclude[2]'],
     [['servers', 'a.b', 'port'], 'servers["a.b"].port'],
+    [['servers', '\u001b]0;x\u0007', 'port'], 'servers["\\u001b]0;x\\u0007"].port'],
+    [['servers', 'k'.repeat(100)], `servers["${'k'.repeat(40)}…"]`],
     [[], ''],
   ] as const)('%j → %s', (path, expected) => {
     expect(formatPath(path)).toBe(expected);

@@ -9,8 +9,10 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildLaunchScript,
+  buildLogsScript,
   buildPruneLine,
   buildStreamScript,
+  LOGS_READ_FAILED,
   buildWrapper,
   KEEP_FINISHED_JOBS,
   PRUNE_SLACK,
@@ -224,6 +226,41 @@ describe.each(SHELLS)('buildStreamScript on a finished job, run by %s', (_label,
   it('an unknown job: exit 2 with one line on stderr', async () => {
     const run = await runScript(shell, buildStreamScript('nope', { exitWithJob: true }), box.env);
     expect(run).toEqual({ stdout: Buffer.alloc(0), stderr: Buffer.from('mtr: no job named nope\n'), code: 2 });
+  });
+});
+
+// A read that fails on the server (here: out is a link to /proc/self/mem, whose first byte cannot be
+// read, root or not) must never look like success: --logs and --logs --follow end with LOGS_READ_FAILED.
+describe.each(SHELLS)('reading a job whose output cannot be read, run by %s', (_label, shell) => {
+  beforeEach(() => {
+    const dir = path.join(box.jobs, 'bad');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.symlinkSync('/proc/self/mem', path.join(dir, 'out'));
+    fs.writeFileSync(path.join(dir, 'err'), 'e1\ne2\n');
+    fs.writeFileSync(path.join(dir, 'rc'), '0\n');
+  });
+
+  it.each([
+    ['buildLogsScript()', () => buildLogsScript('bad')],
+    ['buildLogsScript(tail 1)', () => buildLogsScript('bad', 1)],
+    ['buildStreamScript(follow)', () => buildStreamScript('bad', { exitWithJob: false })],
+    ['buildStreamScript(follow, tail 1)', () => buildStreamScript('bad', { exitWithJob: false, tailLines: 1 })],
+  ])('%s → exit LOGS_READ_FAILED with the server\'s reason on stderr', async (_name, script) => {
+    const run = await runScript(shell, script(), box.env);
+    expect(run.code).toBe(LOGS_READ_FAILED);
+    expect(run.stderr.toString()).toMatch(/Input\/output error/);
+  });
+
+  it.each([
+    ['buildLogsScript()', () => buildLogsScript('done'), 'o1\no2\n'],
+    ['buildLogsScript(tail 1)', () => buildLogsScript('done', 1), 'o2\n'],
+    ['buildStreamScript(follow, tail 1)', () => buildStreamScript('done', { exitWithJob: false, tailLines: 1 }), 'o2\n'],
+  ])('%s on a readable job (no err file) → exit 0', async (_name, script, stdout) => {
+    const dir = path.join(box.jobs, 'done');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'out'), 'o1\no2\n');
+    fs.writeFileSync(path.join(dir, 'rc'), '5\n');
+    expect(await runScript(shell, script(), box.env)).toEqual({ stdout: Buffer.from(stdout), stderr: Buffer.alloc(0), code: 0 });
   });
 });
 

@@ -38,4 +38,14 @@ describe('describeConnectError', () => {
     expect(out.message).toMatch(/HOST KEY CHANGED.*\/h\/.ssh\/known_hosts:3/);
     expect(out.hint).toContain('ssh-keygen -R');
   });
+
+  it('revoked host key: file:line and what to do', () => {
+    const out = describeConnectError(new Error('Host denied'), {
+      target, tried: [], refusal: { kind: 'revoked', host: '[gpu.example]:2200', fingerprint: 'SHA256:bad', keyType: 'ssh-ed25519', file: '/h/.ssh/known_hosts', line: 7 },
+    });
+    expect(out.message).toBe('host key of [gpu.example]:2200 (ssh-ed25519 SHA256:bad) is marked @revoked in /h/.ssh/known_hosts:7; refusing to connect');
+    expect(out.hint).toMatch(/ask the server's admin for its current host key/);
+    expect(out.hint).toMatch(/Remove the @revoked line only if you know this key is safe/);
+    expect(out.exitCode).toBe(255);
+  });
 });

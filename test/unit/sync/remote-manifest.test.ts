@@ -60,14 +60,36 @@ describe('parseManifestOutput', () => {
     ['no -printf', `${tag}/root\0N`, { home: '/root', state: 'N', records: '' }],
     ['records', `${tag}/root\0F${record('f', 'a', '1', '1', '644', '')}`, { home: '/root', state: 'F', records: record('f', 'a', '1', '1', '644', '') }],
     ['noise from a chatty .bashrc first', `Welcome!\n${tag}/h\0M`, { home: '/h', state: 'M', records: '' }],
+    ['guarded', `${tag}/h\0R/\0/h\0G`, { home: '/h', real: { dir: '/', home: '/h' }, state: 'G', records: '' }],
+    ['real paths', `${tag}/h\0R/data/p\0/data/h\0F${record('f', 'a', '1', '1', '644', '')}`, { home: '/h', real: { dir: '/data/p', home: '/data/h' }, state: 'F', records: record('f', 'a', '1', '1', '644', '') }],
   ])('%s', (_name, input, expected) => {
     const parsed = parseManifestOutput(Buffer.from(input))!;
     expect({ ...parsed, records: parsed.records.toString() }).toEqual(expected);
   });
 
-  it.each([['no tag', '/root\0F'], ['cut after home', `${tag}/root`], ['unknown state', `${tag}/root\0X`]])('%s → undefined', (_n, input) =>
+  it.each([['no tag', '/root\0F'], ['cut after home', `${tag}/root`], ['unknown state', `${tag}/root\0X`], ['cut real paths', `${tag}/root\0R/x\0`]])('%s → undefined', (_n, input) =>
     expect(parseManifestOutput(Buffer.from(input))).toBeUndefined(),
   );
+
+  it('with realPaths: the real remote_dir and $HOME, symlinks followed', () => {
+    const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-real-')));
+    try {
+      fs.symlinkSync(home, path.join(home, 'link'));
+      const out = execFileSync('sh', ['-c', buildManifestScript('~/link', { realPaths: true })], { env: { PATH: process.env.PATH ?? '', HOME: home } });
+      // $HOME itself: the guard's facts and no listing (a whole home takes long to list).
+      expect(parseManifestOutput(out)).toMatchObject({ home, real: { dir: home, home }, state: 'G' });
+      fs.mkdirSync(path.join(home, 'proj'));
+      fs.symlinkSync(path.join(home, 'proj'), path.join(home, 'plink'));
+      const proj = execFileSync('sh', ['-c', buildManifestScript('~/plink', { realPaths: true })], { env: { PATH: process.env.PATH ?? '', HOME: home } });
+      expect(parseManifestOutput(proj)).toMatchObject({ home, real: { dir: path.join(home, 'proj'), home }, state: 'F' });
+      const root = execFileSync('sh', ['-c', buildManifestScript('/', { realPaths: true })], { env: { PATH: process.env.PATH ?? '', HOME: home } });
+      expect(parseManifestOutput(root)).toMatchObject({ real: { dir: '/', home }, state: 'G' });
+      const plain = execFileSync('sh', ['-c', buildManifestScript('~/link')], { env: { PATH: process.env.PATH ?? '', HOME: home } });
+      expect(parseManifestOutput(plain)?.real).toBeUndefined();
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
 
   it('reports a missing directory and quotes it', () => {
     const out = execFileSync('sh', ['-c', buildManifestScript("/nonexistent/it's here")]);
