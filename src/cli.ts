@@ -24,7 +24,8 @@ Examples:
   mtr --init                          write .mtr/config.yaml
 
 Exit codes: the remote command's own; 128+n if it died of signal n; 130 after Ctrl+C; 143 after
-SIGTERM; 1 sync or download failed; 2 usage or config error; 124 --wait timed out;
+SIGTERM; 141 stdout closed early; 1 sync or download failed (or a --doctor check); 2 usage or
+config error; 124 --wait timed out;
 255 connection, authentication or host key failure. With several servers: the largest.`;
 
 export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: string[]) => Promise<void>): Command {
