@@ -1,7 +1,7 @@
 // `mtr --doctor`, the pure half: the one remote probe script, what its answers mean, and the screen.
 // Every check is a value; the command only gathers facts and prints what these functions make.
 import type { SyncEngine } from '../config/types.js';
-import { remotePathExpr } from '../remote/command.js';
+import { PRE_CMD_HINT, remotePathExpr } from '../remote/command.js';
 import { shellQuote } from '../remote/shell-quote.js';
 import { formatRsyncVersion, parseRsyncVersion } from '../sync/rsync-version.js';
 
@@ -77,9 +77,6 @@ export interface RemoteFacts {
   localRsync?: string;
 }
 
-const PRE_CMD_FIX =
-  'pre_cmd runs in a non-interactive, non-login shell: ~/.bashrc usually returns early, so PATH lacks what it adds. ' +
-  'Use full paths, or for conda: eval "$(conda shell.bash hook)" && conda activate ENV';
 
 export function remoteChecks(facts: RemoteFacts): Check[] {
   const { answers } = facts;
@@ -127,7 +124,7 @@ function preCmdCheck(preCmd: string | undefined, answers: ProbeAnswers): Check {
   if (answers.precmd === 0) return { name: 'pre_cmd', status: 'pass', detail: 'runs and exits 0' };
   const said = answers.precmdOutput.filter(Boolean).join(' / ');
   const code = answers.precmd === undefined || Number.isNaN(answers.precmd) ? 'did not finish' : `exits ${answers.precmd}`;
-  return { name: 'pre_cmd', status: 'fail', detail: `${code}${said ? `: ${said}` : ''}`, fix: PRE_CMD_FIX };
+  return { name: 'pre_cmd', status: 'fail', detail: `${code}${said ? `: ${said}` : ''}`, fix: PRE_CMD_HINT };
 }
 
 const SYMBOL: Record<CheckStatus, string> = { pass: '✓', warn: '!', fail: '✗' };

@@ -32,6 +32,13 @@ export function commandLine(argv: readonly string[]): string {
   return shellJoin(argv);
 }
 
+/** Exit code of a run whose pre_cmd failed (the command never ran): like `env`/`timeout`/`docker run`, 125. */
+export const PRE_CMD_FAILED = 125;
+
+/** The common causes of a failing pre_cmd, shown under the failure (and by `mtr --doctor`). */
+export const PRE_CMD_HINT =
+  "pre_cmd runs in a non-interactive, non-login shell where ~/.bashrc usually returns early, so PATH lacks what it adds: use full paths, or for conda `eval \"$(conda shell.bash hook)\" && conda activate ENV`";
+
 /** The script run remotely: enter the project directory, load pre_cmd, run the command. */
 export function buildRemoteScript(spec: RemoteCommandSpec): string {
   const dir = remotePathExpr(joinRemoteDir(spec.remoteDir, spec.subdir));
@@ -44,7 +51,9 @@ export function buildRemoteScript(spec: RemoteCommandSpec): string {
   if (spec.preCmd?.trim()) {
     // Newline-separated and unbraced so `conda activate`/`export` in pre_cmd affect the command.
     lines.push(spec.preCmd.trim());
-    lines.push(`mtr_rc=$?; if [ "$mtr_rc" -ne 0 ]; then echo "mtr: pre_cmd failed with exit code $mtr_rc" >&2; exit "$mtr_rc"; fi`);
+    lines.push(
+      `mtr_rc=$?; if [ "$mtr_rc" -ne 0 ]; then printf '%s\n' "mtr: pre_cmd failed (exit $mtr_rc), so the command did not run" ${shellQuote(`  fix: ${PRE_CMD_HINT}; \`mtr --doctor\` checks it`)} >&2; exit ${PRE_CMD_FAILED}; fi`,
+    );
   }
   lines.push(commandLine(spec.argv));
   return lines.join('\n');
@@ -53,7 +62,8 @@ export function buildRemoteScript(spec: RemoteCommandSpec): string {
 // sshd hands the line to the user's login shell; this launcher makes it POSIX whatever that shell is,
 // and prefers bash so pre_cmd may use `source` and `conda activate`.
 export function wrapForLoginShell(script: string): string {
-  const launcher = 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1" mtr; else exec /bin/sh -c "$1" mtr; fi';
+  // `eval` under `-c` with $0 the shell's own name: errors read `bash: x: command not found`, as with ssh.
+  const launcher = `if command -v bash >/dev/null 2>&1; then exec bash -c 'eval "$1"' bash "$1"; else exec /bin/sh -c 'eval "$1"' sh "$1"; fi`;
   return `/bin/sh -c ${shellQuote(launcher)} mtr ${shellQuote(script)}`;
 }
 

@@ -42,7 +42,9 @@ export function buildWrapper(spec: WrapperSpec): string {
     'echo $$ >pid',
     gate,
     shell,
-    `"$MTR_SH" ./run.sh${io}`,
+    // eval under `-c`, not `bash ./run.sh`: the shell then names itself in errors as it does for
+    // plain ssh (`bash: pyhton3: command not found`), never mtr's script and its line numbers.
+    `"$MTR_SH" -c 'eval "$(cat ./run.sh)"' "$MTR_SH"${io}`,
     'rc=$?',
     'date +%s >ended',
     'echo "$rc" >rc.tmp && mv rc.tmp rc',

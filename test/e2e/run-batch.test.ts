@@ -88,6 +88,15 @@ describeE2E('mtr run (batch, --no-sync)', (sshd) => {
       expect(result.stdout).toBe('');
       expect(result.code).toBe(code);
     });
+
+    // As plain ssh words them: the shell names itself, never mtr's run.sh and its line numbers.
+    it.each([
+      ['a mistyped command', ['pyhton3', 'train.py'], /^bash: (line \d+: )?pyhton3: command not found\n$/],
+      ['a killed command', ['sh', '-c', 'kill -KILL $$'], /^bash: (line \d+: )? *\d+ Killed +sh -c 'kill -KILL \$\$'\n$/],
+    ])('%s: the error names the command', async (_name, args, stderr) => {
+      const result = await mtr(args);
+      expect(result.stderr).toMatch(stderr);
+    });
   });
 
   describe('stdin', () => {
@@ -147,11 +156,21 @@ describeE2E('mtr run (batch, --no-sync)', (sshd) => {
       expectOk(await p.run(['--no-sync', command]), stdout);
     });
 
-    it('stops with its exit code and says so when it fails', async () => {
+    it('stops with 125 and says so, with its own code and the fix, when it fails', async () => {
       const result = await mtr(['echo', 'SHOULD-NOT-RUN'], { servers: { test: { pre_cmd: '(exit 3)' } } });
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/pre_cmd failed with exit code 3/);
-      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/^mtr: pre_cmd failed \(exit 3\), so the command did not run\n {2}fix: pre_cmd runs in a non-interactive, non-login shell/);
+      expect(result.code).toBe(125);
+    });
+
+    it('a missing conda: the shell names itself, not mtr\'s script, and the fix names conda\'s hook', async () => {
+      const result = await mtr(['echo', 'SHOULD-NOT-RUN'], { servers: { test: { pre_cmd: 'conda activate torch' } } });
+      const lines = result.stderr.split('\n');
+      expect(lines[0]).toMatch(/^bash: (line \d+: )?conda: command not found$/);
+      expect(lines[1]).toBe('mtr: pre_cmd failed (exit 127), so the command did not run');
+      expect(lines[2]).toContain('eval "$(conda shell.bash hook)" && conda activate ENV');
+      expect(result.stderr).not.toMatch(/run\.sh|wrap\.sh|mtr: line/);
+      expect(result.code).toBe(125);
     });
   });
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  PRE_CMD_FAILED,
   buildRemoteCommand,
   buildRemoteScript,
   commandLine,
@@ -66,9 +67,9 @@ describe('buildRemoteCommand (executed by a real shell)', () => {
     expect(runLocally(line)).toEqual({ out: 'hi 1\n', code: 0 });
   });
 
-  it('stops with pre_cmd exit code when pre_cmd fails', () => {
+  it('stops with 125 (PRE_CMD_FAILED) when pre_cmd fails; the command never runs', () => {
     const line = buildRemoteCommand({ remoteDir: base, subdir: '', preCmd: 'false', argv: ['echo', 'never'] });
-    expect(runLocally(line)).toEqual({ out: '', code: 1 });
+    expect(runLocally(line)).toEqual({ out: '', code: PRE_CMD_FAILED });
   });
 
   it('passes the command exit code through', () => {
