@@ -6,8 +6,9 @@ import type { SftpSession } from './sftp-session.js';
 // channel never sends) it settles as soon as the channel dies, so the caller can always remove the
 // temp file.
 
-const CHUNK = 32 * 1024;
-const WINDOW = 8;
+/** Up to 1 MB in flight per file: on loopback 64 KB × 16 fetched 200 MB faster than fastGet's 32 KB × 8. */
+const CHUNK = 64 * 1024;
+const WINDOW = 16;
 
 /**
  * Fetches `remote` (listed with `size` bytes) into `file` (new and empty; the caller closes it). A
@@ -23,10 +24,10 @@ export async function getFile(session: SftpSession, remote: string, file: FileHa
     let end = size;
     let failed = false;
     const lane = async () => {
-      const buf = Buffer.allocUnsafe(CHUNK);
+      const buf = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, size)));
       while (!failed && next < end) {
         const start = next;
-        const want = Math.min(CHUNK, end - start);
+        const want = Math.min(buf.length, end - start);
         next += want;
         let got = 0;
         // A server may answer with less than asked: ask again for the rest.
@@ -46,7 +47,8 @@ export async function getFile(session: SftpSession, remote: string, file: FileHa
     };
     // Every lane settles before the file is closed: none writes after a failure elsewhere.
     const lanes = await Promise.allSettled(
-      Array.from({ length: WINDOW }, async () => {
+      // No more lanes than the file has chunks: a small file costs one read and one buffer.
+      Array.from({ length: Math.max(1, Math.min(WINDOW, Math.ceil(size / CHUNK))) }, async () => {
         try {
           await lane();
         } catch (error) {

@@ -87,6 +87,15 @@ describeE2E('mtr --get from a hostile SFTP server', (sshd) => {
     });
   });
 
+  it('a server that answers reads in small pieces (short reads): every file arrives whole', async () => {
+    const p = project();
+    writeFile(p.remoteDir, 'data/big.bin', BIG);
+    server.limitReads(1000);
+    const result = await p.run(['--no-sync', '--get', 'data/big.bin']);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: `mtr: downloaded 1 file (${formatBytes(BIG.length)}) to big.bin\n` });
+    expect(sha(fs.readFileSync(path.join(p.root, 'big.bin')))).toBe(sha(BIG));
+  });
+
   describe('an interrupted download leaves no partial file', () => {
     // A 1 MB file whose reads stop being answered after 256 KB: mtr is caught mid-file.
     const stalledProject = () => {

@@ -1,7 +1,7 @@
 // A real SSH server (ssh2's Server on 127.0.0.1, a throwaway host key) that lies: its SFTP subsystem
 // serves this machine's files read-only, but the tests can add names to any directory listing
-// (`../../x`, `a/b`, a NUL), claim content for them, hold a file's reads mid-way, or drop every
-// connection. Exec runs the command with /bin/sh like any server. The caller closes it in finally.
+// (`../../x`, `a/b`, a NUL), claim content for them, answer reads in small pieces, hold a file's
+// reads mid-way, or drop every connection. Exec runs the command with /bin/sh like any server. The caller closes it in finally.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +27,8 @@ export interface HostileSftpServer {
   knownHostsLine: string;
   /** Appends these entries to every listing of the absolute directory `dir` (replaces earlier ones). */
   addToListing(dir: string, entries: HostileEntry[]): void;
+  /** Every read is answered with at most `bytes` (a short read, which SFTP allows). */
+  limitReads(bytes: number): void;
   /** Reads of `file` (absolute) past `afterBytes` get no answer until release(). */
   stallReads(file: string, afterBytes: number): void;
   /** Resolves when a read of the stalled file is being held. */
@@ -47,6 +49,7 @@ export async function startHostileSftpServer(sshd: SshdInfo, home: string): Prom
   const claimed = new Map<string, HostileEntry>();
   const connections = new Set<Connection>();
   let stall: { file: string; afterBytes: number } | undefined;
+  let readLimit = Infinity;
   let held: (() => void)[] = [];
   let onHeld: (() => void)[] = [];
 
@@ -153,7 +156,7 @@ export async function startHostileSftpServer(sshd: SshdInfo, home: string): Prom
       if (h?.kind !== 'file') return sftp.status(reqid, STATUS.FAILURE);
       const answer = () => {
         if (offset >= h.data.length) return sftp.status(reqid, STATUS.EOF);
-        sftp.data(reqid, h.data.subarray(offset, offset + length));
+        sftp.data(reqid, h.data.subarray(offset, offset + Math.min(length, readLimit)));
       };
       if (stall && h.path === stall.file && offset + length > stall.afterBytes) {
         held.push(answer);
@@ -191,6 +194,7 @@ export async function startHostileSftpServer(sshd: SshdInfo, home: string): Prom
       listings.set(dir, entries);
       for (const key of [...claimed.keys()]) if (path.posix.dirname(key) === dir || key.startsWith(`${dir}/`)) claimed.delete(key);
     },
+    limitReads: (bytes) => (readLimit = bytes),
     stallReads: (file, afterBytes) => (stall = { file, afterBytes }),
     readsHeld: () => new Promise<void>((done) => (held.length > 0 ? done() : onHeld.push(done))),
     release: () => {
