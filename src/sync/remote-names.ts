@@ -16,7 +16,7 @@ export function unsafeNameReason(name: string): string | undefined {
 /** A listing no honest server sends; `who` names the server (`server gpu (me@host:22)`). */
 export class UnsafeListingError extends SyncError {
   constructor(who: string, problem: string, dir: string) {
-    super(`${who} listed ${problem} in ${dir}: nothing was downloaded`, 'a real server never lists such a name; do not trust this server');
+    super(`${who} listed ${problem} in ${dir}`, 'nothing was written; a real server never lists such a name: do not trust this one');
   }
 }
 

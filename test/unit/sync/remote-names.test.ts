@@ -24,9 +24,9 @@ describe('checkListing', () => {
   });
 
   it.each([
-    [['ok', '../../../tmp/x.txt'], 'server gpu (u@h:22) listed an unsafe file name "../../../tmp/x.txt" (a name with a slash) in /srv/d: nothing was downloaded'],
-    [['x\0'], 'server gpu (u@h:22) listed an unsafe file name "x\\u0000" (a name with a NUL byte) in /srv/d: nothing was downloaded'],
-    [['a', 'b', 'a'], 'server gpu (u@h:22) listed the name "a" twice in /srv/d: nothing was downloaded'],
+    [['ok', '../../../tmp/x.txt'], 'server gpu (u@h:22) listed an unsafe file name "../../../tmp/x.txt" (a name with a slash) in /srv/d'],
+    [['x\0'], 'server gpu (u@h:22) listed an unsafe file name "x\\u0000" (a name with a NUL byte) in /srv/d'],
+    [['a', 'b', 'a'], 'server gpu (u@h:22) listed the name "a" twice in /srv/d'],
   ])('%j → one error naming the server (exit 1)', (names, message) => {
     let error: unknown;
     try {
