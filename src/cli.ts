@@ -20,7 +20,7 @@ Examples:
   mtr --jobs | --logs train --follow | --wait train --for "epoch 3" | --attach train | --kill train
   mtr -s gpus nvidia-smi              run on every server of a group; lines prefixed [server]
   mtr --watch python serve.py         re-sync and restart on every local change (Ctrl+C stops)
-  mtr --get outputs/ --to ./results   download from the server (sync first unless --no-sync)
+  mtr --get outputs --to ./results    download into ./results/outputs (sync first unless --no-sync)
   mtr --init                          write .mtr/config.yaml
 
 Exit codes: the remote command's own; 128+n if it died of signal n; 130 after Ctrl+C; 143 after
@@ -47,7 +47,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('-q, --quiet', 'no per-sync lines in --watch, no download line for --get')
     .option('--watch', 'sync on every change until Ctrl+C; with a command, restart it on every change')
     .option('--get <remote>', 'download a file or directory (relative to remote_dir)')
-    .option('--to <local>', 'with --get: where to put it (default: download_dir, else here)')
+    .option('--to <local>', 'with --get: the folder to put it in (a file may take a new name; default: download_dir, else here)')
     .option('-d, --detach', 'start the job and return at once, printing its name')
     .option('--name <name>', 'job name (letters, digits, - and _)')
     .option('--jobs', 'list jobs on the server')

@@ -4,17 +4,24 @@ import type { Context } from '../context.js';
 import type { GetOptions } from '../options.js';
 import { formatBytes } from '../ui/progress.js';
 import type { SshConnection } from '../ssh/connect.js';
+import { ExitError } from '../errors.js';
+import { SIGNAL_EXIT, onStopSignals } from '../exec/signals.js';
 import type { DownloadResult } from '../sync/download.js';
+import type { LocalDest } from '../sync/download-target.js';
+import { bracketHost } from '../sync/ssh-command.js';
 import { commandTarget, connectSession, prepareSession, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
 
 // --get REMOTE [--to LOCAL]: sync (unless --no-sync), then download a file or directory with the
 // server's sync engine (rsync: only what changed; SFTP otherwise, or when the server has no rsync
-// under `sync: auto`). Destination: --to, else the server's download_dir, else the current directory.
+// under `sync: auto`). Destination: --to, else the server's download_dir, else the current directory
+// (the rule for what goes where is in sync/download-target.ts). Ctrl+C or SIGTERM during an SFTP
+// download ends it with 130 / 143 after its partial files are removed.
 export async function runGet(ctx: Context, options: GetOptions): Promise<void> {
   const session = await prepareSession(ctx, options);
   const { server } = session;
-  const dest = options.to !== undefined ? path.resolve(ctx.cwd, options.to) : (server.downloadDir ?? ctx.cwd);
+  const dest: LocalDest =
+    options.to !== undefined ? { path: path.resolve(ctx.cwd, options.to), into: options.to.endsWith('/') } : { path: server.downloadDir ?? ctx.cwd, into: true };
   const connection = await connectSession(session, ctx);
   try {
     if (options.sync !== false) {
@@ -32,18 +39,20 @@ export async function runGet(ctx: Context, options: GetOptions): Promise<void> {
   }
 }
 
-async function download(ctx: Context, session: Session, connection: SshConnection, remotePath: string, localDest: string): Promise<DownloadResult> {
-  const { server } = session;
+async function download(ctx: Context, session: Session, connection: SshConnection, remotePath: string, dest: LocalDest): Promise<DownloadResult> {
+  const { server, target } = session;
   const viaSftp = async () => {
     const { downloadViaSftp } = await import('../sync/download.js');
-    return downloadViaSftp({ client: await connection.ssh2(), remotePath, localDest });
+    const who = `server ${server.name} (${target.user}@${bracketHost(target.host)}:${target.port})`;
+    const client = await connection.ssh2();
+    return stoppable((signal) => downloadViaSftp({ client, remotePath, dest, who, signal }));
   };
   if (server.sync === 'sftp') return viaSftp();
   const { chooseServerEngine } = await import('../sync/sync-project.js');
   const { detectLocalRsync } = await import('../sync/rsync-version.js');
-  const target = await commandTarget(session, ctx);
+  const rsyncTarget = await commandTarget(session, ctx);
   const version = await detectLocalRsync({ env: ctx.env });
-  const choice = chooseServerEngine(server, target, ctx.env, version);
+  const choice = chooseServerEngine(server, rsyncTarget, ctx.env, version);
   if (choice.engine === 'sftp' || !version) {
     if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
     return viaSftp();
@@ -51,10 +60,24 @@ async function download(ctx: Context, session: Session, connection: SshConnectio
   const { downloadViaRsync } = await import('../sync/download-rsync.js');
   const { RemoteRsyncMissing } = await import('../sync/rsync-errors.js');
   try {
-    return await downloadViaRsync({ connection, target, remotePath, localDest, version, homedir: ctx.homedir, env: ctx.env, log: session.logger });
+    return await downloadViaRsync({ connection, target: rsyncTarget, remotePath, dest, version, homedir: ctx.homedir, env: ctx.env, log: session.logger });
   } catch (error) {
     if (!(error instanceof RemoteRsyncMissing) || server.sync !== 'auto') throw error;
     ctx.stderr.write('mtr: rsync is not installed on the server; downloading with SFTP\n');
     return viaSftp();
+  }
+}
+
+// Runs `work` with a signal that Ctrl+C / SIGTERM abort (the first one counts); the stop ends the
+// command with 130 / 143, quietly: the download removed its partial files before settling.
+async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const removeSignals = onStopSignals((signal) => {
+    if (!controller.signal.aborted) controller.abort(new ExitError(SIGNAL_EXIT[signal]));
+  });
+  try {
+    return await work(controller.signal);
+  } finally {
+    removeSignals();
   }
 }

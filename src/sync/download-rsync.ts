@@ -9,7 +9,8 @@ import type { Logger } from '../log.js';
 import { wrapForLoginShell } from '../remote/command.js';
 import type { SshConnection } from '../ssh/connect.js';
 import type { SshTarget } from '../ssh/target.js';
-import { localTargetFor, type DownloadResult } from './download.js';
+import type { DownloadResult } from './download.js';
+import { localKind, planLocalTarget, type LocalDest } from './download-target.js';
 import { buildKindProbe, parseKind } from './remote-kind.js';
 import { runRsyncPull } from './rsync.js';
 import type { RsyncVersion } from './rsync-version.js';
@@ -21,8 +22,8 @@ export interface RsyncDownloadOptions {
   target: SshTarget;
   /** Resolved remote path (resolveRemotePath). */
   remotePath: string;
-  /** An existing directory receives `<basename of remotePath>`; any other path is the target itself. */
-  localDest: string;
+  /** Where it goes (download-target.ts has the rule). */
+  dest: LocalDest;
   version: RsyncVersion;
   homedir: string;
   env: NodeJS.ProcessEnv;
@@ -37,8 +38,8 @@ export async function downloadViaRsync(options: RsyncDownloadOptions): Promise<D
   if (probe.code === null) throw new ConnectionError('the connection dropped before the download');
   if (!kind) throw new SyncError(`could not inspect ${remotePath} on the server: ${probe.stderr.toString('utf8').trim() || `exit ${probe.code}`}`);
   if (kind === 'missing') throw new SyncError(`${remotePath} does not exist on the server`, 'check the path (relative paths start at remote_dir)');
-  const destIsDir = await fsp.stat(options.localDest).then((s) => s.isDirectory(), () => false);
-  const localPath = path.resolve(localTargetFor(options.localDest, remotePath.replace(/\/+$/, '') || '/', destIsDir));
+  const name = path.posix.basename(remotePath.replace(/\/+$/, '') || '/');
+  const localPath = planLocalTarget({ dest: options.dest, name, remoteKind: kind, kindOf: localKind });
   try {
     await fsp.mkdir(path.dirname(localPath), { recursive: true });
   } catch (error) {

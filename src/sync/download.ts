@@ -1,22 +1,29 @@
-import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from 'ssh2';
+import { localKind, planLocalTarget, type LocalDest } from './download-target.js';
+import { localTempName, removeLeftovers } from './local-temp.js';
+import { getFile } from './sftp-get.js';
 import { runPool } from './sftp-pool.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SftpOpError, SyncError, walkSftp, type SftpSession } from './sftp-session.js';
 import type { RemoteEntry, SyncProgress } from './types.js';
 
 // Opens sockets: `mtr get` over SFTP. Each file lands under a temp name beside its destination and is
 // renamed into place with its remote mode and mtime, so an interrupted download leaves no half file.
+// Every name the server lists is checked before anything is written, and no folder below the
+// target is followed if it is a symlink: what the server says never leads outside the target.
 
 export interface DownloadOptions {
   client: Client;
   /** Absolute, `~`/`~/…`, or relative to home; build it with resolveRemotePath(). */
   remotePath: string;
-  /** An existing directory receives `<basename of remotePath>`; any other path is the target itself. */
-  localDest: string;
+  /** Where it goes (download-target.ts has the rule). */
+  dest: LocalDest;
+  /** Names the server in errors about what it sent: `server gpu (me@host:22)`. */
+  who: string;
   concurrency?: number;
   onProgress?: (progress: SyncProgress) => void;
+  /** Aborting (Ctrl+C) ends the connection at once; the promise settles once partial files are gone. */
   signal?: AbortSignal;
 }
 
@@ -36,83 +43,101 @@ export function resolveRemotePath(remoteDir: string, p: string): string {
   return path.posix.join(remoteDir, p);
 }
 
-/** The local path written: inside `localDest` when it is an existing directory, else `localDest`. */
-export function localTargetFor(localDest: string, remotePath: string, destIsDir: boolean): string {
-  return destIsDir ? path.join(localDest, path.posix.basename(remotePath)) : localDest;
-}
-
-const READ_CONCURRENCY = 8;
-const READ_CHUNK = 32 * 1024;
-
 export async function downloadViaSftp(options: DownloadOptions): Promise<DownloadResult> {
-  const { client, localDest, onProgress, signal } = options;
-  const session = await openSftp(client);
+  const { client, signal } = options;
+  if (signal?.aborted) throw signal.reason;
+  // Every request in flight fails at once, so each fetch removes its temp file and settles.
+  const stop = () => client.destroy();
+  signal?.addEventListener('abort', stop, { once: true });
+  let session: SftpSession | undefined;
   try {
-    const source = resolveSftpPath(options.remotePath, session.home);
-    const stat = await session.stat(source);
-    const destIsDir = await fsp.stat(localDest).then((s) => s.isDirectory(), () => false);
-    const localPath = localTargetFor(localDest, source, destIsDir);
-    const progress: SyncProgress = { files: 0, bytes: 0 };
-    const fetch = async (remote: string, local: string, mtime: number, mode: number) => {
-      let last = 0;
-      await fetchFile(session, remote, local, mtime, mode, (total) => {
-        progress.bytes += total - last;
-        last = total;
-        onProgress?.({ ...progress });
-      });
-      progress.files++;
-      onProgress?.({ ...progress });
-    };
-    if (!stat.isDirectory()) {
-      await fsp.mkdir(path.dirname(localPath), { recursive: true });
-      await fetch(source, localPath, stat.mtime, stat.mode & 0o7777);
-      return { localPath, ...progress };
-    }
-    const entries = await walkSftp(session, source);
-    const dirs = entries.filter((e) => e.type === 'dir');
-    await fsp.mkdir(localPath, { recursive: true });
-    for (const dir of dirs) await fsp.mkdir(path.join(localPath, dir.path), { recursive: true });
-    const leaves = entries.filter((e) => e.type !== 'dir');
-    await runPool(leaves, options.concurrency ?? 16, async (e: RemoteEntry) => {
-      const remote = path.posix.join(source, e.path);
-      const local = path.join(localPath, e.path);
-      if (e.type === 'symlink') await placeSymlink(await session.readlink(remote), local);
-      else await fetch(remote, local, e.mtime, e.mode);
-    }, { signal });
-    // Directory modes and times last (deepest first): writing into them would change both.
-    const root: RemoteEntry = { path: '', type: 'dir', size: 0, mtime: stat.mtime, mode: stat.mode & 0o7777 };
-    for (const dir of [...dirs].reverse().concat(root)) {
-      const local = path.join(localPath, dir.path);
-      await fsp.chmod(local, dir.mode | 0o700);
-      await fsp.utimes(local, dir.mtime, dir.mtime);
-    }
-    return { localPath, ...progress };
+    session = await openSftp(client);
+    return await fetchInto(session, options);
   } catch (error) {
-    if (signal?.aborted && error === signal.reason) throw error;
+    if (signal?.aborted) throw signal.reason;
     if (isLocalError(error)) throw new SyncError(`could not write locally: ${(error as Error).message}`, undefined, error);
-    throw describeSftpFailure(error, session.closed);
+    throw describeSftpFailure(error, session?.closed ?? false);
   } finally {
-    session.end();
+    signal?.removeEventListener('abort', stop);
+    session?.end();
   }
 }
 
-function tempBeside(local: string): string {
-  const name = `.${path.basename(local)}.mtr-tmp-${randomBytes(6).toString('hex')}`;
-  return path.join(path.dirname(local), Buffer.byteLength(name) <= 255 ? name : `.mtr-tmp-${randomBytes(6).toString('hex')}`);
+async function fetchInto(session: SftpSession, options: DownloadOptions): Promise<DownloadResult> {
+  const { onProgress } = options;
+  const source = resolveSftpPath(options.remotePath, session.home);
+  const stat = await session.stat(source);
+  const remoteKind = stat.isDirectory() ? 'dir' : 'file';
+  const localPath = planLocalTarget({ dest: options.dest, name: path.posix.basename(source), remoteKind, kindOf: localKind });
+  const progress: SyncProgress = { files: 0, bytes: 0 };
+  const fetch = async (remote: string, local: string, size: number, mtime: number, mode: number) => {
+    await fetchFile(session, remote, local, size, mtime, mode, (n) => {
+      progress.bytes += n;
+      onProgress?.({ ...progress });
+    });
+    progress.files++;
+    onProgress?.({ ...progress });
+  };
+  if (remoteKind === 'file') {
+    await fsp.mkdir(path.dirname(localPath), { recursive: true });
+    await removeLeftovers(path.dirname(localPath), path.basename(localPath));
+    await fetch(source, localPath, stat.size, stat.mtime, stat.mode & 0o7777);
+    return { localPath, ...progress };
+  }
+  const entries = await walkSftp(session, source, options.who);
+  const dirs = entries.filter((e) => e.type === 'dir');
+  // The copy's own folder is the path you named (followed if it is a symlink); below it nothing is.
+  await fsp.mkdir(localPath, { recursive: true });
+  await removeLeftovers(localPath);
+  for (const dir of dirs) await placeDir(path.join(localPath, dir.path));
+  const leaves = entries.filter((e) => e.type !== 'dir');
+  await runPool(leaves, options.concurrency ?? 16, async (e: RemoteEntry) => {
+    const remote = path.posix.join(source, e.path);
+    const local = path.join(localPath, e.path);
+    if (e.type === 'symlink') await placeSymlink(await session.readlink(remote), local);
+    else await fetch(remote, local, e.size, e.mtime, e.mode);
+  }, options.signal ? { signal: options.signal } : {});
+  // Directory modes and times last (deepest first): writing into them would change both.
+  const root: RemoteEntry = { path: '', type: 'dir', size: 0, mtime: stat.mtime, mode: stat.mode & 0o7777 };
+  for (const dir of [...dirs].reverse().concat(root)) {
+    const local = path.join(localPath, dir.path);
+    await fsp.chmod(local, dir.mode | 0o700);
+    await fsp.utimes(local, dir.mtime, dir.mtime);
+  }
+  return { localPath, ...progress };
 }
 
-// Parallel reads (ssh2 fastGet) into a private temp file; mode and mtime set before it gets its name.
-async function fetchFile(
-  session: SftpSession,
-  remote: string,
-  local: string,
-  mtime: number,
-  mode: number,
-  step: (total: number) => void,
-): Promise<void> {
+// A folder of the copy, below its root: an existing real folder is kept (and cleared of a killed
+// download's temp files); a symlink or file there is replaced, never followed, so nothing a server
+// once sent as a symlink can lead a later download outside the target.
+async function placeDir(local: string): Promise<void> {
+  const st = await fsp.lstat(local).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (st?.isDirectory()) {
+    await removeLeftovers(local);
+    return;
+  }
+  if (st) await fsp.unlink(local);
+  await fsp.mkdir(local);
+}
+
+function tempBeside(local: string): string {
+  return path.join(path.dirname(local), localTempName(path.basename(local), process.pid));
+}
+
+// Into a temp file beside the real name, created here (exclusive: never an existing name, never
+// through a symlink); mode and mtime set before it is renamed over the real name.
+async function fetchFile(session: SftpSession, remote: string, local: string, size: number, mtime: number, mode: number, onBytes: (n: number) => void): Promise<void> {
   const temp = tempBeside(local);
+  const file = await fsp.open(temp, 'wx', 0o600);
   try {
-    await session.fastGet(remote, temp, { concurrency: READ_CONCURRENCY, chunkSize: READ_CHUNK, mode: 0o600, step: (total) => step(total) });
+    try {
+      await getFile(session, remote, file, size, onBytes);
+    } finally {
+      await file.close();
+    }
     await fsp.chmod(temp, mode);
     await fsp.utimes(temp, mtime, mtime);
     await fsp.rename(temp, local);

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import type { Client, FileEntry, InputAttributes, SFTPWrapper, Stats, TransferOptions } from 'ssh2';
+import type { Client, FileEntry, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
 import { ConnectionError, MtrError } from '../errors.js';
 import { SyncError } from '../errors.js';
+import { checkListing } from './remote-names.js';
 import { runPool } from './sftp-pool.js';
 import type { RemoteEntry } from './types.js';
 
@@ -84,8 +85,9 @@ export class SftpSession {
   fsetstat = (h: Buffer, p: string, a: InputAttributes) => this.call<void>('fsetstat', p, (cb) => this.sftp.fsetstat(h, a, cb));
   write = (h: Buffer, p: string, buf: Buffer, length: number, position: number) =>
     this.call<void>('write', p, (cb) => this.sftp.write(h, buf, 0, length, position, (e) => cb(e)));
-  fastGet = (p: string, local: string, opts: TransferOptions) =>
-    this.call<void>('download', p, (cb) => this.sftp.fastGet(p, local, opts, cb));
+  /** Resolves with the bytes read: 0 at the end of the file, fewer than asked when the server says so. */
+  read = (h: Buffer, p: string, buf: Buffer, offset: number, length: number, position: number) =>
+    this.call<number>('download', p, (cb) => this.sftp.read(h, buf, offset, length, position, (e, n) => cb(e, n)));
 
   // posix-rename replaces the target atomically; plain SFTP rename refuses an existing target.
   async rename(from: string, to: string): Promise<void> {
@@ -175,8 +177,12 @@ export function describeSftpFailure(error: unknown, linkClosed: boolean): MtrErr
 const S_IFMT = 0o170000;
 const TYPES: Record<number, RemoteEntry['type']> = { 0o040000: 'dir', 0o100000: 'file', 0o120000: 'symlink' };
 
-/** Every entry under `absDir` (lstat semantics, paths relative to it), walked with SFTP readdir. */
-export async function walkSftp(session: SftpSession, absDir: string): Promise<RemoteEntry[]> {
+/**
+ * Every entry under `absDir` (lstat semantics, paths relative to it), walked with SFTP readdir. A
+ * listing with a name that is not one plain path component, or a name twice, is refused
+ * (UnsafeListingError naming `who`): such names would lead outside wherever the entries are placed.
+ */
+export async function walkSftp(session: SftpSession, absDir: string, who?: string): Promise<RemoteEntry[]> {
   const entries: RemoteEntry[] = [];
   let level = [''];
   while (level.length > 0) {
@@ -186,6 +192,7 @@ export async function walkSftp(session: SftpSession, absDir: string): Promise<Re
     });
     level = [];
     for (const { rel, list } of listings) {
+      checkListing(list.map((item) => item.filename), path.posix.join(absDir, rel), who);
       for (const item of list) {
         const type = TYPES[item.attrs.mode & S_IFMT];
         if (!type) continue;

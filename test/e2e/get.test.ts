@@ -93,8 +93,8 @@ describeE2E('mtr --get', (sshd) => {
         const abs = path.join(p.remoteDir, 'outputs', 'run1');
         expect(downloadedLine(await p.run(['--no-sync', '--get', path.join(abs, 'metrics.json')]))).toMatch(/to metrics\.json$/);
         expectMetrics(path.join(p.root, 'metrics.json'));
-        expect(downloadedLine(await p.run(['--no-sync', '--get', abs, '--to', 'abs-copy']))).toMatch(/to abs-copy$/);
-        expectRun1Tree(path.join(p.root, 'abs-copy'));
+        expect(downloadedLine(await p.run(['--no-sync', '--get', abs, '--to', 'abs-copy']))).toMatch(/to abs-copy\/run1$/);
+        expectRun1Tree(path.join(p.root, 'abs-copy', 'run1'));
       });
 
       it('from a subdirectory: still relative to remote_dir (not its subfolder), lands in the cwd', async () => {
@@ -125,12 +125,50 @@ describeE2E('mtr --get', (sshd) => {
     });
 
     describe('where it lands', () => {
-      it('--to a new path: the file or directory is created under exactly that name (parents too)', async () => {
+      it('a file --to a new path (no trailing slash): created under exactly that name, parents too', async () => {
         const p = project();
         expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'new/deeper/m.json']))).toMatch(/to new\/deeper\/m\.json$/);
         expectMetrics(path.join(p.root, 'new/deeper/m.json'));
-        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1', '--to', 'results/r1']))).toMatch(/to results\/r1$/);
-        expectRun1Tree(path.join(p.root, 'results/r1'));
+      });
+
+      it('a file --to DIR/ (trailing slash): into that folder, created with its parents if missing', async () => {
+        const p = project();
+        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'made/here/']))).toMatch(/to made\/here\/metrics\.json$/);
+        expectMetrics(path.join(p.root, 'made/here/metrics.json'));
+        expect(fs.statSync(path.join(p.root, 'made/here')).isDirectory()).toBe(true);
+        // Again: the same file is updated, nothing else appears.
+        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json', '--to', 'made/here/']))).toMatch(/to made\/here\/metrics\.json$/);
+        expect(fs.readdirSync(path.join(p.root, 'made/here'))).toEqual(['metrics.json']);
+      });
+
+      it('a directory --to a new path: goes into it under its own name (the folder is created)', async () => {
+        const p = project();
+        expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1', '--to', 'results/r1']))).toMatch(/to results\/r1\/run1$/);
+        expectRun1Tree(path.join(p.root, 'results/r1/run1'));
+        expect(fs.readdirSync(path.join(p.root, 'results/r1'))).toEqual(['run1']);
+      });
+
+      it('the same directory --get twice lands in the same place (never nested into itself), with or without a slash', async () => {
+        const p = project();
+        for (const to of ['X', 'X', 'X/']) {
+          expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1', '--to', to]))).toMatch(/to X\/run1$/);
+        }
+        expect(fs.readdirSync(path.join(p.root, 'X'))).toEqual(['run1']);
+        expectRun1Tree(path.join(p.root, 'X/run1'));
+        for (let i = 0; i < 2; i++) expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs/run1']))).toMatch(/to run1$/);
+        expectRun1Tree(path.join(p.root, 'run1'));
+      });
+
+      it('--to a file for a directory (or a file with a slash) → exit 2, one line, nothing written', async () => {
+        const p = project({ files: { 'notes.txt': 'mine\n' } });
+        const before = (fs.readdirSync(p.root, { recursive: true }) as string[]).sort();
+        for (const args of [['outputs/run1', '--to', 'notes.txt'], ['outputs/run1/metrics.json', '--to', 'notes.txt/']]) {
+          const result = await p.run(['--no-sync', '--get', ...args]);
+          expect({ code: result.code, stdout: result.stdout }, result.stderr).toEqual({ code: 2, stdout: '' });
+          expect(result.stderr).toMatch(/^mtr: \/.*\/notes\.txt is a file, so nothing can go into it\n  fix: /);
+        }
+        expect((fs.readdirSync(p.root, { recursive: true }) as string[]).sort()).toEqual(before);
+        expect(fs.readFileSync(path.join(p.root, 'notes.txt'), 'utf8')).toBe('mine\n');
       });
 
       it('--to an existing directory: placed inside it under its own name', async () => {
@@ -168,6 +206,25 @@ describeE2E('mtr --get', (sshd) => {
         await p.run(['--no-sync', '--get', 'outputs/run1/metrics.json']);
         expectMetrics(path.join(p.root, 'metrics.json'));
       });
+    });
+
+    it('a symlink it once placed, now a directory on the server: replaced, never written through', async () => {
+      const p = project();
+      const victim = fs.mkdtempSync(path.join(sshd.localRoot, 'victim-'));
+      fs.writeFileSync(path.join(victim, 'existing.txt'), 'victim\n');
+      fs.symlinkSync(victim, path.join(p.remoteDir, 'outputs', 'link'));
+      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs']))).toMatch(/to outputs$/);
+      expect(fs.readlinkSync(path.join(p.root, 'outputs/link'))).toBe(victim);
+
+      fs.unlinkSync(path.join(p.remoteDir, 'outputs', 'link'));
+      writeFile(p.remoteDir, 'outputs/link/existing.txt', 'from the server\n');
+      writeFile(p.remoteDir, 'outputs/link/deeper/new.txt', 'new\n');
+      expect(downloadedLine(await p.run(['--no-sync', '--get', 'outputs']))).toMatch(/to outputs$/);
+      expect(fs.readdirSync(victim)).toEqual(['existing.txt']);
+      expect(fs.readFileSync(path.join(victim, 'existing.txt'), 'utf8')).toBe('victim\n');
+      expect(fs.lstatSync(path.join(p.root, 'outputs/link')).isDirectory()).toBe(true);
+      expect(fs.readFileSync(path.join(p.root, 'outputs/link/existing.txt'), 'utf8')).toBe('from the server\n');
+      expect(fs.readFileSync(path.join(p.root, 'outputs/link/deeper/new.txt'), 'utf8')).toBe('new\n');
     });
 
     it('a 40 MB file arrives whole, its bytes intact (the rsync relay once stalled on a large download)', async () => {

@@ -277,15 +277,15 @@ describeE2E('sftp engine', (sshd) => {
     fs.symlinkSync('run1/metrics.json', path.join(remote, 'out/latest'));
     fs.mkdirSync(local, { recursive: true });
 
-    const one = await downloadViaSftp({ client: conn.client, remotePath: resolveRemotePath(remote, 'out/run1/metrics.json'), localDest: local });
+    const one = await downloadViaSftp({ client: conn.client, remotePath: resolveRemotePath(remote, 'out/run1/metrics.json'), dest: { path: local, into: true }, who: 'server test' });
     expect(one).toEqual({ localPath: path.join(local, 'metrics.json'), files: 1, bytes: 10 });
     const st = fs.statSync(one.localPath);
     expect([st.mode & 0o777, st.mtimeMs / 1000]).toEqual([0o640, T + 3]);
 
-    const renamed = await downloadViaSftp({ client: conn.client, remotePath: `${remote}/out/run1/metrics.json`, localDest: path.join(local, 'new', 'm.json') });
+    const renamed = await downloadViaSftp({ client: conn.client, remotePath: `${remote}/out/run1/metrics.json`, dest: { path: path.join(local, 'new', 'm.json'), into: false }, who: 'server test' });
     expect(fs.readFileSync(renamed.localPath, 'utf8')).toBe('{"loss":1}');
 
-    const tree = await downloadViaSftp({ client: conn.client, remotePath: resolveRemotePath(remote, 'out'), localDest: local });
+    const tree = await downloadViaSftp({ client: conn.client, remotePath: resolveRemotePath(remote, 'out'), dest: { path: local, into: true }, who: 'server test' });
     expect(tree).toMatchObject({ localPath: path.join(local, 'out'), files: 2, bytes: 300_010 });
     expect(listAll(tree.localPath)).toEqual(['latest', 'run1', 'run1/deep', 'run1/deep/x.bin', 'run1/metrics.json']);
     expect(sha(path.join(tree.localPath, 'run1/deep/x.bin'))).toBe(sha(path.join(remote, 'out/run1/deep/x.bin')));
@@ -293,7 +293,7 @@ describeE2E('sftp engine', (sshd) => {
     expect(fs.readlinkSync(path.join(tree.localPath, 'latest'))).toBe('run1/metrics.json');
     expect(listAll(local).some((p) => p.includes('.mtr-tmp-'))).toBe(false);
 
-    await expect(downloadViaSftp({ client: conn.client, remotePath: `${remote}/nope`, localDest: local })).rejects.toThrow(/does not exist on the server/);
+    await expect(downloadViaSftp({ client: conn.client, remotePath: `${remote}/nope`, dest: { path: local, into: true }, who: 'server test' })).rejects.toThrow(/does not exist on the server/);
   });
 
   it('turns a dropped connection into ConnectionError 255 and leaves no half file under a real name', async () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localTargetFor, resolveRemotePath } from '../../../src/sync/download.js';
+import { resolveRemotePath } from '../../../src/sync/download.js';
 import { resolveSftpPath } from '../../../src/sync/sftp-session.js';
 import { buildManifestScript, floorSeconds, parseFindPrintf, parseManifestOutput } from '../../../src/sync/remote-manifest.js';
 
@@ -125,9 +125,4 @@ describe('remote path helpers', () => {
     ['/srv/p', 'a b/../c', '/srv/p/c'],
     ['/srv/p', '.', '/srv/p'],
   ])('resolveRemotePath(%j, %j) → %s', (dir, p, expected) => expect(resolveRemotePath(dir, p)).toBe(expected));
-
-  it.each([
-    ['/local/dl', '/srv/p/out', true, '/local/dl/out'],
-    ['/local/new.json', '/srv/p/m.json', false, '/local/new.json'],
-  ])('localTargetFor(%s, %s, dir=%s) → %s', (dest, remote, isDir, expected) => expect(localTargetFor(dest, remote, isDir)).toBe(expected));
 });
