@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from 'ssh2';
+import { joinRemotePath } from '../remote/remote-path.js';
 import { runPool } from './sftp-pool.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SftpOpError, SyncError, walkSftp, type SftpSession } from './sftp-session.js';
 import type { RemoteEntry, SyncProgress } from './types.js';
@@ -32,8 +33,7 @@ export interface DownloadResult {
  * to remote_dir (so `mtr get outputs/x` fetches `<remote_dir>/outputs/x`).
  */
 export function resolveRemotePath(remoteDir: string, p: string): string {
-  if (p.startsWith('/') || p === '~' || p.startsWith('~/')) return p;
-  return path.posix.join(remoteDir, p);
+  return joinRemotePath(remoteDir, p);
 }
 
 /** The local path written: inside `localDest` when it is an existing directory, else `localDest`. */
