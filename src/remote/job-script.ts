@@ -75,15 +75,15 @@ function writeFile(file: string, content: string): string {
   return `printf '%s\\n' ${shellQuote(content)} >${file}`;
 }
 
-// Run before anything is written: the login's umask is kept for the user's command, then umask 077;
-// ~/.mtr and ~/.mtr/jobs are created private, and tightened (with all they hold) when an older mtr
-// left them open to group or others. One `find`, which changes nothing once they are private.
-export const PRIVATE_RECORDS = [
-  'mtr_um=$(umask); umask 077',
-  `mkdir -p ${JOBS_DIR} && find "$HOME"/.mtr/ ${JOBS_DIR}/ -maxdepth 0 \\( -perm -001 -o -perm -004 -o -perm -010 -o -perm -040 \\) -exec chmod -R go= {} + 2>/dev/null`,
-].join('\n');
+// Run before anything is written: the login's umask is kept for the user's command, then umask 077.
+const PRIVATE_UMASK = 'mtr_um=$(umask); umask 077';
 
-// run.sh starts by restoring the umask the login had ($mtr_um from PRIVATE_RECORDS).
+// Once the job folder exists (mkdir -p made any missing ~/.mtr and ~/.mtr/jobs 0700 too): folders an
+// older mtr left open to group or others are tightened, with all they hold. One `find`, which
+// changes nothing once they are private.
+const TIGHTEN_RECORDS = `find "$HOME"/.mtr/ ${JOBS_DIR}/ -maxdepth 0 \\( -perm -001 -o -perm -004 -o -perm -010 -o -perm -040 \\) -exec chmod -R go= {} + 2>/dev/null`;
+
+// run.sh starts by restoring the umask the login had ($mtr_um from PRIVATE_UMASK).
 function writeRunScript(script: string): string {
   return `{ printf 'umask %s\\n' "$mtr_um"; printf '%s\\n' ${shellQuote(script)}; } >run.sh`;
 }
@@ -91,7 +91,7 @@ function writeRunScript(script: string): string {
 export interface LaunchOptions {
   /** Batch run: stream the job's output after starting it, in the same exec. */
   stream?: { feedStdin: boolean };
-  /** Without tmux: the command line to run directly instead (omit to just report 'N'). */
+  /** Without tmux: shell code that runs the command directly instead (buildDirectCommand); omit to just report 'N'. */
   fallback?: string;
 }
 
@@ -101,12 +101,13 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
   const dir = jobDir(spec.name);
   const size = spec.cols && spec.rows ? ` -x ${spec.cols} -y ${spec.rows}` : '';
   const S = LAUNCH_STATUS;
-  const noTmux = options.fallback ? `{ printf ${S.noTmux}; exec ${options.fallback}; }` : `{ printf ${S.noTmux}; exit 0; }`;
+  const noTmux = options.fallback ? `{ printf ${S.noTmux}; ${options.fallback}\nexit $?; }` : `{ printf ${S.noTmux}; exit 0; }`;
   const lines = [
     `command -v tmux >/dev/null 2>&1 || ${noTmux}`,
     `${TMUX} has-session -t =${spec.name} 2>/dev/null && { printf ${S.nameTaken}; exit 0; }`,
-    PRIVATE_RECORDS,
-    `rm -rf ${dir} && mkdir ${dir} && cd ${dir} || { printf ${S.failed}; exit 1; }`,
+    PRIVATE_UMASK,
+    `rm -rf ${dir} && mkdir -p ${dir} && cd ${dir} || { printf ${S.failed}; exit 1; }`,
+    TIGHTEN_RECORDS,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     ': >out; : >err',
     writeFile('meta.json', spec.metaJson),

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { makeProject, type RunResult } from '../support/mtr.js';
 import { startSshdWithout, stopSshdWithout } from '../support/sshd-without.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
@@ -118,8 +119,9 @@ describeE2E('job records are private', (sshd) => {
     expectLoginModes(await p.run(['--no-sync', ...probe]), umask);
     const name = unique('um');
     expectOk(await p.run(['--no-sync', '--detach', '--name', name, ...probe]), `${name}\n`);
-    expect((await p.run(['--wait', name])).code).toBe(0);
-    expectLoginModes(await p.run(['--logs', name]), umask);
+    const record = path.join(os.userInfo().homedir, '.mtr', 'jobs', name);
+    await eventually('the detached job to end', () => fs.existsSync(path.join(record, 'rc')));
+    expectLoginModes({ code: 0, stdout: fs.readFileSync(path.join(record, 'out'), 'utf8') } as RunResult, umask);
   });
 
   it('without tmux on the server: the same umask, and no temp file left in ~/.mtr/jobs', async () => {
