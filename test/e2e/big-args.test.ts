@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MTR_BIN, makeProject, spawnProcess, type Project, type RunResult } from '../support/mtr.js';
+import { withTerminal } from '../support/local-tmux.js';
+import { MTR_BIN, cleanEnv, makeProject, spawnProcess, type Project, type RunResult } from '../support/mtr.js';
 import { eventually } from '../support/eventually.js';
 import { startSshdWithout, stopSshdWithout } from '../support/sshd-without.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
@@ -102,6 +103,34 @@ describeE2E('large arguments', (sshd) => {
     if (run.code === 97) throw new Error('`ulimit -s unlimited` is not allowed here: this test needs a stack limit that passes 4 MB of arguments');
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     expect(sha256(run.stdoutBuf)).toBe(sha256(args.map((a) => `${a}\n`).join('')));
+  });
+
+  // At a terminal the command runs on a remote PTY: attached to a tmux job, or directly without tmux.
+  describe.each([
+    ['a tmux job', false],
+    ['no tmux on the server', true],
+  ])('at a terminal, %s', (_title, withoutTmux) => {
+    it('a 128 KiB argument reaches python3 byte-exact', async () => {
+      const server = withoutTmux ? await startSshdWithout(sshd, ['tmux']) : undefined;
+      try {
+        const p = makeProject({ sshd: server ? { ...sshd, port: server.port, knownHostsLine: server.knownHostsLine } : sshd });
+        const file = path.join(p.root, '..', 'arg.bin');
+        fs.writeFileSync(file, `${one[0]}\0`);
+        // The pane's command line cannot hold the argument either: a shell reads it from a file.
+        const launcher = 'mapfile -d "" -t a <"$0"; exec "$@" "${a[@]}"';
+        const command = ['bash', '-c', launcher, file, process.execPath, MTR_BIN, '--no-sync', '--no-reuse', 'python3', '-c', PY];
+        await withTerminal({ cwd: p.root, env: cleanEnv({ ...p.env, TERM: 'xterm-256color' }), command, cols: 200, rows: 20 }, async (t) => {
+          expect(await t.waitForExit(60_000)).toBe(0);
+          expect(await t.capture()).toContain(pyExpect(one).trim());
+        });
+      } finally {
+        if (server) {
+          await stopSshdWithout(server);
+          fs.rmSync(server.dir, { recursive: true, force: true });
+        }
+      }
+      expectNothingLeft();
+    });
   });
 
   it('without tmux on the server: the same argument, run directly', async () => {
