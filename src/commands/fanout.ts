@@ -5,7 +5,7 @@ import { ExitError, MtrError, UsageError, formatError } from '../errors.js';
 import { createLinePrefixer } from '../exec/line-prefixer.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import type { RunOptions } from '../options.js';
-import { buildRemoteCommand } from '../remote/command.js';
+import { buildDirectCommand } from '../remote/staged-command.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { runPool } from '../sync/sftp-pool.js';
 import { combineExitCodes, formatFanOutSummary, type HostResult } from './fanout-summary.js';
@@ -102,7 +102,7 @@ async function runHost(
       // The name goes to stdout once for all hosts; here only failures speak.
       await startDetached({ ...host, stdout: { write: () => true } as unknown as Context['stdout'] }, connection, run, options);
     } else {
-      await launchAndStream(host, connection, session, startSpecFor(run, options, 'batch', host), buildRemoteCommand(run.spec));
+      await launchAndStream(host, connection, session, startSpecFor(run, options, 'batch', host), buildDirectCommand(run.script));
     }
   } catch (error) {
     if (error instanceof ExitError) {

@@ -4,6 +4,7 @@ import { terminalSize } from '../exec/terminal.js';
 import { buildJobMeta } from '../jobs/meta.js';
 import type { RunOptions } from '../options.js';
 import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
+import { buildDirectCommand } from '../remote/staged-command.js';
 import type { StartSpec } from '../remote/job-script.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
@@ -124,7 +125,7 @@ export async function runRun(ctx: Context, options: RunOptions): Promise<void> {
   try {
     if (options.detach) return await startDetached(ctx, connection, run, options);
     if (!interactive) {
-      return await launchAndStream(ctx, connection, run.session, startSpecFor(run, options, 'batch', ctx), buildRemoteCommand(run.spec));
+      return await launchAndStream(ctx, connection, run.session, startSpecFor(run, options, 'batch', ctx), buildDirectCommand(run.script));
     }
     await runAttached(ctx, connection, run, options);
   } finally {
@@ -156,7 +157,7 @@ async function runAttached(ctx: Context, connection: SshConnection, run: HostRun
   run.session.logger.debug(`job ${run.jobName}: ${started}`);
   if (started === 'no-tmux') {
     ctx.stderr.write(noTmuxNotice(run.session.server.name));
-    return interactDirect(ctx, connection, buildRemoteCommand(run.spec));
+    return interactDirect(ctx, connection, buildDirectCommand(run.script));
   }
   const { attachInteractive } = await import('../exec/attach.js');
   const code = await attachInteractive(ctx, connection, run.jobName);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
+import { anchorRemotePath } from '../remote/remote-path.js';
 import { formatLocation, type ConfigPath } from './parse.js';
 import type { LoadedConfig, ServerConfig } from './types.js';
 import type { ConfigFile, ServerFields } from './validate.js';
@@ -133,7 +134,8 @@ function buildServerConfig(name: string, host: string, fields: ServerFields, pro
     port: fields.port,
     keyFilename: fields.key_filename,
     password: fields.password,
-    remoteDir: fields.remote_dir ?? getDefaultRemoteDir(projectRoot),
+    // One spelling (`~`, `~/x`, `/x`) for every engine and the run: relative means below the home.
+    remoteDir: anchorRemotePath(fields.remote_dir ?? getDefaultRemoteDir(projectRoot)),
     preCmd: fields.pre_cmd,
     sync: fields.sync ?? SERVER_DEFAULTS.sync,
     exclude: fields.exclude ?? [],

@@ -15,7 +15,9 @@ export const CONFIG_TEMPLATE = `# mtr project config.
 #
 # Local paths (key_filename, download_dir, known_hosts_file) may start with ~/ ; relative ones
 # resolve against the project root (in the user config: against the user config's folder).
-# remote_dir is a path on the server and is used as written.
+# remote_dir is a path on the server: absolute, or relative to your home there (x and ~/x are the
+# same folder), for the sync, the command's working folder and --get alike. ~user and $HOME are
+# not expanded.
 
 # Server used when neither \`mtr -s NAME\` nor $MTR_SERVER picks one.
 # Default: the first server under \`servers\`.
@@ -24,7 +26,7 @@ default: gpu
 # Settings shared by every server. Any server key except host may go here.
 # Every line is commented out, so the defaults named below (or your user config) apply.
 defaults:
-  # Project folder on the server; ~ is the remote home.
+  # Project folder on the server; ~ (and a relative path) starts at the remote home.
   # Default: ~/mtr/<name of the project root folder>
   # remote_dir: ~/mtr/myproject
 

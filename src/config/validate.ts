@@ -1,18 +1,24 @@
 import { z } from 'zod';
 import { suggestKey } from '../util/suggest.js';
 import { formatExcerpt } from '../util/excerpt.js';
+import { checkRemoteDir } from '../remote/remote-path.js';
 import { formatLocation, formatPath, type ConfigPath } from './parse.js';
 
 // Each schema carries the plain-words expectation; the "got" part comes from the data itself.
 const expect = (message: string) => ({ errorMap: () => ({ message }) });
 const text = z.string(expect('a non-empty string')).min(1);
+// Every remote_dir that cannot work is refused here, with its line, before anything connects.
+const remoteDir = z.string(expect('a path on the server')).superRefine((value, ctx) => {
+  const problem = checkRemoteDir(value);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
 
 const serverShape = {
   user: text.optional(),
   port: z.number(expect('an integer 1-65535')).int().min(1).max(65535).optional(),
   key_filename: text.optional(),
   password: z.string(expect('a string')).optional(),
-  remote_dir: text.optional(),
+  remote_dir: remoteDir.optional(),
   pre_cmd: z.string(expect('a string of shell code')).optional(),
   sync: z.enum(['rsync', 'sftp', 'auto'], expect('one of "rsync", "sftp", "auto"')).optional(),
   exclude: z.array(text, expect('a list of strings')).optional(),

@@ -3,6 +3,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import type { Context } from '../context.js';
 import { ConnectionError, EXIT } from '../errors.js';
 import { exitStatusFrom } from './exit-status.js';
+import { execCommand } from './staged-exec.js';
 
 export interface BatchResult {
   /** Exit status to end with. */
@@ -27,7 +28,7 @@ export interface BatchOptions {
 
 function openExec(client: ExecClient, command: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    client.exec(command, { pty: false }, (error, channel) =>
+    execCommand(client, command, { pty: false }, (error, channel) =>
       error ? reject(new ConnectionError(`could not start the remote command: ${error.message}`, undefined, error)) : resolve(channel),
     );
   });

@@ -2,6 +2,7 @@ import type { ExecClient } from './exec-client.js';
 import type { Client } from 'ssh2';
 import { ConnectionError } from '../errors.js';
 import { exitStatusFrom } from './exit-status.js';
+import { execCommand } from './staged-exec.js';
 
 export interface Captured {
   /** Exit status (128+n for a signal); null when the link dropped first. */
@@ -14,7 +15,7 @@ export interface Captured {
 // `command -v` probes, deletions. Not for user commands (those stream through runBatch).
 export function execCapture(client: ExecClient, command: string, input?: Buffer | string): Promise<Captured> {
   return new Promise((resolve, reject) => {
-    client.exec(command, (error, channel) => {
+    execCommand(client, command, {}, (error, channel) => {
       if (error) return reject(new ConnectionError(`could not run a remote helper command: ${error.message}`, undefined, error));
       const out: Buffer[] = [];
       const err: Buffer[] = [];

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { ConnectionError } from '../errors.js';
 import { createDetachFilter } from './detach-key.js';
 import { exitStatusFrom } from './exit-status.js';
+import { execCommand } from './staged-exec.js';
 import { enterRawMode, terminalSize } from './terminal.js';
 
 export type InteractiveEnd =
@@ -31,7 +32,7 @@ function drainInput(ctx: Context, quietMs: number, maxMs: number): Promise<void>
 
 function openPty(client: Client, command: string, term: string, cols: number, rows: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    client.exec(command, { pty: { term, cols, rows, width: 0, height: 0 } }, (error, channel) =>
+    execCommand(client, command, { pty: { term, cols, rows, width: 0, height: 0 } }, (error, channel) =>
       error ? reject(new ConnectionError(`could not open a remote terminal: ${error.message}`, undefined, error)) : resolve(channel),
     );
   });

@@ -1,8 +1,10 @@
-import path from 'node:path';
+import { joinRemotePath, remotePathExpr } from './remote-path.js';
 import { shellJoin, shellQuote } from './shell-quote.js';
 
+export { remotePathExpr };
+
 export interface RemoteCommandSpec {
-  /** remote_dir as configured; `~` and `~/…` are expanded remotely. */
+  /** remote_dir: `~`, `~/…` and relative paths start at the remote home (see remote-path.ts). */
   remoteDir: string;
   /** The cwd relative to the project root, POSIX separators ('' for the root itself). */
   subdir: string;
@@ -13,16 +15,10 @@ export interface RemoteCommandSpec {
   env?: Readonly<Record<string, string>>;
 }
 
-// `~` must stay outside quotes for the remote shell to expand it; everything else is quoted.
-export function remotePathExpr(dir: string): string {
-  if (dir === '~') return '"$HOME"';
-  if (dir.startsWith('~/')) return `"$HOME"/${shellQuote(dir.slice(2))}`;
-  return shellQuote(dir);
-}
-
+/** The remote folder of the cwd: remote_dir plus the cwd's place in the project, anchored. */
 export function joinRemoteDir(remoteDir: string, subdir: string): string {
-  if (!subdir) return remoteDir;
-  return path.posix.join(remoteDir, subdir);
+  // `./`: a project folder named `~` or `/…`-like is still a folder below remote_dir.
+  return joinRemotePath(remoteDir, subdir ? `./${subdir}` : '');
 }
 
 // One word is the user's own shell line (`mtr "make && ./run | tee log"`); several words are an argv

@@ -1,11 +1,14 @@
 import { shellQuote } from './shell-quote.js';
 
 // Builders for every remote line of the tmux job layer. A job lives in ~/.mtr/jobs/NAME/:
-//   meta.json  what ran, where, when        run.sh  cd + exports + pre_cmd + command
+//   meta.json  what ran, where, when        run.sh  umask + cd + exports + pre_cmd + command
 //   wrap.sh    runs run.sh, records rc       pid     wrapper pid = the job's process group
 //   out, err   batch output (interactive: the pane's output, merged, in out)
 //   rc         exit status, written via rc.tmp + mv only after all output is on disk
 // The job's name is validated to [A-Za-z0-9_-], so it is safe in paths and tmux targets as is.
+// Records hold output and command lines (tokens too) on servers shared with other users: ~/.mtr,
+// ~/.mtr/jobs and each job folder are 0700 and every record 0600, created so under umask 077; only
+// the user's command gets the login's own umask back (run.sh's first line).
 
 export const TMUX = 'tmux -L mtr';
 export const JOBS_DIR = '"$HOME"/.mtr/jobs';
@@ -38,6 +41,8 @@ export function buildWrapper(spec: WrapperSpec): string {
     ? `(sleep 30; ${TMUX} wait-for -S "mtr-go-$(basename "$PWD")") >/dev/null 2>&1 & gw=$!; ${TMUX} wait-for "mtr-go-$(basename "$PWD")"; kill $gw 2>/dev/null`
     : ':';
   return [
+    // The tmux server may have been started with any umask (an older mtr): the records stay private.
+    'umask 077',
     'trap : INT TERM',
     'echo $$ >pid',
     gate,
@@ -72,10 +77,23 @@ function writeFile(file: string, content: string): string {
   return `printf '%s\\n' ${shellQuote(content)} >${file}`;
 }
 
+// Run before anything is written: the login's umask is kept for the user's command, then umask 077.
+const PRIVATE_UMASK = 'mtr_um=$(umask); umask 077';
+
+// Once the job folder exists (mkdir -p made any missing ~/.mtr and ~/.mtr/jobs 0700 too): folders an
+// older mtr left open to group or others are tightened, with all they hold. One `find`, which
+// changes nothing once they are private.
+const TIGHTEN_RECORDS = `find "$HOME"/.mtr/ ${JOBS_DIR}/ -maxdepth 0 \\( -perm -001 -o -perm -004 -o -perm -010 -o -perm -040 \\) -exec chmod -R go= {} + 2>/dev/null`;
+
+// run.sh starts by restoring the umask the login had ($mtr_um from PRIVATE_UMASK).
+function writeRunScript(script: string): string {
+  return `{ printf 'umask %s\\n' "$mtr_um"; printf '%s\\n' ${shellQuote(script)}; } >run.sh`;
+}
+
 export interface LaunchOptions {
   /** Batch run: stream the job's output after starting it, in the same exec. */
   stream?: { feedStdin: boolean };
-  /** Without tmux: the command line to run directly instead (omit to just report 'N'). */
+  /** Without tmux: shell code that runs the command directly instead (buildDirectCommand); omit to just report 'N'. */
   fallback?: string;
 }
 
@@ -85,15 +103,17 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
   const dir = jobDir(spec.name);
   const size = spec.cols && spec.rows ? ` -x ${spec.cols} -y ${spec.rows}` : '';
   const S = LAUNCH_STATUS;
-  const noTmux = options.fallback ? `{ printf ${S.noTmux}; exec ${options.fallback}; }` : `{ printf ${S.noTmux}; exit 0; }`;
+  const noTmux = options.fallback ? `{ printf ${S.noTmux}; ${options.fallback}\nexit $?; }` : `{ printf ${S.noTmux}; exit 0; }`;
   const lines = [
     `command -v tmux >/dev/null 2>&1 || ${noTmux}`,
     `${TMUX} has-session -t =${spec.name} 2>/dev/null && { printf ${S.nameTaken}; exit 0; }`,
+    PRIVATE_UMASK,
     `rm -rf ${dir} && mkdir -p ${dir} && cd ${dir} || { printf ${S.failed}; exit 1; }`,
+    TIGHTEN_RECORDS,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     ': >out; : >err',
     writeFile('meta.json', spec.metaJson),
-    writeFile('run.sh', spec.script),
+    writeRunScript(spec.script),
     writeFile('wrap.sh', buildWrapper(spec.wrapper)),
     writeFile('../tmux.conf', TMUX_CONF),
     `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || { printf ${S.failed}; exit 1; }`,
@@ -184,6 +204,7 @@ export function buildKillScript(name: string, graceSeconds = 5): string {
     // Callers check the name first (--kill) or know it (watch restarts); a vanished job is done.
     `cd ${dir} 2>/dev/null || exit 0`,
     '[ -f rc ] && exit 0',
+    'umask 077',
     WAIT_FOR_PID,
     'p=$(cat pid 2>/dev/null) || exit 0',
     ALIVE_FUNCTION,

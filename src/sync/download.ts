@@ -4,6 +4,7 @@ import type { Client } from 'ssh2';
 import { localKind, planLocalTarget, type LocalDest } from './download-target.js';
 import { localTempName, removeLeftovers } from './local-temp.js';
 import { getFile } from './sftp-get.js';
+import { joinRemotePath } from '../remote/remote-path.js';
 import { runPool } from './sftp-pool.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SftpOpError, SyncError, walkSftp, type SftpSession } from './sftp-session.js';
 import type { RemoteEntry, SyncProgress } from './types.js';
@@ -39,8 +40,7 @@ export interface DownloadResult {
  * to remote_dir (so `mtr get outputs/x` fetches `<remote_dir>/outputs/x`).
  */
 export function resolveRemotePath(remoteDir: string, p: string): string {
-  if (p.startsWith('/') || p === '~' || p.startsWith('~/')) return p;
-  return path.posix.join(remoteDir, p);
+  return joinRemotePath(remoteDir, p);
 }
 
 export async function downloadViaSftp(options: DownloadOptions): Promise<DownloadResult> {

@@ -68,7 +68,7 @@ describe('normalizeConfig', () => {
     _('relative path in user config → its folder', 'servers:\n  gpu: {host: g}\n', 'defaults: {known_hosts_file: kh}\n', 'knownHostsFile', `${HOME}/.config/mtr/kh`),
     _('absolute download_dir kept', 'servers:\n  gpu: {host: g, download_dir: /tmp/dl}\n', undefined, 'downloadDir', '/tmp/dl'),
     _('remote_dir is not expanded', 'servers:\n  gpu: {host: g, remote_dir: ~/x}\n', undefined, 'remoteDir', '~/x'),
-    _('relative remote_dir kept', 'servers:\n  gpu: {host: g, remote_dir: x/y}\n', undefined, 'remoteDir', 'x/y'),
+    _('relative remote_dir is below the remote home', 'servers:\n  gpu: {host: g, remote_dir: x/y/}\n', undefined, 'remoteDir', '~/x/y'),
     _('false is not "unset"', 'defaults: {respect_gitignore: true}\nservers:\n  gpu: {host: g, respect_gitignore: false}\n', undefined, 'respectGitignore', false),
   ])('$name', ({ project, user, field, expected }) => {
     const config = normalize(project, user);

@@ -24,6 +24,17 @@ describe('validateConfig: problems', () => {
       lines('# comment', '', 'servers:', '  gpu:', '    host: a', '', '    port: seventy'),
       [`${FILE}:7: servers.gpu.port: expected an integer 1-65535, got "seventy"`],
     ],
+    ['empty remote_dir', lines('servers:', '  gpu: {host: a, remote_dir: ""}'), [`${FILE}:2: servers.gpu.remote_dir: expected a non-empty path, got ""`]],
+    [
+      'remote_dir with a line break',
+      lines('servers:', '  gpu:', '    host: a', '    remote_dir: "p\\nq"'),
+      [`${FILE}:4: servers.gpu.remote_dir: expected a path without NUL bytes or line breaks, got "p\\nq"`],
+    ],
+    [
+      'remote_dir with ~user',
+      lines('defaults:', '  remote_dir: ~bob/p', 'servers:', '  gpu: {host: a}'),
+      [`${FILE}:2: defaults.remote_dir: expected a path starting with /, ~/ or a name (~user is not expanded: write the full path), got "~bob/p"`],
+    ],
     ['port out of range', lines('servers:', '  gpu: {host: a, port: 70000}'), [`${FILE}:2: servers.gpu.port: expected an integer 1-65535, got 70000`]],
     ['port not an integer', lines('servers:', '  gpu: {host: a, port: 22.5}'), [`${FILE}:2: servers.gpu.port: expected an integer 1-65535, got 22.5`]],
     ['missing host', lines('servers:', '  gpu:', '    user: bob'), [`${FILE}:2: servers.gpu.host: missing (expected a host name or ~/.ssh/config alias)`]],

@@ -19,8 +19,10 @@ describe('remotePathExpr', () => {
     ['~', '"$HOME"'],
     ['~/proj', '"$HOME"/proj'],
     ['~/my proj', `"$HOME"/'my proj'`],
-    ['rel/dir', 'rel/dir'],
-    ['~user/x', "'~user/x'"],
+    // Relative means below the home, so a leading `-` follows `"$HOME"/` and is never an option.
+    ['rel/dir', '"$HOME"/rel/dir'],
+    ['-rf', '"$HOME"/-rf'],
+    ['./x/', '"$HOME"/x'],
   ])('%j → %s', (input, expected) => expect(remotePathExpr(input)).toBe(expected));
 });
 
@@ -29,6 +31,9 @@ describe('joinRemoteDir', () => {
     ['/srv/p', '', '/srv/p'],
     ['/srv/p', 'a/b', '/srv/p/a/b'],
     ['~/p', 'src', '~/p/src'],
+    ['proj', 'src', '~/proj/src'],
+    ['~/p', '~', '~/p/~'],
+    ['~', '', '~'],
   ])('%s + %s → %s', (dir, sub, expected) => expect(joinRemoteDir(dir, sub)).toBe(expected));
 });
 

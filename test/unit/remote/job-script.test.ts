@@ -130,7 +130,11 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     expect(read('out')).toBe('out1\npartial');
     expect(read('err')).toBe('err1\ne2');
     expect(read('meta.json')).toBe('{"n":1}\n');
-    expect(read('run.sh')).toBe(`${job.script}\n`);
+    // The command gets the caller's umask back; everything else is private.
+    expect(read('run.sh')).toBe(`umask ${process.umask().toString(8).padStart(4, '0')}\n${job.script}\n`);
+    const modeOf = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
+    expect([box.home + '/.mtr', box.jobs, dir].map(modeOf)).toEqual(['700', '700', '700']);
+    expect(fs.readdirSync(dir).map((f) => `${f} ${modeOf(path.join(dir, f))}`)).toEqual(fs.readdirSync(dir).map((f) => `${f} 600`));
     expect(read('wrap.sh')).toBe(`${buildWrapper(BATCH)}\n`);
     expect(read('ended')).toMatch(/^\d+\n$/);
     expect(read('pid')).toMatch(/^\d+\n$/);
