@@ -3,6 +3,7 @@
 // password login, --logs, --attach, --jobs, fan-out). A job this run started is stopped, as the
 // remote command of `ssh host cmd | head` would be; a job it only watches goes on. Each case runs a
 // real shell pipeline; promptness is "finished before the test's timeout", never a timed assertion.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,9 @@ const KEY_HOME = os.userInfo().homedir;
 const passwordHome = (user: string): string =>
   fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith(`${user}:`))?.split(':')[5] ?? '/nonexistent';
 const readRc = (home: string, name: string): string | undefined => jobFile(home, name, 'rc')?.trim();
+
+const masterAnswers = (socket: string) =>
+  spawnSync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${socket}`, '-O', 'check', 'x'], { stdio: 'ignore' }).status === 0;
 
 /** An endless but gentle writer (a line every 50 ms): a job that only ends when stopped. */
 const ENDLESS = ['sh', '-c', 'i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.05; done'];
@@ -76,14 +80,27 @@ describeE2E('a reader that goes away (mtr … | head)', (sshd) => {
 
   it('warm, through the shared master: 141, job stopped', async () => {
     const project = makeProject({ sshd });
-    expect((await project.run(['--no-sync', 'true'])).code).toBe(0);
+    // A runtime folder of its own, so the master this test waits for is its own.
+    const runtime = fs.mkdtempSync(path.join(sshd.localRoot, 'rt-'));
+    project.env.XDG_RUNTIME_DIR = runtime;
+    try {
+      expect((await project.run(['--no-sync', 'true'])).code).toBe(0);
+      const sockets = path.join(runtime, 'mtr');
+      await eventually('the shared master', () => fs.existsSync(sockets) && fs.readdirSync(sockets).some((n) => n.endsWith('.sock') && masterAnswers(path.join(sockets, n))));
+      await warmRun(project);
+    } finally {
+      spawnSync('pkill', ['-f', `${runtime}/`], { stdio: 'ignore' });
+    }
+  });
+
+  async function warmRun(project: Project): Promise<void> {
     const name = track(uniqueName('warm'));
     const result = await piped(project, ['--no-tty', '--no-sync', '--log-file', 'warm.log', '--name', name, ...ENDLESS]);
     check(result, 'line 0');
     await stoppedBySigterm(name);
     // The case is only worth its name if the run really went through the master.
     expect(fs.readFileSync(path.join(project.root, 'warm.log'), 'utf8')).toContain('reusing the shared connection');
-  });
+  }
 
   const pwTitle = `a password login: 141, job stopped${sshd.password ? '' : ` [skipped: ${sshd.passwordReason ?? 'no password user'}]`}`;
   it.skipIf(!sshd.password)(pwTitle, async () => {
