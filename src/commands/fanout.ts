@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Context } from '../context.js';
 import { ExitError, MtrError, UsageError, formatError } from '../errors.js';
 import { createLinePrefixer } from '../exec/line-prefixer.js';
@@ -28,16 +29,30 @@ export function hostStreams(ctx: Context, name: string, logDir: string): HostStr
   fs.mkdirSync(logDir, { recursive: true });
   const outLog = fs.createWriteStream(path.join(logDir, `${name}.out`));
   const errLog = fs.createWriteStream(path.join(logDir, `${name}.err`));
-  const stdout = createLinePrefixer(`[${name}] `, { write: (t) => void ctx.stdout.write(t) }, (c) => void outLog.write(c));
+  const stdout = prefixedStdout(ctx, `[${name}] `, (c) => void outLog.write(c));
   const stderr = createLinePrefixer(`[${name}] `, { write: (t) => void ctx.stderr.write(t) }, (c) => void errLog.write(c));
   const end = (stream: NodeJS.WritableStream) => new Promise<void>((resolve) => stream.end(() => resolve()));
   return {
-    ctx: { ...ctx, stdout, stderr, stdinIsData: false },
+    ctx: { ...ctx, stdout: stdout.stream, stderr, stdinIsData: false },
     close: async () => {
-      await Promise.all([end(stdout), end(stderr)]);
+      stdout.detach();
+      await Promise.all([end(stdout.stream), end(stderr)]);
       await Promise.all([end(outLog), end(errLog)]);
     },
   };
+}
+
+// A host's prefixed stdout fails as the real one does: when the reader is gone (`mtr --all cmd |
+// head`), each host's stream hears it and stops its job, instead of writing into nothing.
+function prefixedStdout(ctx: Context, prefix: string, raw?: (chunk: Buffer) => void): { stream: Writable; detach: () => void } {
+  const stream = createLinePrefixer(prefix, { write: (t) => void ctx.stdout.write(t) }, raw);
+  stream.on('error', () => undefined); // heard by runBatch; never an uncaught error
+  const forward = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') stream.destroy(error);
+  };
+  ctx.stdout.on('error', forward);
+  if (ctx.stdout.destroyed) stream.destroy();
+  return { stream, detach: () => ctx.stdout.off('error', forward) };
 }
 
 // Runs the same command as a job of the same name on several servers at once.
@@ -135,7 +150,8 @@ export async function runOnHosts(
   await runPool(sessions, options.parallel ?? DEFAULT_PARALLEL, async (session) => {
     const started = Date.now();
     const name = session.server.name;
-    const stdout = createLinePrefixer(`[${name}] `, { write: (t) => void ctx.stdout.write(t) });
+    const prefixed = prefixedStdout(ctx, `[${name}] `);
+    const stdout = prefixed.stream;
     const stderr = createLinePrefixer(`[${name}] `, { write: (t) => void ctx.stderr.write(t) });
     const host: Context = { ...ctx, stdout, stderr, stdinIsData: false };
     let code = 0;
@@ -151,6 +167,7 @@ export async function runOnHosts(
         if (error instanceof MtrError) failure = error.message.split('\n')[0];
       }
     } finally {
+      prefixed.detach();
       await Promise.all([stdout, stderr].map((s) => new Promise<void>((r) => s.end(() => r()))));
     }
     results.push({ name, code, ms: Date.now() - started, ...(failure ? { failure } : {}) });

@@ -35,6 +35,8 @@ export interface StreamedJob {
   code: number;
   /** undefined when the exec ended before the status byte. */
   launch: LaunchResult | undefined;
+  /** Our stdout's reader went away (`mtr … | head`); code is 141. */
+  stdoutGone: boolean;
 }
 
 // Starts the job and streams its output in one exec; rejects when the job could not start.
@@ -65,12 +67,14 @@ export async function streamJob(ctx: Context, connection: SshConnection, spec: S
     },
   });
   if (launchError) throw launchError;
-  return { code: result.code, launch };
+  return { code: result.code, launch, stdoutGone: result.stdoutGone === true };
 }
 
 // Batch run in one exec: start the job and stream it (or, without tmux, run it directly).
 // Ctrl+C / SIGTERM stop the job's process group; a second Ctrl+C stops waiting. A dropped link
-// leaves the job running.
+// leaves the job running. A reader that went away (`mtr cmd | head`) stops the job too, as
+// `ssh host cmd | head` would (there by SIGPIPE; here by SIGTERM, which a program ignoring SIGPIPE
+// still obeys), and we end with 141.
 export async function launchAndStream(ctx: Context, connection: SshConnection, session: Session, spec: StartSpec, fallback: string): Promise<void> {
   let launch: LaunchResult | undefined;
   let stoppedBy: StopSignal | undefined;
@@ -90,9 +94,24 @@ export async function launchAndStream(ctx: Context, connection: SshConnection, s
         session.logger.debug(`job ${spec.name}: ${status}`);
       },
     });
-    const code = stoppedBy ? SIGNAL_EXIT[stoppedBy] : result.code;
+    if (result.stdoutGone && launch === 'started') await stopJobOfGoneReader(connection, session, spec.name);
+    const code = stoppedBy && !result.stdoutGone ? SIGNAL_EXIT[stoppedBy] : result.code;
     if (code !== 0) throw new ExitError(code);
   } finally {
     removeSignals();
+  }
+}
+
+/** Longest wait for the stop request of a job whose reader went away; the run ends regardless. */
+const STOP_ON_GONE_READER_MS = 5000;
+
+async function stopJobOfGoneReader(connection: SshConnection, session: Session, name: string): Promise<void> {
+  session.logger.debug(`stdout closed by its reader: stopping job ${name}`);
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_ON_GONE_READER_MS)));
+  try {
+    await Promise.race([signalJob(connection.client, name, 'TERM').catch(() => undefined), giveUp]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -8,7 +8,12 @@ import { execCommand } from './staged-exec.js';
 export interface BatchResult {
   /** Exit status to end with. */
   code: number;
+  /** Our stdout's reader went away (`mtr … | head`): we stopped reading, code is 141. */
+  stdoutGone?: boolean;
 }
+
+/** What a shell reports for a pipeline member killed by SIGPIPE; node cannot die of it itself. */
+export const BROKEN_PIPE_EXIT = 141;
 
 export interface BatchOptions {
   /** Called once the channel is open, so signal handlers can stop the remote command. */
@@ -42,52 +47,86 @@ export async function runBatch(client: ExecClient, command: string, ctx: Context
   options.onChannel?.(channel);
   return new Promise((resolve) => {
     let status: number | null = null;
-    let brokenPipe = false;
-    channel.on('exit', (code: number | null, signal?: string) => {
-      status = exitStatusFrom(code, signal);
-    });
-    const onStdoutError = (error: NodeJS.ErrnoException) => {
-      // The reader went away (`mtr cat big | head`): stop the remote side and end like SIGPIPE would.
-      if (error.code === 'EPIPE') {
-        brokenPipe = true;
-        channel.close();
+    let settled = false;
+    const settle = (result: BatchResult): void => {
+      if (settled) return;
+      settled = true;
+      ctx.stdout.off('error', onStdoutError);
+      if (ctx.stdinIsData) {
+        ctx.stdin.unpipe(channel);
+        ctx.stdin.destroy();
       }
+      resolve(result);
     };
-    ctx.stdout.on('error', onStdoutError);
-    if (options.onHeader) {
-      const onHeader = options.onHeader;
-      let seen = false;
-      channel.once('data', (first: Buffer) => {
-        seen = true;
-        if (!onHeader(first.toString('latin1', 0, 1))) return;
-        if (first.length > 1) ctx.stdout.write(first.subarray(1));
-        channel.pipe(ctx.stdout, { end: false });
-      });
-      channel.once('close', () => {
-        if (!seen) onHeader(undefined);
-      });
-    } else {
-      channel.pipe(ctx.stdout, { end: false });
+    // The reader went away (`mtr cat big | head`): end like SIGPIPE would, at once. Unread data
+    // is dropped (an ssh2 channel holding it never emits 'close'), and the channel is closed
+    // without waiting for the server's answer, which may never come on a bad link.
+    const stopReading = (): void => {
+      settle({ code: BROKEN_PIPE_EXIT, stdoutGone: true });
+      channel.unpipe(ctx.stdout);
+      channel.resume();
+      channel.close();
+    };
+    // Before the status byte we cannot tell whether a job started (and must be stopped): wait for it.
+    const output = forwardOutput(channel, ctx, options.onHeader, stopReading);
+    function onStdoutError(error: NodeJS.ErrnoException): void {
+      if (error.code === 'EPIPE') output.readerGone();
     }
+    ctx.stdout.on('error', onStdoutError);
     channel.stderr.pipe(ctx.stderr, { end: false });
     if (ctx.stdinIsData) {
       ctx.stdin.pipe(channel);
     } else if (!options.holdStdin) {
       channel.end();
     }
-    channel.on('close', () => {
-      ctx.stdout.off('error', onStdoutError);
-      if (ctx.stdinIsData) {
-        ctx.stdin.unpipe(channel);
-        ctx.stdin.destroy();
-      }
-      if (brokenPipe) return resolve({ code: 141 });
-      if (status === null) {
-        if (options.closedOnPurpose?.()) return resolve({ code: EXIT.transport });
-        ctx.stderr.write(`mtr: ${options.lostMessage ?? 'connection lost before the remote command finished'}\n`);
-        return resolve({ code: EXIT.transport });
-      }
-      resolve({ code: status });
+    channel.on('exit', (code: number | null, signal?: string) => {
+      status = exitStatusFrom(code, signal);
     });
+    channel.on('close', () => {
+      if (settled) return;
+      if (output.goneBeforeHeader()) return settle({ code: BROKEN_PIPE_EXIT, stdoutGone: true });
+      if (status === null) {
+        if (!options.closedOnPurpose?.()) ctx.stderr.write(`mtr: ${options.lostMessage ?? 'connection lost before the remote command finished'}\n`);
+        return settle({ code: EXIT.transport });
+      }
+      settle({ code: status });
+    });
+    // Gone before we started (a later host of a fan-out): a destroyed stream reports nothing more.
+    if (ctx.stdout.destroyed) output.readerGone();
   });
+}
+
+interface Forwarding {
+  /** Our stdout's reader is gone: stop now, or once the status byte is in. */
+  readerGone(): void;
+  /** The channel closed before the status byte while the reader was already gone. */
+  goneBeforeHeader(): boolean;
+}
+
+// Pipes the channel's stdout to ours, after handing the status byte (when there is one) to onHeader.
+function forwardOutput(channel: ClientChannel, ctx: Context, onHeader: BatchOptions['onHeader'], stop: () => void): Forwarding {
+  let seen = !onHeader;
+  let gone = false;
+  if (!onHeader) {
+    channel.pipe(ctx.stdout, { end: false });
+  } else {
+    channel.once('data', (first: Buffer) => {
+      seen = true;
+      const started = onHeader(first.toString('latin1', 0, 1));
+      if (gone) return stop();
+      if (!started) return;
+      if (first.length > 1) ctx.stdout.write(first.subarray(1));
+      channel.pipe(ctx.stdout, { end: false });
+    });
+    channel.once('close', () => {
+      if (!seen) onHeader(undefined);
+    });
+  }
+  return {
+    readerGone: () => {
+      gone = true;
+      if (seen) stop();
+    },
+    goneBeforeHeader: () => gone && !seen,
+  };
 }

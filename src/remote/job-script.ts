@@ -225,8 +225,9 @@ export const ALIVE_FUNCTION =
   'awk -v g="$p" \'$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }\'; else kill -0 -"$p" 2>/dev/null; fi; }';
 
 /** Sends one signal to the job's process group (Ctrl+C / SIGTERM of a batch client). */
+// A job with an rc has ended: its group id may belong to someone else by now.
 export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string {
-  return `cd ${jobDir(name)} 2>/dev/null || exit 0\n${WAIT_FOR_PID}\np=$(cat pid 2>/dev/null) && kill -${signal} -"$p" 2>/dev/null; exit 0`;
+  return `cd ${jobDir(name)} 2>/dev/null || exit 0\n${WAIT_FOR_PID}\n[ -f rc ] && exit 0\np=$(cat pid 2>/dev/null) && kill -${signal} -"$p" 2>/dev/null; exit 0`;
 }
 
 /**

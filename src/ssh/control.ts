@@ -52,7 +52,21 @@ export function buildMuxControlArgs(controlPath: string, op: 'check' | 'exit'): 
   return [...muxBase(controlPath), '-O', op, MUX_HOST];
 }
 
-/** argv for a background master: authenticate, then fork away and idle (-N -f). */
+/** What the command that starts a master runs on the server, through the new master: nothing. */
+export const MASTER_START_COMMAND = 'exit 0';
+
+// argv for starting a master: ControlMaster=auto + ControlPersist, as rsync's ssh does. ssh logs in,
+// forks the master away (its own session, stdio on /dev/null), runs one empty command through it
+// and exits. One that loses the race for the socket (another master bound it first) runs that
+// command directly and exits, so it never lingers as a socketless connection (`-M -N -f` did). And
+// under sshpass the master is in its own session before sshpass exits, so its SIGHUP misses it.
 export function buildMasterArgs(sshArgs: readonly string[], controlPath: string, idleSeconds: number, host: string): string[] {
-  return [...sshArgs.slice(1), ...controlMasterOptions(controlPath, idleSeconds), '-M', '-N', '-f', host];
+  return [...sshArgs.slice(1), ...controlMasterOptions(controlPath, idleSeconds), '-T', host, MASTER_START_COMMAND];
+}
+
+// Runs a master start under /bin/sh, which removes the start lock once the start has ended (the
+// master is up, or it failed), also when stopped by a signal: the run that spawned it is long gone
+// by then. The lock is $0. (Only SIGKILL leaves it, until it is stale: control-dir.ts.)
+export function buildLockedStart(lockPath: string, argv: readonly string[]): string[] {
+  return ['-c', 'trap \'rm -f -- "$0"\' EXIT; trap \'exit 129\' HUP; trap \'exit 130\' INT; trap \'exit 143\' TERM; "$@"', lockPath, ...argv];
 }

@@ -99,27 +99,39 @@ export class MuxClient extends EventEmitter {
   }
 }
 
-/** True when a master answers on the socket (bounded: a hung master counts as dead). */
-export function isMasterAlive(controlPath: string, timeoutMs = 2000): Promise<boolean> {
+/**
+ * What is on the socket: a master that answers; nobody (no socket, nothing listening, or a master
+ * hanging up on its way out: safe to replace); or something that accepts but does not answer in
+ * time (a hung or very busy master: never replaced, which would leave it running unseen).
+ */
+export type MasterState = 'alive' | 'gone' | 'unresponsive';
+
+export function probeMaster(controlPath: string, timeoutMs = 2000): Promise<MasterState> {
   return new Promise((resolve) => {
     const requestId = 1;
     let received = Buffer.alloc(0);
     const socket = net.createConnection(controlPath);
-    const done = (alive: boolean): void => {
+    const done = (state: MasterState): void => {
       clearTimeout(timer);
       socket.destroy();
-      resolve(alive);
+      resolve(state);
     };
-    const timer = setTimeout(() => done(false), timeoutMs);
+    const timer = setTimeout(() => done('unresponsive'), timeoutMs);
     socket.once('connect', () => socket.write(aliveCheckRequest(requestId)));
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       const verdict = aliveVerdict(readMessages(received).messages, requestId);
-      if (verdict !== 'pending') done(verdict === 'alive');
+      if (verdict !== 'pending') done(verdict === 'alive' ? 'alive' : 'unresponsive');
     });
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ENOENT' || error.code === 'ECONNREFUSED' ? 'gone' : 'unresponsive'));
+    // Accepted, then hung up on without an answer: a master on its way out.
+    socket.once('close', () => done('gone'));
   });
+}
+
+/** True when a master answers on the socket (bounded: a hung master counts as dead). */
+export async function isMasterAlive(controlPath: string, timeoutMs = 2000): Promise<boolean> {
+  return (await probeMaster(controlPath, timeoutMs)) === 'alive';
 }
 
 export function stopMaster(controlPath: string, env: NodeJS.ProcessEnv): Promise<boolean> {
@@ -130,9 +142,11 @@ export function stopMaster(controlPath: string, env: NodeJS.ProcessEnv): Promise
   });
 }
 
-// Starts a master in the background for the next runs; this run does not wait for it.
-export function spawnMaster(program: string, args: readonly string[], env: NodeJS.ProcessEnv): void {
+// Starts a master in the background for the next runs; this run does not wait for it. False when
+// it could not even be spawned.
+export function spawnMaster(program: string, args: readonly string[], env: NodeJS.ProcessEnv): boolean {
   const child = spawn(program, args, { stdio: 'ignore', env, detached: true });
   child.on('error', () => undefined);
   child.unref();
+  return child.pid !== undefined;
 }

@@ -2,10 +2,10 @@ import type { Client } from 'ssh2';
 import type { Context } from '../context.js';
 import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
-import { buildMasterArgs, controlPathFor } from './control.js';
-import { listSockets, privateRuntimeDir, removeStaleSocket } from './control-dir.js';
+import { buildLockedStart, buildMasterArgs, controlPathFor } from './control.js';
+import { listSockets, privateRuntimeDir, releaseStartLock, removeStaleSocket, startLockPath, tryStartLock } from './control-dir.js';
 import { openConnection, type SshConnection } from './connect.js';
-import { MuxClient, isMasterAlive, spawnMaster, stopMaster } from './mux-client.js';
+import { MuxClient, probeMaster, spawnMaster, stopMaster } from './mux-client.js';
 import type { SshTarget } from './target.js';
 
 export interface ReuseOptions {
@@ -29,17 +29,19 @@ export async function connectReusing(target: SshTarget, ctx: Context, logger: Lo
   const controlled = target.control ? target : planReuse(target, ctx, options);
   if (!controlled.control) return openConnection(target, ctx, logger);
   const socket = controlled.control.path;
-  if (await isMasterAlive(socket)) {
+  const state = await probeMaster(socket);
+  if (state === 'alive') {
     logger.debug(`reusing the shared connection ${socket}`);
     return sharedConnection(controlled, ctx, logger);
   }
-  removeStaleSocket(socket);
+  // A socket that answers nothing in time is left alone (replacing it would hide a live master).
+  if (state === 'unresponsive') logger.debug(`the shared connection ${socket} does not answer; connecting directly`);
   const direct = await openConnection(controlled, ctx, logger);
   return {
     ...direct,
     close: () => {
       direct.close();
-      void ensureMaster(controlled, ctx, logger);
+      ensureMaster(controlled, ctx, logger).catch((error: unknown) => logger.debug(`no shared connection started: ${String(error)}`));
     },
   };
 }
@@ -63,18 +65,23 @@ function sharedConnection(target: SshTarget, ctx: Context, logger: Logger): SshC
   };
 }
 
+// At most one master per socket: only where nothing listens, one start at a time (the lock), and
+// a start that still loses the race exits by itself (buildMasterArgs). The password reaches ssh
+// through sshpass's environment only, and sshpass drops it before running ssh.
 async function ensureMaster(target: SshTarget, ctx: Context, logger: Logger): Promise<void> {
   const control = target.control!;
-  if (await isMasterAlive(control.path)) return;
+  if ((await probeMaster(control.path)) !== 'gone') return;
+  const lock = startLockPath(control.path);
+  if (!tryStartLock(lock)) return logger.debug(`another mtr is starting the shared connection ${control.path}`);
+  // The lock's last holder may have just finished: look again before logging in once more.
+  if ((await probeMaster(control.path)) !== 'gone') return releaseStartLock(lock);
   const { buildSshArgs } = await import('../sync/ssh-command.js');
   const sshArgs = buildSshArgs({ ...target, control: undefined }, { homedir: ctx.homedir, batch: true });
   const args = buildMasterArgs(sshArgs, control.path, control.idleSeconds, target.host);
   logger.debug(`starting a shared connection in the background: ${control.path}`);
-  if (target.password !== undefined) {
-    spawnMaster('sshpass', ['-e', 'ssh', ...args], { ...ctx.env, SSHPASS: target.password });
-  } else {
-    spawnMaster('ssh', args, ctx.env);
-  }
+  const argv = target.password !== undefined ? ['sshpass', '-e', 'ssh', ...args] : ['ssh', ...args];
+  const env = target.password !== undefined ? { ...ctx.env, SSHPASS: target.password } : ctx.env;
+  if (!spawnMaster('/bin/sh', buildLockedStart(lock, argv), env)) releaseStartLock(lock);
 }
 
 /** `mtr --disconnect`: closes every shared connection of this user. Returns how many. */
@@ -84,7 +91,8 @@ export async function disconnectAll(ctx: Context): Promise<number> {
   let closed = 0;
   for (const socket of listSockets(dir)) {
     if (await stopMaster(socket, ctx.env)) closed++;
-    removeStaleSocket(socket);
+    // Only a socket nobody listens on is removed: one that still answers keeps its master visible.
+    if ((await probeMaster(socket)) === 'gone') removeStaleSocket(socket);
   }
   return closed;
 }

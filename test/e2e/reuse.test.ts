@@ -1,10 +1,12 @@
 // Connection reuse: a first run leaves a shared OpenSSH master behind; later runs send rsync and
-// the command through it without authenticating again (checked in sshd's own log).
+// the command through it without authenticating again (checked in sshd's own log). At most one
+// master per server, however many first runs race; password logins keep theirs too.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { makeProject, type Project } from '../support/mtr.js';
+import { eventually } from '../support/eventually.js';
 import { describeE2E } from '../support/sshd.js';
 
 const socketDir = () => path.join(process.env.MTR_TEST_RUNTIME_DIR as string, 'mtr');
@@ -21,9 +23,31 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): 
 const masterAlive = (socket: string) =>
   spawnSync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${socket}`, '-O', 'check', 'x'], { stdio: 'ignore' }).status === 0;
 
+/** `ssh -O check`'s "Master running (pid=N)": which process serves the socket. */
+const masterPid = (socket: string): number | undefined => {
+  const check = spawnSync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${socket}`, '-O', 'check', 'x'], { encoding: 'utf8' });
+  const pid = /pid=(\d+)/.exec(check.stderr)?.[1];
+  return check.status === 0 && pid ? Number(pid) : undefined;
+};
+
+/** Every process whose command line names `dir` (a master shows as `ssh: <socket> [mux]`). */
+const processesIn = (dir: string): string[] =>
+  (spawnSync('pgrep', ['-af', `${dir}/`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
+
 describeE2E('connection reuse', (sshd) => {
   const authCount = () => (fs.readFileSync(sshd.logFile, 'utf8').match(/Accepted publickey/g) ?? []).length;
   const newSockets = (before: string[]) => sockets().filter((s) => !before.includes(s));
+
+  // A runtime folder of one test's own: its masters are counted and closed without touching others'.
+  const ownDirs: string[] = [];
+  const ownRuntimeDir = (): string => {
+    const dir = fs.mkdtempSync(path.join(sshd.localRoot, 'rt-'));
+    ownDirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of ownDirs) spawnSync('pkill', ['-f', `${dir}/`], { stdio: 'ignore' });
+  });
 
   // Each project has its own HOME (own known_hosts): its own master, so tests don't share one.
   async function warmProject(files: Record<string, string> = {}): Promise<{ project: Project; socket: string }> {
@@ -76,5 +100,61 @@ describeE2E('connection reuse', (sshd) => {
     expect((await project.run(['--no-sync', 'true'])).code).toBe(0);
     await new Promise((r) => setTimeout(r, 500));
     expect(newSockets(before)).toEqual([]);
+  });
+
+  it('eight simultaneous first runs leave exactly one master (no stray logged-in ssh), and --disconnect closes it', async () => {
+    const runtime = ownRuntimeDir();
+    const project = makeProject({ sshd });
+    const env = { XDG_RUNTIME_DIR: runtime };
+    const runs = await Promise.all(Array.from({ length: 8 }, () => project.run(['--no-sync', 'true'], { env, timeoutMs: 45_000 })));
+    expect(runs.map((r) => r.code)).toEqual(Array(8).fill(0));
+    // Every start was spawned before its run exited; wait until they have all finished.
+    const only = await eventually(
+      () => `one master and nothing else in ${runtime}, got:\n${processesIn(runtime).join('\n')}`,
+      () => {
+        const left = processesIn(runtime);
+        return left.length === 1 && /\[mux\]$/.test(left[0]!) ? left[0] : undefined;
+      },
+      15_000,
+    );
+    const socket = path.join(runtime, 'mtr', fs.readdirSync(path.join(runtime, 'mtr')).find((n) => n.endsWith('.sock'))!);
+    expect(Number(only.split(' ')[0])).toBe(masterPid(socket));
+
+    const off = await project.run(['--disconnect'], { env });
+    expect({ code: off.code, stderr: off.stderr }).toEqual({ code: 0, stderr: 'mtr: closed 1 shared connection\n' });
+    await eventually(() => `no ssh left in ${runtime}, got:\n${processesIn(runtime).join('\n')}`, () => processesIn(runtime).length === 0);
+    expect(fs.existsSync(socket)).toBe(false);
+  }, 90_000);
+
+  const pwTitle = `a password login keeps its shared connection: the next run rides it, --disconnect ends it${sshd.password ? '' : ` [skipped: ${sshd.passwordReason ?? 'no password user'}]`}`;
+  it.skipIf(!sshd.password)(pwTitle, async () => {
+    const { user, password } = sshd.password!;
+    const runtime = ownRuntimeDir();
+    const env = { XDG_RUNTIME_DIR: runtime };
+    const project = makeProject({ sshd, servers: { pw: { user, password, key_filename: undefined } }, files: { 'data.txt': 'v1\n' } });
+    expect((await project.run(['--no-sync', 'true'], { env })).code).toBe(0);
+    const dir = path.join(runtime, 'mtr');
+    const socket = await eventually('the password master', () => {
+      const name = fs.existsSync(dir) ? fs.readdirSync(dir).find((n) => n.endsWith('.sock')) : undefined;
+      return name && masterAlive(path.join(dir, name)) ? path.join(dir, name) : undefined;
+    });
+    const pid = masterPid(socket)!;
+    // Still there once sshpass has long gone (it used to die of sshpass's SIGHUP right away).
+    await eventually('the master to outlive its sshpass', () => processesIn(runtime).length === 1);
+    expect(masterPid(socket)).toBe(pid);
+
+    fs.writeFileSync(path.join(project.root, 'data.txt'), 'v2 changed\n');
+    const warm = await project.run(['--log-file', 'warm.log', 'cat', 'data.txt'], { env });
+    expect({ code: warm.code, stdout: warm.stdout }).toEqual({ code: 0, stdout: 'v2 changed\n' });
+    expect(warm.stderr).not.toContain(password);
+    const log = fs.readFileSync(path.join(project.root, 'warm.log'), 'utf8');
+    expect(log).toContain(`reusing the shared connection ${socket}`);
+    // No login of its own: ssh2 never connected (it logs its handshake), and the same master serves.
+    expect(log).not.toMatch(/Handshake/);
+    expect(masterPid(socket)).toBe(pid);
+
+    const off = await project.run(['--disconnect'], { env });
+    expect({ code: off.code, stderr: off.stderr }).toEqual({ code: 0, stderr: 'mtr: closed 1 shared connection\n' });
+    await eventually('the password master to end', () => processesIn(runtime).length === 0);
   });
 });

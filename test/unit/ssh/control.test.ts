@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildMasterArgs, buildMuxControlArgs, buildMuxExecArgs, controlDir, controlKey, controlMasterOptions } from '../../../src/ssh/control.js';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildLockedStart, buildMasterArgs, buildMuxControlArgs, buildMuxExecArgs, controlDir, controlKey, controlMasterOptions } from '../../../src/ssh/control.js';
 import type { SshTarget } from '../../../src/ssh/target.js';
 
 const target: SshTarget = {
@@ -38,6 +42,27 @@ describe('ssh argv for the shared connection', () => {
     ['master options', controlMasterOptions('/run/mtr/a%b.sock', 600.4), ['-o', 'ControlMaster=auto', '-o', 'ControlPath=/run/mtr/a%%b.sock', '-o', 'ControlPersist=600']],
     ['mux exec', buildMuxExecArgs('/s.sock', 'echo hi'), ['-F', '/dev/null', '-o', 'ControlMaster=no', '-o', 'ControlPath=/s.sock', '-o', 'BatchMode=yes', '-T', 'mtr-shared-connection.invalid', 'echo hi']],
     ['check', buildMuxControlArgs('/s.sock', 'check').slice(-3), ['-O', 'check', 'mtr-shared-connection.invalid']],
-    ['master', buildMasterArgs(['ssh', '-p', '22'], '/s.sock', 60, 'h'), ['-p', '22', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/s.sock', '-o', 'ControlPersist=60', '-M', '-N', '-f', 'h']],
+    ['master', buildMasterArgs(['ssh', '-p', '22'], '/s.sock', 60, 'h'), ['-p', '22', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/s.sock', '-o', 'ControlPersist=60', '-T', 'h', 'exit 0']],
   ])('%s', (_name, argv, expected) => expect(argv).toEqual(expected));
+});
+
+describe('buildLockedStart', () => {
+  it('passes the lock as $0 and the command as words, never as shell text', () => {
+    const argv = buildLockedStart('/run/mtr/k.starting', ['sshpass', '-e', 'ssh', 'h', 'exit 0']);
+    expect(argv.slice(2)).toEqual(['/run/mtr/k.starting', 'sshpass', '-e', 'ssh', 'h', 'exit 0']);
+    expect(argv[1]).toMatch(/"\$@"$/);
+  });
+
+  it.each([
+    ['succeeds', ['true']],
+    ['fails', ['sh', '-c', 'exit 3']],
+    ['is stopped by SIGTERM (as `pkill -f <socket>` does)', ['sh', '-c', 'kill -TERM $PPID; sleep 0.2']],
+  ])('removes the lock once the start %s (run by /bin/sh; an odd path stays one word)', (_how, argv) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-lock-'));
+    const lock = path.join(dir, "k '$(touch pwned) x.starting");
+    fs.writeFileSync(lock, '');
+    spawnSync('/bin/sh', buildLockedStart(lock, argv), { cwd: dir });
+    expect(fs.readdirSync(dir)).toEqual([]);
+    fs.rmSync(dir, { recursive: true });
+  });
 });
