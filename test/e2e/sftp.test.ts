@@ -20,6 +20,7 @@ import { checkDeleteTarget, planDeletions } from '../../src/sync/sftp-plan.js';
 import { openSftp, walkSftp } from '../../src/sync/sftp-session.js';
 import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from '../../src/sync/types.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import type { Client } from 'ssh2';
 
 const T = 1_600_000_000;
 const BIG = 20 * 1024 * 1024;
@@ -61,20 +62,24 @@ function context(home: string): Context {
   return { cwd: home, env: {}, homedir: home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
 }
 
-async function connect(sshd: SshdInfo, home: string, auth: { user: string; key?: string; password?: string }): Promise<SshConnection> {
+/** A direct connection whose client is the ssh2 Client the engines take. */
+type DirectConnection = SshConnection & { client: Client };
+
+async function connect(sshd: SshdInfo, home: string, auth: { user: string; key?: string; password?: string }): Promise<DirectConnection> {
   const knownHostsFile = path.join(home, 'known_hosts');
   fs.writeFileSync(knownHostsFile, `${sshd.knownHostsLine}\n`);
   const server: ServerConfig = {
     name: 'test', host: sshd.host, port: sshd.port, user: auth.user, keyFilename: auth.key, password: auth.password,
     remoteDir: '/unused', sync: 'sftp', exclude: [], respectGitignore: false, delete: false,
-    connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile,
+    connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile, reuse: false, reuseIdle: 0,
   };
-  return openConnection(resolveTarget(server, { homedir: home, localUser: auth.user }), context(home), nullLogger);
+  const connection = await openConnection(resolveTarget(server, { homedir: home, localUser: auth.user }), context(home), nullLogger);
+  return { ...connection, client: await connection.ssh2() };
 }
 
 describeE2E('sftp engine', (sshd) => {
   let base: string;
-  let conn: SshConnection;
+  let conn: DirectConnection;
   const fresh = (label: string) => {
     const dir = fs.mkdtempSync(path.join(base, `${label}-`));
     const remote = fs.mkdtempSync(path.join(sshd.remoteRoot, 'sftp-'));

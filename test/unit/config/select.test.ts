@@ -16,6 +16,8 @@ const server = (name: string): ServerConfig => ({
   delete: false,
   connectTimeout: 15,
   strictHostKeyChecking: 'ask',
+  reuse: true,
+  reuseIdle: 600,
 });
 const config = (defaultServer?: string): LoadedConfig => ({
   projectRoot: '/p',
@@ -23,6 +25,7 @@ const config = (defaultServer?: string): LoadedConfig => ({
   serverNames: ['gpu', 'cpu', 'tpu'],
   servers: { gpu: server('gpu'), cpu: server('cpu'), tpu: server('tpu') },
   defaultServer,
+  groups: {},
   warnings: [],
 });
 
