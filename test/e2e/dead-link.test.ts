@@ -107,5 +107,36 @@ describeE2E('dead link', (sshd) => {
       expect(result.stderr).toContain(`job ${name} goes on on the server: \`mtr --attach ${name}\``);
       await expectJobRunning(project, name);
     });
+
+    it('a run through a shared connection whose link dies says so too, and how to come back', async (context) => {
+      const { project, proxy } = await projectBehindProxy(context);
+      const socket = await warmUp(project);
+      const name = jobName();
+      const { result, noticedAfterMs } = await cutDuringJob(project, proxy, name, ['--log-file', 'warm.log']);
+      const log = fs.readFileSync(path.join(project.root, 'warm.log'), 'utf8');
+      expect(log).toContain(`reusing the shared connection ${socket}`);
+      expect({ code: result.code, timedOut: result.timedOut }).toEqual({ code: 255, timedOut: false });
+      expect(noticedAfterMs).toBeLessThan(NOTICE_MS);
+      expect(result.stderr).toContain(`job ${name} goes on on the server: \`mtr --attach ${name}\``);
+      expect(log).toContain(`the shared connection ${socket} died`);
+      await expectJobRunning(project, name);
+    });
+
+    it('a shared master killed outright is a lost connection too; a command\'s own 255 stays its own', async () => {
+      const project = makeProject({ sshd });
+      const socket = await warmUp(project);
+      const own = await project.run(['--no-sync', 'sh', '-c', 'echo fine; exit 255']);
+      expect({ code: own.code, stdout: own.stdout, stderr: own.stderr }).toEqual({ code: 255, stdout: 'fine\n', stderr: '' });
+      const name = jobName();
+      const running = project.spawn(['--no-sync', '--name', name, 'sh', '-c', 'echo started; sleep 30'], { timeoutMs: 20_000 });
+      let stdout = '';
+      running.child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      await eventually('the job to start', () => stdout.includes('started'));
+      spawnSync('pkill', ['-KILL', '-f', socket]); // a master shows as `ssh: <socket> [mux]`
+      const result = await running.result;
+      expect({ code: result.code, timedOut: result.timedOut }).toEqual({ code: 255, timedOut: false });
+      expect(result.stderr).toContain(`\`mtr --attach ${name}\``);
+      await expectJobRunning(project, name);
+    });
   });
 });
