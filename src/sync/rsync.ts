@@ -192,6 +192,7 @@ function spawnRsync(
 }
 
 function interrupted(signal: AbortSignal): MtrError {
+  if (signal.reason instanceof MtrError) return signal.reason;
   return new MtrError('sync was interrupted', { exitCode: EXIT.sigint, cause: signal.reason });
 }
 

@@ -27,6 +27,8 @@ export interface SyncRequest {
   /** Mirror local deletions (server `delete: true` or --delete). */
   deleteRemote: boolean;
   onProgress?: (text: string) => void;
+  /** Stops the transfer; the SFTP engine removes its temp files first. Rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 // A download_dir inside the project holds what came from the server: never send it back.
@@ -57,6 +59,13 @@ export function chooseServerEngine(server: ServerConfig, target: SshTarget, env:
     usesPassword: server.password !== undefined && isPasswordOnly(target),
     hasSshpass: Boolean(findOnPath('sshpass', env)),
   });
+}
+
+// When the server side of a silent transfer counts as abandoned: twice the dead-link timeout, so
+// mtr has given up on its end first. An upload temp file untouched that long belongs to no live
+// upload (a live one is written to), so the next SFTP sync removes it.
+export function abandonAfter(server: Pick<ServerConfig, 'deadLinkTimeout'>): number {
+  return 2 * server.deadLinkTimeout;
 }
 
 function progressText(engine: string, p: SyncProgress): string {
@@ -110,7 +119,9 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       // SFTP compares sizes and mtimes: a tree scanned for rsync gets them now.
       tree: await statTree(tree),
       remoteDir: server.remoteDir,
-      ...(listing ? { remote: listing.entries } : {}),
+      leftoverAgeSeconds: abandonAfter(server),
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(listing ? { remote: listing.entries, leftovers: listing.leftovers } : {}),
       onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
     });
   }
@@ -125,7 +136,7 @@ function startSftpListing(req: SyncRequest) {
   const client = req.connection.then((connection) => connection.ssh2());
   const listing = client.then(async (c) => {
     const { readRemoteManifest } = await import('./remote-manifest.js');
-    return readRemoteManifest(c, req.server.remoteDir);
+    return readRemoteManifest(c, req.server.remoteDir, { leftoverAgeSeconds: abandonAfter(req.server) });
   });
   // Awaited later; a failure then is reported where it is awaited.
   client.catch(() => undefined);
@@ -148,6 +159,7 @@ async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rsyn
     log: req.logger,
     ...(localRsync ? { version: localRsync } : {}),
     ...(connection.shared ? {} : { tunnel: connection.client }),
+    ...(req.signal ? { signal: req.signal } : {}),
     onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
   });
 }
@@ -158,7 +170,7 @@ async function readGuardedManifest(req: SyncRequest) {
   const { checkDeleteTarget, precheckDeleteTarget } = await import('./sftp-plan.js');
   const early = precheckDeleteTarget(req.server.remoteDir);
   if (early) throw early;
-  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, { sftpClient: () => connection.ssh2() });
+  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, { sftpClient: () => connection.ssh2(), leftoverAgeSeconds: abandonAfter(req.server) });
   const refusal = checkDeleteTarget(req.server.remoteDir, manifest.home);
   if (refusal) throw refusal;
   return manifest;

@@ -138,5 +138,35 @@ describeE2E('dead link', (sshd) => {
       expect(result.stderr).toContain(`\`mtr --attach ${name}\``);
       await expectJobRunning(project, name);
     });
+
+    it('sftp: a link that dies during the upload ends it within the timeout; the next sync removes the temp file', async (context) => {
+      const { project, proxy } = await projectBehindProxy(context, { reuse: false, sync: 'sftp' });
+      const { result, noticedAfterMs } = await cutDuringUpload(project, proxy);
+      expect({ code: result.code, timedOut: result.timedOut }).toEqual({ code: 255, timedOut: false });
+      expect(noticedAfterMs).toBeLessThan(NOTICE_MS);
+      expect(result.stderr).toContain('the connection dropped during the SFTP sync');
+      // The server cannot tell the link died: the temp file stays until it counts as abandoned.
+      const [temp] = bigTemps(project.remoteDir);
+      expect(temp).toBeDefined();
+      const tempPath = path.join(project.remoteDir, temp!);
+      await eventually('the temp file to count as abandoned', () => Date.now() - fs.statSync(tempPath).ctimeMs > ABANDON_MS + 500, ABANDON_MS + 5000);
+      const again = await project.run(['true']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(bigTemps(project.remoteDir)).toEqual([]);
+      expect(fs.readFileSync(path.join(project.remoteDir, 'big.bin')).equals(BIG)).toBe(true);
+    });
+
+    it.for([
+      ['sftp', 'SIGINT', 130],
+      ['sftp', 'SIGTERM', 143],
+      ['rsync', 'SIGINT', 130],
+    ] as const)('%s: %s during the upload removes its temp files at once and exits %i', async ([engine, signal, code], context) => {
+      const { project, proxy } = await projectBehindProxy(context, { reuse: false, sync: engine });
+      const running = await startSlowUpload(project, proxy);
+      running.child.kill(signal);
+      const result = await running.result;
+      expect({ code: result.code, signal: result.signal, timedOut: result.timedOut, stderr: result.stderr }).toEqual({ code, signal: null, timedOut: false, stderr: '' });
+      await eventually(() => `the temp files to go: ${bigTemps(project.remoteDir).join(' ')}`, () => bigTemps(project.remoteDir).length === 0, 2000);
+    });
   });
 });
