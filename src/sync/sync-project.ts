@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { ServerConfig } from '../config/types.js';
+import { ConnectionError, UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { Logger } from '../log.js';
 import type { SshConnection } from '../ssh/connect.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { RsyncVersion } from './rsync-version.js';
+import { planKeepalive } from '../ssh/keepalive.js';
 import { isPasswordOnly } from './ssh-command.js';
 import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { toRsyncExcludeList } from './file-list.js';
@@ -62,8 +64,9 @@ export function chooseServerEngine(server: ServerConfig, target: SshTarget, env:
 }
 
 // When the server side of a silent transfer counts as abandoned: twice the dead-link timeout, so
-// mtr has given up on its end first. An upload temp file untouched that long belongs to no live
-// upload (a live one is written to), so the next SFTP sync removes it.
+// mtr has given up on its end first. The remote rsync is stopped then (rsync-guard.ts; it removes
+// its temp file), and an upload temp file untouched that long belongs to no live upload (a live
+// one is written to), so the next SFTP sync removes it.
 export function abandonAfter(server: Pick<ServerConfig, 'deadLinkTimeout'>): number {
   return 2 * server.deadLinkTimeout;
 }
@@ -149,7 +152,7 @@ function startSftpListing(req: SyncRequest) {
 async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: RsyncVersion | undefined) {
   const connection = await req.connection;
   const { runRsync } = await import('./rsync.js');
-  return runRsync({
+  const sending = runRsync({
     root: req.projectRoot,
     excludeList: toRsyncExcludeList(tree),
     remoteDir: req.server.remoteDir,
@@ -160,7 +163,18 @@ async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rsyn
     ...(localRsync ? { version: localRsync } : {}),
     ...(connection.shared ? {} : { tunnel: connection.client }),
     ...(req.signal ? { signal: req.signal } : {}),
+    ioTimeoutSeconds: abandonAfter(req.server),
+    remoteGuard: { checkSeconds: planKeepalive(req.server.deadLinkTimeout).intervalSeconds, idleSeconds: abandonAfter(req.server) },
     onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
+  });
+  const control = connection.shared ? req.target.control : undefined;
+  if (!control) return sending;
+  // rsync's ssh through a master that died (its link gone) says nothing useful: name what happened.
+  return sending.catch(async (error: unknown) => {
+    const { isMasterAlive } = await import('../ssh/mux-client.js');
+    if (error instanceof UsageError || (await isMasterAlive(control.path))) throw error;
+    const where = `${req.target.user}@${req.target.host}:${req.target.port}`;
+    throw new ConnectionError(`the shared connection to ${where} dropped during the transfer (rsync)`, 'run again: rsync renames only complete files into place', error);
   });
 }
 

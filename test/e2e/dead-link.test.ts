@@ -156,6 +156,26 @@ describeE2E('dead link', (sshd) => {
       expect(fs.readFileSync(path.join(project.remoteDir, 'big.bin')).equals(BIG)).toBe(true);
     });
 
+    it('rsync: a link that dies during the upload ends it within the timeout, and the remote rsync leaves with its temp file', async (context) => {
+      const { project, proxy } = await projectBehindProxy(context, { reuse: false, sync: 'rsync' });
+      const { result, noticedAfterMs } = await cutDuringUpload(project, proxy);
+      expect({ code: result.code, timedOut: result.timedOut }).toEqual({ code: 255, timedOut: false });
+      expect(noticedAfterMs).toBeLessThan(NOTICE_MS);
+      expect(result.stderr).toContain('dropped during the transfer (rsync)');
+      await expectRemoteRsyncGone(project);
+    });
+
+    it('rsync through a shared connection: the dead link is reported as one, and the remote rsync leaves', async (context) => {
+      const { project, proxy } = await projectBehindProxy(context, { sync: 'rsync' });
+      await warmUp(project);
+      const { result, noticedAfterMs } = await cutDuringUpload(project, proxy, ['--log-file', 'warm.log']);
+      expect(fs.readFileSync(path.join(project.root, 'warm.log'), 'utf8')).toContain('reusing the shared connection');
+      expect({ code: result.code, timedOut: result.timedOut }).toEqual({ code: 255, timedOut: false });
+      expect(noticedAfterMs).toBeLessThan(NOTICE_MS);
+      expect(result.stderr).toMatch(/the shared connection to \S+ dropped during the transfer \(rsync\)/);
+      await expectRemoteRsyncGone(project);
+    });
+
     it.for([
       ['sftp', 'SIGINT', 130],
       ['sftp', 'SIGTERM', 143],
