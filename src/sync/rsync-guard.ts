@@ -22,19 +22,13 @@ export interface RsyncGuard {
 export function buildRsyncGuardScript(guard: RsyncGuard): string {
   const check = Math.max(1, Math.round(guard.checkSeconds));
   const idle = Math.max(check, Math.round(guard.idleSeconds));
-  return [
-    'p=$$',
-    'if [ -r /proc/$p/io ]; then',
-    '  ( (',
-    '    reads() { for d in $p $(cat /proc/$p/task/$p/children 2>/dev/null); do cat /proc/$d/io 2>/dev/null; done | grep "^rchar"; }',
-    '    last=; idle=0',
-    `    while sleep ${check} && kill -0 $p 2>/dev/null; do`,
-    '      now=$(reads)',
-    `      if [ "$now" != "$last" ]; then last=$now; idle=0; else idle=$((idle + ${check})); fi`,
-    `      if [ $idle -ge ${idle} ]; then kill -TERM $p; exit 0; fi`,
-    '    done',
-    '  ) & ) </dev/null >/dev/null 2>&1',
-    'fi',
-    'exec "$@"',
-  ].join('\n');
+  const reads = 'reads() { for d in $p $(cat /proc/$p/task/$p/children 2>/dev/null); do cat /proc/$d/io 2>/dev/null; done | grep "^rchar"; }';
+  const loop = [
+    `while sleep ${check} && kill -0 $p 2>/dev/null; do now=$(reads)`,
+    `if [ "$now" != "$last" ]; then last=$now; idle=0; else idle=$((idle + ${check})); fi`,
+    `if [ $idle -ge ${idle} ]; then kill -TERM $p; exit 0; fi`,
+    'done',
+  ].join('; ');
+  // One line, so logs and `ps` show it whole.
+  return `p=$$; if [ -r /proc/$p/io ]; then ( ( ${reads}; last=; idle=0; ${loop} ) & ) </dev/null >/dev/null 2>&1; fi; exec "$@"`;
 }

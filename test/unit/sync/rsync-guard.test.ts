@@ -19,8 +19,8 @@ function runGuarded(command: string[], guard: { checkSeconds: number; idleSecond
 }
 
 describe('buildRsyncGuardScript', () => {
-  it('has nothing a login shell could mangle inside single quotes', () => {
-    expect(buildRsyncGuardScript({ checkSeconds: 5, idleSeconds: 60 })).not.toMatch(/['\\]/);
+  it('is one line with nothing a login shell could mangle inside single quotes', () => {
+    expect(buildRsyncGuardScript({ checkSeconds: 5, idleSeconds: 60 })).not.toMatch(/['\\\n]/);
   });
 
   it.skipIf(!hasProc)('stops a command that reads nothing for idleSeconds (SIGTERM)', async () => {
