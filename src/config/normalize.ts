@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { anchorRemotePath } from '../remote/remote-path.js';
 import { formatLocation, type ConfigPath } from './parse.js';
-import type { LoadedConfig, ServerConfig } from './types.js';
+import { DEFAULT_DEAD_LINK_TIMEOUT, type LoadedConfig, type ServerConfig } from './types.js';
 import type { ConfigFile, ServerFields } from './validate.js';
 
 /** One validated config file and what is needed to resolve and report on it. */
@@ -31,6 +31,7 @@ export const SERVER_DEFAULTS = {
   respectGitignore: true,
   delete: false,
   connectTimeout: 15,
+  deadLinkTimeout: DEFAULT_DEAD_LINK_TIMEOUT,
   strictHostKeyChecking: 'ask',
   reuse: true,
   reuseIdle: 600,
@@ -143,6 +144,7 @@ function buildServerConfig(name: string, host: string, fields: ServerFields, pro
     delete: fields.delete ?? SERVER_DEFAULTS.delete,
     downloadDir: fields.download_dir,
     connectTimeout: fields.connect_timeout ?? SERVER_DEFAULTS.connectTimeout,
+    deadLinkTimeout: fields.dead_link_timeout ?? SERVER_DEFAULTS.deadLinkTimeout,
     strictHostKeyChecking: fields.strict_host_key_checking ?? SERVER_DEFAULTS.strictHostKeyChecking,
     reuse: fields.reuse ?? SERVER_DEFAULTS.reuse,
     reuseIdle: fields.reuse_idle ?? SERVER_DEFAULTS.reuseIdle,

@@ -58,6 +58,12 @@ defaults:
   # Seconds to wait for the SSH connection before giving up. Default: 15
   # connect_timeout: 15
 
+  # Seconds without a byte from the server (mtr asks every few seconds) before the link
+  # counts as dead: mtr then exits 255 and says how to come back to the job, which goes
+  # on on the server. Raise it for links that can stall longer. Whole seconds, at least
+  # 2. Default: 30
+  # dead_link_timeout: 30
+
   # Unknown host keys: ask (ask on a terminal like ssh, refuse in scripts), yes (always
   # refuse), or accept-new (trust and record them). A changed key is always refused.
   # Default: ask

@@ -1,5 +1,8 @@
 // The shapes config takes after validation and normalization. Raw YAML is `unknown` until validated.
 
+/** Seconds of silence before a link counts as dead (`dead_link_timeout`); here so ssh/ can read it cheaply. */
+export const DEFAULT_DEAD_LINK_TIMEOUT = 30;
+
 export type SyncEngine = 'rsync' | 'sftp' | 'auto';
 
 /**
@@ -28,6 +31,8 @@ export interface ServerConfig {
   downloadDir?: string;
   /** Seconds. */
   connectTimeout: number;
+  /** Seconds a link may stay silent (no byte from the server despite keepalives) before mtr gives up on it. */
+  deadLinkTimeout: number;
   strictHostKeyChecking: HostKeyPolicy;
   /** Extra known_hosts file checked before ~/.ssh/known_hosts; new keys are recorded here when set. */
   knownHostsFile?: string;

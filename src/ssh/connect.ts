@@ -8,6 +8,8 @@ import { describeConnectError } from './connect-error.js';
 import { coalesceWrites } from './coalesce.js';
 import { createHostVerifier, preferredHostKeyTypes, type HostKeyRefusal } from './host-verify.js';
 import { loadIdentities } from './identities.js';
+import { planKeepalive } from './keepalive.js';
+import { watchLink } from './link-watch.js';
 import { loadSsh2, type Ssh2 } from './load-ssh2.js';
 import type { SshTarget } from './target.js';
 import { PromptCancelled } from '../ui/prompt.js';
@@ -25,8 +27,11 @@ export interface SshConnection {
   close(): void;
 }
 
-const KEEPALIVE_MS = 15_000;
-const KEEPALIVE_COUNT = 4;
+// ssh2 only sends the keepalives; link-watch.ts decides when the silence means a dead link.
+const UNLIMITED_KEEPALIVES = Number.MAX_SAFE_INTEGER;
+// After saying goodbye, how long the server may take to close: on a slow or dead link the goodbye
+// waits behind everything still queued (or forever), and mtr should not.
+const CLOSE_GRACE_MS = 1000;
 // Room for a person to read a host-key question; the TCP connect itself keeps the short timeout.
 const PROMPT_ALLOWANCE_MS = 300_000;
 
@@ -78,14 +83,15 @@ async function handshake(ssh2: Ssh2, target: SshTarget, sock: NodeJS.ReadableStr
   let refusal: HostKeyRefusal | undefined;
   const known = preferredHostKeyTypes(target).flatMap((type) => HOST_KEY_ALGORITHMS[type] ?? []);
   const mayPrompt = target.hostKeyPolicy === 'ask' && Boolean(ctx.stdin.isTTY && ctx.stderr.isTTY);
+  const keepalive = planKeepalive(target.deadLinkTimeout);
   const config: ConnectConfig = {
     sock: sock as ConnectConfig['sock'],
     host: target.host,
     port: target.port,
     username: target.user,
     readyTimeout: target.connectTimeoutMs + (mayPrompt ? PROMPT_ALLOWANCE_MS : 0),
-    keepaliveInterval: KEEPALIVE_MS,
-    keepaliveCountMax: KEEPALIVE_COUNT,
+    keepaliveInterval: keepalive.intervalSeconds * 1000,
+    keepaliveCountMax: UNLIMITED_KEEPALIVES,
     hostVerifier: createHostVerifier(target, ctx, logger, (r) => (refusal = r)) as ConnectConfig['hostVerifier'],
     authHandler: createAuthHandler(target.user, steps, tried) as ConnectConfig['authHandler'],
     ...(known.length ? { algorithms: { serverHostKey: { prepend: known, append: [], remove: [] } as never } } : {}),
@@ -105,6 +111,12 @@ async function handshake(ssh2: Ssh2, target: SshTarget, sock: NodeJS.ReadableStr
     client.once('ready', () => {
       client.off('error', onError);
       logger.debug(`connected to ${target.user}@${target.host}:${target.port} (auth: ${tried.at(-1)})`);
+      // A dead link closes the socket: every channel then ends without an exit status (lost).
+      const stopWatch = watchLink(sock, keepalive, (silentMs) => {
+        logger.debug(`no reply from ${target.host}:${target.port} for ${(silentMs / 1000).toFixed(1)} s: the link is dead, closing it`);
+        (sock as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      });
+      client.once('close', stopWatch);
       resolve(client);
     });
     client.connect(config);
@@ -126,13 +138,14 @@ export async function openConnection(target: SshTarget, ctx: Context, logger: Lo
     void dialing.then((socket) => socket.destroy(), () => undefined);
     throw error;
   }
+  let socket: net.Socket;
   try {
-    let sock: NodeJS.ReadableStream;
-    try {
-      sock = await dialing;
-    } catch (error) {
-      throw describeConnectError(error, { target: first, tried: [] });
-    }
+    socket = await dialing;
+  } catch (error) {
+    throw describeConnectError(error, { target: first, tried: [] });
+  }
+  try {
+    let sock: NodeJS.ReadableStream = socket;
     for (const [index, hop] of chain.entries()) {
       if (index > 0) {
         try {
@@ -155,6 +168,7 @@ export async function openConnection(target: SshTarget, ctx: Context, logger: Lo
     ssh2: async () => client,
     close: () => {
       for (const hop of [...hops].reverse()) hop.end();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { planKeepalive } from './keepalive.js';
 import type { SshTarget } from './target.js';
 
 // Connection reuse through an OpenSSH ControlMaster: one master per user+server, its socket in a
@@ -10,14 +11,16 @@ export function controlDir(env: NodeJS.ProcessEnv, tmpdir: string, uid: number):
   return env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'mtr') : path.join(tmpdir, `mtr-${uid}`);
 }
 
-type ControlIdentity = Pick<SshTarget, 'user' | 'host' | 'port' | 'jumps' | 'knownHostsFiles' | 'identityFiles' | 'hostKeyPolicy'>;
+type ControlIdentity = Pick<SshTarget, 'user' | 'host' | 'port' | 'jumps' | 'knownHostsFiles' | 'identityFiles' | 'hostKeyPolicy' | 'deadLinkTimeout'>;
 
 // Short and fixed-length (Unix socket paths are limited to ~104 bytes). Covers the trust context
-// too, so a run with other known_hosts files or keys never rides a master it would not have made.
+// too, so a run with other known_hosts files or keys never rides a master it would not have made,
+// and the dead-link timeout, which a master keeps from its start (ServerAlive options).
 export function controlKey(target: ControlIdentity): string {
   const hops = target.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join(',');
   const trust = [target.hostKeyPolicy, ...target.knownHostsFiles, '|', ...target.identityFiles].join('\0');
-  return createHash('sha256').update(`${target.user}@${target.host}:${target.port}|${hops}|${trust}`).digest('hex').slice(0, 20);
+  const alive = planKeepalive(target.deadLinkTimeout);
+  return createHash('sha256').update(`${target.user}@${target.host}:${target.port}|${hops}|${trust}|${alive.intervalSeconds}x${alive.countMax}`).digest('hex').slice(0, 20);
 }
 
 export function controlPathFor(dir: string, target: ControlIdentity): string {

@@ -9,11 +9,17 @@ import { aliveCheckRequest, aliveVerdict, readMessages } from './mux-protocol.js
 // parts of ssh2's ClientChannel that mtr's batch code uses: stdout as the stream, .stderr, 'exit'
 // (code) before 'close', end() for EOF, close() to stop. This is the only module spawning mux ssh.
 
+/** What a mux ssh exits with when its master went away (as when ssh itself fails). */
+const SSH_FAILURE = 255;
+
+/** Says whether the master still answers: a mux ssh's 255 is the command's own only then. */
+export type MasterCheck = () => Promise<boolean>;
+
 export class MuxChannel extends Duplex {
   readonly stderr: Readable;
   private readonly child: ChildProcess;
 
-  constructor(child: ChildProcess) {
+  constructor(child: ChildProcess, masterAlive: MasterCheck, onLost?: () => void) {
     // 'close' must mean "the ssh process is gone" (after 'exit'), as on an ssh2 channel.
     super({ emitClose: false, autoDestroy: false });
     this.child = child;
@@ -24,11 +30,21 @@ export class MuxChannel extends Duplex {
     });
     stdout.on('end', () => this.push(null));
     child.stdin?.on('error', () => undefined);
-    child.on('exit', (code) => {
-      // ssh passes the remote exit status through; death by a signal means the link is gone.
-      if (code !== null) this.emit('exit', code);
+    let code: number | null = null;
+    child.on('exit', (exitCode) => (code = exitCode));
+    // ssh passes the remote exit status through. A master that died (its link gone) ends its clients
+    // with 255 and no word: that is no exit status, as when an ssh2 channel closes without one.
+    child.on('close', () => {
+      if (code === null) return this.finish();
+      const status = code;
+      const alive = status === SSH_FAILURE ? masterAlive() : Promise.resolve(true);
+      void alive.then((yes) => {
+        if (this.finished) return;
+        if (yes) this.emit('exit', status);
+        else onLost?.();
+        this.finish();
+      });
     });
-    child.on('close', () => this.finish());
   }
 
   private finished = false;
@@ -71,6 +87,8 @@ export class MuxClient extends EventEmitter {
   constructor(
     readonly controlPath: string,
     private readonly env: NodeJS.ProcessEnv,
+    /** Told when a command ended because the master went away. */
+    private readonly onMasterGone?: () => void,
   ) {
     super();
   }
@@ -78,7 +96,7 @@ export class MuxClient extends EventEmitter {
   exec(command: string, optionsOrCallback: object | ExecCallback, maybeCallback?: ExecCallback): this {
     const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as ExecCallback;
     const child = spawn('ssh', buildMuxExecArgs(this.controlPath, command), { stdio: ['pipe', 'pipe', 'pipe'], env: this.env });
-    const channel = new MuxChannel(child);
+    const channel = new MuxChannel(child, () => isMasterAlive(this.controlPath), this.onMasterGone);
     this.channels.add(channel);
     channel.once('close', () => this.channels.delete(channel));
     child.once('error', (error) => callback(error, channel));

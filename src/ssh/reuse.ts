@@ -48,7 +48,8 @@ export async function connectReusing(target: SshTarget, ctx: Context, logger: Lo
 
 function sharedConnection(target: SshTarget, ctx: Context, logger: Logger): SshConnection {
   let direct: Promise<SshConnection> | undefined;
-  const mux = new MuxClient(target.control!.path, ctx.env);
+  const socket = target.control!.path;
+  const mux = new MuxClient(socket, ctx.env, () => logger.debug(`the shared connection ${socket} died (its link to ${target.host}:${target.port} is gone)`));
   return {
     // MuxChannel provides the ClientChannel surface mtr's batch code uses (see mux-client.ts).
     client: mux as unknown as ExecClient,

@@ -18,6 +18,8 @@ export interface SshTarget {
   /** ProxyJump hops, outermost first. */
   jumps: SshTarget[];
   connectTimeoutMs: number;
+  /** Seconds of silence from the server after which the link counts as dead (keepalive.ts; default 30). */
+  deadLinkTimeout?: number;
   hostKeyPolicy: HostKeyPolicy;
   /** known_hosts files to read, in order; new keys are written to the first. */
   knownHostsFiles: string[];
@@ -47,6 +49,7 @@ export function resolveTarget(server: ServerConfig, env: TargetEnv): SshTarget {
   const identityFiles = [...(server.keyFilename ? [server.keyFilename] : []), ...(ssh?.identityFiles ?? [])];
   const common = {
     connectTimeoutMs: server.connectTimeout * 1000,
+    deadLinkTimeout: server.deadLinkTimeout,
     hostKeyPolicy: server.strictHostKeyChecking,
     knownHostsFiles: knownHostsFilesFor(server, env.homedir),
   };

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Client } from 'ssh2';
 import type { ExecClient } from '../exec/exec-client.js';
 import { ConnectionError } from '../errors.js';
@@ -5,6 +6,7 @@ import { execCapture } from '../exec/capture.js';
 import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SyncError, walkSftp, type SftpSession } from './sftp-session.js';
 import type { RemoteEntry } from './types.js';
+import { isUploadTemp, UPLOAD_TEMP_GLOB } from './upload-temp.js';
 
 // What is already on the server, in one round trip: GNU find prints every entry as NUL-separated
 // fields, which no file name can break (names may hold newlines, spaces, quotes, any UTF-8).
@@ -18,7 +20,10 @@ export interface RemoteManifest {
   real?: { dir: string; home: string };
   /** With `realPaths`: the server found remote_dir to be `/`, $HOME or above it, and listed nothing. */
   refused?: true;
+  /** Never an upload's temp file: those are not part of the project (see `leftovers`). */
   entries: Map<string, RemoteEntry>;
+  /** Upload temp files untouched for longer than `leftoverAgeSeconds`: left by an interrupted upload. */
+  leftovers: string[];
 }
 
 /** Type, path below the dir, size, mtime (fractional seconds), octal mode, symlink target. */
@@ -27,6 +32,8 @@ const FIELDS = 6;
 // Shell start-up files may print to stdout before our script runs; output starts after this tag.
 const TAG = '\0mtr-manifest-1\0';
 const TYPES: Record<string, RemoteEntry['type']> = { f: 'file', d: 'dir', l: 'symlink' };
+/** The record kind of a stale upload temp file (a second record for the same path). */
+const LEFTOVER = 'x';
 
 // The delete guard's facts, and no listing of a tree it will refuse anyway (`/` or a whole home
 // takes long to list): `G` instead of the records.
@@ -41,19 +48,32 @@ const GUARD_LINES = [
  * The remote script: tag, $HOME, then `M` (no such dir), `N` (find lacks -printf: BusyBox/BSD) or
  * `F` followed by the find records. With `realPaths` (for the delete guard; two subshells, no round
  * trip) an existing dir first gets `R`, its real path and the real $HOME, each NUL-ended, and `G`
- * (nothing listed) when that is `/`, $HOME or above it.
+ * (nothing listed) when that is `/`, $HOME or above it. With `leftoverAgeSeconds`, an upload temp
+ * file whose status changed longer ago than that (the server's clock decides: no skew) gets a
+ * second, `x` record. ctime, not mtime: an upload sets the temp's mtime to the local file's, but
+ * cannot set its ctime.
  */
-export function buildManifestScript(remoteDir: string, options: { realPaths?: boolean } = {}): string {
+export function buildManifestScript(remoteDir: string, options: { realPaths?: boolean; leftoverAgeSeconds?: number } = {}): string {
+  const age = options.leftoverAgeSeconds;
+  const stale = age === undefined ? '' : ` \\( -name '${UPLOAD_TEMP_GLOB}' ! -type d -cmin +${formatMinutes(age)} -printf '${LEFTOVER}\\0%P\\0\\0\\0\\0\\0' \\)`;
   return [
     `printf '\\0mtr-manifest-1\\0%s\\0' "$HOME"`,
     `cd ${remotePathExpr(remoteDir)} 2>/dev/null || { printf M; exit 0; }`,
     ...(options.realPaths ? GUARD_LINES : []),
-    `if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then printf F; find . -mindepth 1 -printf '${FIND_FORMAT}'; else printf N; fi`,
+    `if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then printf F; find . -mindepth 1 -printf '${FIND_FORMAT}'${stale}; else printf N; fi`,
   ].join('\n');
 }
 
-/** Entries from `find -printf FIND_FORMAT` output; other file types (sockets, fifos…) are left out. */
-export function parseFindPrintf(buf: Buffer): RemoteEntry[] {
+// find's -cmin takes fractional minutes (GNU find, the only one with -printf).
+function formatMinutes(seconds: number): string {
+  return String(Math.max(0, Math.round((seconds / 60) * 1000) / 1000));
+}
+
+/**
+ * Entries from `find -printf FIND_FORMAT` output; other file types (sockets, fifos…) and upload temp
+ * files are left out. Stale upload temps (`x` records) are added to `leftovers` when given.
+ */
+export function parseFindPrintf(buf: Buffer, leftovers?: string[]): RemoteEntry[] {
   const fields: string[] = [];
   let start = 0;
   for (let nul = buf.indexOf(0, start); nul !== -1; nul = buf.indexOf(0, start)) {
@@ -64,8 +84,14 @@ export function parseFindPrintf(buf: Buffer): RemoteEntry[] {
   // A trailing partial record (output cut short) is dropped.
   for (let i = 0; i + FIELDS <= fields.length; i += FIELDS) {
     const [kind, rel, size, mtime, mode, link] = fields.slice(i, i + FIELDS) as [string, string, string, string, string, string];
+    if (!rel) continue;
+    // The uploader makes files and symlinks under temp names, never directories.
+    if (kind !== 'd' && isUploadTemp(path.posix.basename(rel))) {
+      if (kind === LEFTOVER) leftovers?.push(rel);
+      continue;
+    }
     const type = TYPES[kind];
-    if (!type || !rel) continue;
+    if (!type) continue;
     const entry: RemoteEntry = {
       path: rel,
       type,
@@ -124,10 +150,15 @@ export interface ManifestOptions {
   session?: SftpSession;
   /** Where the fallback walk gets an ssh2 client when `client` only runs commands (shared connection). */
   sftpClient?: () => Promise<Client>;
+  /** List upload temp files older than this as `leftovers` (GNU find only; none with the SFTP walk). */
+  leftoverAgeSeconds?: number;
 }
 
 export async function readRemoteManifest(client: ExecClient, remoteDir: string, options: ManifestOptions = {}): Promise<RemoteManifest> {
-  const result = await execCapture(client, wrapForLoginShell(buildManifestScript(remoteDir, { realPaths: options.realPaths })));
+  const result = await execCapture(
+    client,
+    wrapForLoginShell(buildManifestScript(remoteDir, { realPaths: options.realPaths, leftoverAgeSeconds: options.leftoverAgeSeconds })),
+  );
   if (result.code === null) throw new ConnectionError('the connection dropped while listing the remote directory');
   const parsed = parseManifestOutput(result.stdout);
   if (!parsed) {
@@ -135,10 +166,16 @@ export async function readRemoteManifest(client: ExecClient, remoteDir: string, 
     throw new SyncError(`could not list remote_dir ${remoteDir} (exit ${result.code})${said ? `: ${said}` : ''}`, 'check that the remote login shell works: ssh HOST true');
   }
   const { home, real, state, records } = parsed;
-  if (state === 'M') return { exists: false, home, entries: new Map() };
-  if (state === 'G') return { exists: true, home, ...(real ? { real } : {}), refused: true, entries: new Map() };
-  const list = state === 'F' ? parseFindPrintf(records) : await walkWithSftp(options.sftpClient ? await options.sftpClient() : (client as Client), remoteDir, home, options.session);
-  return { exists: true, home, ...(real ? { real } : {}), entries: new Map(list.map((e) => [e.path, e])) };
+  if (state === 'M') return { exists: false, home, entries: new Map(), leftovers: [] };
+  if (state === 'G') return { exists: true, home, ...(real ? { real } : {}), refused: true, entries: new Map(), leftovers: [] };
+  const leftovers: string[] = [];
+  const list =
+    state === 'F'
+      ? parseFindPrintf(records, leftovers)
+      : (await walkWithSftp(options.sftpClient ? await options.sftpClient() : (client as Client), remoteDir, home, options.session)).filter(
+          (e) => e.type === 'dir' || !isUploadTemp(path.posix.basename(e.path)),
+        );
+  return { exists: true, home, ...(real ? { real } : {}), entries: new Map(list.map((e) => [e.path, e])), leftovers };
 }
 
 // BusyBox and BSD find lack -printf: list the tree with SFTP readdir instead (slower, no link targets).

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { remotePathExpr } from '../remote/command.js';
 import { shellQuote } from '../remote/shell-quote.js';
 import type { SshTarget } from '../ssh/target.js';
+import { buildRsyncGuardScript, type RsyncGuard } from './rsync-guard.js';
 import { rsyncCapabilities, type ProgressMode, type RsyncVersion } from './rsync-version.js';
 import { bracketHost } from './ssh-command.js';
 
@@ -23,6 +24,10 @@ export interface RsyncArgsInput {
   extraArgs?: readonly string[];
   /** rsync rides mtr's open connection (rsync-relay.ts): already logged in, so no sshpass. */
   tunnel?: boolean;
+  /** `--timeout`: both ends send keepalives while idle, and give up after this much silence. */
+  ioTimeoutSeconds?: number;
+  /** Stops the remote rsync (it removes its temp file) once it has read nothing for a while: a dead link. */
+  remoteGuard?: RsyncGuard;
 }
 
 export interface RsyncInvocation {
@@ -61,8 +66,9 @@ export function rsyncDestination(target: SshTarget, remoteDir: string, version: 
 }
 
 /** `--rsync-path` value: create remote_dir (and parents), then start rsync; works on every rsync. */
-export function rsyncPathCommand(remoteDir: string): string {
-  return `mkdir -p ${remotePathExpr(trimSlashes(remoteDir))} && rsync`;
+export function rsyncPathCommand(remoteDir: string, guard?: RsyncGuard): string {
+  const guarded = guard ? `exec sh -c ${shellQuote(buildRsyncGuardScript(guard))} mtr-rsync ` : '';
+  return `mkdir -p ${remotePathExpr(trimSlashes(remoteDir))} && ${guarded}rsync`;
 }
 
 // The relay's `cat`s cannot retry a write: --blocking-io makes rsync hand them a blocking stdout
@@ -78,9 +84,11 @@ export function buildRsyncArgs(input: RsyncArgsInput): RsyncInvocation {
   const args = ['-rlptz', '--from0', '--exclude-from=-', ...PROGRESS_ARGS[input.progress]];
   // Exact counts of regular files sent (rsync >= 3; older ones only know --log-format).
   if (input.version.major >= 3 && !input.version.openrsync) args.push('--out-format=%i');
+  // Keepalives from both ends while idle: what lets the remote guard tell a quiet link from a dead one.
+  if (input.ioTimeoutSeconds) args.push(`--timeout=${Math.max(1, Math.round(input.ioTimeoutSeconds))}`);
   if (input.dryRun) args.push('--dry-run');
   // A dry run must not create anything remotely; rsync -n copes with a missing destination.
-  else args.push(`--rsync-path=${rsyncPathCommand(input.remoteDir)}`);
+  else args.push(`--rsync-path=${rsyncPathCommand(input.remoteDir, input.remoteGuard)}`);
   args.push(...rshArgs(input));
   args.push(path.join(input.root, '/'), rsyncDestination(input.target, input.remoteDir, input.version));
   if (input.target.password === undefined || input.tunnel) return { command: 'rsync', args, env: {} };

@@ -12,6 +12,7 @@ import { shellJoin } from '../remote/shell-quote.js';
 import type { SshTarget } from '../ssh/target.js';
 import { buildRsyncArgs, buildRsyncPullArgs, type PullKind, type RsyncArgsInput, type RsyncInvocation } from './rsync-args.js';
 import { describeRsyncExit } from './rsync-errors.js';
+import type { RsyncGuard } from './rsync-guard.js';
 import { relayRshCommand } from './rsync-relay.js';
 import { openTunnel, type Tunnel, type TunnelEnds } from './rsync-tunnel.js';
 import { createProgressParser, type RsyncProgressUpdate, type RsyncSummary } from './rsync-progress.js';
@@ -37,6 +38,10 @@ export interface RunRsyncOptions {
   version?: RsyncVersion;
   /** Extra rsync flags, e.g. `--bwlimit=…` to make a test transfer slow. */
   extraArgs?: readonly string[];
+  /** rsync --timeout: both ends send keepalives while idle and give up after this much silence. */
+  ioTimeoutSeconds?: number;
+  /** Stops the remote rsync once it reads nothing (a dead link), so it removes its temp file. */
+  remoteGuard?: RsyncGuard;
   /**
    * mtr's open connection: rsync's remote side runs on it (GNU rsync only). Without it, or when the
    * relay cannot start (an rsync that closes inherited descriptors), rsync runs its own ssh.
@@ -57,7 +62,7 @@ export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>)
 
 export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> {
   return execute({ ...options, cwd: options.root }, options.excludeList, (common) =>
-    buildRsyncArgs({ ...common, root: options.root, remoteDir: options.remoteDir, dryRun: options.dryRun, extraArgs: options.extraArgs }),
+    buildRsyncArgs({ ...common, root: options.root, remoteDir: options.remoteDir, dryRun: options.dryRun, extraArgs: options.extraArgs, ioTimeoutSeconds: options.ioTimeoutSeconds, remoteGuard: options.remoteGuard }),
   );
 }
 
@@ -192,6 +197,7 @@ function spawnRsync(
 }
 
 function interrupted(signal: AbortSignal): MtrError {
+  if (signal.reason instanceof MtrError) return signal.reason;
   return new MtrError('sync was interrupted', { exitCode: EXIT.sigint, cause: signal.reason });
 }
 

@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SFTP_STATUS, SftpOpError, SyncError, type SftpSession } from './sftp-session.js';
 import type { LocalEntry } from './types.js';
+import { tempNameFor } from './upload-temp.js';
+
+export { tempNameFor, tempSuffixes } from './upload-temp.js';
 
 // Opens sockets: one file (or symlink) onto an SFTP channel, written under a temp name beside its
 // target and renamed over it, so no real name ever holds half a file.
@@ -10,26 +12,8 @@ import type { LocalEntry } from './types.js';
 /** Bytes per SFTP WRITE and how many may be unanswered per file: bounded memory, pipelined I/O. */
 const CHUNK = 64 * 1024;
 const WINDOW = 4;
-const NAME_MAX = 255;
 /** Files up to this size are read in one synchronous call: no thread-pool round trips per file. */
 const SMALL_FILE = 256 * 1024;
-
-/**
- * Temp-name suffixes: a random run prefix and a counter (hex). Unique within a run by the counter,
- * across runs by the prefix; the exclusive create ('wx') refuses a clash rather than overwrite.
- */
-export function tempSuffixes(prefix = randomBytes(4).toString('hex')): () => string {
-  let n = 0;
-  return () => `${prefix}${(n++).toString(16)}`;
-}
-
-/** `.<name>.mtr-tmp-<hex>` beside the target; a bare `.mtr-tmp-<hex>` when the name is too long. */
-export function tempNameFor(target: string, random: string): string {
-  const name = path.posix.basename(target);
-  const long = `.${name}.mtr-tmp-${random}`;
-  const base = Buffer.byteLength(long) <= NAME_MAX ? long : `.mtr-tmp-${random}`;
-  return path.posix.join(path.posix.dirname(target), base);
-}
 
 // Returns false when the local file vanished since the walk (skipped, like rsync's "vanished" files).
 export async function putFile(

@@ -19,6 +19,10 @@ export interface SftpSyncOptions {
   remoteDir: string;
   /** The remote listing when the caller already read it (dry run, deletions); read here otherwise. */
   remote?: ReadonlyMap<string, RemoteEntry>;
+  /** With `remote`: the stale upload temp files its listing found (RemoteManifest.leftovers). */
+  leftovers?: readonly string[];
+  /** Upload temp files untouched this long are an interrupted upload's, and removed (default: kept). */
+  leftoverAgeSeconds?: number;
   onProgress?: (progress: SyncProgress) => void;
   /** Files in flight at once per SFTP channel; also capped by the server's open-handle limit. */
   concurrency?: number;
@@ -56,18 +60,27 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
   let opened: SftpSession | undefined;
   let extra: SftpSession[] = [];
   try {
-    const remote = options.remote ?? (await readRemoteManifest(client, options.remoteDir, { session: (opened ??= await openSftp(client)) })).entries;
+    let remote = options.remote;
+    let found = options.leftovers ?? [];
+    if (!remote) {
+      const manifest = await readRemoteManifest(client, options.remoteDir, { session: (opened ??= await openSftp(client)), leftoverAgeSeconds: options.leftoverAgeSeconds });
+      remote = manifest.entries;
+      found = manifest.leftovers;
+    }
     const plan = planUpload(tree, remote);
+    const leftovers = leftoversToRemove(found, tree);
     if (plan.conflicts.length > 0) {
       const list = plan.conflicts.slice(0, 3).join(', ');
       throw new SyncError(`remote directories stand where local files go: ${list}`, 'remove or rename them on the server, then sync again');
     }
-    if (isEmptyPlan(plan) && options.remote) return { filesSent: 0, bytesSent: 0, plan };
+    if (isEmptyPlan(plan) && !leftovers.length && options.remote) return { filesSent: 0, bytesSent: 0, plan };
     const session = (opened ??= await openSftp(client));
     const base = resolveSftpPath(options.remoteDir, session.home);
     const width = Math.max(1, Math.min(options.concurrency ?? PER_CHANNEL, session.maxOpenHandles - 2));
     await mkdirP(session, base);
     await runPool(plan.removals, width, (p) => session.unlink(remotePath(base, p)), { signal });
+    // Another run may have removed one first: a leftover already gone is fine.
+    await runPool(leftovers, width, (p) => session.unlink(remotePath(base, p)).catch(ignoreMissing), { signal });
     for (const level of byDepth(plan.mkdirs)) {
       await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
     }
@@ -110,6 +123,17 @@ async function openExtraSessions(client: Client, count: number): Promise<SftpSes
   if (count <= 0) return [];
   const settled = await Promise.allSettled(Array.from({ length: count }, () => openSftp(client)));
   return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+}
+
+// A local file may carry a temp-like name; it is the project's, never a leftover.
+function leftoversToRemove(found: readonly string[], tree: LocalTree): string[] {
+  if (!found.length) return [];
+  const local = new Set(tree.entries.map((e) => e.path));
+  return found.filter((p) => !local.has(p));
+}
+
+function ignoreMissing(error: SftpOpError): void {
+  if (error.code !== SFTP_STATUS.noSuchFile) throw error;
 }
 
 function isEmptyPlan(plan: UploadPlan): boolean {

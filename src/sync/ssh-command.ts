@@ -5,6 +5,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { shellQuote } from '../remote/shell-quote.js';
 import { controlMasterOptions } from '../ssh/control.js';
+import { serverAliveOptions } from '../ssh/keepalive.js';
 import type { SshTarget } from '../ssh/target.js';
 
 export interface SshArgsOptions {
@@ -15,8 +16,6 @@ export interface SshArgsOptions {
   /** Injected for tests; defaults to fs.existsSync. */
   fileExists?: (file: string) => boolean;
 }
-
-const KEEPALIVE = ['-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=4'];
 
 /** True when a password is configured and no key: ssh must not try keys (sshpass can't answer passphrases). */
 export function isPasswordOnly(target: SshTarget): boolean {
@@ -50,7 +49,8 @@ export function buildSshArgs(target: SshTarget, opts: SshArgsOptions): string[] 
   // mtr's ssh2 connection has already verified (or recorded) the key; ssh must only confirm it.
   args.push('-o', 'StrictHostKeyChecking=yes');
   args.push('-o', `ConnectTimeout=${Math.max(1, Math.ceil(target.connectTimeoutMs / 1000))}`);
-  args.push(...KEEPALIVE);
+  // The same dead-link promise as mtr's own connection (a shared master gets it too).
+  args.push(...serverAliveOptions(target.deadLinkTimeout));
   if (opts.batch && target.password === undefined) args.push('-o', 'BatchMode=yes');
   if (isPasswordOnly(target)) {
     args.push('-o', 'PreferredAuthentications=password,keyboard-interactive', '-o', 'PubkeyAuthentication=no');

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { ServerConfig } from '../config/types.js';
+import { ConnectionError, UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { Logger } from '../log.js';
 import type { SshConnection } from '../ssh/connect.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { RsyncVersion } from './rsync-version.js';
+import { planKeepalive } from '../ssh/keepalive.js';
 import { isPasswordOnly } from './ssh-command.js';
 import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { toRsyncExcludeList } from './file-list.js';
@@ -27,6 +29,8 @@ export interface SyncRequest {
   /** Mirror local deletions (server `delete: true` or --delete). */
   deleteRemote: boolean;
   onProgress?: (text: string) => void;
+  /** Stops the transfer; the SFTP engine removes its temp files first. Rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 // A download_dir inside the project holds what came from the server: never send it back.
@@ -57,6 +61,14 @@ export function chooseServerEngine(server: ServerConfig, target: SshTarget, env:
     usesPassword: server.password !== undefined && isPasswordOnly(target),
     hasSshpass: Boolean(findOnPath('sshpass', env)),
   });
+}
+
+// When the server side of a silent transfer counts as abandoned: twice the dead-link timeout, so
+// mtr has given up on its end first. The remote rsync is stopped then (rsync-guard.ts; it removes
+// its temp file), and an upload temp file untouched that long belongs to no live upload (a live
+// one is written to), so the next SFTP sync removes it.
+export function abandonAfter(server: Pick<ServerConfig, 'deadLinkTimeout'>): number {
+  return 2 * server.deadLinkTimeout;
 }
 
 function progressText(engine: string, p: SyncProgress): string {
@@ -110,7 +122,9 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       // SFTP compares sizes and mtimes: a tree scanned for rsync gets them now.
       tree: await statTree(tree),
       remoteDir: server.remoteDir,
-      ...(listing ? { remote: listing.entries } : {}),
+      leftoverAgeSeconds: abandonAfter(server),
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(listing ? { remote: listing.entries, leftovers: listing.leftovers } : {}),
       onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
     });
   }
@@ -125,7 +139,7 @@ function startSftpListing(req: SyncRequest) {
   const client = req.connection.then((connection) => connection.ssh2());
   const listing = client.then(async (c) => {
     const { readRemoteManifest } = await import('./remote-manifest.js');
-    return readRemoteManifest(c, req.server.remoteDir);
+    return readRemoteManifest(c, req.server.remoteDir, { leftoverAgeSeconds: abandonAfter(req.server) });
   });
   // Awaited later; a failure then is reported where it is awaited.
   client.catch(() => undefined);
@@ -138,7 +152,7 @@ function startSftpListing(req: SyncRequest) {
 async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: RsyncVersion | undefined) {
   const connection = await req.connection;
   const { runRsync } = await import('./rsync.js');
-  return runRsync({
+  const sending = runRsync({
     root: req.projectRoot,
     excludeList: toRsyncExcludeList(tree),
     remoteDir: req.server.remoteDir,
@@ -148,7 +162,19 @@ async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rsyn
     log: req.logger,
     ...(localRsync ? { version: localRsync } : {}),
     ...(connection.shared ? {} : { tunnel: connection.client }),
+    ...(req.signal ? { signal: req.signal } : {}),
+    ioTimeoutSeconds: abandonAfter(req.server),
+    remoteGuard: { checkSeconds: planKeepalive(req.server.deadLinkTimeout).intervalSeconds, idleSeconds: abandonAfter(req.server) },
     onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
+  });
+  const control = connection.shared ? req.target.control : undefined;
+  if (!control) return sending;
+  // rsync's ssh through a master that died (its link gone) says nothing useful: name what happened.
+  return sending.catch(async (error: unknown) => {
+    const { isMasterAlive } = await import('../ssh/mux-client.js');
+    if (error instanceof UsageError || (await isMasterAlive(control.path))) throw error;
+    const where = `${req.target.user}@${req.target.host}:${req.target.port}`;
+    throw new ConnectionError(`the shared connection to ${where} dropped during the transfer (rsync)`, 'run again: rsync renames only complete files into place', error);
   });
 }
 
@@ -158,7 +184,11 @@ async function readGuardedManifest(req: SyncRequest) {
   const { checkDeleteTarget, checkResolvedDeleteTarget, precheckDeleteTarget, refuseDelete } = await import('./sftp-plan.js');
   const early = precheckDeleteTarget(req.server.remoteDir);
   if (early) throw early;
-  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, { sftpClient: () => connection.ssh2(), realPaths: true });
+  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, {
+    sftpClient: () => connection.ssh2(),
+    realPaths: true,
+    leftoverAgeSeconds: abandonAfter(req.server),
+  });
   // By name first (the clearest message), then by the server's real paths (symlinks).
   const refusal =
     checkDeleteTarget(req.server.remoteDir, manifest.home) ??

@@ -188,7 +188,7 @@ describeE2E('rsync engine', (sshd) => {
       const server: ServerConfig = {
         name: 'test', host: sshd.host, port: sshd.port, user: sshd.user, keyFilename: sshd.clientKey,
         remoteDir: p.remoteDir, sync: 'rsync', exclude: [], respectGitignore: false, delete: false,
-        connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile: path.join(p.home, '.ssh', 'known_hosts'), reuse: false, reuseIdle: 0,
+        connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile: path.join(p.home, '.ssh', 'known_hosts'), reuse: false, reuseIdle: 0, deadLinkTimeout: 30,
       };
       const ctx: Context = { cwd: p.root, env: {}, homedir: p.home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
       const connection = await openConnection(resolveTarget(server, { homedir: p.home, localUser: sshd.user }), ctx, nullLogger);

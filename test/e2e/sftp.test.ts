@@ -71,7 +71,7 @@ async function connect(sshd: SshdInfo, home: string, auth: { user: string; key?:
   const server: ServerConfig = {
     name: 'test', host: sshd.host, port: sshd.port, user: auth.user, keyFilename: auth.key, password: auth.password,
     remoteDir: '/unused', sync: 'sftp', exclude: [], respectGitignore: false, delete: false,
-    connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile, reuse: false, reuseIdle: 0,
+    connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile, reuse: false, reuseIdle: 0, deadLinkTimeout: 30,
   };
   const connection = await openConnection(resolveTarget(server, { homedir: home, localUser: auth.user }), context(home), nullLogger);
   return { ...connection, client: await connection.ssh2() };

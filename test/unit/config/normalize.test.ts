@@ -38,6 +38,7 @@ describe('normalizeConfig', () => {
           respectGitignore: true,
           delete: false,
           connectTimeout: 15,
+          deadLinkTimeout: 30,
           strictHostKeyChecking: 'ask',
           reuse: true,
           reuseIdle: 600,
@@ -54,6 +55,7 @@ describe('normalizeConfig', () => {
     _('project defaults beat user config', 'defaults: {user: p}\nservers:\n  gpu: {host: g}\n', 'defaults: {user: u}\nservers:\n  gpu: {user: us}\n', 'user', 'p'),
     _('user server beats user defaults', 'servers:\n  gpu: {host: g}\n', 'defaults: {user: u}\nservers:\n  gpu: {user: us}\n', 'user', 'us'),
     _('user config fills gaps', 'servers:\n  gpu: {host: g}\n', 'defaults: {connect_timeout: 3}\n', 'connectTimeout', 3),
+    _('dead_link_timeout from the user config', 'servers:\n  gpu: {host: g}\n', 'defaults: {dead_link_timeout: 120}\n', 'deadLinkTimeout', 120),
     _('host from user config', 'servers:\n  gpu: {port: 2}\n', 'servers:\n  gpu: {host: uh}\n', 'host', 'uh'),
     _('project host wins', 'servers:\n  gpu: {host: g}\n', 'servers:\n  gpu: {host: uh}\n', 'host', 'g'),
     _(

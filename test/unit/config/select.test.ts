@@ -18,6 +18,7 @@ const server = (name: string): ServerConfig => ({
   strictHostKeyChecking: 'ask',
   reuse: true,
   reuseIdle: 600,
+  deadLinkTimeout: 30,
 });
 const config = (defaultServer?: string): LoadedConfig => ({
   projectRoot: '/p',

@@ -48,6 +48,21 @@ describe('validateConfig: problems', () => {
       [`${FILE}:2: servers.gpu.strict_host_key_checking: expected one of "ask", "yes", "accept-new", got "no"`],
     ],
     ['timeout zero', lines('servers:', '  gpu: {host: a, connect_timeout: 0}'), [`${FILE}:2: servers.gpu.connect_timeout: expected a positive number of seconds, got 0`]],
+    [
+      'dead_link_timeout not whole seconds',
+      lines('servers:', '  gpu: {host: a, dead_link_timeout: 2.5}'),
+      [`${FILE}:2: servers.gpu.dead_link_timeout: expected a whole number of seconds, at least 2, got 2.5`],
+    ],
+    [
+      'dead_link_timeout too short',
+      lines('defaults:', '  dead_link_timeout: 1', 'servers:', '  gpu: {host: a}'),
+      [`${FILE}:2: defaults.dead_link_timeout: expected a whole number of seconds, at least 2, got 1`],
+    ],
+    [
+      'dead_link_timeout as text',
+      lines('servers:', '  gpu: {host: a, dead_link_timeout: 30s}'),
+      [`${FILE}:2: servers.gpu.dead_link_timeout: expected a whole number of seconds, at least 2, got "30s"`],
+    ],
     ['exclude not a list', lines('servers:', '  gpu:', '    host: a', '    exclude: data/'), [`${FILE}:4: servers.gpu.exclude: expected a list of strings, got "data/"`]],
     [
       'exclude item',
@@ -94,7 +109,7 @@ describe('validateConfig: accepted', () => {
         'default: gpu',
         'defaults: {user: u, port: 22, key_filename: k, password: p, remote_dir: r, pre_cmd: c, sync: rsync, exclude: [x],',
         '  respect_gitignore: false, delete: true, download_dir: d, connect_timeout: 2.5, strict_host_key_checking: accept-new,',
-        '  known_hosts_file: kh}',
+        '  known_hosts_file: kh, dead_link_timeout: 60}',
         'servers:',
         '  gpu: {host: a, port: 2222}',
       ),

@@ -19,6 +19,10 @@ describe('controlDir', () => {
 });
 
 describe('controlKey', () => {
+  it('is the same for the default dead-link timeout written out or left out', () => {
+    expect(controlKey({ ...target, deadLinkTimeout: 30 })).toBe(controlKey(target));
+  });
+
   it('is short, stable, and differs when anything about trust or destination differs', () => {
     const key = controlKey(target);
     expect(key).toMatch(/^[0-9a-f]{20}$/);
@@ -31,6 +35,8 @@ describe('controlKey', () => {
       { identityFiles: ['/h/.ssh/other'] },
       { hostKeyPolicy: 'accept-new' as const },
       { jumps: [{ ...target, host: 'bastion' }] },
+      // A master keeps the ServerAlive options it started with.
+      { deadLinkTimeout: 90 },
     ]) {
       expect(controlKey({ ...target, ...change })).not.toBe(key);
     }

@@ -53,6 +53,52 @@ describe('parseFindPrintf', () => {
   });
 });
 
+describe('upload leftovers', () => {
+  it('upload temp files are never entries; stale ones (x records) are leftovers', () => {
+    const temp = 'sub/.model.pt.mtr-tmp-0a1b2c3d4';
+    const buf = Buffer.from(
+      record('f', temp, '5', '1', '600', '') +
+        record('x', temp, '', '', '', '') +
+        record('l', '.mtr-tmp-0a1b2c3d5', '0', '1', '777', 'x') +
+        record('f', '.notes.mtr-tmp-draft', '1', '1', '644', '') +
+        record('f', 'ok', '1', '1', '644', ''),
+    );
+    const leftovers: string[] = [];
+    expect(parseFindPrintf(buf, leftovers).map((e) => e.path)).toEqual(['.notes.mtr-tmp-draft', 'ok']);
+    expect(leftovers).toEqual([temp]);
+  });
+
+  it('the real GNU find marks upload temps older than the age, and nothing else', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-find-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'd'));
+      for (const name of ['d/.a.txt.mtr-tmp-0a1b2c3d0', '.mtr-tmp-0a1b2c3d1', 'plain', '.x.mtr-tmp-nothex']) fs.writeFileSync(path.join(dir, name), 'x');
+      fs.mkdirSync(path.join(dir, '.dir.mtr-tmp-0a1b2c3d2'));
+      const list = (age?: number) => {
+        const leftovers: string[] = [];
+        const parsed = parseManifestOutput(execFileSync('sh', ['-c', buildManifestScript(dir, age === undefined ? {} : { leftoverAgeSeconds: age })]))!;
+        const entries = parseFindPrintf(parsed.records, leftovers).map((e) => e.path).sort();
+        return { entries, leftovers: leftovers.sort() };
+      };
+      expect(list(0)).toEqual({
+        entries: ['.dir.mtr-tmp-0a1b2c3d2', '.x.mtr-tmp-nothex', 'd', 'plain'],
+        leftovers: ['.mtr-tmp-0a1b2c3d1', 'd/.a.txt.mtr-tmp-0a1b2c3d0'],
+      });
+      expect(list(3600).leftovers).toEqual([]);
+      expect(list(undefined).leftovers).toEqual([]);
+      expect(list(3600).entries).toEqual(list(0).entries);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without an age the script is the one every sync ran before (no leftover scan)', () => {
+    expect(buildManifestScript('~/p')).not.toContain('-cmin');
+    expect(buildManifestScript('~/p', { leftoverAgeSeconds: 60 })).toContain("-cmin +1 -printf 'x\\0%P");
+    expect(buildManifestScript('~/p', { leftoverAgeSeconds: 6 })).toContain('-cmin +0.1 ');
+  });
+});
+
 describe('parseManifestOutput', () => {
   const tag = '\0mtr-manifest-1\0';
   it.each([

@@ -86,6 +86,7 @@ describe('buildRsyncArgs', () => {
     ['extra args before the paths', input({ progress: 'none', extraArgs: ['--bwlimit=10'] }),
       ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, '-e', 'ssh -p 22', '--bwlimit=10', '/p/proj/', 'gpu.example:/srv/proj/']],
     ['root with a trailing slash', input({ progress: 'none', root: '/p/proj/' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, ...tail]],
+    ['an I/O timeout for both ends', input({ progress: 'none', ioTimeoutSeconds: 60 }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--timeout=60', mkdir, ...tail]],
   ])('%s', (_name, i, expected) => {
     const built = buildRsyncArgs(i);
     expect(built).toEqual({ command: 'rsync', args: expected, env: {} });

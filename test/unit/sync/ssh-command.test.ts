@@ -23,7 +23,7 @@ const target = (over: Partial<SshTarget> = {}): SshTarget => ({
 
 const HAS_RSYNC = spawnSync('rsync', ['--version'], { stdio: 'ignore' }).status === 0;
 const noConfig: SshArgsOptions = { homedir: '/h', batch: true, fileExists: () => false };
-const COMMON = '-o UserKnownHostsFile=/h/.ssh/known_hosts -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -o ServerAliveInterval=15 -o ServerAliveCountMax=4';
+const COMMON = '-o UserKnownHostsFile=/h/.ssh/known_hosts -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=5';
 const _ = (name: string, t: SshTarget, opts: Partial<SshArgsOptions>, expected: string) => [name, t, { ...noConfig, ...opts }, expected] as const;
 
 describe('buildSshArgs', () => {
@@ -39,6 +39,8 @@ describe('buildSshArgs', () => {
     _('password and key: key first, sshpass answers the prompt', target({ password: 'pw', identityFiles: ['/k/id'], explicitKey: true }), {},
       `ssh -F /dev/null -p 22 -l ann -i /k/id -o IdentitiesOnly=yes ${COMMON}`),
     _('timeout rounds up, at least 1 s', target({ connectTimeoutMs: 1500 }), { batch: false }, `ssh -F /dev/null -p 22 -l ann ${COMMON.replace('=10', '=2')}`),
+    _('dead_link_timeout: ssh gives up after the same silence', target({ deadLinkTimeout: 90 }), { batch: false },
+      `ssh -F /dev/null -p 22 -l ann ${COMMON.replace('Interval=5', 'Interval=15')}`),
     _('several known_hosts files', target({ knownHostsFiles: ['/p/kh', '/h/my dir/kh'] }), { batch: false },
       `ssh -F /dev/null -p 22 -l ann ${COMMON.replace('/h/.ssh/known_hosts', '/p/kh "/h/my dir/kh"')}`),
     _('percent doubled in expanded paths', target({ identityFiles: ['/k/100%'], knownHostsFiles: ['/k/%h'] }), { batch: false },
