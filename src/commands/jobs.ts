@@ -48,7 +48,7 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
         const script = action.follow
           ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
           : buildLogsScript(action.name, action.tail);
-        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost, holdStdin: action.follow });
+        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost, holdStdin: true });
         if (code === LOGS_READ_FAILED) {
           throw new SyncError(
             `could not read the output of job ${action.name} on ${session.server.name} (the server's error is above)`,

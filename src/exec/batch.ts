@@ -14,7 +14,11 @@ export interface BatchOptions {
   onChannel?: (channel: ClientChannel) => void;
   /** Said on stderr when the link drops before the command ended. */
   lostMessage?: string;
-  /** Keep the channel's stdin open (no EOF) until the end: the remote script watches it for the client's death. */
+  /**
+   * Job commands: never read mtr's stdin (whatever it is: a pipe left open or closed, a file) and
+   * keep the channel's stdin open (no EOF) until the end: the remote script watches it for the
+   * client's death.
+   */
   holdStdin?: boolean;
   /** True when we closed the link on purpose (a timeout): no "connection lost" note then. */
   closedOnPurpose?: () => boolean;
@@ -69,14 +73,15 @@ export async function runBatch(client: ExecClient, command: string, ctx: Context
       channel.pipe(ctx.stdout, { end: false });
     }
     channel.stderr.pipe(ctx.stderr, { end: false });
-    if (ctx.stdinIsData) {
+    const forwardStdin = ctx.stdinIsData && !options.holdStdin;
+    if (forwardStdin) {
       ctx.stdin.pipe(channel);
     } else if (!options.holdStdin) {
       channel.end();
     }
     channel.on('close', () => {
       ctx.stdout.off('error', onStdoutError);
-      if (ctx.stdinIsData) {
+      if (forwardStdin) {
         ctx.stdin.unpipe(channel);
         ctx.stdin.destroy();
       }
