@@ -100,16 +100,21 @@ async function withTimeout(
 ): Promise<number> {
   if (seconds === undefined) return work();
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const timeout = new Promise<number>((resolve) => {
     timer = setTimeout(() => {
+      timedOut = true;
       onTimeout();
       ctx.stderr.write(`mtr: timed out after ${seconds} s waiting for job ${name} (it goes on)\n`);
-      connection.close();
       resolve(EXIT.timeout);
+      connection.close();
     }, seconds * 1000);
   });
   try {
-    return await Promise.race([work(), timeout]);
+    const code = await Promise.race([work(), timeout]);
+    // Closing the link ends the work too; over a shared connection its channel closes at once,
+    // so the work's "link lost" answer can settle first: the timeout is the truth then.
+    return timedOut ? EXIT.timeout : code;
   } finally {
     clearTimeout(timer);
   }
