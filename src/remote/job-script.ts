@@ -47,6 +47,8 @@ export function buildWrapper(spec: WrapperSpec): string {
     'date +%s >ended',
     'echo "$rc" >rc.tmp && mv rc.tmp rc',
     `${TMUX} wait-for -S "mtr-$(basename "$PWD")" 2>/dev/null`,
+    // The last screen, for the client to print on the main screen once tmux has left it (the pane dies next).
+    spec.interactive ? `{ ${buildCaptureScreen('"=$(basename "$PWD"):"')}; } >screen 2>/dev/null` : ':',
     // Replace attached clients by a no-op so tmux prints no "[exited]" line on the user's screen.
     spec.interactive ? `${TMUX} detach-client -s "=$(basename "$PWD")" -E true 2>/dev/null` : ':',
     'exit "$rc"',
@@ -261,18 +263,36 @@ export function buildAttachCommand(name: string, term: string): string {
     `TERM=${shellQuote(term)}; export TERM`,
     'if command -v infocmp >/dev/null 2>&1 && ! infocmp "$TERM" >/dev/null 2>&1; then TERM=xterm-256color; fi',
     // -u: sshd passes no locale, and without it tmux draws every non-ASCII character as "_".
+    // A server started by an older mtr may still keep tmux off the alternate screen: reset that.
+    'tmux -L mtr set-option -su terminal-overrides 2>/dev/null',
     `exec tmux -u -L mtr attach-session -t =${name} \\; wait-for -S mtr-go-${name}`,
   ].join('\n');
 }
 
-/** Prints the job's exit code, or nothing while it has none. */
-export function buildReadRcScript(name: string): string {
-  return `cat ${jobDir(name)}/rc 2>/dev/null; exit 0`;
+/** The job's exit code on the first line (empty while it runs), then its last screen (see attach.ts). */
+export function buildAttachEndScript(name: string): string {
+  return [
+    `cd ${jobDir(name)} 2>/dev/null || exit 0`,
+    "if [ -f rc ]; then tr -d '\\n' <rc; fi; echo",
+    `if [ -f screen ]; then cat screen; else { ${buildCaptureScreen(`=${name}:`)}; } 2>/dev/null; fi`,
+    'exit 0',
+  ].join('\n');
+}
+
+// The pane's main screen with its colours (`=NAME:`: pane commands need the session-qualified
+// target). While a full-screen program is on the pane's alternate screen, tmux keeps the main
+// one aside: `-a` reads that, so what vim or htop drew is never printed.
+export function buildCaptureScreen(target: string): string {
+  return (
+    `if [ "$(${TMUX} display-message -p -t ${target} '#{alternate_on}')" = 1 ]; then a=-a; else a=; fi; ` +
+    `${TMUX} capture-pane $a -e -p -J -t ${target}`
+  );
 }
 
 // Server-wide settings that keep tmux invisible: no status bar, no prefix key (Ctrl+B reaches the
-// program; mtr detaches client-side), no Esc delay, big history, and no alternate screen in the
-// outer terminal so its own scrollback keeps working.
+// program; mtr detaches client-side), no Esc delay, big history. The attach draws on the local
+// terminal's alternate screen, so tmux's clears never wipe the user's screen; mtr prints the job's
+// last screen there when it ends (buildAttachEndScript).
 export const TMUX_CONF = [
   'set -g status off',
   'set -g prefix None',
@@ -280,7 +300,6 @@ export const TMUX_CONF = [
   'set -s escape-time 0',
   'set -g history-limit 50000',
   'set -g default-terminal screen-256color',
-  "set -s terminal-overrides '*:smcup@:rmcup@'",
   'set -g remain-on-exit off',
   'set -g set-titles off',
 ].join('\n');

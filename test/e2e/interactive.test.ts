@@ -165,6 +165,34 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
     });
   }, TIMEOUT);
 
+  // The pane's shell prints a line first, then runs `mtr --no-sync ARGS`: what was on the screen before.
+  const afterLine = (args: string[], p: Project = project()): TerminalOptions =>
+    terminalFor([], { command: ['sh', '-c', 'echo before-mtr; exec "$@"', 'sh', ...mtrCommand(['--no-sync', ...args])] }, p);
+  /** The visible screen's non-blank lines, right-trimmed. */
+  const visibleLines = async (t: Terminal) => (await t.capture({ visibleOnly: true })).split('\n').map((line) => line.trimEnd()).filter(Boolean);
+
+  it("a program's output stays on the screen after it ends, below what was there before (as with ssh -t)", async () => {
+    const script = 'echo line-one; printf "\\033[32mline-two\\033[0m\\n"; echo line-three';
+    await withTerminal(afterLine(['sh', '-c', script]), async (t) => {
+      expect(await t.waitForExit()).toBe(0);
+      expect(await visibleLines(t)).toEqual(['before-mtr', 'line-one', 'line-two', 'line-three', 'MTR-EXIT=0']);
+      expect(await t.capture({ escapes: true, visibleOnly: true })).toMatch(/\x1b\[32mline-two\n?\x1b\[(39|0)?m\n?line-three/);
+      expectCooked(await t.sttyState());
+    });
+  }, TIMEOUT);
+
+  it.skipIf(!vim)(`vim still gives back the screen it drew over${noVim ? ` [skipped: ${noVim}]` : ''}`, async () => {
+    const p = makeProject({ sshd, createRemoteDir: true });
+    fs.writeFileSync(path.join(p.remoteDir, 'g.txt'), 'vim was here\n');
+    await withTerminal(afterLine([vim!, '-i', 'NONE', 'g.txt'], p), async (t) => {
+      await t.waitFor(/vim was here/);
+      await t.type(':q');
+      await t.sendKeys('Enter');
+      expect(await t.waitForExit()).toBe(0);
+      expect(await visibleLines(t)).toEqual(['before-mtr', 'MTR-EXIT=0']);
+    });
+  }, TIMEOUT);
+
   const noTop = missingTool('top', 'procps');
   it.skipIf(Boolean(noTop))(`top draws its screen and q quits with 0${noTop ? ` [skipped: ${noTop}]` : ''}`, async () => {
     await withTerminal(terminalFor(['top']), async (t) => {
@@ -188,6 +216,8 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
         const screen = await t.capture();
         expect(screen).toMatch(/detached/);
         expect(screen).toContain(`mtr --attach ${name}`);
+        // The job's screen stays in view after detaching, as at its end.
+        expect(lastTick(await t.capture({ visibleOnly: true }))).toBeGreaterThanOrEqual(2);
         seen = lastTick(screen);
         expectCooked(await t.sttyState());
       });
@@ -210,9 +240,9 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
   // Modes a full-screen program switches on: mouse reporting, hidden cursor, application keypad.
   const MESSY_MODES = '\\033[?1049h\\033[?1000h\\033[?25l\\033[?1h\\033=';
   const SANE: PaneModes = { alternate: false, mouse: false, cursorVisible: true, keypadCursor: false, keypad: false };
-  // The remote tmux passes the pane's modes on to the local terminal (but never its alternate
-  // screen: TMUX_CONF keeps the local scrollback), so the local terminal really is messy first.
-  const MESSY: PaneModes = { alternate: false, mouse: true, cursorVisible: false, keypadCursor: true, keypad: true };
+  // The remote tmux passes the pane's modes on to the local terminal (and draws on its alternate
+  // screen anyway), so the local terminal really is messy first.
+  const MESSY: PaneModes = { alternate: true, mouse: true, cursorVisible: false, keypadCursor: true, keypad: true };
 
   it('leaves the terminal sane after a program switched on the alternate screen, mouse, keypad and hid the cursor', async () => {
     const script = `printf "${MESSY_MODES}"; echo armed; read line; echo "got $line"`;
