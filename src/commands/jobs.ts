@@ -59,14 +59,17 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
         return;
       }
       case 'attach': {
-        if (options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY) {
+        const atTerminal = Boolean(options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY);
+        // Only an interactive job's pane shows its output; batch and detached jobs write to files.
+        const mode = exists.stdout.toString('utf8').trim();
+        if (atTerminal && mode !== 'batch' && mode !== 'detached') {
           const { attachInteractive } = await import('../exec/attach.js');
           const code = await attachInteractive(ctx, connection, action.name);
           if (code !== 0) throw new ExitError(code);
           return;
         }
-        const { code } = await runBatch(connection.client, buildStreamScript(action.name, { exitWithJob: true }), ctx, { lostMessage: lost, holdStdin: true });
-        if (code !== 0) throw new ExitError(code);
+        const { followJob } = await import('./follow-job.js');
+        await followJob(ctx, connection, action.name, { atTerminal, lostMessage: lost });
         return;
       }
       case 'wait': {

@@ -251,9 +251,10 @@ export function buildWaitScript(name: string): string {
   ].join('\n');
 }
 
-/** True (exit 0) when the job's record exists. */
+/** True (exit 0) when the job's record exists; prints its mode (batch, interactive, detached; nothing for old records). */
 export function buildExistsScript(name: string): string {
-  return `test -f ${jobDir(name)}/meta.json`;
+  const meta = `${jobDir(name)}/meta.json`;
+  return `test -f ${meta} || exit 1; sed -n 's/.*"mode":"\\([a-z]*\\)".*/\\1/p' ${meta} 2>/dev/null | head -n 1; exit 0`;
 }
 
 // tmux needs the client's TERM in the server's terminfo; fall back to xterm-256color. Attaching

@@ -1,4 +1,5 @@
-// What an interactive job leaves for the screen: the wrapper captures the pane's last screen into
+// How --attach picks its way (buildExistsScript prints the job's mode), and what an interactive job
+// leaves for the screen: the wrapper captures the pane's last screen into
 // `screen` when the job ends, and buildAttachEndScript hands back rc + that screen (or, while the
 // job runs, a live capture of its main screen). Run for real: local shell, local tmux, own HOME.
 import { spawnSync } from 'node:child_process';
@@ -7,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildAttachEndScript, buildLaunchScript, TMUX } from '../../../src/remote/job-script.js';
+import { buildAttachEndScript, buildExistsScript, buildLaunchScript, TMUX } from '../../../src/remote/job-script.js';
+import { buildJobMeta } from '../../../src/jobs/meta.js';
 import { parseAttachEnd } from '../../../src/exec/final-screen.js';
 
 let root: string;
@@ -67,5 +69,29 @@ describe('buildAttachEndScript', () => {
 
   it('an unknown job: nothing', () => {
     expect(sh(buildAttachEndScript('nope'))).toMatchObject({ stdout: '', status: 0 });
+  });
+});
+
+describe('buildExistsScript', () => {
+  const writeMeta = (name: string, text: string) => {
+    fs.mkdirSync(jobDir(name), { recursive: true });
+    fs.writeFileSync(path.join(jobDir(name), 'meta.json'), `${text}\n`);
+  };
+  const meta = (mode: 'batch' | 'interactive' | 'detached', argv: string[]) =>
+    buildJobMeta({ name: 'j', argv, server: 's', cwd: '/w', started: '2026-01-01T00:00:00.000Z', mode });
+
+  it.each([
+    ['detached', meta('detached', ['sh', '-c', 'echo'])],
+    ['interactive', meta('interactive', ['python3'])],
+    // An argv that spells a mode field is JSON-escaped: it never looks like the record's own.
+    ['batch', meta('batch', ['echo', '"mode":"interactive"', '{"mode":"interactive"}'])],
+    ['', '{"name":"j","argv":["old"]}'],
+  ])('prints %j for its record, exit 0', (mode, text) => {
+    writeMeta('j', text);
+    expect(sh(buildExistsScript('j'))).toMatchObject({ stdout: mode ? `${mode}\n` : '', status: 0 });
+  });
+
+  it('no record: exit 1, nothing printed', () => {
+    expect(sh(buildExistsScript('nope'))).toMatchObject({ stdout: '', stderr: '', status: 1 });
   });
 });
