@@ -5,6 +5,7 @@ import { shellQuote } from './shell-quote.js';
 //   wrap.sh    runs run.sh, records rc       pid     wrapper pid = the job's process group
 //   out, err   batch output (interactive: the pane's output, merged, in out)
 //   rc         exit status, written via rc.tmp + mv only after all output is on disk
+//   screen     interactive: the pane's last screen (with colours), for the client to print at the end
 // The job's name is validated to [A-Za-z0-9_-], so it is safe in paths and tmux targets as is.
 
 export const TMUX = 'tmux -L mtr';
