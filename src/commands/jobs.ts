@@ -48,7 +48,7 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
         const script = action.follow
           ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
           : buildLogsScript(action.name, action.tail);
-        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost, holdStdin: action.follow });
+        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost, holdStdin: true });
         if (code === LOGS_READ_FAILED) {
           throw new SyncError(
             `could not read the output of job ${action.name} on ${session.server.name} (the server's error is above)`,
@@ -59,14 +59,17 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
         return;
       }
       case 'attach': {
-        if (options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY) {
+        const atTerminal = Boolean(options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY);
+        // Only an interactive job's pane shows its output; batch and detached jobs write to files.
+        const mode = exists.stdout.toString('utf8').trim();
+        if (atTerminal && mode !== 'batch' && mode !== 'detached') {
           const { attachInteractive } = await import('../exec/attach.js');
           const code = await attachInteractive(ctx, connection, action.name);
           if (code !== 0) throw new ExitError(code);
           return;
         }
-        const { code } = await runBatch(connection.client, buildStreamScript(action.name, { exitWithJob: true }), ctx, { lostMessage: lost, holdStdin: true });
-        if (code !== 0) throw new ExitError(code);
+        const { followJob } = await import('./follow-job.js');
+        await followJob(ctx, connection, action.name, { atTerminal, lostMessage: lost });
         return;
       }
       case 'wait': {
@@ -100,16 +103,21 @@ async function withTimeout(
 ): Promise<number> {
   if (seconds === undefined) return work();
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const timeout = new Promise<number>((resolve) => {
     timer = setTimeout(() => {
+      timedOut = true;
       onTimeout();
       ctx.stderr.write(`mtr: timed out after ${seconds} s waiting for job ${name} (it goes on)\n`);
-      connection.close();
       resolve(EXIT.timeout);
+      connection.close();
     }, seconds * 1000);
   });
   try {
-    return await Promise.race([work(), timeout]);
+    const code = await Promise.race([work(), timeout]);
+    // Closing the link ends the work too; over a shared connection its channel closes at once,
+    // so the work's "link lost" answer can settle first: the timeout is the truth then.
+    return timedOut ? EXIT.timeout : code;
   } finally {
     clearTimeout(timer);
   }

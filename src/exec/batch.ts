@@ -20,7 +20,11 @@ export interface BatchOptions {
   onChannel?: (channel: ClientChannel) => void;
   /** Said on stderr when the link drops before the command ended. */
   lostMessage?: string;
-  /** Keep the channel's stdin open (no EOF) until the end: the remote script watches it for the client's death. */
+  /**
+   * Job commands: never read mtr's stdin (whatever it is: a pipe left open or closed, a file) and
+   * keep the channel's stdin open (no EOF) until the end: the remote script watches it for the
+   * client's death.
+   */
   holdStdin?: boolean;
   /** True when we closed the link on purpose (a timeout): no "connection lost" note then. */
   closedOnPurpose?: () => boolean;
@@ -48,11 +52,13 @@ export async function runBatch(client: ExecClient, command: string, ctx: Context
   return new Promise((resolve) => {
     let status: number | null = null;
     let settled = false;
+    // Job commands hold stdin (never read it): only a run forwards piped data.
+    const forwardStdin = ctx.stdinIsData && !options.holdStdin;
     const settle = (result: BatchResult): void => {
       if (settled) return;
       settled = true;
       ctx.stdout.off('error', onStdoutError);
-      if (ctx.stdinIsData) {
+      if (forwardStdin) {
         ctx.stdin.unpipe(channel);
         ctx.stdin.destroy();
       }
@@ -74,7 +80,7 @@ export async function runBatch(client: ExecClient, command: string, ctx: Context
     }
     ctx.stdout.on('error', onStdoutError);
     channel.stderr.pipe(ctx.stderr, { end: false });
-    if (ctx.stdinIsData) {
+    if (forwardStdin) {
       ctx.stdin.pipe(channel);
     } else if (!options.holdStdin) {
       channel.end();

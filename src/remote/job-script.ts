@@ -5,6 +5,7 @@ import { shellQuote } from './shell-quote.js';
 //   wrap.sh    runs run.sh, records rc       pid     wrapper pid = the job's process group
 //   out, err   batch output (interactive: the pane's output, merged, in out)
 //   rc         exit status, written via rc.tmp + mv only after all output is on disk
+//   screen     interactive: the pane's last screen (with colours), for the client to print at the end
 // The job's name is validated to [A-Za-z0-9_-], so it is safe in paths and tmux targets as is.
 // Records hold output and command lines (tokens too) on servers shared with other users: ~/.mtr,
 // ~/.mtr/jobs and each job folder are 0700 and every record 0600, created so under umask 077; only
@@ -54,6 +55,8 @@ export function buildWrapper(spec: WrapperSpec): string {
     'date +%s >ended',
     'echo "$rc" >rc.tmp && mv rc.tmp rc',
     `${TMUX} wait-for -S "mtr-$(basename "$PWD")" 2>/dev/null`,
+    // The last screen, for the client to print on the main screen once tmux has left it (the pane dies next).
+    spec.interactive ? `{ ${buildCaptureScreen('"=$(basename "$PWD"):"')}; } >screen 2>/dev/null` : ':',
     // Replace attached clients by a no-op so tmux prints no "[exited]" line on the user's screen.
     spec.interactive ? `${TMUX} detach-client -s "=$(basename "$PWD")" -E true 2>/dev/null` : ':',
     'exit "$rc"',
@@ -273,9 +276,10 @@ export function buildWaitScript(name: string): string {
   ].join('\n');
 }
 
-/** True (exit 0) when the job's record exists. */
+/** True (exit 0) when the job's record exists; prints its mode (batch, interactive, detached; nothing for old records). */
 export function buildExistsScript(name: string): string {
-  return `test -f ${jobDir(name)}/meta.json`;
+  const meta = `${jobDir(name)}/meta.json`;
+  return `test -f ${meta} || exit 1; sed -n 's/.*"mode":"\\([a-z]*\\)".*/\\1/p' ${meta} 2>/dev/null | head -n 1; exit 0`;
 }
 
 // tmux needs the client's TERM in the server's terminfo; fall back to xterm-256color. Attaching
@@ -285,18 +289,36 @@ export function buildAttachCommand(name: string, term: string): string {
     `TERM=${shellQuote(term)}; export TERM`,
     'if command -v infocmp >/dev/null 2>&1 && ! infocmp "$TERM" >/dev/null 2>&1; then TERM=xterm-256color; fi',
     // -u: sshd passes no locale, and without it tmux draws every non-ASCII character as "_".
+    // A server started by an older mtr may still keep tmux off the alternate screen: reset that.
+    'tmux -L mtr set-option -su terminal-overrides 2>/dev/null',
     `exec tmux -u -L mtr attach-session -t =${name} \\; wait-for -S mtr-go-${name}`,
   ].join('\n');
 }
 
-/** Prints the job's exit code, or nothing while it has none. */
-export function buildReadRcScript(name: string): string {
-  return `cat ${jobDir(name)}/rc 2>/dev/null; exit 0`;
+/** The job's exit code on the first line (empty while it runs), then its last screen (see attach.ts). */
+export function buildAttachEndScript(name: string): string {
+  return [
+    `cd ${jobDir(name)} 2>/dev/null || exit 0`,
+    "if [ -f rc ]; then tr -d '\\n' <rc; fi; echo",
+    `if [ -f screen ]; then cat screen; else { ${buildCaptureScreen(`=${name}:`)}; } 2>/dev/null; fi`,
+    'exit 0',
+  ].join('\n');
+}
+
+// The pane's main screen with its colours (`=NAME:`: pane commands need the session-qualified
+// target). While a full-screen program is on the pane's alternate screen, tmux keeps the main
+// one aside: `-a` reads that, so what vim or htop drew is never printed.
+export function buildCaptureScreen(target: string): string {
+  return (
+    `if [ "$(${TMUX} display-message -p -t ${target} '#{alternate_on}')" = 1 ]; then a=-a; else a=; fi; ` +
+    `${TMUX} capture-pane $a -e -p -J -t ${target}`
+  );
 }
 
 // Server-wide settings that keep tmux invisible: no status bar, no prefix key (Ctrl+B reaches the
-// program; mtr detaches client-side), no Esc delay, big history, and no alternate screen in the
-// outer terminal so its own scrollback keeps working.
+// program; mtr detaches client-side), no Esc delay, big history. The attach draws on the local
+// terminal's alternate screen, so tmux's clears never wipe the user's screen; mtr prints the job's
+// last screen there when it ends (buildAttachEndScript).
 export const TMUX_CONF = [
   'set -g status off',
   'set -g prefix None',
@@ -304,7 +326,6 @@ export const TMUX_CONF = [
   'set -s escape-time 0',
   'set -g history-limit 50000',
   'set -g default-terminal screen-256color',
-  "set -s terminal-overrides '*:smcup@:rmcup@'",
   'set -g remain-on-exit off',
   'set -g set-titles off',
 ].join('\n');

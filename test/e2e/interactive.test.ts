@@ -82,6 +82,18 @@ async function findSshdServing(name: string): Promise<Proc> {
   return parent;
 }
 
+// A run leaves a shared connection behind for the next ones; wait until a run logs that it reused one.
+async function warmSharedConnection(p: Project): Promise<void> {
+  const log = path.join(p.root, 'reuse-probe.log');
+  for (let attempt = 0; attempt < 20; attempt++) {
+    fs.rmSync(log, { force: true });
+    await p.run(['--no-sync', '--log-file', log, 'true']);
+    if (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('reusing the shared connection')) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('runs never reused a shared connection (has connection reuse changed?)');
+}
+
 /** Polls the local pane's modes until they equal `want` (they follow the screen by a redraw). */
 async function waitForModes(t: Terminal, want: PaneModes, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -165,6 +177,34 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
     });
   }, TIMEOUT);
 
+  // The pane's shell prints a line first, then runs `mtr --no-sync ARGS`: what was on the screen before.
+  const afterLine = (args: string[], p: Project = project()): TerminalOptions =>
+    terminalFor([], { command: ['sh', '-c', 'echo before-mtr; exec "$@"', 'sh', ...mtrCommand(['--no-sync', ...args])] }, p);
+  /** The visible screen's non-blank lines, right-trimmed. */
+  const visibleLines = async (t: Terminal) => (await t.capture({ visibleOnly: true })).split('\n').map((line) => line.trimEnd()).filter(Boolean);
+
+  it("a program's output stays on the screen after it ends, below what was there before (as with ssh -t)", async () => {
+    const script = 'echo line-one; printf "\\033[32mline-two\\033[0m\\n"; echo line-three';
+    await withTerminal(afterLine(['sh', '-c', script]), async (t) => {
+      expect(await t.waitForExit()).toBe(0);
+      expect(await visibleLines(t)).toEqual(['before-mtr', 'line-one', 'line-two', 'line-three', 'MTR-EXIT=0']);
+      expect(await t.capture({ escapes: true, visibleOnly: true })).toMatch(/\x1b\[32mline-two\n?\x1b\[(39|0)?m\n?line-three/);
+      expectCooked(await t.sttyState());
+    });
+  }, TIMEOUT);
+
+  it.skipIf(!vim)(`vim still gives back the screen it drew over${noVim ? ` [skipped: ${noVim}]` : ''}`, async () => {
+    const p = makeProject({ sshd, createRemoteDir: true });
+    fs.writeFileSync(path.join(p.remoteDir, 'g.txt'), 'vim was here\n');
+    await withTerminal(afterLine([vim!, '-i', 'NONE', 'g.txt'], p), async (t) => {
+      await t.waitFor(/vim was here/);
+      await t.type(':q');
+      await t.sendKeys('Enter');
+      expect(await t.waitForExit()).toBe(0);
+      expect(await visibleLines(t)).toEqual(['before-mtr', 'MTR-EXIT=0']);
+    });
+  }, TIMEOUT);
+
   const noTop = missingTool('top', 'procps');
   it.skipIf(Boolean(noTop))(`top draws its screen and q quits with 0${noTop ? ` [skipped: ${noTop}]` : ''}`, async () => {
     await withTerminal(terminalFor(['top']), async (t) => {
@@ -188,6 +228,8 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
         const screen = await t.capture();
         expect(screen).toMatch(/detached/);
         expect(screen).toContain(`mtr --attach ${name}`);
+        // The job's screen stays in view after detaching, as at its end.
+        expect(lastTick(await t.capture({ visibleOnly: true }))).toBeGreaterThanOrEqual(2);
         seen = lastTick(screen);
         expectCooked(await t.sttyState());
       });
@@ -207,12 +249,66 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
     }
   }, TIMEOUT);
 
+  // A job started without a terminal writes to files, not to its pane: at a terminal --attach follows
+  // that output (as --logs --follow) and Ctrl+C stops only the watching.
+  // Both ways: through a shared connection the terminal's SIGINT also reaches the mux ssh child.
+  it.each([
+    ['a fresh connection', ['--no-reuse']],
+    ['a shared connection', []],
+  ])('--attach at a terminal to a batch job, over %s, shows its live output; Ctrl+C stops watching (130), says how to stop the job, the job goes on', async (_via, flags) => {
+    const name = uniqueName('e2e-watch');
+    const logFile = path.join(project().root, `${name}.log`);
+    if (!flags.length) await warmSharedConnection(project());
+    const loop = 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.3; done';
+    try {
+      const started = await project().run(['--no-sync', '-d', '--name', name, 'sh', '-c', loop]);
+      expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: '' });
+      // `set -m`: mtr runs as a job in its own process group, as from an interactive shell, so the
+      // terminal's Ctrl+C (SIGINT) reaches mtr and its children only, not the pane's shell.
+      const asJob = { command: ['sh', '-c', 'set -m; "$@"', 'sh', ...mtrCommand(['--no-sync', '--log-file', logFile, ...flags, '--attach', name])] };
+      await withTerminal(terminalFor([], asJob), async (t) => {
+        const first = lastTick(await t.waitFor(/tick 2\b/));
+        await t.waitFor((screen) => lastTick(screen) > first + 1); // live, not a snapshot
+        await t.sendKeys('C-c');
+        expect(await t.waitForExit()).toBe(130);
+        const screen = await t.capture();
+        expect(screen).toMatch(/^tick 1$/m); // from the start
+        expect(screen).toContain(`mtr: stopped watching job ${name}; it goes on. Stop it with \`mtr --kill ${name}\``);
+        expectCooked(await t.sttyState());
+      });
+      expect(fs.readFileSync(logFile, 'utf8').includes('reusing the shared connection')).toBe(!flags.length);
+      expect(remoteSessionExists(sshd, name)).toBe(true);
+      const jobs = await project().run(['--no-sync', '--jobs']);
+      expect(jobs.stdout).toMatch(new RegExp(`^${name} +running `, 'm'));
+    } finally {
+      await project().run(['--no-sync', '--kill', name]);
+    }
+  }, TIMEOUT);
+
+  it('--attach at a terminal to a batch job that ends: its output, then its exit code', async () => {
+    const p = makeProject({ sshd, createRemoteDir: true });
+    const name = uniqueName('e2e-watch-end');
+    const go = path.join(p.remoteDir, 'go');
+    try {
+      const started = await p.run(['--no-sync', '-d', '--name', name, 'sh', '-c', `echo first; while [ ! -f ${go} ]; do sleep 0.05; done; echo last >&2; exit 5`]);
+      expect(started.code).toBe(0);
+      await withTerminal(terminalFor(['--attach', name], {}, p), async (t) => {
+        await t.waitFor(/^first$/m);
+        fs.writeFileSync(go, '');
+        expect(await t.waitForExit()).toBe(5);
+        expect(await t.capture()).toMatch(/^first\nlast\n/m);
+      });
+    } finally {
+      await p.run(['--no-sync', '--kill', name]);
+    }
+  }, TIMEOUT);
+
   // Modes a full-screen program switches on: mouse reporting, hidden cursor, application keypad.
   const MESSY_MODES = '\\033[?1049h\\033[?1000h\\033[?25l\\033[?1h\\033=';
   const SANE: PaneModes = { alternate: false, mouse: false, cursorVisible: true, keypadCursor: false, keypad: false };
-  // The remote tmux passes the pane's modes on to the local terminal (but never its alternate
-  // screen: TMUX_CONF keeps the local scrollback), so the local terminal really is messy first.
-  const MESSY: PaneModes = { alternate: false, mouse: true, cursorVisible: false, keypadCursor: true, keypad: true };
+  // The remote tmux passes the pane's modes on to the local terminal (and draws on its alternate
+  // screen anyway), so the local terminal really is messy first.
+  const MESSY: PaneModes = { alternate: true, mouse: true, cursorVisible: false, keypadCursor: true, keypad: true };
 
   it('leaves the terminal sane after a program switched on the alternate screen, mouse, keypad and hid the cursor', async () => {
     const script = `printf "${MESSY_MODES}"; echo armed; read line; echo "got $line"`;

@@ -275,6 +275,28 @@ describeE2E('mtr jobs: signals to the client', (sshd) => {
   });
 
   it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s to an --attach client of a batch job stops watching, not the job: exit %i, says how to stop it', async (signal, code) => {
+    const name = newName('attach-stop');
+    const marker = uniqueSleep();
+    expectCode(await mtr(['--no-sync', '-d', '--name', name, 'sh', '-c', `echo started; ${marker}`]), 0);
+    const running = watch(project().spawn(['--no-sync', '--attach', name], { timeoutMs: 60_000 }));
+    await running.until('started\n');
+    process.kill(running.child.pid!, signal);
+    const client = await exitWithin(running, 5_000);
+    expect({ code: client.code, stdout: client.stdout, stderr: client.stderr }).toEqual({
+      code,
+      stdout: 'started\n',
+      stderr: `mtr: stopped watching job ${name}; it goes on. Stop it with \`mtr --kill ${name}\`\n`,
+    });
+    const listed = JSON.parse((await mtr(['--jobs', '--json'])).stdout) as Array<{ name: string; state: string }>;
+    expect(listed.find((j) => j.name === name)?.state).toBe('running');
+    expect(findProcesses({ args: marker })).toHaveLength(1);
+    expectCode(await mtr(['--kill', name]), 0);
+  });
+
+  it.each([
     ['ignores SIGINT → SIGTERM', 143, "trap '' INT; echo ready; SLEEP"],
     ['ignores SIGINT, SIGTERM and SIGHUP → SIGKILL', 137, "trap '' INT TERM HUP; echo ready; SLEEP"],
   ])('--kill of a job that %s: processes gone, rc %i', async (_what, code, script) => {

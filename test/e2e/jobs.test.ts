@@ -305,6 +305,13 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
       expect((await findJob(name))?.state).toBe('running');
     });
 
+    it('--wait --for a line that never comes --timeout 1 exits 124 too, and leaves it running', async () => {
+      const result = await mtrVia(['--wait', name, '--for', '^never$', '--timeout', '1']);
+      expect(result.timedOut).toBe(false);
+      expect(summary(result)).toEqual({ code: 124, stdout: '', stderr: `mtr: timed out after 1 s waiting for job ${name} (it goes on)\n` });
+      expect(processesRunning(marker)).toHaveLength(1);
+    });
+
     it('--kill stops it: exit 0, --jobs shows it exited, processes and session gone', async () => {
       const result = await mtrVia(['--kill', name]);
       expectCode(result, 0);
