@@ -35,13 +35,13 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
   const connection = await connectSession(session, ctx);
   try {
     if (action.kind === 'list') {
-      const jobs = await listJobs(connection.client);
+      const jobs = await listJobs(connection.client, action.allProjects ? 'all-projects' : { project: session.server.remoteDir });
       ctx.stdout.write(action.json ? jobsToJson(jobs, Date.now()) : formatJobTable(jobs, Date.now()));
       return;
     }
     const exists = await execCapture(connection.client, buildExistsScript(action.name));
     if (exists.code === null) throw new ConnectionError(`the connection dropped while looking up job ${action.name}`);
-    if (exists.code !== 0) throw await unknownJob(connection.client, action.name, session.server.name);
+    if (exists.code !== 0) throw await unknownJob(connection.client, action.name, session.server.name, { project: session.server.remoteDir });
     const lost = `connection lost; job ${action.name} goes on on the server`;
     switch (action.kind) {
       case 'logs': {
