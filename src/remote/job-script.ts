@@ -356,9 +356,9 @@ export function buildWaitScript(name: string): string {
   ].join('\n');
 }
 
-/** True (exit 0) when the job's record exists. */
-export function buildExistsScript(name: string): string {
-  return `test -f ${jobDir(name)}/meta.json`;
+/** Prints the first of `names` whose record exists (exit 0); exit 1 when none does. */
+export function buildFindJobScript(names: readonly string[]): string {
+  return `for n in ${names.map(shellQuote).join(' ')}; do [ -f ${JOBS_DIR}/"$n"/meta.json ] && { echo "$n"; exit 0; }; done; exit 1`;
 }
 
 // tmux needs the client's TERM in the server's terminfo; fall back to FALLBACK_TERM. Attaching

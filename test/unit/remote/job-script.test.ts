@@ -15,7 +15,7 @@ import {
   LOGS_READ_FAILED,
   buildWrapper,
   buildListScript,
-  buildKillScript,
+  buildFindJobScript,
   NOW_FUNCTION,
   type JobHistoryLimits,
   type LaunchOptions,
@@ -404,6 +404,18 @@ describe.each(SHELLS)('buildPruneLine, run by %s', (_label, shell) => {
   it('no jobs dir at all: nothing to do, no noise', async () => {
     await prune();
     expect(fs.existsSync(box.jobs)).toBe(false);
+  });
+});
+
+describe.each(SHELLS)('buildFindJobScript, run by %s', (_label, shell) => {
+  it('prints the first name that has a record; exit 1 when none has', async () => {
+    fs.mkdirSync(path.join(box.jobs, 'train-gpu1'), { recursive: true });
+    fs.writeFileSync(path.join(box.jobs, 'train-gpu1', 'meta.json'), '{}');
+    expect(await runScript(shell, buildFindJobScript(['train', 'train-gpu1']), box.env)).toEqual({ stdout: Buffer.from('train-gpu1\n'), stderr: Buffer.alloc(0), code: 0 });
+    fs.mkdirSync(path.join(box.jobs, 'train'));
+    fs.writeFileSync(path.join(box.jobs, 'train', 'meta.json'), '{}');
+    expect((await runScript(shell, buildFindJobScript(['train', 'train-gpu1']), box.env)).stdout.toString()).toBe('train\n');
+    expect(await runScript(shell, buildFindJobScript(['nope', 'nope-gpu1']), box.env)).toEqual({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), code: 1 });
   });
 });
 
