@@ -19,6 +19,7 @@ export interface RawFlags {
   name?: string;
   jobs?: boolean;
   json?: boolean;
+  allProjects?: boolean;
   attach?: string;
   logs?: string;
   follow?: boolean;
@@ -83,7 +84,7 @@ function jobAction(flags: RawFlags): JobAction | undefined {
     const name = flags[flag];
     if (name !== undefined) checkJobName(name, `--${flag}`);
   }
-  if (flags.jobs) return { kind: 'list', json: Boolean(flags.json) };
+  if (flags.jobs) return { kind: 'list', json: Boolean(flags.json), allProjects: Boolean(flags.allProjects) };
   if (flags.attach !== undefined) return { kind: 'attach', name: flags.attach };
   if (flags.logs !== undefined) {
     const tail = parseCount(flags.tail, '--tail');
@@ -114,6 +115,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
   };
   only('force', 'init');
   only('json', 'jobs');
+  if (flags.allProjects !== undefined && !actions.includes('jobs')) throw new UsageError('--all-projects only applies to --jobs');
   only('follow', 'logs');
   only('tail', 'logs');
   only('for', 'wait');

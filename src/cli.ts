@@ -52,6 +52,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--name <name>', 'job name (letters, digits, - and _)')
     .option('--jobs', 'list jobs on the server')
     .option('--json', 'with --jobs: JSON output')
+    .option('--all-projects', "with --jobs: every project's jobs on the server, not only this one's")
     .option('--attach <name>', 'reattach to a job (a batch job, or no terminal: follow its output, exit with its code; Ctrl+C stops watching)')
     .option('--logs <name>', "print a job's output so far (stdout, then stderr)")
     .option('--follow', 'with --logs: keep streaming until the job ends')

@@ -59,7 +59,7 @@ export interface GetOptions extends GlobalOptions {
 }
 
 export type JobAction =
-  | { kind: 'list'; json: boolean }
+  | { kind: 'list'; json: boolean; allProjects: boolean }
   | { kind: 'attach'; name: string }
   | { kind: 'logs'; name: string; follow: boolean; tail?: number }
   | { kind: 'wait'; name: string; pattern?: string; timeoutSeconds?: number }

@@ -31,7 +31,7 @@ async function jobWords(ctx: Context, config: LoadedConfig): Promise<string[]> {
   if (!target.control || !(await isMasterAlive(target.control.path, 500))) return [];
   const connection = await connectReusing(target, ctx, nullLogger, { reuse: true, idleSeconds: server.reuseIdle });
   try {
-    return (await listJobs(connection.client)).map((job) => job.name);
+    return (await listJobs(connection.client, { project: server.remoteDir })).jobs.map((job) => job.name);
   } finally {
     connection.close();
   }

@@ -6,6 +6,7 @@ import { ExitError, MtrError, UsageError, formatError } from '../errors.js';
 import { createLinePrefixer } from '../exec/line-prefixer.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import type { RunOptions } from '../options.js';
+import { entryJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { runPool } from '../sync/sftp-pool.js';
@@ -59,11 +60,12 @@ function prefixedStdout(ctx: Context, prefix: string, raw?: (chunk: Buffer) => v
 export async function runFanOut(ctx: Context, options: RunOptions, sessions: Session[], jobName: string): Promise<void> {
   const names = sessions.map((s) => s.server.name).join(', ');
   if (options.tty === true) throw new UsageError(`--tty needs a single server (got ${names})`, 'pick one with -s NAME, or drop --tty for per-host batch output');
+  checkEntryJobNames(sessions, jobName);
   if (options.dryRun) {
     let refusal: UsageError | undefined;
     for (const session of sessions) {
       ctx.stdout.write(`== ${session.server.name} ==\n`);
-      const refused = await printDryRun(ctx, options, planHostRun(ctx, options, session, jobName));
+      const refused = await printDryRun(ctx, options, planHostRun(ctx, options, session, entryJobName(jobName, session.server.name)));
       refusal ??= refused;
     }
     if (refusal) throw refusal;
@@ -90,6 +92,17 @@ export async function runFanOut(ctx: Context, options: RunOptions, sessions: Ses
   if (code !== 0) throw new ExitError(code);
 }
 
+// Two server names that give one job name (`a.b` and `a-b`) could meet on one account.
+function checkEntryJobNames(sessions: Session[], jobName: string): void {
+  const seen = new Map<string, string>();
+  for (const { server } of sessions) {
+    const job = entryJobName(jobName, server.name);
+    const other = seen.get(job);
+    if (other !== undefined) throw new UsageError(`servers ${other} and ${server.name} would both run job ${job}`, 'rename one of them in .mtr/config.yaml');
+    seen.set(job, server.name);
+  }
+}
+
 async function runHost(
   ctx: Context,
   options: RunOptions,
@@ -112,7 +125,7 @@ async function runHost(
     }
     const stop = stopping();
     if (stop) return { name, code: SIGNAL_EXIT[stop], ms: Date.now() - started, failure: 'stopped before it started' };
-    const run = planHostRun(ctx, options, session, jobName);
+    const run = planHostRun(ctx, options, session, entryJobName(jobName, name));
     if (options.detach) {
       // The name goes to stdout once for all hosts; here only failures speak.
       await startDetached({ ...host, stdout: { write: () => true } as unknown as Context['stdout'] }, connection, run, options);

@@ -7,8 +7,8 @@ import { createLineMatcher } from '../jobs/line-matcher.js';
 import { formatJobTable, jobsToJson } from '../jobs/meta.js';
 import { killJob, listJobs, unknownJob } from '../jobs/remote.js';
 import type { JobOptions } from '../options.js';
-import { buildExistsScript, buildLogsScript, buildStreamScript, buildWaitScript, LOGS_READ_FAILED } from '../remote/job-script.js';
-import { checkJobName } from '../remote/job-name.js';
+import { buildExistsScript, buildFindJobScript, buildLogsScript, buildStreamScript, buildWaitScript, LOGS_READ_FAILED } from '../remote/job-script.js';
+import { checkJobName, entryJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { connectSession, prepareSessions, type Session } from './session.js';
 
@@ -31,17 +31,20 @@ export async function runJobCommand(ctx: Context, options: JobOptions): Promise<
 }
 
 async function runJobOnHost(ctx: Context, options: JobOptions, session: Session): Promise<void> {
-  const { action } = options;
   const connection = await connectSession(session, ctx);
   try {
-    if (action.kind === 'list') {
-      const jobs = await listJobs(connection.client);
-      ctx.stdout.write(action.json ? jobsToJson(jobs, Date.now()) : formatJobTable(jobs, Date.now()));
+    if (options.action.kind === 'list') {
+      const { allProjects, json } = options.action;
+      const jobs = await listJobs(connection.client, allProjects ? 'all-projects' : { project: session.server.remoteDir });
+      ctx.stdout.write(json ? jobsToJson(jobs, Date.now()) : formatJobTable(jobs, Date.now()));
       return;
     }
-    const exists = await execCapture(connection.client, buildExistsScript(action.name));
-    if (exists.code === null) throw new ConnectionError(`the connection dropped while looking up job ${action.name}`);
-    if (exists.code !== 0) throw await unknownJob(connection.client, action.name, session.server.name);
+    const asked = options.action.name;
+    // NAME itself, else the job a fan-out started here as NAME-<this server>.
+    const exists = await execCapture(connection.client, buildFindJobScript([asked, entryJobName(asked, session.server.name)]));
+    if (exists.code === null) throw new ConnectionError(`the connection dropped while looking up job ${asked}`);
+    if (exists.code !== 0) throw await unknownJob(connection.client, asked, session.server.name, { project: session.server.remoteDir });
+    const action = { ...options.action, name: exists.stdout.toString('utf8').trim() };
     const lost = `connection lost; job ${action.name} goes on on the server`;
     switch (action.kind) {
       case 'logs': {
@@ -61,7 +64,7 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
       case 'attach': {
         const atTerminal = Boolean(options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY);
         // Only an interactive job's pane shows its output; batch and detached jobs write to files.
-        const mode = exists.stdout.toString('utf8').trim();
+        const mode = (await execCapture(connection.client, buildExistsScript(action.name))).stdout.toString('utf8').trim();
         if (atTerminal && mode !== 'batch' && mode !== 'detached') {
           const { attachInteractive } = await import('../exec/attach.js');
           const code = await attachInteractive(ctx, connection, action.name);

@@ -5,7 +5,7 @@ import { buildJobMeta } from '../jobs/meta.js';
 import type { RunOptions } from '../options.js';
 import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
-import type { StartSpec } from '../remote/job-script.js';
+import { FALLBACK_TERM, type StartSpec } from '../remote/job-script.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { launchAndStream, noTmuxNotice, projectSubdir } from './launch.js';
@@ -39,6 +39,7 @@ export function startSpecFor(run: HostRun, options: RunOptions, mode: 'batch' | 
   const interactive = mode === 'interactive';
   return {
     name: run.jobName,
+    project: run.spec.remoteDir,
     script: run.script,
     metaJson: buildJobMeta({
       name: run.jobName,
@@ -48,7 +49,7 @@ export function startSpecFor(run: HostRun, options: RunOptions, mode: 'batch' | 
       started: new Date().toISOString(),
       mode,
     }),
-    wrapper: { interactive, stdinFifo: mode === 'batch' && ctx.stdinIsData },
+    wrapper: { interactive, stdinFifo: mode === 'batch' && ctx.stdinIsData, ...(interactive ? { term: ctx.env.TERM || FALLBACK_TERM } : {}) },
     ...(interactive ? terminalSize(ctx) : {}),
   };
 }

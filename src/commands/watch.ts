@@ -92,6 +92,7 @@ async function createRunner(
     argv: options.command,
     script: buildRemoteScript(spec),
     remoteCwd: joinRemoteDir(server.remoteDir, spec.subdir),
+    project: server.remoteDir,
     onEnd: (_run, code) => say(`\`${shown}\` exited with code ${code}; waiting for changes`),
     onStartError: fail,
   });

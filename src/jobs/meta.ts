@@ -18,8 +18,18 @@ export interface JobInfo {
   name: string;
   meta: Partial<JobMeta>;
   state: JobState;
-  /** Epoch seconds when it ended, if it did. */
+  /** Epoch seconds (with a fraction) when it started, by the server's clock; else meta.started's. */
+  started?: number;
+  /** Epoch seconds (with a fraction) when it ended, by the server's clock, if it did. */
   ended?: number;
+  /** The project's remote_dir on the server (absolute); undefined for an older mtr's record. */
+  project?: string;
+}
+
+export interface JobList {
+  jobs: JobInfo[];
+  /** The server's clock when it listed them (epoch seconds), for the duration of running jobs. */
+  now?: number;
 }
 
 export function buildJobMeta(meta: JobMeta): string {
@@ -33,25 +43,54 @@ function parseState(text: string): JobState {
   return { kind: 'lost' };
 }
 
-// Records are separated by 0x1e, fields by NUL (see buildListScript).
-export function parseJobList(output: Buffer | string): JobInfo[] {
-  const text = typeof output === 'string' ? output : output.toString('utf8');
-  const jobs: JobInfo[] = [];
-  for (const record of text.split('\x1e')) {
-    if (!record) continue;
-    const [name = '', metaText = '', state = '', ended = ''] = record.split('\0');
-    if (!name) continue;
-    let meta: Partial<JobMeta> = {};
-    try {
-      meta = JSON.parse(metaText) as Partial<JobMeta>;
-    } catch {
-      // a damaged record still lists by name
-    }
-    const endedNumber = Number.parseInt(ended, 10);
-    jobs.push({ name, meta, state: parseState(state.trim()), ...(Number.isInteger(endedNumber) ? { ended: endedNumber } : {}) });
+/** Epoch seconds as the server writes them (`1767225610` or `1767225610.123456789`), else undefined. */
+export function parseEpoch(text: string | undefined): number | undefined {
+  const trimmed = text?.trim();
+  if (!trimmed || !/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
+  // Milliseconds are what a Date holds: more digits would only be float noise.
+  const [whole = '0', fraction = ''] = trimmed.split('.');
+  return Number(whole) + Number(`0.${fraction.padEnd(3, '0').slice(0, 3)}`);
+}
+
+function parseRecord(record: string): JobInfo | undefined {
+  const [name = '', metaText = '', state = '', ended = '', started = '', project = ''] = record.split('\0');
+  if (!name) return undefined;
+  let meta: Partial<JobMeta> = {};
+  try {
+    meta = JSON.parse(metaText) as Partial<JobMeta>;
+  } catch {
+    // a damaged record still lists by name
   }
+  const endedAt = parseEpoch(ended);
+  const clientStart = meta.started ? Date.parse(meta.started) / 1000 : NaN;
+  const startedAt = parseEpoch(started) ?? (Number.isNaN(clientStart) ? undefined : clientStart);
+  return {
+    name,
+    meta,
+    state: parseState(state.trim()),
+    ...(startedAt === undefined ? {} : { started: startedAt }),
+    ...(endedAt === undefined ? {} : { ended: endedAt }),
+    ...(project ? { project } : {}),
+  };
+}
+
+// The server's time first, then records separated by 0x1e, fields by NUL (see buildListScript).
+export function parseJobList(output: Buffer | string): JobList {
+  const text = typeof output === 'string' ? output : output.toString('utf8');
+  const [head = '', ...records] = text.split('\x1e');
+  const now = head.includes('\0') ? undefined : parseEpoch(head);
+  const jobs = (head.includes('\0') ? [head, ...records] : records).map(parseRecord).filter((job): job is JobInfo => job !== undefined);
   // Newest first.
-  return jobs.sort((a, b) => (b.meta.started ?? '').localeCompare(a.meta.started ?? ''));
+  jobs.sort((a, b) => (b.started ?? 0) - (a.started ?? 0));
+  return { jobs, ...(now === undefined ? {} : { now }) };
+}
+
+// Records an older mtr wrote have no project: they belong to the one whose remote_dir holds their cwd.
+export function inProject(job: JobInfo, anchoredRemoteDir: string): boolean {
+  if (job.project !== undefined) return true;
+  const cwd = job.meta.cwd;
+  if (!cwd) return false;
+  return anchoredRemoteDir === '~' ? cwd === '~' || cwd.startsWith('~/') : cwd === anchoredRemoteDir || cwd.startsWith(`${anchoredRemoteDir}/`);
 }
 
 export function formatDuration(seconds: number): string {
@@ -65,26 +104,36 @@ export function describeState(state: JobState): string {
   return state.kind;
 }
 
-export function jobDurationSeconds(job: JobInfo, nowMs: number): number | undefined {
-  if (!job.meta.started) return undefined;
-  const start = Date.parse(job.meta.started) / 1000;
-  const end = job.ended ?? nowMs / 1000;
-  return Math.max(0, end - start);
+export function jobDurationSeconds(job: JobInfo, nowSeconds: number): number | undefined {
+  if (job.started === undefined) return undefined;
+  const end = job.ended ?? nowSeconds;
+  return Math.max(0, Math.round((end - job.started) * 1000) / 1000);
 }
+
+/** ISO time with milliseconds, or null. */
+function isoTime(seconds: number | undefined): string | null {
+  return seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString();
+}
+
+// Durations of running jobs by the server's clock when it said; else ours.
+const nowOf = (list: JobList, nowMs: number): number => list.now ?? nowMs / 1000;
 
 export function commandText(argv: readonly string[] | undefined): string {
   if (!argv?.length) return '?';
   return argv.length === 1 ? (argv[0] as string) : argv.map((a) => (/[\s'"$`\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
 }
 
-export function formatJobTable(jobs: JobInfo[], nowMs: number): string {
+export function formatJobTable(list: JobList, nowMs: number): string {
+  const { jobs } = list;
   if (!jobs.length) return 'no jobs\n';
+  const now = nowOf(list, nowMs);
   const rows = jobs.map((job) => {
-    const duration = jobDurationSeconds(job, nowMs);
+    const duration = jobDurationSeconds(job, now);
+    const started = isoTime(job.started);
     return [
       job.name,
       describeState(job.state),
-      job.meta.started ? job.meta.started.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '?',
+      started ? started.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '?',
       duration === undefined ? '?' : formatDuration(duration),
       commandText(job.meta.argv),
     ];
@@ -96,19 +145,22 @@ export function formatJobTable(jobs: JobInfo[], nowMs: number): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-export function jobsToJson(jobs: JobInfo[], nowMs: number): string {
+export function jobsToJson(list: JobList, nowMs: number): string {
+  const now = nowOf(list, nowMs);
   return (
     JSON.stringify(
-      jobs.map((job) => ({
+      list.jobs.map((job) => ({
         name: job.name,
         state: job.state.kind,
         exitCode: job.state.kind === 'exited' ? job.state.code : null,
         command: job.meta.argv ?? null,
         server: job.meta.server ?? null,
+        project: job.project ?? null,
         cwd: job.meta.cwd ?? null,
-        started: job.meta.started ?? null,
-        ended: job.ended !== undefined ? new Date(job.ended * 1000).toISOString() : null,
-        durationSeconds: jobDurationSeconds(job, nowMs) ?? null,
+        mode: job.meta.mode ?? null,
+        started: isoTime(job.started),
+        ended: isoTime(job.ended),
+        durationSeconds: jobDurationSeconds(job, now) ?? null,
       })),
       null,
       2,

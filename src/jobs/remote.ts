@@ -10,7 +10,8 @@ import {
   buildSignalScript,
   type StartSpec,
 } from '../remote/job-script.js';
-import { parseJobList, type JobInfo } from './meta.js';
+import { anchorRemotePath } from '../remote/remote-path.js';
+import { inProject, parseJobList, type JobList } from './meta.js';
 
 // Job operations that need only a helper exec (no streaming): start, list, signal, kill.
 
@@ -33,9 +34,16 @@ export async function startJob(client: ExecClient, spec: StartSpec): Promise<Lau
   return interpretLaunchStatus(result.stdout.toString('utf8', 0, 1) || undefined, spec.name, result.stderr.toString('utf8'));
 }
 
-export async function listJobs(client: ExecClient): Promise<JobInfo[]> {
-  const result = await execCapture(client, buildListScript());
-  return parseJobList(result.stdout);
+/** The jobs of one project (its remote_dir), or of every project on the account. */
+export type JobScope = { project: string } | 'all-projects';
+
+export async function listJobs(client: ExecClient, scope: JobScope): Promise<JobList> {
+  const project = scope === 'all-projects' ? undefined : scope.project;
+  const result = await execCapture(client, buildListScript(project));
+  const list = parseJobList(result.stdout);
+  if (project === undefined) return list;
+  const anchored = anchorRemotePath(project);
+  return { ...list, jobs: list.jobs.filter((job) => inProject(job, anchored)) };
 }
 
 export async function signalJob(client: ExecClient, name: string, signal: 'INT' | 'TERM'): Promise<void> {
@@ -47,10 +55,10 @@ export async function killJob(client: ExecClient, name: string): Promise<boolean
   return result.code === 0;
 }
 
-// An unknown name is a usage error that shows what does exist.
-export async function unknownJob(client: ExecClient, name: string, server: string): Promise<UsageError> {
-  const jobs = await listJobs(client).catch(() => []);
-  const recent = jobs.slice(0, 8).map((job) => job.name);
+// An unknown name is a usage error that shows what does exist (in this project).
+export async function unknownJob(client: ExecClient, name: string, server: string, scope: JobScope): Promise<UsageError> {
+  const list = await listJobs(client, scope).catch(() => ({ jobs: [] }));
+  const recent = list.jobs.slice(0, 8).map((job) => job.name);
   return new UsageError(
     `no job named ${name} on ${server}${recent.length ? ` (recent: ${recent.join(', ')})` : ' (no jobs there)'}`,
     'see `mtr --jobs`',

@@ -23,6 +23,12 @@ export function slugify(text: string): string {
   return slug || 'job';
 }
 
+// Entries of one fan-out may share an account (same user, host and port: one ~/.mtr/jobs, one tmux
+// server), so each entry's job carries the entry's name: `train` on gpu1 is `train-gpu1`.
+export function entryJobName(name: string, entry: string): string {
+  return `${name}-${slugify(entry)}`;
+}
+
 /** `<project>-<6 hex>`, e.g. `my-model-3fa9c1`. */
 export function generateJobName(projectRoot: string, random: () => string = () => randomBytes(3).toString('hex')): string {
   return `${slugify(path.basename(projectRoot))}-${random()}`;

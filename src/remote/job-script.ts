@@ -1,3 +1,4 @@
+import { remotePathExpr } from './remote-path.js';
 import { shellQuote } from './shell-quote.js';
 
 // Builders for every remote line of the tmux job layer. A job lives in ~/.mtr/jobs/NAME/:
@@ -6,6 +7,8 @@ import { shellQuote } from './shell-quote.js';
 //   out, err   batch output (interactive: the pane's output, merged, in out)
 //   rc         exit status, written via rc.tmp + mv only after all output is on disk
 //   screen     interactive: the pane's last screen (with colours), for the client to print at the end
+//   started, ended  server clock, epoch seconds with a fraction (see NOW_FUNCTION)
+//   project    the project's remote_dir, absolute: history is kept and listed per project
 // The job's name is validated to [A-Za-z0-9_-], so it is safe in paths and tmux targets as is.
 // Records hold output and command lines (tokens too) on servers shared with other users: ~/.mtr,
 // ~/.mtr/jobs and each job folder are 0700 and every record 0600, created so under umask 077; only
@@ -13,8 +16,19 @@ import { shellQuote } from './shell-quote.js';
 
 export const TMUX = 'tmux -L mtr';
 export const JOBS_DIR = '"$HOME"/.mtr/jobs';
-/** Finished jobs kept on the server (newest by end time); older ones are pruned at each start. */
-export const KEEP_FINISHED_JOBS = 50;
+
+/**
+ * Finished jobs kept per project (remote_dir) on a server account: the newest `keep`, and any that
+ * ended less than `days` days ago, but never more than `max`. Running jobs are never touched.
+ */
+export interface JobHistoryLimits {
+  keep: number;
+  days: number;
+  max: number;
+  /** Finished jobs that may pile up (account-wide) before the next start prunes again. */
+  slack: number;
+}
+export const JOB_HISTORY: JobHistoryLimits = { keep: 200, days: 7, max: 2000, slack: 20 };
 
 export function jobDir(name: string): string {
   return `${JOBS_DIR}/${name}`;
@@ -25,6 +39,32 @@ export interface WrapperSpec {
   interactive: boolean;
   /** Batch only: read stdin from the `in` FIFO (mtr's stdin is piped data). */
   stdinFifo: boolean;
+  /** Interactive only: the user's TERM (the server's terminfo decides, see TERM_FALLBACK). */
+  term?: string;
+}
+
+/** The terminal type used when the server has no terminfo entry for the user's TERM. */
+export const FALLBACK_TERM = 'xterm-256color';
+
+// Keeps $TERM if the server's terminfo knows it (infocmp, else tput), else FALLBACK_TERM. Without
+// either tool there is nothing to ask: $TERM stays.
+export const TERM_FALLBACK =
+  'if command -v infocmp >/dev/null 2>&1; then infocmp "$TERM" >/dev/null 2>&1 || TERM=' + FALLBACK_TERM + '; ' +
+  'elif command -v tput >/dev/null 2>&1; then tput -T "$TERM" longname >/dev/null 2>&1 || TERM=' + FALLBACK_TERM + '; fi';
+
+// Prints the server's time as epoch seconds with at least milliseconds: GNU and BusyBox date have
+// %N; elsewhere (BSD date prints a literal N) perl's Time::HiRes; whole seconds only as a last resort.
+export const NOW_FUNCTION =
+  "mtr_now() { t=$(date +%s.%N 2>/dev/null); case $t in ''|*[!0-9.]*|.*|*.) " +
+  "t=$(perl -MTime::HiRes=time -e 'printf \"%.3f\\n\", time' 2>/dev/null); case $t in ''|*[!0-9.]*) t=$(date +%s);; esac;; esac; echo \"$t\"; }";
+
+// What tmux puts in a pane's environment that a plain `ssh host cmd` would not: a batch job sees
+// no TERM (as OpenSSH gives a command without a PTY) and no TMUX (its tmux commands must reach the
+// user's own tmux server, not mtr's); an interactive one sees the user's TERM, as `ssh -t` gives.
+function jobEnvironment(spec: WrapperSpec): string {
+  const tmuxVars = 'unset TMUX TMUX_PANE TERM_PROGRAM TERM_PROGRAM_VERSION';
+  if (!spec.interactive) return `${tmuxVars} TERM`;
+  return `${tmuxVars}; TERM=${shellQuote(spec.term || FALLBACK_TERM)}; export TERM; ${TERM_FALLBACK}`;
 }
 
 // `trap : INT TERM` keeps the wrapper alive through Ctrl+C / SIGTERM so the job's 130 / 143 is
@@ -46,13 +86,16 @@ export function buildWrapper(spec: WrapperSpec): string {
     'umask 077',
     'trap : INT TERM',
     'echo $$ >pid',
+    NOW_FUNCTION,
+    'mtr_now >started',
     gate,
+    jobEnvironment(spec),
     shell,
     // eval under `-c`, not `bash ./run.sh`: the shell then names itself in errors as it does for
     // plain ssh (`bash: pyhton3: command not found`), never mtr's script and its line numbers.
     `"$MTR_SH" -c 'eval "$(cat ./run.sh)"' "$MTR_SH"${io}`,
     'rc=$?',
-    'date +%s >ended',
+    'mtr_now >ended',
     'echo "$rc" >rc.tmp && mv rc.tmp rc',
     `${TMUX} wait-for -S "mtr-$(basename "$PWD")" 2>/dev/null`,
     // The last screen, for the client to print on the main screen once tmux has left it (the pane dies next).
@@ -65,6 +108,8 @@ export function buildWrapper(spec: WrapperSpec): string {
 
 export interface StartSpec {
   name: string;
+  /** The project's remote_dir (as configured): the job's history belongs to it. */
+  project: string;
   /** The remote script (cd, exports, pre_cmd, command) from buildRemoteScript. */
   script: string;
   metaJson: string;
@@ -115,12 +160,13 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     TIGHTEN_RECORDS,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     ': >out; : >err',
+    `printf '%s\\n' ${remotePathExpr(spec.project)} >project`,
     writeFile('meta.json', spec.metaJson),
     writeRunScript(spec.script),
     writeFile('wrap.sh', buildWrapper(spec.wrapper)),
     writeFile('../tmux.conf', TMUX_CONF),
-    `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || { printf ${S.failed}; exit 1; }`,
-    spec.wrapper.interactive ? `${TMUX} pipe-pane -t =${spec.name} 'cat >>out' 2>/dev/null` : ':',
+    `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
+    spec.wrapper.interactive ? logPane(spec.name) : ':',
     buildPruneLine(),
     `printf ${S.started}`,
   ];
@@ -128,16 +174,42 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
   return [...lines, buildStreamScript(spec.name, { feedStdin: options.stream.feedStdin, exitWithJob: true })].join('\n');
 }
 
-// Keeps the newest KEEP_FINISHED_JOBS finished jobs; running ones are never touched. Counted with a
-// glob (no process) and pruned only past KEEP + PRUNE_SLACK, so most starts spawn nothing for it.
-// Its own stdio: a slow prune must not hold the launch's ssh session open.
-export const PRUNE_SLACK = 10;
-export function buildPruneLine(): string {
-  return (
-    `set -- ${JOBS_DIR}/*/rc; if [ $# -gt ${KEEP_FINISHED_JOBS + PRUNE_SLACK} ]; then ` +
-    `(cd ${JOBS_DIR} 2>/dev/null && ls -1t -- */rc 2>/dev/null | tail -n +${KEEP_FINISHED_JOBS + 1} | ` +
-    `while IFS= read -r f; do rm -rf -- "\${f%/rc}"; done) </dev/null >/dev/null 2>&1 & fi`
-  );
+// An interactive job's pane output goes to `out` too, so --logs, --wait --for and a batch --attach
+// see it. The pane is addressed `=NAME:` (a bare `=NAME` is no pane target in tmux 3.3a), and the
+// pipe's shell runs in the tmux server's folder, so the file is named from $HOME. A failure stops
+// the start: the session is ended and the half-made record removed.
+function logPane(name: string): string {
+  const fail = `{ echo "mtr: tmux could not log the job's output (pipe-pane failed)" >&2; ${TMUX} kill-session -t =${name} 2>/dev/null; cd .. && rm -rf ./${name}; printf ${LAUNCH_STATUS.failed}; exit 1; }`;
+  return `${TMUX} pipe-pane -t =${name}: 'exec cat >>"$HOME"/.mtr/jobs/${name}/out' || ${fail}`;
+}
+
+// Keeps per project what JOB_HISTORY promises. Counted with a glob (no process), and run only when
+// the account's finished jobs grew by `slack` since the last prune (.kept, read by a builtin), so
+// most starts spawn nothing for it. Its own stdio: a slow prune must not hold the launch open.
+export function buildPruneLine(limits: JobHistoryLimits = JOB_HISTORY): string {
+  const count = `set -- ${JOBS_DIR}/*/rc; [ -e "$1" ] || set --`;
+  const kept = `k=${limits.keep}; [ -f ${JOBS_DIR}/.kept ] && read -r k <${JOBS_DIR}/.kept; case $k in ''|*[!0-9]*) k=${limits.keep};; esac`;
+  return [
+    `${count}; ${kept}`,
+    `if [ $# -gt ${limits.keep} ] && [ $# -gt $((k + ${limits.slack})) ]; then (${buildPruneScript(limits)}) </dev/null >/dev/null 2>&1 &`,
+    `elif [ $# -lt "$k" ] && [ -f ${JOBS_DIR}/.kept ]; then echo $# >${JOBS_DIR}/.kept; fi`,
+  ].join('\n');
+}
+
+// Lists finished jobs newest first (by rc's time) with their project; awk counts per project and
+// names those past `max`, or past `keep` and not ended within `days` (find -mtime, POSIX).
+function buildPruneScript(limits: JobHistoryLimits): string {
+  const select =
+    `awk -v keep=${limits.keep} -v max=${limits.max} '` +
+    '!list { if ($0 == "/") { list = 1; next }; sub(/^\\.\\//, ""); sub(/\\/rc$/, ""); recent[$0] = 1; next } ' +
+    '{ d = $1; p = substr($0, length(d) + 2); n = ++seen[p]; if (n > max || (n > keep && !(d in recent))) print d }\'';
+  return [
+    `cd ${JOBS_DIR} || exit 0`,
+    `{ find . -mindepth 2 -maxdepth 2 -name rc -mtime -${limits.days} -print; echo /; ` +
+      `ls -1t -- */rc | while IFS= read -r f; do d=\${f%/rc}; p=; [ -f "$d/project" ] && read -r p <"$d/project"; printf '%s %s\\n' "$d" "$p"; done; } | ` +
+      `${select} | while IFS= read -r d; do rm -rf -- "./$d"; done`,
+    'set -- */rc; [ -e "$1" ] || set --; echo $# >.kept',
+  ].join('\n');
 }
 
 // Sizes of out and err in one process (GNU/BusyBox stat); else (BSD stat, or a file missing, where
@@ -211,12 +283,13 @@ export function buildKillScript(name: string, graceSeconds = 5): string {
     WAIT_FOR_PID,
     'p=$(cat pid 2>/dev/null) || exit 0',
     ALIVE_FUNCTION,
+    NOW_FUNCTION,
     'kill -INT -"$p" 2>/dev/null',
     waitGone,
     'alive && kill -TERM -"$p" 2>/dev/null',
     waitGone,
-    'if alive; then kill -KILL -"$p" 2>/dev/null; sleep 0.1; echo 137 >rc.tmp && mv rc.tmp rc; date +%s >ended; fi',
-    '[ -f rc ] || { echo 137 >rc.tmp && mv rc.tmp rc; date +%s >ended; }',
+    'if alive; then kill -KILL -"$p" 2>/dev/null; sleep 0.1; mtr_now >ended; echo 137 >rc.tmp && mv rc.tmp rc; fi',
+    '[ -f rc ] || { mtr_now >ended; echo 137 >rc.tmp && mv rc.tmp rc; }',
     `${TMUX} kill-session -t =${name} 2>/dev/null`,
     'exit 0',
   ].join('\n');
@@ -234,17 +307,27 @@ export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string 
 }
 
 /**
- * One record per job, fields NUL-separated, records separated by a 0x1e byte:
- * name, meta.json, state (rc value | "running" | "lost"), ended epoch (may be empty).
+ * The server's time (NOW_FUNCTION), then one record per job; records end with a 0x1e byte, fields
+ * are NUL-separated: name, meta.json, state (rc value | "running" | "lost"), ended, started (both
+ * may be empty), project. With `project` (a remote_dir), only that project's jobs and records
+ * without a project (an older mtr's) are listed. One process per job (cat of meta.json, which may
+ * be large); the one-line files are read by the shell itself.
  */
-export function buildListScript(): string {
+export function buildListScript(project?: string): string {
+  const read = (variable: string, file: string) => `${variable}=; [ -f "$n/${file}" ] && IFS= read -r ${variable} <"$n/${file}"`;
   return [
     `cd ${JOBS_DIR} 2>/dev/null || exit 0`,
+    NOW_FUNCTION,
+    `printf '%s\\036' "$(mtr_now)"`,
+    ...(project === undefined ? [] : [`p=${remotePathExpr(project)}`]),
     'for d in */; do',
     '  n=${d%/}; [ -f "$n/meta.json" ] || continue',
+    `  ${read('jp', 'project')}`,
+    ...(project === undefined ? [] : ['  [ -z "$jp" ] || [ "$jp" = "$p" ] || continue']),
+    `  ${read('rc', 'rc')}; ${read('e', 'ended')}; ${read('s', 'started')}`,
     `  printf '%s\\0' "$n"; cat "$n/meta.json"; printf '\\0'`,
-    `  if [ -f "$n/rc" ]; then tr -d '\\n' <"$n/rc"; elif ${TMUX} has-session -t "=$n" 2>/dev/null; then printf running; else printf lost; fi`,
-    `  printf '\\0'; tr -d '\\n' <"$n/ended" 2>/dev/null; printf '\\036'`,
+    `  if [ -f "$n/rc" ]; then printf '%s' "$rc"; elif ${TMUX} has-session -t "=$n" 2>/dev/null; then printf running; else printf lost; fi`,
+    `  printf '\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp"`,
     'done',
   ].join('\n');
 }
@@ -282,12 +365,17 @@ export function buildExistsScript(name: string): string {
   return `test -f ${meta} || exit 1; sed -n 's/.*"mode":"\\([a-z]*\\)".*/\\1/p' ${meta} 2>/dev/null | head -n 1; exit 0`;
 }
 
-// tmux needs the client's TERM in the server's terminfo; fall back to xterm-256color. Attaching
+/** Prints the first of `names` whose record exists (exit 0); exit 1 when none does. */
+export function buildFindJobScript(names: readonly string[]): string {
+  return `for n in ${names.map(shellQuote).join(' ')}; do [ -f ${JOBS_DIR}/"$n"/meta.json ] && { echo "$n"; exit 0; }; done; exit 1`;
+}
+
+// tmux needs the client's TERM in the server's terminfo; fall back to FALLBACK_TERM. Attaching
 // also opens the start gate of an interactive job.
 export function buildAttachCommand(name: string, term: string): string {
   return [
     `TERM=${shellQuote(term)}; export TERM`,
-    'if command -v infocmp >/dev/null 2>&1 && ! infocmp "$TERM" >/dev/null 2>&1; then TERM=xterm-256color; fi',
+    TERM_FALLBACK,
     // -u: sshd passes no locale, and without it tmux draws every non-ASCII character as "_".
     // A server started by an older mtr may still keep tmux off the alternate screen: reset that.
     'tmux -L mtr set-option -su terminal-overrides 2>/dev/null',

@@ -14,17 +14,18 @@ export function controlDir(env: NodeJS.ProcessEnv, tmpdir: string, uid: number):
 type ControlIdentity = Pick<SshTarget, 'user' | 'host' | 'port' | 'jumps' | 'knownHostsFiles' | 'identityFiles' | 'hostKeyPolicy' | 'deadLinkTimeout'>;
 
 // Short and fixed-length (Unix socket paths are limited to ~104 bytes). Covers the trust context
-// too, so a run with other known_hosts files or keys never rides a master it would not have made,
-// and the dead-link timeout, which a master keeps from its start (ServerAlive options).
-export function controlKey(target: ControlIdentity): string {
+// too, so a run with other known_hosts files or keys never rides a master it would not have made;
+// the credentials (credentialFingerprint: password and key contents, hashed), so a wrong password
+// never rides another entry's master; and the dead-link timeout, which a master keeps from its start.
+export function controlKey(target: ControlIdentity, credentials: string): string {
   const hops = target.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join(',');
-  const trust = [target.hostKeyPolicy, ...target.knownHostsFiles, '|', ...target.identityFiles].join('\0');
+  const trust = [target.hostKeyPolicy, ...target.knownHostsFiles, '|', ...target.identityFiles, '|', credentials].join('\0');
   const alive = planKeepalive(target.deadLinkTimeout);
   return createHash('sha256').update(`${target.user}@${target.host}:${target.port}|${hops}|${trust}|${alive.intervalSeconds}x${alive.countMax}`).digest('hex').slice(0, 20);
 }
 
-export function controlPathFor(dir: string, target: ControlIdentity): string {
-  return path.join(dir, `${controlKey(target)}.sock`);
+export function controlPathFor(dir: string, target: ControlIdentity, credentials: string): string {
+  return path.join(dir, `${controlKey(target, credentials)}.sock`);
 }
 
 const escapePercent = (value: string): string => value.replace(/%/g, '%%');

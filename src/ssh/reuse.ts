@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { buildLockedStart, buildMasterArgs, controlPathFor } from './control.js';
 import { listSockets, privateRuntimeDir, releaseStartLock, removeStaleSocket, startLockPath, tryStartLock } from './control-dir.js';
 import { openConnection, type SshConnection } from './connect.js';
+import { credentialFingerprint } from './credential-id.js';
 import { MuxClient, probeMaster, spawnMaster, stopMaster } from './mux-client.js';
 import type { SshTarget } from './target.js';
 
@@ -22,7 +23,8 @@ const socketDir = (ctx: Context): string | undefined => privateRuntimeDir(ctx.en
 /** The target OpenSSH commands (rsync) should use: with the shared socket when reuse is on. */
 export function planReuse(target: SshTarget, ctx: Context, options: ReuseOptions): SshTarget {
   const dir = options.reuse ? socketDir(ctx) : undefined;
-  return dir ? { ...target, control: { path: controlPathFor(dir, target), idleSeconds: options.idleSeconds } } : target;
+  if (!dir) return target;
+  return { ...target, control: { path: controlPathFor(dir, target, credentialFingerprint(target, ctx.homedir)), idleSeconds: options.idleSeconds } };
 }
 
 export async function connectReusing(target: SshTarget, ctx: Context, logger: Logger, options: ReuseOptions): Promise<SshConnection> {

@@ -23,6 +23,8 @@ export interface JobRunnerOptions {
   /** The remote script (cd, exports, pre_cmd, command) from buildRemoteScript. */
   script: string;
   remoteCwd: string;
+  /** The project's remote_dir, which the jobs' history belongs to. */
+  project: string;
   /** A run ended by itself (not stopped by us, not cut off by a dropped link): its exit status. */
   onEnd: (run: number, code: number) => void;
   /** The run could not start (no tmux, launch failure). */
@@ -66,6 +68,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     const name = runJobName(options.baseName, run);
     const spec: StartSpec = {
       name,
+      project: options.project,
       script: options.script,
       metaJson: buildJobMeta({ name, argv: options.argv, server: options.server, cwd: options.remoteCwd, started: new Date().toISOString(), mode: 'batch' }),
       wrapper: { interactive: false, stdinFifo: false },

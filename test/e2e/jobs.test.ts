@@ -1,6 +1,6 @@
 // The tmux job layer end to end: detach → --jobs → --logs → --wait → --kill, batch output through a
 // job (exact bytes, stdin, size), names and commands that must never become shell, unknown and
-// duplicate names, a server without tmux, and pruning of old records. The "remote" is this machine:
+// duplicate names and a server without tmux (pruning: job-history.test.ts). The "remote" is this machine:
 // its ~/.mtr/jobs and process table are inspected directly. (Every run passes --no-sync.)
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
@@ -452,83 +452,6 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
     expect(summary(await run(['--name', name, 'echo', 'one']))).toEqual({ code: 0, stdout: 'one\n', stderr: '' });
     expect(summary(await run(['--name', name, 'sh', '-c', 'echo two; exit 4']))).toEqual({ code: 4, stdout: 'two\n', stderr: '' });
     expect(summary(await mtr(['--logs', name]))).toEqual({ code: 0, stdout: 'two\n', stderr: '' });
-  });
-
-  describe('pruning', () => {
-    const KEEP = 50;
-    const fakes: string[] = [];
-    afterAll(() => {
-      for (const fake of fakes) fs.rmSync(path.join(JOBS_DIR, fake), { recursive: true, force: true });
-    });
-
-    const finishedCount = () => fs.readdirSync(JOBS_DIR).filter((entry) => fs.existsSync(path.join(JOBS_DIR, entry, 'rc'))).length;
-
-    /** More than KEEP fake finished records, older than any real one (a day ago, 1 s apart, newest first). */
-    function addOldFinishedRecords(): string[] {
-      const tag = randomBytes(3).toString('hex');
-      const dayAgo = Date.now() / 1000 - 86_400;
-      const made = Array.from({ length: KEEP + 10 }, (_, i) => `e2e-fake-${tag}-${String(i).padStart(2, '0')}`);
-      made.forEach((fake, i) => {
-        fakes.push(fake);
-        fs.mkdirSync(path.join(JOBS_DIR, fake), { recursive: true });
-        fs.writeFileSync(path.join(JOBS_DIR, fake, 'rc'), '0\n');
-        fs.utimesSync(path.join(JOBS_DIR, fake, 'rc'), dayAgo - i, dayAgo - i);
-      });
-      expect(finishedCount()).toBeGreaterThan(KEEP);
-      return made;
-    }
-
-    /** Starts a long job (a start prunes, in the background) and returns its name and marker. */
-    async function startPruningJob(): Promise<{ name: string; marker: string }> {
-      const marker = uniqueSleep();
-      const name = newName('prune-trigger');
-      expect(summary(await detach(name, ['sh', '-c', marker]))).toEqual({ code: 0, stdout: `${name}\n`, stderr: '' });
-      return { name, marker };
-    }
-
-    // The job that triggers pruning still runs, so it is not one of the finished. Other test files
-    // start and finish jobs meanwhile, so poll.
-    const prunedEnough = () => eventually(() => `at most ${KEEP} finished jobs (now ${finishedCount()})`, () => finishedCount() <= KEEP);
-
-    it(`keeps at most ${KEEP} finished jobs, dropping the oldest; running jobs stay`, async () => {
-      const marker = uniqueSleep();
-      const running = newName('prune-running');
-      expectCode(await detach(running, ['sh', '-c', marker]), 0);
-      const made = addOldFinishedRecords();
-      const trigger = await startPruningJob();
-      await prunedEnough();
-
-      const left = made.filter((fake) => fs.existsSync(path.join(JOBS_DIR, fake)));
-      expect(left.length).toBeLessThan(made.length);
-      expect(left).toEqual(made.slice(0, left.length)); // the oldest went first
-      for (const [name, sleeper] of [[running, marker], [trigger.name, trigger.marker]] as const) {
-        expect(fs.existsSync(path.join(JOBS_DIR, name, 'meta.json')), name).toBe(true);
-        expect(processesRunning(sleeper)).toHaveLength(1);
-        expectCode(await mtr(['--kill', name]), 0);
-      }
-    });
-
-    it('a name starting with "-" is refused, and such a leftover record does not stop pruning', async () => {
-      const dashed = `-e2e-dash-${randomBytes(3).toString('hex')}`;
-      try {
-        const refused = await run([`--name=${dashed}`, 'echo', 'dashed']);
-        expectCode(refused, 2);
-        expect(refused.stderr).toMatch(/invalid job name/);
-        // A record with such a name (by hand, or an older mtr) must not break `ls */rc` in pruning.
-        fs.mkdirSync(path.join(JOBS_DIR, dashed), { recursive: true });
-        fs.writeFileSync(path.join(JOBS_DIR, dashed, 'meta.json'), '{}');
-        fs.writeFileSync(path.join(JOBS_DIR, dashed, 'rc'), '0\n');
-        addOldFinishedRecords();
-        const trigger = await startPruningJob();
-        try {
-          await prunedEnough();
-        } finally {
-          expectCode(await mtr(['--kill', trigger.name]), 0);
-        }
-      } finally {
-        fs.rmSync(path.join(JOBS_DIR, dashed), { recursive: true, force: true });
-      }
-    });
   });
 
   describe('a server without tmux', () => {

@@ -40,7 +40,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000): Pr
 
 // Starts an interactive job (its pane is the terminal) and opens its start gate as an attach would.
 function launchInteractive(name: string, script: string): void {
-  const launch = buildLaunchScript({ name, script, metaJson: '{}', wrapper: { interactive: true, stdinFifo: false }, cols: 40, rows: 8 });
+  const launch = buildLaunchScript({ name, project: '~/mtr-attach-end-test', script, metaJson: '{}', wrapper: { interactive: true, stdinFifo: false }, cols: 40, rows: 8 });
   expect(sh(launch).stdout).toBe('S');
   expect(sh(`${TMUX} wait-for -S mtr-go-${name}`).status).toBe(0);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkJobName, generateJobName, isValidJobName, slugify } from '../../../src/remote/job-name.js';
+import { checkJobName, entryJobName, generateJobName, isValidJobName, slugify } from '../../../src/remote/job-name.js';
 
 describe('job names', () => {
   it.each([
@@ -25,4 +25,13 @@ describe('job names', () => {
   ])('slug of %s', (dir, slug) => expect(generateJobName(dir, () => 'abc123')).toBe(`${slug}-abc123`));
 
   it('slugify keeps names safe', () => expect(isValidJobName(`${slugify('$(rm -rf /)')}-x`)).toBe(true));
+
+  it.each([
+    ['train', 'gpu1', 'train-gpu1'],
+    ['proj-534de9', 'box.lab', 'proj-534de9-box-lab'],
+    ['x', 'a_b', 'x-a_b'],
+  ])('entryJobName(%s, %s) = %s, a name the job layer accepts', (name, entry, expected) => {
+    expect(entryJobName(name, entry)).toBe(expected);
+    expect(/^[A-Za-z0-9_-]+$/.test(expected)).toBe(true);
+  });
 });

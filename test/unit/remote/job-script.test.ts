@@ -14,8 +14,10 @@ import {
   buildStreamScript,
   LOGS_READ_FAILED,
   buildWrapper,
-  KEEP_FINISHED_JOBS,
-  PRUNE_SLACK,
+  buildListScript,
+  buildFindJobScript,
+  NOW_FUNCTION,
+  type JobHistoryLimits,
   type LaunchOptions,
   type StartSpec,
 } from '../../../src/remote/job-script.js';
@@ -64,7 +66,7 @@ function runScript(shell: string, script: string, env: Record<string, string>, t
 }
 
 const jobName = () => `t-${randomBytes(4).toString('hex')}`;
-const spec = (name: string, script: string, metaJson = '{"n":1}'): StartSpec => ({ name, script, metaJson, wrapper: BATCH });
+const spec = (name: string, script: string, metaJson = '{"n":1}'): StartSpec => ({ name, project: '~/proj', script, metaJson, wrapper: BATCH });
 const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 
 let box: Box;
@@ -124,7 +126,7 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     expect(fs.existsSync(mark)).toBe(fakeStat);
 
     const dir = path.join(box.jobs, name);
-    expect(fs.readdirSync(dir).sort()).toEqual(['ended', 'err', 'meta.json', 'out', 'pid', 'rc', 'run.sh', 'wrap.sh']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['ended', 'err', 'meta.json', 'out', 'pid', 'project', 'rc', 'run.sh', 'started', 'wrap.sh']);
     const read = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
     expect(read('rc')).toBe('3\n');
     expect(read('out')).toBe('out1\npartial');
@@ -136,7 +138,11 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     expect([box.home + '/.mtr', box.jobs, dir].map(modeOf)).toEqual(['700', '700', '700']);
     expect(fs.readdirSync(dir).map((f) => `${f} ${modeOf(path.join(dir, f))}`)).toEqual(fs.readdirSync(dir).map((f) => `${f} 600`));
     expect(read('wrap.sh')).toBe(`${buildWrapper(BATCH)}\n`);
-    expect(read('ended')).toMatch(/^\d+\n$/);
+    // Server clock, at least milliseconds, and the end not before the start.
+    expect(read('started')).toMatch(/^\d+\.\d{3,}\n$/);
+    expect(read('ended')).toMatch(/^\d+\.\d{3,}\n$/);
+    expect(Number(read('ended'))).toBeGreaterThanOrEqual(Number(read('started')));
+    expect(read('project')).toBe(`${box.home}/proj\n`);
     expect(read('pid')).toMatch(/^\d+\n$/);
   });
 
@@ -196,6 +202,53 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     const run = await runScript(shell, buildLaunchScript(spec(jobName(), 'echo never'), { ...STREAM, fallback }), env);
     expect(run).toEqual({ stdout: Buffer.from(stdout), stderr: Buffer.alloc(0), code });
     expect(fs.existsSync(box.jobs)).toBe(false);
+  });
+});
+
+describe.each(SHELLS)('the environment a job sees, run by %s', (_label, shell) => {
+  // What a program started by the command sees (bash alone sets an unexported TERM=dumb, as it does
+  // for a plain `ssh host cmd` too).
+  const SHOW_ENV = 'env | grep -E "^(TERM|TMUX|TMUX_PANE|TERM_PROGRAM|TERM_PROGRAM_VERSION)=" | sort; echo end';
+
+  it('batch: no TERM and no tmux variables, as a plain `ssh host cmd` gets', async () => {
+    const run = await runScript(shell, buildLaunchScript(spec(jobName(), SHOW_ENV), STREAM), box.env);
+    expect(run).toEqual({ stdout: Buffer.from('Send\n'), stderr: Buffer.alloc(0), code: 0 });
+  });
+
+  // An interactive job waits for its client at the start gate; the test opens it as attaching would.
+  async function runInteractive(term: string): Promise<string> {
+    const name = jobName();
+    const job: StartSpec = { ...spec(name, SHOW_ENV), wrapper: { interactive: true, stdinFifo: false, term } };
+    expect(await runScript(shell, buildLaunchScript(job), box.env)).toEqual({ stdout: Buffer.from('S'), stderr: Buffer.alloc(0), code: 0 });
+    spawnSync('tmux', ['-L', 'mtr', 'wait-for', '-S', `mtr-go-${name}`], { env: box.env });
+    const waited = await runScript(shell, buildStreamScript(name, { exitWithJob: true }), box.env);
+    expect(waited.code).toBe(0);
+    // The pane's output, logged by pipe-pane: what --logs and --wait --for read.
+    return fs.readFileSync(path.join(box.jobs, name, 'out'), 'utf8');
+  }
+
+  it('interactive: the user\'s TERM when the server knows it; its pane output is logged to out', async () => {
+    expect((await runInteractive('xterm-256color')).replace(/\r/g, '')).toBe('TERM=xterm-256color\nend\n');
+  });
+
+  it('interactive: a failing pipe-pane is a failed start (E, the reason on stderr), not a job without a log', async () => {
+    const real = spawnSync('sh', ['-c', 'command -v tmux'], { encoding: 'utf8' }).stdout.trim();
+    const bin = path.join(box.home, 'fake-bin');
+    fs.mkdirSync(bin);
+    // tmux as it is, except that pipe-pane fails the way tmux 3.3a did for a `=NAME` target.
+    fs.writeFileSync(path.join(bin, 'tmux'), `#!/bin/sh\nfor a; do [ "$a" = pipe-pane ] && { echo "can't find pane: x" >&2; exit 1; }; done\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    const env = { ...box.env, PATH: `${bin}:${box.env.PATH}` };
+    const name = jobName();
+    const job: StartSpec = { ...spec(name, 'echo never'), wrapper: { interactive: true, stdinFifo: false, term: 'xterm-256color' } };
+    const run = await runScript(shell, buildLaunchScript(job), env);
+    expect({ stdout: run.stdout.toString(), code: run.code }).toEqual({ stdout: 'E', code: 1 });
+    expect(run.stderr.toString()).toBe("can't find pane: x\nmtr: tmux could not log the job's output (pipe-pane failed)\n");
+    expect(fs.existsSync(path.join(box.jobs, name))).toBe(false);
+    expect(spawnSync(real, ['-L', 'mtr', 'has-session', '-t', `=${name}`], { env: box.env, stdio: 'ignore' }).status).not.toBe(0);
+  });
+
+  it('interactive: a TERM the server lacks falls back to xterm-256color', async () => {
+    expect((await runInteractive('mtr-no-such-terminal')).replace(/\r/g, '')).toBe('TERM=xterm-256color\nend\n');
   });
 });
 
@@ -269,43 +322,161 @@ describe.each(SHELLS)('reading a job whose output cannot be read, run by %s', (_
 });
 
 describe.each(SHELLS)('buildPruneLine, run by %s', (_label, shell) => {
-  const LIMIT = KEEP_FINISHED_JOBS + PRUNE_SLACK;
+  // Small limits, so every rule shows with a handful of records (the real ones: JOB_HISTORY).
+  const LIMITS: JobHistoryLimits = { keep: 3, days: 7, max: 6, slack: 0 };
+  const now = Math.floor(Date.now() / 1000);
+  const DAY = 86_400;
 
-  // `count` finished jobs, returned newest first (by rc mtime) and named the other way round, so
-  // name order would keep the wrong ones; plus an older running job (no rc) and the shared tmux.conf.
-  function makeJobs(count: number): string[] {
-    const base = Math.floor(Date.now() / 1000) - 100_000;
+  // `count` finished jobs of `project` (undefined: an older mtr's record, no project file), ended
+  // `ageSeconds` ago and 10 s apart, newest first, named the other way round so name order would
+  // keep the wrong ones. Returns the names, newest first.
+  function makeJobs(tag: string, project: string | undefined, count: number, ageSeconds: number): string[] {
     const names: string[] = [];
-    for (let age = 0; age < count; age++) {
-      const name = `job-${String(count - age).padStart(3, '0')}`;
-      const rc = path.join(box.jobs, name, 'rc');
-      fs.mkdirSync(path.dirname(rc), { recursive: true });
+    for (let i = 0; i < count; i++) {
+      const name = `${tag}-${String(count - i).padStart(3, '0')}`;
+      const dir = path.join(box.jobs, name);
+      fs.mkdirSync(dir, { recursive: true });
+      if (project !== undefined) fs.writeFileSync(path.join(dir, 'project'), `${project}\n`);
+      const rc = path.join(dir, 'rc');
       fs.writeFileSync(rc, '0\n');
-      fs.utimesSync(rc, base - age * 10, base - age * 10);
+      const when = now - ageSeconds - i * 10;
+      fs.utimesSync(rc, when, when);
       names.push(name);
     }
-    fs.mkdirSync(path.join(box.jobs, 'running'), { recursive: true });
-    fs.utimesSync(path.join(box.jobs, 'running'), base - 1_000_000, base - 1_000_000);
-    fs.writeFileSync(path.join(box.jobs, 'tmux.conf'), '');
     return names;
   }
 
-  it.each([
-    { count: 0, kept: 0 },
-    { count: KEEP_FINISHED_JOBS, kept: KEEP_FINISHED_JOBS },
-    { count: LIMIT, kept: LIMIT },
-    { count: LIMIT + 1, kept: KEEP_FINISHED_JOBS },
-    { count: LIMIT + 25, kept: KEEP_FINISHED_JOBS },
-  ])('$count finished jobs → the newest $kept kept, the running one always', async ({ count, kept }) => {
-    const names = makeJobs(count);
-    const run = await runScript(shell, `${buildPruneLine()}; wait`, box.env);
+  // A running job (no rc), older than everything, and the shared tmux.conf: never touched.
+  function makeRunning(project: string): void {
+    fs.mkdirSync(path.join(box.jobs, 'running'), { recursive: true });
+    fs.writeFileSync(path.join(box.jobs, 'running', 'project'), `${project}\n`);
+    fs.utimesSync(path.join(box.jobs, 'running'), now - 100 * DAY, now - 100 * DAY);
+    fs.writeFileSync(path.join(box.jobs, 'tmux.conf'), '');
+  }
+
+  const prune = async () => {
+    const run = await runScript(shell, `${buildPruneLine(LIMITS)}; wait`, box.env);
     expect(run).toEqual({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), code: 0 });
-    expect(fs.readdirSync(box.jobs).sort()).toEqual([...names.slice(0, kept), 'running', 'tmux.conf'].sort());
+  };
+  const left = () => fs.readdirSync(box.jobs).filter((entry) => !entry.startsWith('.')).sort();
+  const keptMark = () => fs.readFileSync(path.join(box.jobs, '.kept'), 'utf8');
+
+  it('per project: the newest `keep` of each old history; no-project records form their own; running ones stay', async () => {
+    const a = makeJobs('a', '/srv/a', 6, 10 * DAY);
+    const b = makeJobs('b', '/srv/b', 2, 10 * DAY);
+    const spaced = makeJobs('s', '/srv/with space', 5, 10 * DAY);
+    const old = makeJobs('o', undefined, 4, 10 * DAY);
+    makeRunning('/srv/a');
+    await prune();
+    expect(left()).toEqual([...a.slice(0, 3), ...b, ...spaced.slice(0, 3), ...old.slice(0, 3), 'running', 'tmux.conf'].sort());
+    expect(keptMark()).toBe('11\n');
+  });
+
+  it('anything that ended within `days` stays past `keep`, up to `max`; older ones go', async () => {
+    const recent = makeJobs('r', '/srv/a', 5, 2 * DAY);
+    const old = makeJobs('o', '/srv/a', 3, 8 * DAY);
+    await prune();
+    expect(left()).toEqual([...recent].sort());
+  });
+
+  it('`max` caps even recent history, newest kept', async () => {
+    const recent = makeJobs('r', '/srv/a', LIMITS.max + 4, 3600);
+    await prune();
+    expect(left()).toEqual(recent.slice(0, LIMITS.max).sort());
+  });
+
+  it('runs only once `slack` more finished jobs than the last prune left exist; a shrunk history lowers the mark', async () => {
+    const limits = { ...LIMITS, slack: 5 };
+    const jobs = makeJobs('a', '/srv/a', 8, 10 * DAY);
+    fs.writeFileSync(path.join(box.jobs, '.kept'), '3\n');
+    const run = (script: string) => runScript(shell, `${script}; wait`, box.env);
+    expect((await run(buildPruneLine(limits))).code).toBe(0);
+    expect(left()).toEqual([...jobs].sort()); // 8 is not more than 3 + 5
+    makeJobs('b', '/srv/b', 1, 10 * DAY);
+    expect((await run(buildPruneLine(limits))).code).toBe(0);
+    expect(left()).toEqual([...jobs.slice(0, 3), 'b-001'].sort());
+    expect(keptMark()).toBe('4\n');
+    fs.writeFileSync(path.join(box.jobs, '.kept'), '50\n');
+    expect((await run(buildPruneLine(limits))).code).toBe(0);
+    expect(keptMark()).toBe('4\n');
   });
 
   it('no jobs dir at all: nothing to do, no noise', async () => {
-    const run = await runScript(shell, `${buildPruneLine()}; wait`, box.env);
-    expect(run).toEqual({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), code: 0 });
+    await prune();
+    expect(fs.existsSync(box.jobs)).toBe(false);
+  });
+});
+
+describe.each(SHELLS)('buildFindJobScript, run by %s', (_label, shell) => {
+  it('prints the first name that has a record; exit 1 when none has', async () => {
+    fs.mkdirSync(path.join(box.jobs, 'train-gpu1'), { recursive: true });
+    fs.writeFileSync(path.join(box.jobs, 'train-gpu1', 'meta.json'), '{}');
+    expect(await runScript(shell, buildFindJobScript(['train', 'train-gpu1']), box.env)).toEqual({ stdout: Buffer.from('train-gpu1\n'), stderr: Buffer.alloc(0), code: 0 });
+    fs.mkdirSync(path.join(box.jobs, 'train'));
+    fs.writeFileSync(path.join(box.jobs, 'train', 'meta.json'), '{}');
+    expect((await runScript(shell, buildFindJobScript(['train', 'train-gpu1']), box.env)).stdout.toString()).toBe('train\n');
+    expect(await runScript(shell, buildFindJobScript(['nope', 'nope-gpu1']), box.env)).toEqual({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), code: 1 });
+  });
+});
+
+describe.each(SHELLS)('buildListScript, run by %s', (_label, shell) => {
+  it("prints the server's time, then each job's fields; with a project only its jobs and project-less ones", async () => {
+    const make = (name: string, project: string | undefined, files: Record<string, string>) => {
+      const dir = path.join(box.jobs, name);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'meta.json'), `{"name":"${name}"}\n`);
+      if (project !== undefined) fs.writeFileSync(path.join(dir, 'project'), `${project}\n`);
+      for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
+    };
+    make('mine', `${box.home}/proj`, { rc: '3\n', started: '1700000000.250\n', ended: '1700000001.5\n' });
+    make('theirs', `${box.home}/other`, { rc: '0\n' });
+    make('older', undefined, { rc: '1\n', ended: '1700000002\n' });
+    const before = Date.now() / 1000;
+    const all = await runScript(shell, buildListScript(), box.env);
+    const mine = await runScript(shell, buildListScript('~/proj'), box.env);
+    expect(all.stderr.toString()).toBe('');
+    const [head, ...records] = all.stdout.toString().split('\x1e');
+    expect(Number(head)).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(head).toMatch(/^\d+\.\d{3,}$/);
+    expect(records.filter(Boolean).map((r) => r.split('\0')).sort()).toEqual([
+      ['mine', '{"name":"mine"}\n', '3', '1700000001.5', '1700000000.250', `${box.home}/proj`],
+      ['older', '{"name":"older"}\n', '1', '1700000002', '', ''],
+      ['theirs', '{"name":"theirs"}\n', '0', '', '', `${box.home}/other`],
+    ]);
+    const names = mine.stdout.toString().split('\x1e').slice(1).filter(Boolean).map((r) => r.split('\0')[0]).sort();
+    expect(names).toEqual(['mine', 'older']);
+  });
+});
+
+// A `date` that prints %N as a literal N, as BSD date does.
+const FAKE_BSD_DATE = `#!/bin/sh\ncase "$1" in *%N*) exec /bin/date "$(printf '%s' "$1" | sed 's/%N/N/g')";; esac\nexec /bin/date "$@"\n`;
+
+describe.each(SHELLS)('NOW_FUNCTION, run by %s', (_label, shell) => {
+  // BSD date has no %N (it prints a literal N): a fake date that does the same stands in for it.
+  it.each([
+    { what: 'GNU date', fakeDate: false, pattern: /^\d{10,}\.\d{9}\n$/ },
+    { what: 'a date without %N (perl fallback)', fakeDate: true, pattern: /^\d{10,}\.\d{3}\n$/ },
+  ])('$what: epoch seconds with at least milliseconds', async ({ fakeDate, pattern }) => {
+    let env = box.env;
+    if (fakeDate) {
+      const bin = path.join(box.home, 'fake-bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'date'), FAKE_BSD_DATE, { mode: 0o755 });
+      env = { ...box.env, PATH: `${bin}:${box.env.PATH}` };
+    }
+    const run = await runScript(shell, `${NOW_FUNCTION}\nmtr_now`, env);
+    expect(run.stderr.toString()).toBe('');
+    expect(run.stdout.toString()).toMatch(pattern);
+    expect(Math.abs(Number(run.stdout.toString()) - Date.now() / 1000)).toBeLessThan(5);
+  });
+
+  it('without %N and without perl: whole seconds, still a number', async () => {
+    const bin = path.join(box.home, 'fake-bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'date'), FAKE_BSD_DATE, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'perl'), '#!/bin/sh\nexit 127\n', { mode: 0o755 });
+    const run = await runScript(shell, `${NOW_FUNCTION}\nmtr_now`, { ...box.env, PATH: `${bin}:${box.env.PATH}` });
+    expect(run.stdout.toString()).toMatch(/^\d{10,}\n$/);
   });
 });
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildLockedStart, buildMasterArgs, buildMuxControlArgs, buildMuxExecArgs, controlDir, controlKey, controlMasterOptions } from '../../../src/ssh/control.js';
+import { credentialFingerprint } from '../../../src/ssh/credential-id.js';
 import type { SshTarget } from '../../../src/ssh/target.js';
 
 const target: SshTarget = {
@@ -20,13 +22,14 @@ describe('controlDir', () => {
 
 describe('controlKey', () => {
   it('is the same for the default dead-link timeout written out or left out', () => {
-    expect(controlKey({ ...target, deadLinkTimeout: 30 })).toBe(controlKey(target));
+    expect(controlKey({ ...target, deadLinkTimeout: 30 }, 'creds')).toBe(controlKey(target, 'creds'));
   });
 
   it('is short, stable, and differs when anything about trust or destination differs', () => {
-    const key = controlKey(target);
+    const key = controlKey(target, 'creds');
     expect(key).toMatch(/^[0-9a-f]{20}$/);
-    expect(controlKey({ ...target })).toBe(key);
+    expect(controlKey({ ...target }, 'creds')).toBe(key);
+    expect(controlKey(target, 'other creds')).not.toBe(key);
     for (const change of [
       { port: 2222 },
       { user: 'bob' },
@@ -38,8 +41,35 @@ describe('controlKey', () => {
       // A master keeps the ServerAlive options it started with.
       { deadLinkTimeout: 90 },
     ]) {
-      expect(controlKey({ ...target, ...change })).not.toBe(key);
+      expect(controlKey({ ...target, ...change }, 'creds')).not.toBe(key);
     }
+  });
+});
+
+describe('credentialFingerprint', () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-cred-'));
+  const key = path.join(home, 'key');
+  fs.mkdirSync(path.join(home, '.ssh'));
+  fs.writeFileSync(key, 'key one');
+
+  it('changes with the password, the key file and its content; not with anything else', () => {
+    const base = credentialFingerprint({ identityFiles: [key], password: 'right' }, home);
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(credentialFingerprint({ identityFiles: [key], password: 'right' }, home)).toBe(base);
+    expect(credentialFingerprint({ identityFiles: [key], password: 'nope' }, home)).not.toBe(base);
+    expect(credentialFingerprint({ identityFiles: [key] }, home)).not.toBe(base);
+    expect(credentialFingerprint({ identityFiles: [path.join(home, 'missing')], password: 'right' }, home)).not.toBe(base);
+    fs.writeFileSync(key, 'key two');
+    expect(credentialFingerprint({ identityFiles: [key], password: 'right' }, home)).not.toBe(base);
+    // The password itself never shows, not even as its plain hash.
+    const plain = createHash('sha256').update('right').digest('hex');
+    expect(base).not.toContain(plain);
+  });
+
+  it('without configured keys: the default keys in ~/.ssh count', () => {
+    const before = credentialFingerprint({ identityFiles: [] }, home);
+    fs.writeFileSync(path.join(home, '.ssh', 'id_ed25519'), 'a default key');
+    expect(credentialFingerprint({ identityFiles: [] }, home)).not.toBe(before);
   });
 });
 
