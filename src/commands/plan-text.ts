@@ -49,12 +49,15 @@ export function formatPlan(view: PlanView, agent: boolean): string {
 export async function describeSyncPlan(session: Session, deleteRemote: boolean): Promise<string> {
   const { scanProject } = await import('../sync/sync-project.js');
   const { summarizeTree } = await import('../sync/file-list.js');
+  const { describeNotUtf8, displayPath } = await import('../sync/names.js');
   const tree = await scanProject(session.server, session.config.projectRoot, { stat: true });
   const summary = summarizeTree(tree);
+  const notUtf8 = describeNotUtf8(tree.entries);
   const lines = [
     `${session.server.sync} ${session.config.projectRoot} → ${session.server.remoteDir}`,
     `  ${summary.files} files, ${formatBytes(summary.bytes)} considered (only new or changed files are sent); ${tree.excludedCount} paths excluded`,
-    ...summary.largest.map((f) => `  largest: ${f.path} (${formatBytes(f.size)})`),
+    ...summary.largest.map((f) => `  largest: ${displayPath(f)} (${formatBytes(f.size)})`),
+    ...(notUtf8 ? [`  ${notUtf8}`] : []),
     deleteRemote
       ? '  delete: on — remote files missing locally would be deleted (never excluded or ignored paths)'
       : '  delete: off — nothing is deleted on the server',
