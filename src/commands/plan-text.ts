@@ -51,12 +51,15 @@ export function formatPlan(view: PlanView, agent: boolean): string {
 export async function describeSyncPlan(session: Session, deleteRemote: boolean, refusal?: Error): Promise<string> {
   const { scanProject } = await import('../sync/sync-project.js');
   const { summarizeTree } = await import('../sync/file-list.js');
+  const { describeNotUtf8, displayPath } = await import('../sync/names.js');
   const tree = await scanProject(session.server, session.config.projectRoot, { stat: true });
   const summary = summarizeTree(tree);
+  const notUtf8 = describeNotUtf8(tree.entries);
   const lines = [
     `${session.server.sync} ${session.config.projectRoot} → ${session.server.remoteDir}`,
     `  ${plural(summary.files, 'file')}, ${formatBytes(summary.bytes)} considered (only new or changed files are sent); ${plural(tree.excludedCount, 'path')} excluded`,
-    ...summary.largest.map((f) => `  largest: ${f.path} (${formatBytes(f.size)})`),
+    ...summary.largest.map((f) => `  largest: ${displayPath(f)} (${formatBytes(f.size)})`),
+    ...(notUtf8 ? [`  ${notUtf8}`] : []),
     refusal
       ? `  delete: REFUSED — ${refusal.message}; the run would stop here (nothing sent, nothing run)`
       : deleteRemote

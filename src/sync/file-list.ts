@@ -1,5 +1,6 @@
 // Pure views of a LocalTree: the list rsync reads on stdin and the numbers the dry-run plan shows.
-import type { LocalTree } from './types.js';
+import { PRIVATE_NAMES } from './ignore.js';
+import type { LocalEntry, LocalTree } from './types.js';
 
 export interface TreeSummary {
   files: number;
@@ -8,7 +9,7 @@ export interface TreeSummary {
   dirs: number;
   symlinks: number;
   /** The biggest files, largest first (ties by path), at most `SUMMARY_LARGEST`. */
-  largest: { path: string; size: number }[];
+  largest: { path: string; size: number; raw?: Buffer }[];
 }
 
 export const SUMMARY_LARGEST = 5;
@@ -16,9 +17,15 @@ export const SUMMARY_LARGEST = 5;
 // For `rsync --from0 --files-from=-`. Directories are listed so empty ones are created: --files-from
 // implies --dirs (create the dir, don't recurse). The engine must NOT pass -r (or -a, which implies it):
 // with -r rsync recurses into every listed dir and would send ignored files too.
-export function toRsyncFileList(tree: LocalTree): Buffer {
-  if (tree.entries.length === 0) return Buffer.alloc(0);
-  return Buffer.from(`${tree.entries.map((entry) => entry.path).join('\0')}\0`, 'utf8');
+export function toRsyncFileList(tree: Pick<LocalTree, 'entries'>): Buffer {
+  return Buffer.concat(tree.entries.flatMap((entry) => [pathBytes(entry), NUL]));
+}
+
+const NUL = Buffer.from([0]);
+
+/** A tree path as the file system holds it: its raw bytes when it is not UTF-8. */
+export function pathBytes(entry: Pick<LocalEntry, 'path' | 'raw'>): Buffer {
+  return entry.raw ?? Buffer.from(entry.path, 'utf8');
 }
 
 const bySizeThenPath = (a: { path: string; size: number }, b: { path: string; size: number }): number =>
@@ -35,7 +42,7 @@ export function summarizeTree(tree: LocalTree, top = SUMMARY_LARGEST): TreeSumma
       // Keep only the current top N: a sort of 100k entries just to show five is waste.
       const smallest = summary.largest[summary.largest.length - 1];
       if (summary.largest.length < top || (smallest && bySizeThenPath(entry, smallest) < 0)) {
-        summary.largest.push({ path: entry.path, size: entry.size });
+        summary.largest.push(entry.raw ? { path: entry.path, size: entry.size, raw: entry.raw } : { path: entry.path, size: entry.size });
         summary.largest.sort(bySizeThenPath);
         if (summary.largest.length > top) summary.largest.pop();
       }
@@ -52,8 +59,14 @@ export function rsyncExcludeRule(relPath: string, isDir: boolean): string {
   return `/${escaped}${isDir ? '/' : ''}`;
 }
 
-/** NUL-separated exclude rules for `rsync -r --exclude-from=- --from0`: exactly what the walk left out. */
+/**
+ * NUL-separated exclude rules for `rsync -r --exclude-from=- --from0`: exactly what the walk left
+ * out (a name that is not UTF-8 by its own bytes: latin1 maps each byte to one char and back), then
+ * `.git` and `.mtr` at any depth, so one made after the walk is not sent either.
+ */
 export function toRsyncExcludeList(tree: LocalTree): Buffer {
-  const rules = (tree.excludedPaths ?? []).map((e) => rsyncExcludeRule(e.path, e.isDir));
-  return Buffer.from(rules.map((rule) => `${rule}\0`).join(''), 'utf8');
+  const rules = (tree.excludedPaths ?? []).map((e) =>
+    e.raw ? Buffer.from(rsyncExcludeRule(e.raw.toString('latin1'), e.isDir), 'latin1') : Buffer.from(rsyncExcludeRule(e.path, e.isDir), 'utf8'),
+  );
+  return Buffer.concat([...rules, ...PRIVATE_NAMES.map((name) => Buffer.from(name))].flatMap((rule) => [rule, NUL]));
 }

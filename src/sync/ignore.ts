@@ -1,8 +1,9 @@
 // Which local paths mtr leaves out: one matcher shared by the rsync engine, the SFTP engine and watch mode.
 //
 // Precedence for one path, first decisive step wins:
-//   1. a path named `.git` (dir or file, any depth) is always ignored, and so is the project's own
-//      `.mtr/` (config with possible passwords, logs, sandbox keys: never sent to a server);
+//   1. a path named `.git` or `.mtr` (dir or file, any depth) is always ignored: a `.mtr/` holds a
+//      config with possible passwords, logs, sandbox keys (a nested one may be another project's),
+//      so none is ever sent to a server, and none is ever deleted there;
 //   2. any ancestor directory ignored → ignored (git: a file can't be re-included if a parent dir is excluded);
 //   3. mtr's own rules — config `exclude`, then the root `.mtrignore` — last matching line decides, so a
 //      `.mtrignore` negation (`!data/`) can re-include what a .gitignore excluded;
@@ -176,6 +177,15 @@ function createRuleSet(rules: readonly IgnoreRule[]): RuleSet {
   };
 }
 
+/** Names no sync ever sends or deletes, at any depth: no rule can re-include them. */
+export const PRIVATE_NAMES: readonly string[] = ['.git', '.mtr'];
+const PRIVATE_PATH = /(?:^|\/)\.(?:git|mtr)(?:\/|$)/;
+
+/** relPath (POSIX, relative) is, or lies inside, a `.git` or `.mtr` at any depth. */
+export function isPrivatePath(relPath: string): boolean {
+  return PRIVATE_PATH.test(relPath);
+}
+
 const parentOf = (relPath: string): string => relPath.slice(0, Math.max(0, relPath.lastIndexOf('/')));
 
 export function createIgnoreMatcher(root: string, options: IgnoreOptions): IgnoreMatcher {
@@ -205,8 +215,8 @@ export function createIgnoreMatcher(root: string, options: IgnoreOptions): Ignor
   };
 
   const decideSelf = (rel: string, isDir: boolean): boolean => {
-    if (rel === '.git' || rel.endsWith('/.git')) return true;
-    if (rel === '.mtr' || rel.startsWith('.mtr/')) return true;
+    // Ancestors were decided already: only this path's own name is left to check.
+    if (PRIVATE_NAMES.includes(rel.slice(rel.lastIndexOf('/') + 1))) return true;
     const own = mtrRules(toBytes(rel), isDir);
     if (own !== undefined) return own;
     return options.respectGitignore ? (decideGit(rel, isDir) ?? false) : false;

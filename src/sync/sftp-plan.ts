@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { isPrivatePath } from './ignore.js';
 import type { LocalEntry, LocalTree, RemoteEntry } from './types.js';
 
 // What the SFTP engine has to do, decided from the two listings alone: pure, table-tested.
@@ -25,14 +26,24 @@ export interface UploadPlan {
   unchanged: number;
   /** Bytes in `uploads`. */
   bytes: number;
+  /**
+   * Entries SFTP cannot name: their path (or a symlink's target) is not valid UTF-8, and SFTP
+   * requests carry names as UTF-8 strings. Never sent; reported instead.
+   */
+  unsendable: LocalEntry[];
 }
 
 export function planUpload(local: LocalTree, remote: ReadonlyMap<string, RemoteEntry>): UploadPlan {
-  const plan: UploadPlan = { mkdirs: [], uploads: [], modeFixes: [], symlinks: [], removals: [], conflicts: [], unchanged: 0, bytes: 0 };
+  const plan: UploadPlan = { mkdirs: [], uploads: [], modeFixes: [], symlinks: [], removals: [], conflicts: [], unchanged: 0, bytes: 0, unsendable: [] };
   // Under a path that is (re)created nothing remote is trusted: its remote listing is of something else.
   const fresh = new Set<string>();
   const parentIsFresh = (p: string) => fresh.has(path.posix.dirname(p));
   for (const entry of local.entries) {
+    // A name that is not UTF-8 (a directory's too: its contents have raw paths as well).
+    if (entry.raw || entry.targetNotUtf8) {
+      plan.unsendable.push(entry);
+      continue;
+    }
     const found = parentIsFresh(entry.path) ? undefined : remote.get(entry.path);
     const mode = entry.mode & 0o7777;
     if (entry.type === 'dir') {
@@ -71,8 +82,8 @@ export interface DeletionPlan {
 
 /**
  * Remote entries that no longer exist locally. Nothing ignored is touched, nor anything below an
- * ignored directory (a gitignored remote `outputs/` stays), and a directory goes only when every
- * entry inside it goes too.
+ * ignored directory (a gitignored remote `outputs/` stays), nor any `.git` or `.mtr` at any depth
+ * whatever `isIgnored` says, and a directory goes only when every entry inside it goes too.
  */
 export function planDeletions(
   local: LocalTree,
@@ -94,7 +105,7 @@ export function planDeletions(
   };
   for (const entry of sorted) {
     const isDir = entry.type === 'dir';
-    if (underProtected(entry.path) || isIgnored(entry.path, isDir)) {
+    if (underProtected(entry.path) || isPrivatePath(entry.path) || isIgnored(entry.path, isDir)) {
       if (isDir) protectedDirs.add(entry.path);
       keep(entry.path);
     } else if (present.has(entry.path)) {

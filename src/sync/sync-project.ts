@@ -12,6 +12,7 @@ import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { toRsyncExcludeList } from './file-list.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';
 import { findOnPath } from './local-tools.js';
+import { describeUnsendable } from './names.js';
 import type { LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
 import { statTree, walkLocalTree } from './walk.js';
 
@@ -116,7 +117,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   if (!sent) {
     const { syncViaSftp } = await import('./sftp.js');
     const listing = manifest ?? (early ? await early.listing : undefined);
-    sent = await syncViaSftp({
+    const viaSftp = await syncViaSftp({
       client: early ? await early.client : await (await req.connection).ssh2(),
       root: req.projectRoot,
       // SFTP compares sizes and mtimes: a tree scanned for rsync gets them now.
@@ -127,6 +128,9 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       ...(listing ? { remote: listing.entries, leftovers: listing.leftovers } : {}),
       onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
     });
+    const unsent = describeUnsendable(viaSftp.plan.unsendable);
+    if (unsent) ctx.stderr.write(`mtr: ${unsent}\n`);
+    sent = viaSftp;
   }
 
   let deleted = 0;

@@ -12,6 +12,20 @@ export interface LocalEntry {
   mode: number;
   /** Symlink target as stored (symlinks only). */
   linkTarget?: string;
+  /**
+   * The path's bytes when they are not valid UTF-8: `path` then shows each invalid byte as U+FFFD
+   * (as Node decodes it), and every file system call and rsync rule uses these bytes instead.
+   */
+  raw?: Buffer;
+  /** A symlink whose target is not valid UTF-8 (`linkTarget` is then its lossy decoding). */
+  targetNotUtf8?: boolean;
+}
+
+/** A path the walk left out; `raw` as in LocalEntry. */
+export interface ExcludedPath {
+  path: string;
+  isDir: boolean;
+  raw?: Buffer;
 }
 
 export interface LocalTree {
@@ -24,7 +38,7 @@ export interface LocalTree {
    * The top-most paths left out (ignored, or special files such as sockets), so rsync can recurse on
    * its own and leave out exactly these: the same file set as `entries`, by rsync's fast path.
    */
-  excludedPaths?: { path: string; isDir: boolean }[];
+  excludedPaths?: ExcludedPath[];
   /**
    * false: entries carry names and types only (size, mtime and mode are 0), as the rsync engine
    * needs; statTree() fills them in. Absent or true: complete.

@@ -1,8 +1,9 @@
 // Lists the local tree both engines send: one walk, the ignore matcher decides, nothing is followed.
+import { isUtf8 } from 'node:buffer';
 import fs, { type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { IgnoreMatcher } from './ignore.js';
-import type { LocalEntry, LocalTree } from './types.js';
+import type { ExcludedPath, LocalEntry, LocalTree } from './types.js';
 
 type EntryType = LocalEntry['type'];
 
@@ -60,15 +61,20 @@ const DIRS_PER_SLICE = 64;
 const STATS_PER_SLICE = 512;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Where a tree entry lives on disk: its bytes when its name is not UTF-8. */
+export function localPathOf(absRoot: string, entry: Pick<LocalEntry, 'path' | 'raw'>): string | Buffer {
+  return entry.raw ? Buffer.concat([Buffer.from(`${absRoot}/`), entry.raw]) : path.join(absRoot, entry.path);
+}
+
 /** Fills in one entry's stats (and link target); false when it vanished since it was listed. */
 function statEntrySync(absRoot: string, entry: LocalEntry): boolean {
-  const abs = path.join(absRoot, entry.path);
+  const abs = localPathOf(absRoot, entry);
   try {
     const st = fs.lstatSync(abs);
     entry.size = entry.type === 'file' ? st.size : 0;
     entry.mtime = Math.floor(st.mtimeMs / 1000);
     entry.mode = st.mode & 0o7777;
-    if (entry.type === 'symlink') entry.linkTarget = fs.readlinkSync(abs);
+    if (entry.type === 'symlink') readLinkTarget(abs, entry);
     return true;
   } catch (error) {
     if (isVanished(error)) return false;
@@ -94,6 +100,53 @@ export async function statTree(tree: LocalTree): Promise<LocalTree> {
   return tree;
 }
 
+// A target that is not UTF-8 is kept lossy (rsync reads the link itself; SFTP cannot write it).
+function readLinkTarget(abs: string | Buffer, entry: LocalEntry): void {
+  const target = fs.readlinkSync(abs, { encoding: 'buffer' });
+  entry.linkTarget = target.toString('utf8');
+  if (!isUtf8(target)) entry.targetNotUtf8 = true;
+}
+
+interface ListedDir {
+  rel: string;
+  /** The directory's bytes when its path is not UTF-8. */
+  raw?: Buffer;
+}
+
+/** A Dirent (as read, no copy), or one re-read as bytes whose name is not valid UTF-8. */
+type ListedName = Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbolicLink'> & {
+  name: string;
+  raw?: Buffer;
+};
+
+// Node decodes names as UTF-8, turning bytes that are not into U+FFFD (and that name into one that
+// does not exist). A directory whose listing shows U+FFFD, or whose own path is not UTF-8, is read
+// again as bytes, so those names keep their real bytes; every other directory costs nothing extra.
+function listDir(absRoot: string, dir: ListedDir): ListedName[] {
+  if (!dir.raw) {
+    const dirents = fs.readdirSync(path.join(absRoot, dir.rel), { withFileTypes: true });
+    if (!dirents.some((d) => d.name.includes('\uFFFD'))) return dirents;
+  }
+  const abs = dir.raw ? Buffer.concat([Buffer.from(`${absRoot}/`), dir.raw]) : Buffer.from(path.join(absRoot, dir.rel));
+  return fs.readdirSync(abs, { withFileTypes: true, encoding: 'buffer' }).map((dirent) => {
+    const bytes = dirent.name;
+    return {
+      name: bytes.toString('utf8'),
+      isFile: () => dirent.isFile(),
+      isDirectory: () => dirent.isDirectory(),
+      isSymbolicLink: () => dirent.isSymbolicLink(),
+      ...(isUtf8(bytes) ? {} : { raw: bytes }),
+    };
+  });
+}
+
+// The bytes of a child's path, when it or its directory is not UTF-8; undefined otherwise.
+function rawChild(dir: ListedDir, item: ListedName): Buffer | undefined {
+  if (!dir.raw && !item.raw) return undefined;
+  const name = item.raw ?? Buffer.from(item.name);
+  return dir.rel === '' ? name : Buffer.concat([dir.raw ?? Buffer.from(dir.rel), Buffer.from('/'), name]);
+}
+
 export interface WalkOptions {
   /** Fill in stats (default). rsync needs only names and types: its own scan compares the rest. */
   stat?: boolean;
@@ -105,31 +158,34 @@ export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, '
   const entries: LocalEntry[] = [];
   let excludedCount = 0;
   let skippedSpecial = 0;
-  const excludedPaths: { path: string; isDir: boolean }[] = [];
+  const excludedPaths: ExcludedPath[] = [];
 
-  const dirs = [''];
+  const dirs: ListedDir[] = [{ rel: '' }];
   for (let done = 0; dirs.length > 0; done++) {
     if (done > 0 && done % DIRS_PER_SLICE === 0) await yieldToLoop();
-    const rel = dirs.pop() as string;
-    let dirents: Dirent[];
+    const dir = dirs.pop() as ListedDir;
+    let items: ListedName[];
     try {
-      dirents = fs.readdirSync(path.join(absRoot, rel), { withFileTypes: true });
+      items = listDir(absRoot, dir);
     } catch (error) {
-      if (rel !== '' && isVanished(error)) continue;
+      if (dir.rel !== '' && isVanished(error)) continue;
       throw error;
     }
-    for (const dirent of dirents) {
-      const childRel = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
-      const type = direntType(dirent);
-      if (type === undefined) {
-        skippedSpecial++;
-        excludedPaths.push({ path: childRel, isDir: false });
-      } else if (matcher.isIgnored(childRel, type === 'dir')) {
-        excludedCount++;
-        excludedPaths.push({ path: childRel, isDir: type === 'dir' });
+    for (const item of items) {
+      const rel = dir.rel === '' ? item.name : `${dir.rel}/${item.name}`;
+      const raw = rawChild(dir, item);
+      const type = direntType(item);
+      if (type === undefined || matcher.isIgnored(rel, type === 'dir')) {
+        if (type === undefined) skippedSpecial++;
+        else excludedCount++;
+        const excluded: ExcludedPath = { path: rel, isDir: type === 'dir' };
+        if (raw) excluded.raw = raw;
+        excludedPaths.push(excluded);
       } else {
-        entries.push({ path: childRel, type, size: 0, mtime: 0, mode: 0 });
-        if (type === 'dir') dirs.push(childRel);
+        const entry: LocalEntry = { path: rel, type, size: 0, mtime: 0, mode: 0 };
+        if (raw) entry.raw = raw;
+        entries.push(entry);
+        if (type === 'dir') dirs.push(raw ? { rel, raw } : { rel });
       }
     }
   }

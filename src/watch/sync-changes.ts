@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from 'ssh2';
 import type { ExecClient } from '../exec/exec-client.js';
+import { isPrivatePath } from '../sync/ignore.js';
 import { planDeletions, type DeletionPlan } from '../sync/sftp-plan.js';
 import type { LocalEntry, RemoteEntry } from '../sync/types.js';
 import { comparePaths, drainQueue } from '../sync/walk.js';
@@ -52,6 +53,8 @@ export async function snapshotPaths(root: string, paths: readonly string[], filt
   const seen = new Set(paths);
   await drainQueue([...paths], STAT_CONCURRENCY, async (rel, push) => {
     const abs = path.join(root, rel);
+    // The watcher sees the project's .mtr/config.yaml (to say it changed); no .mtr/ is ever sent.
+    if (isPrivatePath(rel)) return;
     const stats = await lstatOrUndefined(abs);
     const type = stats && entryType(stats);
     if (!stats || !type || filter.isIgnored(rel, type === 'dir')) return;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   compileIgnoreRule,
   createIgnoreMatcher,
+  isPrivatePath,
   matchRules,
   parseIgnoreFile,
   readRulesFile,
@@ -91,6 +92,21 @@ describe('compileIgnoreRule + matchRules', () => {
   });
 });
 
+describe('isPrivatePath', () => {
+  it.each([
+    ['.mtr', true],
+    ['.mtr/config.yaml', true],
+    ['sub/.mtr', true],
+    ['a/b/.mtr/logs/x', true],
+    ['a/.git', true],
+    ['.gitignore', false],
+    ['a/.mtrignore', false],
+    ['a/x.mtr', false],
+    ['.mtr-tmp', false],
+    ['src/main.py', false],
+  ])('%s → %s', (p, expected) => expect(isPrivatePath(p)).toBe(expected));
+});
+
 describe('createIgnoreMatcher', () => {
   const nested = { '.gitignore': 'x/\n*.log\n/local\n', 'sub/.gitignore': '!x/\n', 'sub/deep/.gitignore': 'x/\n' };
   const withMtr = { '.gitignore': 'data/\n*.log\n.env\n', '.mtrignore': '!data/\n!.env\n' };
@@ -113,6 +129,12 @@ describe('createIgnoreMatcher', () => {
     ['.git contents', {}, [], false, '.git/config', false, true],
     ['nested .git file', {}, [], true, 'sub/.git', false, true],
     ['.git beats negation', {}, ['!.git/'], true, '.git', true, true],
+    ['.mtr dir', {}, [], true, '.mtr', true, true],
+    ['nested .mtr dir', {}, [], false, 'sub/.mtr', true, true],
+    ['nested .mtr contents', {}, [], false, 'a/b/.mtr/config.yaml', false, true],
+    ['a file named .mtr', {}, [], false, 'x/.mtr', false, true],
+    ['.mtr beats .mtrignore negation', { '.mtrignore': '!sub/.mtr/\n!sub/.mtr/**\n' }, [], true, 'sub/.mtr/config.yaml', false, true],
+    ['.mtrx is an ordinary name', {}, [], true, 'sub/.mtrx', true, false],
     ['respectGitignore false', nested, [], false, 'x/f', false, false],
     ['respectGitignore false: no info/exclude', { '.git/info/exclude': 'a\n' }, [], false, 'a', false, false],
     ['.mtrignore applies', { '.mtrignore': '*.ckpt\n' }, [], true, 'm/best.ckpt', false, true],

@@ -68,6 +68,19 @@ describe('planUpload', () => {
   });
 });
 
+describe('planUpload: names that are not UTF-8', () => {
+  it('sends none of them (nor what is inside such a folder, nor a link to such a target) and lists them', () => {
+    const rawDir: LocalEntry = { ...dir('d\uFFFD'), raw: Buffer.from([0x64, 0xfe]) };
+    const inside: LocalEntry = { ...file('d\uFFFD/x'), raw: Buffer.from([0x64, 0xfe, 0x2f, 0x78]) };
+    const rawFile: LocalEntry = { ...file('caf\uFFFD'), raw: Buffer.from([0x63, 0x61, 0x66, 0xff]) };
+    const oddLink: LocalEntry = { ...link('l', 't\uFFFD'), targetNotUtf8: true };
+    const plan = planUpload(tree(file('a'), rawFile, rawDir, inside, oddLink), new Map());
+    expect(plan.uploads.map((e) => e.path)).toEqual(['a']);
+    expect(plan).toMatchObject({ mkdirs: [], symlinks: [], modeFixes: [] });
+    expect(plan.unsendable.map((e) => e.path)).toEqual(['caf\uFFFD', 'd\uFFFD', 'd\uFFFD/x', 'l']);
+  });
+});
+
 describe('planDeletions', () => {
   const ignored = (names: string[]) => (p: string) => names.some((n) => p === n || p.endsWith(`/${n}`));
 
@@ -99,6 +112,11 @@ describe('planDeletions', () => {
     });
     expect(plan).toEqual({ files: ['z'], dirs: [] });
     expect(asked).toEqual([['node_modules', true], ['z', false]]);
+  });
+
+  it('never deletes a .mtr or .git at any depth, whatever isIgnored says', () => {
+    const there = remote(dir('.mtr'), file('.mtr/x'), dir('a'), dir('a/.mtr'), file('a/.mtr/config.yaml'), file('a/.git'), file('a/gone'), dir('b'), dir('b/.mtr'));
+    expect(planDeletions(tree(), there, () => false)).toEqual({ files: ['a/gone'], dirs: [] });
   });
 
   it('keeps a path whose type changed locally (the upload replaces it)', () => {

@@ -142,7 +142,8 @@ describe('walkLocalTree', () => {
     }
   });
 
-  it('walks a 20,000-file tree and counts it right', async () => {
+  // Creating 20,000 files is most of the time; a loaded machine can need more than the default 30 s.
+  it('walks a 20,000-file tree and counts it right', { timeout: 120_000 }, async () => {
     const root = tempDir();
     for (let d = 0; d < 100; d++) {
       const dir = path.join(root, `d${d}`, 'sub');
@@ -154,6 +155,27 @@ describe('walkLocalTree', () => {
     expect(tree.entries.filter((e) => e.type === 'dir')).toHaveLength(200);
     const paths = tree.entries.map((e) => e.path);
     expect(paths).toEqual([...paths].sort(comparePaths));
+  });
+
+  it('keeps names that are not UTF-8 by their bytes: stats, link targets, contents of such a folder, exclusions', async () => {
+    const root = tempDir();
+    const at = (...parts: (string | number[])[]) => Buffer.concat([Buffer.from(`${root}/`), ...parts.map((p) => Buffer.from(p as never))]);
+    fs.writeFileSync(at('caf', [0xff], '.txt'), 'abc');
+    fs.mkdirSync(at('d', [0xfe]));
+    fs.writeFileSync(at('d', [0xfe], '/inner.txt'), 'inner');
+    fs.writeFileSync(at('x', [0xff], '.log'), 'ignored');
+    fs.symlinkSync(Buffer.from([0x74, 0xff]), at('odd-link'));
+    // A name that is valid UTF-8 but holds U+FFFD itself is an ordinary name.
+    fs.writeFileSync(path.join(root, 'real�.txt'), 'ok');
+    const tree = await walkLocalTree(root, matcherFor(root, ['*.log']));
+    expect(tree.entries.map((e) => [e.path, e.type, e.size, e.raw ? [...e.raw] : undefined, e.targetNotUtf8])).toEqual([
+      ['caf�.txt', 'file', 3, [0x63, 0x61, 0x66, 0xff, 0x2e, 0x74, 0x78, 0x74], undefined],
+      ['d�', 'dir', 0, [0x64, 0xfe], undefined],
+      ['d�/inner.txt', 'file', 5, [...Buffer.from([0x64, 0xfe]), ...Buffer.from('/inner.txt')], undefined],
+      ['odd-link', 'symlink', 0, undefined, true],
+      ['real�.txt', 'file', 2, undefined, undefined],
+    ]);
+    expect(tree.excludedPaths?.map((e) => [e.path, e.raw ? [...e.raw] : undefined])).toEqual([['x�.log', [0x78, 0xff, 0x2e, 0x6c, 0x6f, 0x67]]]);
   });
 
   it('rejects when the root does not exist', async () => {

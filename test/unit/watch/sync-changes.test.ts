@@ -49,6 +49,16 @@ describe('planRemovals', () => {
 });
 
 describe('snapshotPaths / changedSince', () => {
+  it('never takes a .mtr/ path, though the watcher reports the project\'s config', async () => {
+    const root = tempDir();
+    for (const rel of ['.mtr/config.yaml', 'sub/.mtr/config.yaml', 'sub/a.py']) {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), 'x');
+    }
+    const snapshot = await snapshotPaths(root, ['.mtr/config.yaml', '.mtr', 'sub'], filterFor(''));
+    expect(snapshot.entries.map((e) => e.path)).toEqual(['sub', 'sub/a.py']);
+  });
+
   it('stats the batch: vanished and ignored paths drop out, sorted with dirs first', async () => {
     const root = tempDir();
     fs.mkdirSync(path.join(root, 'src'));
