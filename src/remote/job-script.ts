@@ -132,7 +132,23 @@ const TIGHTEN_RECORDS = `find "$HOME"/.mtr/ ${JOBS_DIR}/ -maxdepth 0 \\( -perm -
 
 // run.sh starts by restoring the umask the login had ($mtr_um from PRIVATE_UMASK).
 function writeRunScript(script: string): string {
-  return `{ printf 'umask %s\\n' "$mtr_um"; printf '%s\\n' ${shellQuote(script)}; } >run.sh`;
+  return `{ printf 'umask %s\\n' "$mtr_um" && printf '%s\\n' ${shellQuote(script)}; } >run.sh`;
+}
+
+// Every file of the record, or none: a write that fails (a full disk, a file in the way) stops the
+// start with the reason, instead of running a job with half a script.
+function writeRecords(spec: StartSpec): string {
+  const writes = [
+    ': >out',
+    ': >err',
+    `printf '%s\\n' ${remotePathExpr(spec.project)} >project`,
+    writeFile('meta.json', spec.metaJson),
+    writeRunScript(spec.script),
+    writeFile('wrap.sh', buildWrapper(spec.wrapper)),
+    writeFile('../tmux.conf', TMUX_CONF),
+  ];
+  const fail = `{ echo "mtr: could not write the job's record in ~/.mtr/jobs/${spec.name}" >&2; cd .. && rm -rf ./${spec.name}; printf ${LAUNCH_STATUS.failed}; exit 1; }`;
+  return `{ ${writes.join(' &&\n')}; } || ${fail}`;
 }
 
 export interface LaunchOptions {
@@ -156,12 +172,7 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     `rm -rf ${dir} && mkdir -p ${dir} && cd ${dir} || { printf ${S.failed}; exit 1; }`,
     TIGHTEN_RECORDS,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
-    ': >out; : >err',
-    `printf '%s\\n' ${remotePathExpr(spec.project)} >project`,
-    writeFile('meta.json', spec.metaJson),
-    writeRunScript(spec.script),
-    writeFile('wrap.sh', buildWrapper(spec.wrapper)),
-    writeFile('../tmux.conf', TMUX_CONF),
+    writeRecords(spec),
     `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
     spec.wrapper.interactive ? logPane(spec.name) : ':',
     buildPruneLine(),

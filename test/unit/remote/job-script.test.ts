@@ -194,6 +194,16 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     expect(fs.readFileSync(path.join(box.jobs, name, 'meta.json'), 'utf8')).toBe('{"first":true}\n');
   });
 
+  it('a record that cannot be written is a failed start (E, the reason on stderr), with nothing left behind', async () => {
+    // tmux.conf in the way as a folder: the write fails even for root.
+    fs.mkdirSync(path.join(box.jobs, 'tmux.conf'), { recursive: true });
+    const name = jobName();
+    const run = await runScript(shell, buildLaunchScript(spec(name, 'echo never'), STREAM), box.env);
+    expect({ stdout: run.stdout.toString(), code: run.code }).toEqual({ stdout: 'E', code: 1 });
+    expect(run.stderr.toString()).toMatch(new RegExp(`tmux\\.conf.*\\nmtr: could not write the job's record in ~/\\.mtr/jobs/${name}\\n$`, 's'));
+    expect(fs.readdirSync(box.jobs)).toEqual(['tmux.conf']);
+  });
+
   it.each([
     { fallback: undefined, stdout: 'N', code: 0 },
     { fallback: `/bin/sh -c 'echo direct; exit 4'`, stdout: 'Ndirect\n', code: 4 },
