@@ -192,15 +192,15 @@ function logPane(name: string): string {
 }
 
 // Keeps per project what JOB_HISTORY promises. Counted with a glob (no process), and run only when
-// the account's finished jobs grew by `slack` since the last prune (.kept, read by a builtin), so
+// the account's finished jobs grew by `slack` since the last prune (kept.count, read by a builtin), so
 // most starts spawn nothing for it. Its own stdio: a slow prune must not hold the launch open.
 export function buildPruneLine(limits: JobHistoryLimits = JOB_HISTORY): string {
   const count = `set -- ${JOBS_DIR}/*/rc; [ -e "$1" ] || set --`;
-  const kept = `k=${limits.keep}; [ -f ${JOBS_DIR}/.kept ] && read -r k <${JOBS_DIR}/.kept; case $k in ''|*[!0-9]*) k=${limits.keep};; esac`;
+  const kept = `k=${limits.keep}; [ -f ${JOBS_DIR}/kept.count ] && read -r k <${JOBS_DIR}/kept.count; case $k in ''|*[!0-9]*) k=${limits.keep};; esac`;
   return [
     `${count}; ${kept}`,
     `if [ $# -gt ${limits.keep} ] && [ $# -gt $((k + ${limits.slack})) ]; then (${buildPruneScript(limits)}) </dev/null >/dev/null 2>&1 &`,
-    `elif [ $# -lt "$k" ] && [ -f ${JOBS_DIR}/.kept ]; then echo $# >${JOBS_DIR}/.kept; fi`,
+    `elif [ $# -lt "$k" ] && [ -f ${JOBS_DIR}/kept.count ]; then echo $# >${JOBS_DIR}/kept.count; fi`,
   ].join('\n');
 }
 
@@ -216,7 +216,7 @@ function buildPruneScript(limits: JobHistoryLimits): string {
     `{ find . -mindepth 2 -maxdepth 2 -name rc -mtime -${limits.days} -print; echo /; ` +
       `ls -1t -- */rc | while IFS= read -r f; do d=\${f%/rc}; p=; [ -f "$d/project" ] && read -r p <"$d/project"; printf '%s %s\\n' "$d" "$p"; done; } | ` +
       `${select} | while IFS= read -r d; do rm -rf -- "./$d"; done`,
-    'set -- */rc; [ -e "$1" ] || set --; echo $# >.kept',
+    'set -- */rc; [ -e "$1" ] || set --; echo $# >kept.count',
   ].join('\n');
 }
 
@@ -318,8 +318,8 @@ export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string 
  * The server's time (NOW_FUNCTION), then one record per job; records end with a 0x1e byte, fields
  * are NUL-separated: name, meta.json, state (rc value | "running" | "lost"), ended, started (both
  * may be empty), project. With `project` (a remote_dir), only that project's jobs and records
- * without a project (an older mtr's) are listed. One process per job (cat of meta.json, which may
- * be large); the one-line files are read by the shell itself.
+ * without a project (an older mtr's) are listed. Every record file is one line (meta.json is
+ * JSON.stringify's), read by the shell itself: no process per job but tmux's for running ones.
  */
 export function buildListScript(project?: string): string {
   const read = (variable: string, file: string) => `${variable}=; [ -f "$n/${file}" ] && IFS= read -r ${variable} <"$n/${file}"`;
@@ -332,8 +332,8 @@ export function buildListScript(project?: string): string {
     '  n=${d%/}; [ -f "$n/meta.json" ] || continue',
     `  ${read('jp', 'project')}`,
     ...(project === undefined ? [] : ['  [ -z "$jp" ] || [ "$jp" = "$p" ] || continue']),
-    `  ${read('rc', 'rc')}; ${read('e', 'ended')}; ${read('s', 'started')}`,
-    `  printf '%s\\0' "$n"; cat "$n/meta.json"; printf '\\0'`,
+    `  ${read('m', 'meta.json')}; ${read('rc', 'rc')}; ${read('e', 'ended')}; ${read('s', 'started')}`,
+    `  printf '%s\\0%s\\0' "$n" "$m"`,
     `  if [ -f "$n/rc" ]; then printf '%s' "$rc"; elif ${TMUX} has-session -t "=$n" 2>/dev/null; then printf running; else printf lost; fi`,
     `  printf '\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp"`,
     'done',

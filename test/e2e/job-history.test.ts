@@ -138,7 +138,7 @@ describeE2E('job history per project', (sshd) => {
       const dashed = addRecords(`-${tag}-dash`, small.remoteDir, 1, 100);
 
       // The mark of the last prune belongs to whichever test ran one last: start from none.
-      fs.rmSync(path.join(JOBS_DIR, '.kept'), { force: true });
+      fs.rmSync(path.join(JOBS_DIR, 'kept.count'), { force: true });
       const sleeper = `sleep 3600.${randomInt(100_000, 999_999)}`;
       const trigger = newName('trigger');
       expect(summary(await busy.run(['--no-sync', '-d', '--name', trigger, 'sh', '-c', sleeper]))).toEqual({ code: 0, stdout: `${trigger}\n`, stderr: '' });
