@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_HISTORY } from '../../src/remote/job-script.js';
+import { JOB_HISTORY } from '../../src/remote/job-history.js';
 import { eventually } from '../support/eventually.js';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { describeE2E } from '../support/sshd.js';
