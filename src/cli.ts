@@ -50,7 +50,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--to <local>', 'with --get: the folder to put it in (a file may take a new name; default: download_dir, else here)')
     .option('-d, --detach', 'start the job and return at once, printing its name')
     .option('--name <name>', 'job name (letters, digits, - and _)')
-    .option('--jobs', 'list jobs on the server')
+    .option('--jobs', "list this project's jobs on the server")
     .option('--json', 'with --jobs: JSON output')
     .option('--all-projects', "with --jobs: every project's jobs on the server, not only this one's")
     .option('--attach <name>', 'reattach to a job (a batch job, or no terminal: follow its output, exit with its code; Ctrl+C stops watching)')

@@ -1,3 +1,6 @@
+import { NOW_FUNCTION, TERM_FALLBACK, jobEnvironment } from './job-env.js';
+import { buildPruneLine } from './job-history.js';
+import { JOBS_DIR, TMUX, jobDir } from './job-paths.js';
 import { remotePathExpr } from './remote-path.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -14,25 +17,9 @@ import { shellQuote } from './shell-quote.js';
 // ~/.mtr/jobs and each job folder are 0700 and every record 0600, created so under umask 077; only
 // the user's command gets the login's own umask back (run.sh's first line).
 
-export const TMUX = 'tmux -L mtr';
-export const JOBS_DIR = '"$HOME"/.mtr/jobs';
-
-/**
- * Finished jobs kept per project (remote_dir) on a server account: the newest `keep`, and any that
- * ended less than `days` days ago, but never more than `max`. Running jobs are never touched.
- */
-export interface JobHistoryLimits {
-  keep: number;
-  days: number;
-  max: number;
-  /** Finished jobs that may pile up (account-wide) before the next start prunes again. */
-  slack: number;
-}
-export const JOB_HISTORY: JobHistoryLimits = { keep: 200, days: 7, max: 2000, slack: 20 };
-
-export function jobDir(name: string): string {
-  return `${JOBS_DIR}/${name}`;
-}
+export { JOBS_DIR, TMUX, jobDir } from './job-paths.js';
+export { FALLBACK_TERM, NOW_FUNCTION, TERM_FALLBACK } from './job-env.js';
+export { JOB_HISTORY, buildPruneLine, type JobHistoryLimits } from './job-history.js';
 
 export interface WrapperSpec {
   /** Batch: output to out/err files. Interactive: the pane is the terminal. */
@@ -41,30 +28,6 @@ export interface WrapperSpec {
   stdinFifo: boolean;
   /** Interactive only: the user's TERM (the server's terminfo decides, see TERM_FALLBACK). */
   term?: string;
-}
-
-/** The terminal type used when the server has no terminfo entry for the user's TERM. */
-export const FALLBACK_TERM = 'xterm-256color';
-
-// Keeps $TERM if the server's terminfo knows it (infocmp, else tput), else FALLBACK_TERM. Without
-// either tool there is nothing to ask: $TERM stays.
-export const TERM_FALLBACK =
-  'if command -v infocmp >/dev/null 2>&1; then infocmp "$TERM" >/dev/null 2>&1 || TERM=' + FALLBACK_TERM + '; ' +
-  'elif command -v tput >/dev/null 2>&1; then tput -T "$TERM" longname >/dev/null 2>&1 || TERM=' + FALLBACK_TERM + '; fi';
-
-// Prints the server's time as epoch seconds with at least milliseconds: GNU and BusyBox date have
-// %N; elsewhere (BSD date prints a literal N) perl's Time::HiRes; whole seconds only as a last resort.
-export const NOW_FUNCTION =
-  "mtr_now() { t=$(date +%s.%N 2>/dev/null); case $t in ''|*[!0-9.]*|.*|*.) " +
-  "t=$(perl -MTime::HiRes=time -e 'printf \"%.3f\\n\", time' 2>/dev/null); case $t in ''|*[!0-9.]*) t=$(date +%s);; esac;; esac; echo \"$t\"; }";
-
-// What tmux puts in a pane's environment that a plain `ssh host cmd` would not: a batch job sees
-// no TERM (as OpenSSH gives a command without a PTY) and no TMUX (its tmux commands must reach the
-// user's own tmux server, not mtr's); an interactive one sees the user's TERM, as `ssh -t` gives.
-function jobEnvironment(spec: WrapperSpec): string {
-  const tmuxVars = 'unset TMUX TMUX_PANE TERM_PROGRAM TERM_PROGRAM_VERSION';
-  if (!spec.interactive) return `${tmuxVars} TERM`;
-  return `${tmuxVars}; TERM=${shellQuote(spec.term || FALLBACK_TERM)}; export TERM; ${TERM_FALLBACK}`;
 }
 
 // `trap : INT TERM` keeps the wrapper alive through Ctrl+C / SIGTERM so the job's 130 / 143 is
@@ -135,7 +98,23 @@ const TIGHTEN_RECORDS = `find "$HOME"/.mtr/ ${JOBS_DIR}/ -maxdepth 0 \\( -perm -
 
 // run.sh starts by restoring the umask the login had ($mtr_um from PRIVATE_UMASK).
 function writeRunScript(script: string): string {
-  return `{ printf 'umask %s\\n' "$mtr_um"; printf '%s\\n' ${shellQuote(script)}; } >run.sh`;
+  return `{ printf 'umask %s\\n' "$mtr_um" && printf '%s\\n' ${shellQuote(script)}; } >run.sh`;
+}
+
+// Every file of the record, or none: a write that fails (a full disk, a file in the way) stops the
+// start with the reason, instead of running a job with half a script.
+function writeRecords(spec: StartSpec): string {
+  const writes = [
+    ': >out',
+    ': >err',
+    `printf '%s\\n' ${remotePathExpr(spec.project)} >project`,
+    writeFile('meta.json', spec.metaJson),
+    writeRunScript(spec.script),
+    writeFile('wrap.sh', buildWrapper(spec.wrapper)),
+    writeFile('../tmux.conf', TMUX_CONF),
+  ];
+  const fail = `{ echo "mtr: could not write the job's record in ~/.mtr/jobs/${spec.name}" >&2; cd .. && rm -rf ./${spec.name}; printf ${LAUNCH_STATUS.failed}; exit 1; }`;
+  return `{ ${writes.join(' &&\n')}; } || ${fail}`;
 }
 
 export interface LaunchOptions {
@@ -159,12 +138,7 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     `rm -rf ${dir} && mkdir -p ${dir} && cd ${dir} || { printf ${S.failed}; exit 1; }`,
     TIGHTEN_RECORDS,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
-    ': >out; : >err',
-    `printf '%s\\n' ${remotePathExpr(spec.project)} >project`,
-    writeFile('meta.json', spec.metaJson),
-    writeRunScript(spec.script),
-    writeFile('wrap.sh', buildWrapper(spec.wrapper)),
-    writeFile('../tmux.conf', TMUX_CONF),
+    writeRecords(spec),
     `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
     spec.wrapper.interactive ? logPane(spec.name) : ':',
     buildPruneLine(),
@@ -181,35 +155,6 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
 function logPane(name: string): string {
   const fail = `{ echo "mtr: tmux could not log the job's output (pipe-pane failed)" >&2; ${TMUX} kill-session -t =${name} 2>/dev/null; cd .. && rm -rf ./${name}; printf ${LAUNCH_STATUS.failed}; exit 1; }`;
   return `${TMUX} pipe-pane -t =${name}: 'exec cat >>"$HOME"/.mtr/jobs/${name}/out' || ${fail}`;
-}
-
-// Keeps per project what JOB_HISTORY promises. Counted with a glob (no process), and run only when
-// the account's finished jobs grew by `slack` since the last prune (.kept, read by a builtin), so
-// most starts spawn nothing for it. Its own stdio: a slow prune must not hold the launch open.
-export function buildPruneLine(limits: JobHistoryLimits = JOB_HISTORY): string {
-  const count = `set -- ${JOBS_DIR}/*/rc; [ -e "$1" ] || set --`;
-  const kept = `k=${limits.keep}; [ -f ${JOBS_DIR}/.kept ] && read -r k <${JOBS_DIR}/.kept; case $k in ''|*[!0-9]*) k=${limits.keep};; esac`;
-  return [
-    `${count}; ${kept}`,
-    `if [ $# -gt ${limits.keep} ] && [ $# -gt $((k + ${limits.slack})) ]; then (${buildPruneScript(limits)}) </dev/null >/dev/null 2>&1 &`,
-    `elif [ $# -lt "$k" ] && [ -f ${JOBS_DIR}/.kept ]; then echo $# >${JOBS_DIR}/.kept; fi`,
-  ].join('\n');
-}
-
-// Lists finished jobs newest first (by rc's time) with their project; awk counts per project and
-// names those past `max`, or past `keep` and not ended within `days` (find -mtime, POSIX).
-function buildPruneScript(limits: JobHistoryLimits): string {
-  const select =
-    `awk -v keep=${limits.keep} -v max=${limits.max} '` +
-    '!list { if ($0 == "/") { list = 1; next }; sub(/^\\.\\//, ""); sub(/\\/rc$/, ""); recent[$0] = 1; next } ' +
-    '{ d = $1; p = substr($0, length(d) + 2); n = ++seen[p]; if (n > max || (n > keep && !(d in recent))) print d }\'';
-  return [
-    `cd ${JOBS_DIR} || exit 0`,
-    `{ find . -mindepth 2 -maxdepth 2 -name rc -mtime -${limits.days} -print; echo /; ` +
-      `ls -1t -- */rc | while IFS= read -r f; do d=\${f%/rc}; p=; [ -f "$d/project" ] && read -r p <"$d/project"; printf '%s %s\\n' "$d" "$p"; done; } | ` +
-      `${select} | while IFS= read -r d; do rm -rf -- "./$d"; done`,
-    'set -- */rc; [ -e "$1" ] || set --; echo $# >.kept',
-  ].join('\n');
 }
 
 // Sizes of out and err in one process (GNU/BusyBox stat); else (BSD stat, or a file missing, where
@@ -310,8 +255,8 @@ export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string 
  * The server's time (NOW_FUNCTION), then one record per job; records end with a 0x1e byte, fields
  * are NUL-separated: name, meta.json, state (rc value | "running" | "lost"), ended, started (both
  * may be empty), project. With `project` (a remote_dir), only that project's jobs and records
- * without a project (an older mtr's) are listed. One process per job (cat of meta.json, which may
- * be large); the one-line files are read by the shell itself.
+ * without a project (an older mtr's) are listed. Every record file is one line (meta.json is
+ * JSON.stringify's), read by the shell itself: no process per job but tmux's for running ones.
  */
 export function buildListScript(project?: string): string {
   const read = (variable: string, file: string) => `${variable}=; [ -f "$n/${file}" ] && IFS= read -r ${variable} <"$n/${file}"`;
@@ -324,8 +269,8 @@ export function buildListScript(project?: string): string {
     '  n=${d%/}; [ -f "$n/meta.json" ] || continue',
     `  ${read('jp', 'project')}`,
     ...(project === undefined ? [] : ['  [ -z "$jp" ] || [ "$jp" = "$p" ] || continue']),
-    `  ${read('rc', 'rc')}; ${read('e', 'ended')}; ${read('s', 'started')}`,
-    `  printf '%s\\0' "$n"; cat "$n/meta.json"; printf '\\0'`,
+    `  ${read('m', 'meta.json')}; ${read('rc', 'rc')}; ${read('e', 'ended')}; ${read('s', 'started')}`,
+    `  printf '%s\\0%s\\0' "$n" "$m"`,
     `  if [ -f "$n/rc" ]; then printf '%s' "$rc"; elif ${TMUX} has-session -t "=$n" 2>/dev/null; then printf running; else printf lost; fi`,
     `  printf '\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp"`,
     'done',

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_HISTORY } from '../../src/remote/job-script.js';
+import { JOB_HISTORY } from '../../src/remote/job-history.js';
 import { eventually } from '../support/eventually.js';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { describeE2E } from '../support/sshd.js';
@@ -138,7 +138,7 @@ describeE2E('job history per project', (sshd) => {
       const dashed = addRecords(`-${tag}-dash`, small.remoteDir, 1, 100);
 
       // The mark of the last prune belongs to whichever test ran one last: start from none.
-      fs.rmSync(path.join(JOBS_DIR, '.kept'), { force: true });
+      fs.rmSync(path.join(JOBS_DIR, 'kept.count'), { force: true });
       const sleeper = `sleep 3600.${randomInt(100_000, 999_999)}`;
       const trigger = newName('trigger');
       expect(summary(await busy.run(['--no-sync', '-d', '--name', trigger, 'sh', '-c', sleeper]))).toEqual({ code: 0, stdout: `${trigger}\n`, stderr: '' });

@@ -138,16 +138,17 @@ describeE2E('a reader that goes away (mtr … | head)', (sshd) => {
   const fanTitle = `fan-out (key and password user): 141, the job stopped on both${sshd.password ? '' : ` [skipped: ${sshd.passwordReason ?? 'no password user'}]`}`;
   it.skipIf(!sshd.password)(fanTitle, async () => {
     const { user, password } = sshd.password!;
-    // Two users, so the same job name does not collide on this one machine.
     const project = makeProject({ sshd, servers: { key: {}, pw: { user, password, key_filename: undefined } } });
-    const name = track(track(uniqueName('fan')), passwordHome(user));
+    const name = uniqueName('fan');
+    // A fan-out names each server's job NAME-<server>.
+    const [onKey, onPw] = [track(`${name}-key`), track(`${name}-pw`, passwordHome(user))];
     const result = await piped(project, ['--all', '--no-sync', '--name', name, ...ENDLESS]);
     expect({ timedOut: result.timedOut, code: result.code, stdout: result.stdout }).toEqual({
       timedOut: false,
       code: 141,
       stdout: expect.stringMatching(/^\[(key|pw)\] line 0\n$/),
     });
-    await stoppedBySigterm(name);
-    await eventually(`job ${name} of ${user} to be stopped`, () => readRc(passwordHome(user), name) === '143');
+    await stoppedBySigterm(onKey);
+    await eventually(`job ${onPw} of ${user} to be stopped`, () => readRc(passwordHome(user), onPw) === '143');
   });
 });

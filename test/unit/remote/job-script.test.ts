@@ -194,6 +194,16 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     expect(fs.readFileSync(path.join(box.jobs, name, 'meta.json'), 'utf8')).toBe('{"first":true}\n');
   });
 
+  it('a record that cannot be written is a failed start (E, the reason on stderr), with nothing left behind', async () => {
+    // tmux.conf in the way as a folder: the write fails even for root.
+    fs.mkdirSync(path.join(box.jobs, 'tmux.conf'), { recursive: true });
+    const name = jobName();
+    const run = await runScript(shell, buildLaunchScript(spec(name, 'echo never'), STREAM), box.env);
+    expect({ stdout: run.stdout.toString(), code: run.code }).toEqual({ stdout: 'E', code: 1 });
+    expect(run.stderr.toString()).toMatch(new RegExp(`tmux\\.conf.*\\nmtr: could not write the job's record in ~/\\.mtr/jobs/${name}\\n$`, 's'));
+    expect(fs.readdirSync(box.jobs)).toEqual(['tmux.conf']);
+  });
+
   it.each([
     { fallback: undefined, stdout: 'N', code: 0 },
     { fallback: `/bin/sh -c 'echo direct; exit 4'`, stdout: 'Ndirect\n', code: 4 },
@@ -358,8 +368,8 @@ describe.each(SHELLS)('buildPruneLine, run by %s', (_label, shell) => {
     const run = await runScript(shell, `${buildPruneLine(LIMITS)}; wait`, box.env);
     expect(run).toEqual({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), code: 0 });
   };
-  const left = () => fs.readdirSync(box.jobs).filter((entry) => !entry.startsWith('.')).sort();
-  const keptMark = () => fs.readFileSync(path.join(box.jobs, '.kept'), 'utf8');
+  const left = () => fs.readdirSync(box.jobs).filter((entry) => entry !== 'kept.count').sort();
+  const keptMark = () => fs.readFileSync(path.join(box.jobs, 'kept.count'), 'utf8');
 
   it('per project: the newest `keep` of each old history; no-project records form their own; running ones stay', async () => {
     const a = makeJobs('a', '/srv/a', 6, 10 * DAY);
@@ -388,7 +398,7 @@ describe.each(SHELLS)('buildPruneLine, run by %s', (_label, shell) => {
   it('runs only once `slack` more finished jobs than the last prune left exist; a shrunk history lowers the mark', async () => {
     const limits = { ...LIMITS, slack: 5 };
     const jobs = makeJobs('a', '/srv/a', 8, 10 * DAY);
-    fs.writeFileSync(path.join(box.jobs, '.kept'), '3\n');
+    fs.writeFileSync(path.join(box.jobs, 'kept.count'), '3\n');
     const run = (script: string) => runScript(shell, `${script}; wait`, box.env);
     expect((await run(buildPruneLine(limits))).code).toBe(0);
     expect(left()).toEqual([...jobs].sort()); // 8 is not more than 3 + 5
@@ -396,7 +406,7 @@ describe.each(SHELLS)('buildPruneLine, run by %s', (_label, shell) => {
     expect((await run(buildPruneLine(limits))).code).toBe(0);
     expect(left()).toEqual([...jobs.slice(0, 3), 'b-001'].sort());
     expect(keptMark()).toBe('4\n');
-    fs.writeFileSync(path.join(box.jobs, '.kept'), '50\n');
+    fs.writeFileSync(path.join(box.jobs, 'kept.count'), '50\n');
     expect((await run(buildPruneLine(limits))).code).toBe(0);
     expect(keptMark()).toBe('4\n');
   });
@@ -439,9 +449,9 @@ describe.each(SHELLS)('buildListScript, run by %s', (_label, shell) => {
     expect(Number(head)).toBeGreaterThanOrEqual(Math.floor(before));
     expect(head).toMatch(/^\d+\.\d{3,}$/);
     expect(records.filter(Boolean).map((r) => r.split('\0')).sort()).toEqual([
-      ['mine', '{"name":"mine"}\n', '3', '1700000001.5', '1700000000.250', `${box.home}/proj`],
-      ['older', '{"name":"older"}\n', '1', '1700000002', '', ''],
-      ['theirs', '{"name":"theirs"}\n', '0', '', '', `${box.home}/other`],
+      ['mine', '{"name":"mine"}', '3', '1700000001.5', '1700000000.250', `${box.home}/proj`],
+      ['older', '{"name":"older"}', '1', '1700000002', '', ''],
+      ['theirs', '{"name":"theirs"}', '0', '', '', `${box.home}/other`],
     ]);
     const names = mine.stdout.toString().split('\x1e').slice(1).filter(Boolean).map((r) => r.split('\0')[0]).sort();
     expect(names).toEqual(['mine', 'older']);
