@@ -33,7 +33,7 @@ const SUMMARY = /^mtr: synced (\d+) of (\d+) files /m;
 describeE2E('names that are not UTF-8', (sshd) => {
   it('rsync sends them byte for byte and leaves the ignored one out', async () => {
     const p = project(sshd, 'rsync');
-    const result = await p.run(['true']);
+    const result = await p.run(['-v', 'true']);
     expect(result.code, result.stderr).toBe(0);
     expect(remoteNames(p.remoteDir)).toEqual([Buffer.from('.gitignore'), Buffer.from('a.txt'), RAW_FILE, RAW_DIR, Buffer.from('sub')].sort(Buffer.compare));
     expect(fs.readFileSync(Buffer.concat([Buffer.from(`${p.remoteDir}/`), RAW_DIR, Buffer.from('/inner.txt')]), 'utf8')).toBe('inside a raw dir\n');
@@ -42,7 +42,7 @@ describeE2E('names that are not UTF-8', (sshd) => {
 
   it('SFTP sends the others, names the two it cannot send in one warning, and counts them as not sent', async () => {
     const p = project(sshd, 'sftp');
-    const result = await p.run(['true']);
+    const result = await p.run(['-v', 'true']);
     expect(result.code, result.stderr).toBe(0);
     expect(remoteNames(p.remoteDir)).toEqual([Buffer.from('.gitignore'), Buffer.from('a.txt'), Buffer.from('sub')]);
     const warnings = result.stderr.split('\n').filter((line) => line.includes('not valid UTF-8'));
@@ -51,7 +51,7 @@ describeE2E('names that are not UTF-8', (sshd) => {
     ]);
     expect(SUMMARY.exec(result.stderr)?.slice(1)).toEqual(['3', '5']);
     // Nothing new: no summary, the same warning (they are still not on the server).
-    const again = await p.run(['true']);
+    const again = await p.run(['-v', 'true']);
     expect(again.stderr.trim().split('\n')).toEqual(warnings);
   });
 
