@@ -134,6 +134,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
         ...global,
         server: flags.server,
         sync: flags.sync,
+        dryRun: Boolean(flags.dryRun),
         deleteRemote: Boolean(flags.delete),
         quiet: Boolean(flags.quiet),
         verbose: Boolean(flags.verbose),
@@ -194,13 +195,13 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
 // `mtr --watch` syncs on every change; `mtr --watch cmd…` also restarts cmd (streamed, no PTY).
 function watchOptions(flags: RawFlags, global: GlobalOptions, command: string[]): WatchOptions {
   if (flags.sync === false) throw new UsageError('--watch syncs on every change; it cannot be combined with --no-sync');
-  if (flags.dryRun) throw new UsageError('--dry-run does not apply to --watch', 'run `mtr --dry-run` to see the sync plan');
   if (flags.detach) throw new UsageError('--watch stays in the foreground; it cannot be combined with --detach');
   if (flags.tty && command.length) throw new UsageError('--watch streams the command without a terminal; drop --tty');
   return {
     ...global,
     server: flags.server,
     tty: flags.tty,
+    dryRun: Boolean(flags.dryRun),
     deleteRemote: Boolean(flags.delete),
     quiet: Boolean(flags.quiet),
     ...(flags.name === undefined ? {} : { name: flags.name }),
