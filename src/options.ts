@@ -72,6 +72,8 @@ export type JobAction =
 export interface JobOptions extends GlobalOptions {
   server?: string;
   all?: boolean;
+  /** Servers asked at once with several (--parallel). */
+  parallel?: number;
   tty?: boolean;
   action: JobAction;
 }
