@@ -42,7 +42,7 @@ async function runWithStrayError(kind: 'throw' | 'reject', args: string[]): Prom
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-stray-'));
   cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
   fs.mkdirSync(path.join(root, '.mtr'));
-  fs.writeFileSync(path.join(root, '.mtr', 'config.yaml'), `servers:\n  silent:\n    host: 127.0.0.1\n    port: ${port}\n    connect_timeout: 60\n    remote_dir: /tmp/never\n`);
+  fs.writeFileSync(path.join(root, '.mtr', 'config.yaml'), `servers:\n  silent:\n    host: 127.0.0.1\n    port: ${port}\n    connect_timeout: 60\n    remote_dir: /srv/never\n`);
   const running = spawnProcess(process.execPath, ['--require', PRELOAD, MTR_BIN, ...args, '--no-sync', 'true'], {
     cwd: root,
     env: { MTR_TEST_STRAY: kind },
