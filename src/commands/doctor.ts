@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Context } from '../context.js';
 import { doctorExitCode, formatDoctorReport, buildDoctorProbe, parseDoctorProbe, remoteChecks, type Check } from '../doctor/checks.js';
-import { ExitError, MtrError, formatError } from '../errors.js';
+import { CancelledError, ExitError, MtrError, formatError } from '../errors.js';
 import { execCapture } from '../exec/capture.js';
 import type { GlobalOptions } from '../options.js';
 import { wrapForLoginShell } from '../remote/command.js';
@@ -45,6 +45,8 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<v
     connection = await connectSession(session, ctx);
     checks.push({ name: 'connection', status: 'pass', detail: `${address}: logged in, host key trusted${connection.shared ? ' (shared connection)' : ''}` });
   } catch (error) {
+    // Ctrl+C at the host-key or passphrase question is the user stopping the doctor, not a finding.
+    if (error instanceof CancelledError) throw error;
     checks.push(failed('connection', error, options.debug));
     return report(title);
   }

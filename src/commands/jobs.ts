@@ -3,6 +3,7 @@ import { ConnectionError, EXIT, ExitError, SyncError, UsageError } from '../erro
 import { runBatch } from '../exec/batch.js';
 import { execCapture } from '../exec/capture.js';
 import { exitStatusFrom } from '../exec/exit-status.js';
+import { describeKillOutcome } from '../jobs/kill-outcome.js';
 import { createLineMatcher } from '../jobs/line-matcher.js';
 import { formatJobTable, jobsToJson } from '../jobs/meta.js';
 import { killJob, listJobs, unknownJob } from '../jobs/remote.js';
@@ -64,7 +65,9 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
       case 'attach': {
         const atTerminal = Boolean(options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY);
         // Only an interactive job's pane shows its output; batch and detached jobs write to files.
-        const mode = (await execCapture(connection.client, buildExistsScript(action.name))).stdout.toString('utf8').trim();
+        const found = await execCapture(connection.client, buildExistsScript(action.name));
+        if (found.code === null) throw new ConnectionError(`the connection dropped while looking up job ${action.name}`);
+        const mode = found.stdout.toString('utf8').trim();
         if (atTerminal && mode !== 'batch' && mode !== 'detached') {
           const { attachInteractive } = await import('../exec/attach.js');
           const code = await attachInteractive(ctx, connection, action.name);
@@ -86,8 +89,8 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
         return;
       }
       case 'kill': {
-        await killJob(connection.client, action.name);
-        ctx.stderr.write(`mtr: job ${action.name} stopped\n`);
+        const outcome = await killJob(connection.client, action.name);
+        ctx.stderr.write(`mtr: ${describeKillOutcome(action.name, outcome)}\n`);
         return;
       }
     }

@@ -5,7 +5,10 @@ import { createFileLogger, defaultLogPath, nullLogger, type Logger } from '../lo
 import type { GlobalOptions } from '../options.js';
 
 export function openLogger(options: Pick<GlobalOptions, 'enableLog' | 'logFile'>, config: LoadedConfig | undefined, ctx: Context): Logger {
-  if (options.logFile) return createFileLogger(path.resolve(ctx.cwd, options.logFile));
-  if (options.enableLog) return createFileLogger(defaultLogPath(config?.projectRoot ?? ctx.cwd, new Date()));
-  return nullLogger;
+  const file = options.logFile ? path.resolve(ctx.cwd, options.logFile) : options.enableLog ? defaultLogPath(config?.projectRoot ?? ctx.cwd, new Date()) : undefined;
+  if (file === undefined) return nullLogger;
+  const logger = createFileLogger(file);
+  // src/index.ts writes the stack of an error that ends the run here.
+  if (ctx.debugLog) ctx.debugLog.current = logger;
+  return logger;
 }
