@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { ExitError } from '../errors.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import type { SshConnection } from '../ssh/connect.js';
+import { printNotices } from '../sync/notice.js';
 import { createProgress, formatBytes } from '../ui/progress.js';
 import type { LocalTree } from '../sync/types.js';
 import { commandTarget, type Session } from './session.js';
@@ -62,6 +63,7 @@ export async function runSyncStep(
       logger: session.logger,
       deleteRemote: options.deleteRemote || session.server.delete,
       onProgress: (text) => progress.update(text),
+      notify: printNotices(ctx.stderr),
       signal: stop.signal,
     });
     syncing.catch(() => undefined);

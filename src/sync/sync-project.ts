@@ -13,6 +13,7 @@ import { toRsyncExcludeList } from './file-list.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';
 import { findOnPath } from './local-tools.js';
 import { describeUnsendable } from './names.js';
+import type { Notify } from './notice.js';
 import type { LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
 import { statTree, walkLocalTree } from './walk.js';
 
@@ -30,6 +31,8 @@ export interface SyncRequest {
   /** Mirror local deletions (server `delete: true` or --delete). */
   deleteRemote: boolean;
   onProgress?: (text: string) => void;
+  /** Receives what the user should hear of (another engine, names not sent). */
+  notify: Notify;
   /** Stops the transfer; the SFTP engine removes its temp files first. Rejects with the reason. */
   signal?: AbortSignal;
 }
@@ -95,7 +98,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
 
   const localRsync = await detecting;
   let choice = chooseServerEngine(server, req.target, ctx.env, localRsync);
-  if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
+  if (choice.notice) req.notify({ kind: 'engine', engine: choice.engine, text: choice.notice });
 
   // With deletion on, the guard runs before anything is sent, and the listing is reused.
   const manifest = req.deleteRemote ? await readGuardedManifest(req) : undefined;
@@ -109,8 +112,9 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       if (linkError) throw linkError;
       const { RemoteRsyncMissing } = await import('./rsync-errors.js');
       if (!(error instanceof RemoteRsyncMissing) || server.sync !== 'auto') throw error;
-      choice = { engine: 'sftp', notice: 'rsync is not installed on the server; syncing with SFTP' };
-      ctx.stderr.write(`mtr: ${choice.notice}\n`);
+      const notice = 'rsync is not installed on the server; syncing with SFTP';
+      choice = { engine: 'sftp', notice };
+      req.notify({ kind: 'engine', engine: 'sftp', text: notice });
     }
   }
   req.logger.debug(`sync engine: ${choice.engine}`);
@@ -129,7 +133,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
     });
     const unsent = describeUnsendable(viaSftp.plan.unsendable);
-    if (unsent) ctx.stderr.write(`mtr: ${unsent}\n`);
+    if (unsent) req.notify({ kind: 'unsendable', text: unsent });
     sent = viaSftp;
   }
 

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { Session } from '../commands/session.js';
 import type { Context } from '../context.js';
 import { ConnectionError, EXIT, MtrError, SftpUnavailableError } from '../errors.js';
@@ -11,7 +10,7 @@ import { createWatchFilter, type WatchFilter } from './filter.js';
 import type { JobRunner } from './job-runner.js';
 import { openLink, reconnectWithBackoff, type Link } from './link.js';
 import { shouldRestart } from './restart-plan.js';
-import { describePaths, formatRestartLine, type WatchStatus } from './status.js';
+import { describePaths, type WatchStatus } from './status.js';
 import { createWatchSyncs, type SyncOutcome } from './syncs.js';
 import { startWatcher, type ProjectWatcher } from './watcher.js';
 
@@ -80,8 +79,9 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
   });
 
   const syncs = createWatchSyncs({
-    // The engines' notices on stderr become status lines (raw writes would break the live line).
-    ctx: { ...ctx, stderr: lineWriter((text) => status.line(text.replace(/^mtr: /, ''))) },
+    ctx,
+    // The engines' notices become status notes (raw writes would break the live line).
+    notify: (notice) => status.notice(notice),
     session,
     deleteRemote: options.deleteRemote,
     filter: () => filter,
@@ -192,7 +192,7 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
     if (!runner || !link || stopping) return;
     await runner.stop(link.connection);
     if (!link || stopping) return;
-    status.line(formatRestartLine(runner.runs + 1, why));
+    status.restart(runner.runs + 1, why);
     await runner.start(link.connection);
   }
 
@@ -282,14 +282,4 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
       status.close();
     },
   };
-}
-
-// A stream that hands each complete line written to it to `onLine`.
-function lineWriter(onLine: (text: string) => void): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString('utf8').split('\n')) if (text.trim()) onLine(text);
-      done();
-    },
-  });
 }

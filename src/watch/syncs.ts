@@ -1,5 +1,6 @@
 import type { Session } from '../commands/session.js';
 import type { Context } from '../context.js';
+import type { Notify } from '../sync/notice.js';
 import type { ChangeBatch, WatchEvent } from './batcher.js';
 import type { WatchFilter } from './filter.js';
 import type { Link } from './link.js';
@@ -18,8 +19,9 @@ export interface SyncOutcome {
 }
 
 export interface WatchSyncsOptions {
-  /** Its stderr receives the engines' notices. */
   ctx: Context;
+  /** The syncs' notices (another engine, names not sent), shown as status notes. */
+  notify: Notify;
   session: Session;
   deleteRemote: boolean;
   filter: () => WatchFilter;
@@ -65,6 +67,7 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
         target: link.connection.target,
         logger: session.logger,
         deleteRemote: options.deleteRemote,
+        notify: options.notify,
       });
       const { filesSent, bytesSent, deleted, ms, filesTotal, engine } = stats;
       return { report: { at: new Date(), full: true, filesSent, bytesSent, deleted, ms, filesTotal, engine }, changed: filesSent + deleted };

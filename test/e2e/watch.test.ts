@@ -234,6 +234,22 @@ describeE2E('mtr --watch', () => {
     }
   }, 60_000);
 
+  it("shows a sync's notice as one line of its own, before the watching line", async () => {
+    const project = makeProject({ servers: { test: { sync: 'sftp' } }, files: { 'a.txt': 'a\n' } });
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${project.root}/caf`), Buffer.from([0xff]), Buffer.from('.txt')]), 'raw name\n');
+    const watch = await startWatch(project, []);
+    try {
+      const lines = watch.stderr().split('\n');
+      const notices = lines.filter((line) => line.includes('not valid UTF-8'));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/^mtr: SFTP did not send 1 file whose names? (is|are) not valid UTF-8 .*: caf\\xff\.txt;/);
+      expect(lines.indexOf(notices[0]!)).toBeLessThan(lines.findIndex((line) => line.startsWith('mtr: watching ')));
+      expect(await watch.stop()).toBe(0);
+    } finally {
+      watch.kill();
+    }
+  }, 60_000);
+
   it('reconnects after the connection drops and syncs what changed meanwhile', async () => {
     const project = makeProject({ files: { 'a.txt': 'one\n' } });
     const remote = (rel: string) => path.join(project.remoteDir, rel);

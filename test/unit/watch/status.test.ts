@@ -68,10 +68,21 @@ describe('createWatchStatus', () => {
     status.phase({ kind: 'syncing', paths: 1 });
     status.synced(report({ latencyMs: 80 }));
     status.line('watching /p → t:/r (Ctrl+C to stop)');
-    status.line(formatRestartLine(2, 'a changed'));
+    status.restart(2, 'a changed');
     status.close();
     expect(out.text()).toBe(
       'mtr: synced 1 file (12 B) in 30 ms, 80 ms after the change\nmtr: watching /p → t:/r (Ctrl+C to stop)\n──── mtr: a changed: restarting (run 2) ────\n',
+    );
+  });
+
+  it('notices and notes are always `mtr: ` lines; only the restart separator is not (nothing is sniffed)', () => {
+    const out = capture(false);
+    const status = createWatchStatus({ stderr: out.stream }, { live: false, quiet: true, target: 't:/r' });
+    status.notice({ kind: 'engine', engine: 'sftp', text: 'rsync is not installed on the server; syncing with SFTP' });
+    status.line('──── looks like a separator');
+    status.restart(3, 'b changed');
+    expect(out.text()).toBe(
+      'mtr: rsync is not installed on the server; syncing with SFTP\nmtr: ──── looks like a separator\n──── mtr: b changed: restarting (run 3) ────\n',
     );
   });
 
