@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { MtrError } from '../errors.js';
 import { formatNotice, type SyncNotice } from '../sync/notice.js';
 import { formatBytes } from '../ui/progress.js';
 
@@ -42,6 +43,12 @@ export function formatSyncLine(report: SyncReport): string {
   const via = report.engine ? ` via ${report.engine}` : '';
   const latency = report.latencyMs === undefined ? '' : `, ${formatMs(report.latencyMs)} after the change`;
   return `${what} (${formatBytes(report.bytesSent)}${deleted})${via} in ${formatMs(report.ms)}${latency}`;
+}
+
+/** `sync failed: <message> (fix: <hint>)` (without the `mtr: `). */
+export function formatSyncFailure(error: unknown): string {
+  const hint = error instanceof MtrError && error.hint ? ` (fix: ${error.hint})` : '';
+  return `sync failed: ${error instanceof Error ? error.message : String(error)}${hint}`;
 }
 
 /** `src/a.py`, `src/a.py, b.py`, `src/a.py and 4 more`. */
@@ -96,6 +103,8 @@ export interface WatchStatus {
   notice(notice: SyncNotice): void;
   /** The separator between two runs of the command. */
   restart(run: number, why: string): void;
+  /** A sync failed (the watch goes on): a note, then back to watching. */
+  failed(error: unknown): void;
   /** Leaves the terminal clean (status line ended with a newline). */
   close(): void;
 }
@@ -148,6 +157,11 @@ export function createWatchStatus(ctx: Pick<Context, 'stderr'>, options: WatchSt
     },
     restart(run, why) {
       above(formatRestartLine(run, why));
+    },
+    failed(error) {
+      above(`mtr: ${formatSyncFailure(error)}`);
+      state.phase = { kind: 'watching' };
+      draw();
     },
     close() {
       if (drawn) out.write('\n');

@@ -268,4 +268,25 @@ describeE2E('mtr --watch', () => {
       watch.kill();
     }
   }, 90_000);
+
+  it('after a reconnect, restarts the command that was running: the old run is stopped, one run goes on', async () => {
+    const project = makeProject({ files: { 'app.txt': 'v1\n' } });
+    const sleepArgs = `sleep 600.${randomInt(100_000, 999_999)}`;
+    const watch = await startWatch(project, ['sh', '-c', `echo started $$; ${sleepArgs}`]);
+    const pids = () => [...watch.stdout().matchAll(/started (\d+)/g)].map((m) => Number(m[1]));
+    try {
+      const [first] = await eventually('the first run', () => (pids().length === 1 ? pids() : undefined), 15_000);
+      await eventually('the first sleep', () => processesWithArgs(sleepArgs).length === 1);
+      for (const pid of sshdProcessesFor(watch.running.child.pid as number, project.sshd.port)) process.kill(pid, 'SIGKILL');
+      const [, second] = await eventually('the second run', () => (pids().length === 2 ? pids() : undefined), 30_000);
+      expect(watch.stderr()).toMatch(/^mtr: connection lost; reconnecting$/m);
+      expect(watch.stderr()).toMatch(/^──── mtr: reconnected: restarting \(run 2\) ────$/m);
+      expect(isAlive(first as number)).toBe(false);
+      await eventually('exactly one sleep (the second run)', () => processesWithArgs(sleepArgs).length === 1);
+      expect(await watch.stop()).toBe(0);
+      expect(isAlive(second as number)).toBe(false);
+    } finally {
+      watch.kill();
+    }
+  }, 90_000);
 });

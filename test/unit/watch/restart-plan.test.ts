@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildStopScript, runJobName, shouldRestart } from '../../../src/watch/restart-plan.js';
+import { buildStopScript, planFinish, runJobName, shouldRestart } from '../../../src/watch/restart-plan.js';
 
 describe('runJobName', () => {
   it.each([
@@ -27,6 +27,17 @@ describe('shouldRestart', () => {
     [{ cause: 'reconnect', changed: 2, running: false }, true],
   ] as const)('%j → %s', (input, expected) => {
     expect(shouldRestart(input)).toBe(expected);
+  });
+});
+
+describe('planFinish', () => {
+  it.each([
+    [{ running: true, connected: true }, 'stop'],
+    [{ running: true, connected: false }, 'leave'],
+    [{ running: false, connected: true }, 'none'],
+    [{ running: false, connected: false }, 'none'],
+  ] as const)('%j → %s', (input, expected) => {
+    expect(planFinish(input)).toBe(expected);
   });
 });
 

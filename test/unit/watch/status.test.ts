@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { SyncError } from '../../../src/errors.js';
 import { createWatchStatus, describePaths, formatRestartLine, formatStatusLine, formatSyncLine, type SyncReport } from '../../../src/watch/status.js';
 
 const at = new Date(2026, 0, 2, 9, 5, 7);
@@ -83,6 +84,18 @@ describe('createWatchStatus', () => {
     status.restart(3, 'b changed');
     expect(out.text()).toBe(
       'mtr: rsync is not installed on the server; syncing with SFTP\nmtr: ──── looks like a separator\n──── mtr: b changed: restarting (run 3) ────\n',
+    );
+  });
+
+  it('a failed sync is a note with its fix, then the status is back to watching', () => {
+    const out = capture(true);
+    const status = createWatchStatus({ stderr: out.stream }, { live: true, quiet: false, target: 't:/r' });
+    status.phase({ kind: 'syncing', paths: 2 });
+    status.failed(new SyncError('permission denied', 'fix the remote_dir permissions'));
+    const clear = '\r\x1b[2K';
+    expect(out.text()).toBe(
+      `${clear}mtr watch → t:/r · syncing 2 changes…${clear}mtr: sync failed: permission denied (fix: fix the remote_dir permissions)\n` +
+        `${clear}mtr watch → t:/r · syncing 2 changes…${clear}mtr watch → t:/r · 0 syncs · Ctrl+C to stop`,
     );
   });
 
