@@ -8,7 +8,7 @@ import { ExitError } from '../errors.js';
 import { SIGNAL_EXIT, onStopSignals } from '../exec/signals.js';
 import type { DownloadResult } from '../sync/download.js';
 import type { LocalDest } from '../sync/download-target.js';
-import { bracketHost } from '../sync/ssh-command.js';
+import { bracketHost } from '../ssh/openssh-args.js';
 import { commandTarget, connectSession, prepareSession, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
 

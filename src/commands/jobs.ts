@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { ConnectionError, EXIT, ExitError, SyncError, UsageError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
 import { execCapture } from '../exec/capture.js';
-import { exitStatusFrom } from '../exec/exit-status.js';
+import { exitStatusFrom } from '../util/exit-status.js';
 import { createLineMatcher } from '../jobs/line-matcher.js';
 import { formatJobTable, jobsToJson } from '../jobs/meta.js';
 import { killJob, listJobs, unknownJob } from '../jobs/remote.js';

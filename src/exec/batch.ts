@@ -2,7 +2,7 @@ import type { ExecClient } from './exec-client.js';
 import type { Client, ClientChannel } from 'ssh2';
 import type { Context } from '../context.js';
 import { ConnectionError, EXIT } from '../errors.js';
-import { exitStatusFrom } from './exit-status.js';
+import { exitStatusFrom } from '../util/exit-status.js';
 import { execCommand } from './staged-exec.js';
 
 export interface BatchResult {

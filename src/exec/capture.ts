@@ -1,7 +1,7 @@
 import type { ExecClient } from './exec-client.js';
 import type { Client } from 'ssh2';
 import { ConnectionError } from '../errors.js';
-import { exitStatusFrom } from './exit-status.js';
+import { exitStatusFrom } from '../util/exit-status.js';
 import { execCommand } from './staged-exec.js';
 
 export interface Captured {

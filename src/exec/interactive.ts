@@ -2,7 +2,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import type { Context } from '../context.js';
 import { ConnectionError } from '../errors.js';
 import { createDetachFilter } from './detach-key.js';
-import { exitStatusFrom } from './exit-status.js';
+import { exitStatusFrom } from '../util/exit-status.js';
 import { execCommand } from './staged-exec.js';
 import { enterRawMode, terminalSize } from './terminal.js';
 

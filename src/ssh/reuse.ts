@@ -3,10 +3,12 @@ import type { Context } from '../context.js';
 import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
 import { buildLockedStart, buildMasterArgs, controlPathFor } from './control.js';
-import { listSockets, privateRuntimeDir, releaseStartLock, removeStaleSocket, startLockPath, tryStartLock } from './control-dir.js';
+import { privateRuntimeDir } from '../util/private-dir.js';
+import { listSockets, releaseStartLock, removeStaleSocket, startLockPath, tryStartLock } from './control-dir.js';
 import { openConnection, type SshConnection } from './connect.js';
 import { credentialFingerprint } from './credential-id.js';
 import { MuxClient, probeMaster, spawnMaster, stopMaster } from './mux-client.js';
+import { buildSshArgs } from './openssh-args.js';
 import type { SshTarget } from './target.js';
 
 export interface ReuseOptions {
@@ -78,7 +80,6 @@ async function ensureMaster(target: SshTarget, ctx: Context, logger: Logger): Pr
   if (!tryStartLock(lock)) return logger.debug(`another mtr is starting the shared connection ${control.path}`);
   // The lock's last holder may have just finished: look again before logging in once more.
   if ((await probeMaster(control.path)) !== 'gone') return releaseStartLock(lock);
-  const { buildSshArgs } = await import('../sync/ssh-command.js');
   const sshArgs = buildSshArgs({ ...target, control: undefined }, { homedir: ctx.homedir, batch: true });
   const args = buildMasterArgs(sshArgs, control.path, control.idleSeconds, target.host);
   logger.debug(`starting a shared connection in the background: ${control.path}`);

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { ConnectionError, EXIT, MtrError, UsageError } from '../errors.js';
-import { exitStatusFrom } from '../exec/exit-status.js';
+import { exitStatusFrom } from '../util/exit-status.js';
 import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
 import { shellJoin } from '../remote/shell-quote.js';
@@ -17,7 +17,8 @@ import { relayRshCommand } from './rsync-relay.js';
 import { openTunnel, type Tunnel, type TunnelEnds } from './rsync-tunnel.js';
 import { createProgressParser, type RsyncProgressUpdate, type RsyncSummary } from './rsync-progress.js';
 import { detectLocalRsync, progressModeFor, type RsyncVersion } from './rsync-version.js';
-import { bracketHost, buildSshArgs, sshCommandString } from './ssh-command.js';
+import { bracketHost, buildSshArgs } from '../ssh/openssh-args.js';
+import { sshCommandString } from './ssh-command.js';
 
 export interface RunRsyncOptions {
   root: string;

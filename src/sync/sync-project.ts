@@ -7,7 +7,7 @@ import type { SshConnection } from '../ssh/connect.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { RsyncVersion } from './rsync-version.js';
 import { planKeepalive } from '../ssh/keepalive.js';
-import { isPasswordOnly } from './ssh-command.js';
+import { isPasswordOnly } from '../ssh/openssh-args.js';
 import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { toRsyncExcludeList } from './file-list.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';

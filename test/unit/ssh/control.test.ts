@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildLockedStart, buildMasterArgs, buildMuxControlArgs, buildMuxExecArgs, controlDir, controlKey, controlMasterOptions } from '../../../src/ssh/control.js';
+import { buildLockedStart, buildMasterArgs, buildMuxControlArgs, buildMuxExecArgs, controlKey, controlMasterOptions } from '../../../src/ssh/control.js';
 import { credentialFingerprint } from '../../../src/ssh/credential-id.js';
 import type { SshTarget } from '../../../src/ssh/target.js';
 
@@ -12,13 +12,6 @@ const target: SshTarget = {
   label: 'gpu', host: '10.0.0.5', port: 22, user: 'alice', identityFiles: ['/h/.ssh/id'], explicitKey: true,
   jumps: [], connectTimeoutMs: 15000, hostKeyPolicy: 'ask', knownHostsFiles: ['/h/.ssh/known_hosts'],
 };
-
-describe('controlDir', () => {
-  it.each([
-    [{ XDG_RUNTIME_DIR: '/run/user/1000' }, '/tmp', 1000, '/run/user/1000/mtr'],
-    [{}, '/tmp', 1000, '/tmp/mtr-1000'],
-  ])('%j → %s', (env, tmp, uid, expected) => expect(controlDir(env, tmp, uid)).toBe(expected));
-});
 
 describe('controlKey', () => {
   it('is the same for the default dead-link timeout written out or left out', () => {
