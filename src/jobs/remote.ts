@@ -1,7 +1,5 @@
-import type { ExecClient } from '../exec/exec-client.js';
-import type { Client } from 'ssh2';
 import { UsageError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
+import type { HostCapture } from '../host/types.js';
 import {
   LAUNCH_STATUS,
   buildKillScript,
@@ -29,35 +27,35 @@ export function interpretLaunchStatus(status: string | undefined, name: string, 
 }
 
 /** Starts a job without streaming it (detach, interactive). */
-export async function startJob(client: ExecClient, spec: StartSpec): Promise<LaunchResult> {
-  const result = await execCapture(client, buildLaunchScript(spec));
+export async function startJob(host: HostCapture, spec: StartSpec): Promise<LaunchResult> {
+  const result = await host.capture(buildLaunchScript(spec));
   return interpretLaunchStatus(result.stdout.toString('utf8', 0, 1) || undefined, spec.name, result.stderr.toString('utf8'));
 }
 
 /** The jobs of one project (its remote_dir), or of every project on the account. */
 export type JobScope = { project: string } | 'all-projects';
 
-export async function listJobs(client: ExecClient, scope: JobScope): Promise<JobList> {
+export async function listJobs(host: HostCapture, scope: JobScope): Promise<JobList> {
   const project = scope === 'all-projects' ? undefined : scope.project;
-  const result = await execCapture(client, buildListScript(project));
+  const result = await host.capture(buildListScript(project));
   const list = parseJobList(result.stdout);
   if (project === undefined) return list;
   const anchored = anchorRemotePath(project);
   return { ...list, jobs: list.jobs.filter((job) => inProject(job, anchored)) };
 }
 
-export async function signalJob(client: ExecClient, name: string, signal: 'INT' | 'TERM'): Promise<void> {
-  await execCapture(client, buildSignalScript(name, signal));
+export async function signalJob(host: HostCapture, name: string, signal: 'INT' | 'TERM'): Promise<void> {
+  await host.capture(buildSignalScript(name, signal));
 }
 
-export async function killJob(client: ExecClient, name: string): Promise<boolean> {
-  const result = await execCapture(client, buildKillScript(name));
+export async function killJob(host: HostCapture, name: string): Promise<boolean> {
+  const result = await host.capture(buildKillScript(name));
   return result.code === 0;
 }
 
 // An unknown name is a usage error that shows what does exist (in this project).
-export async function unknownJob(client: ExecClient, name: string, server: string, scope: JobScope): Promise<UsageError> {
-  const list = await listJobs(client, scope).catch(() => ({ jobs: [] }));
+export async function unknownJob(host: HostCapture, name: string, server: string, scope: JobScope): Promise<UsageError> {
+  const list = await listJobs(host, scope).catch(() => ({ jobs: [] }));
   const recent = list.jobs.slice(0, 8).map((job) => job.name);
   return new UsageError(
     `no job named ${name} on ${server}${recent.length ? ` (recent: ${recent.join(', ')})` : ' (no jobs there)'}`,

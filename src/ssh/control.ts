@@ -47,6 +47,12 @@ export function buildMuxExecArgs(controlPath: string, command: string): string[]
   return [...muxBase(controlPath), '-T', MUX_HOST, command];
 }
 
+/** `ssh` argv (without the program) carrying one connection to `host:port` through the master (-W). */
+export function buildMuxForwardArgs(controlPath: string, host: string, port: number): string[] {
+  const where = host.includes(':') ? `[${host}]` : host;
+  return [...muxBase(controlPath), '-W', `${where}:${port}`, MUX_HOST];
+}
+
 export function buildMuxControlArgs(controlPath: string, op: 'check' | 'exit'): string[] {
   return [...muxBase(controlPath), '-O', op, MUX_HOST];
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildLockedStart, buildMasterArgs, buildMuxControlArgs, buildMuxExecArgs, controlKey, controlMasterOptions } from '../../../src/ssh/control.js';
+import { buildLockedStart, buildMasterArgs, buildMuxControlArgs, buildMuxExecArgs, buildMuxForwardArgs, controlKey, controlMasterOptions } from '../../../src/ssh/control.js';
 import { credentialFingerprint } from '../../../src/ssh/credential-id.js';
 import type { SshTarget } from '../../../src/ssh/target.js';
 
@@ -70,6 +70,8 @@ describe('ssh argv for the shared connection', () => {
   it.each([
     ['master options', controlMasterOptions('/run/mtr/a%b.sock', 600.4), ['-o', 'ControlMaster=auto', '-o', 'ControlPath=/run/mtr/a%%b.sock', '-o', 'ControlPersist=600']],
     ['mux exec', buildMuxExecArgs('/s.sock', 'echo hi'), ['-F', '/dev/null', '-o', 'ControlMaster=no', '-o', 'ControlPath=/s.sock', '-o', 'BatchMode=yes', '-T', 'mtr-shared-connection.invalid', 'echo hi']],
+    ['mux forward', buildMuxForwardArgs('/s.sock', 'localhost', 8080).slice(-3), ['-W', 'localhost:8080', 'mtr-shared-connection.invalid']],
+    ['mux forward, IPv6', buildMuxForwardArgs('/s.sock', '::1', 80).slice(-3), ['-W', '[::1]:80', 'mtr-shared-connection.invalid']],
     ['check', buildMuxControlArgs('/s.sock', 'check').slice(-3), ['-O', 'check', 'mtr-shared-connection.invalid']],
     ['master', buildMasterArgs(['ssh', '-p', '22'], '/s.sock', 60, 'h'), ['-p', '22', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/s.sock', '-o', 'ControlPersist=60', '-T', 'h', 'exit 0']],
   ])('%s', (_name, argv, expected) => expect(argv).toEqual(expected));
