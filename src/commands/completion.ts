@@ -21,7 +21,8 @@ async function jobWords(ctx: Context, config: LoadedConfig): Promise<string[]> {
   const { selectServer } = await import('../config/select.js');
   const { resolveTarget } = await import('../ssh/target.js');
   const { readTargetEnv } = await import('../ssh/read-ssh-config.js');
-  const { connectReusing, planReuse } = await import('../ssh/reuse.js');
+  const { planReuse } = await import('../ssh/reuse.js');
+  const { openHost } = await import('../host/open.js');
   const { isMasterAlive } = await import('../ssh/mux-client.js');
   const { nullLogger } = await import('../log.js');
   const { listJobs } = await import('../jobs/remote.js');
@@ -29,9 +30,9 @@ async function jobWords(ctx: Context, config: LoadedConfig): Promise<string[]> {
   if (!server.reuse) return [];
   const target = planReuse(resolveTarget(server, readTargetEnv(ctx)), ctx, { reuse: true, idleSeconds: server.reuseIdle });
   if (!target.control || !(await isMasterAlive(target.control.path, 500))) return [];
-  const connection = await connectReusing(target, ctx, nullLogger, { reuse: true, idleSeconds: server.reuseIdle });
+  const connection = await openHost({ kind: 'ssh', server: server.name, target, reuse: true }, ctx, nullLogger);
   try {
-    return (await listJobs(connection.client, { project: server.remoteDir })).jobs.map((job) => job.name);
+    return (await listJobs(connection, { project: server.remoteDir })).jobs.map((job) => job.name);
   } finally {
     connection.close();
   }

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import { doctorExitCode, formatDoctorReport, buildDoctorProbe, parseDoctorProbe, remoteChecks, type Check } from '../doctor/checks.js';
 import { CancelledError, ExitError, MtrError, formatError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
 import type { GlobalOptions } from '../options.js';
 import { wrapForLoginShell } from '../remote/command.js';
 import { connectSession, loadProject, sessionFor, type Session } from './session.js';
@@ -51,7 +50,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<v
     return report(title);
   }
   try {
-    const probe = await execCapture(connection.client, wrapForLoginShell(buildDoctorProbe(server.remoteDir, server.preCmd)));
+    const probe = await connection.capture(wrapForLoginShell(buildDoctorProbe(server.remoteDir, server.preCmd)));
     if (probe.code === null) {
       checks.push({ name: 'remote shell', status: 'fail', detail: 'the connection dropped during the checks', fix: 'run `mtr --doctor` again' });
       return report(title);

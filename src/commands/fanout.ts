@@ -8,7 +8,7 @@ import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js'
 import type { RunOptions } from '../options.js';
 import { entryJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { runPool } from '../sync/sftp-pool.js';
 import { combineExitCodes, formatFanOutSummary, type HostResult } from './fanout-summary.js';
 import { launchAndStream } from './launch.js';
@@ -115,7 +115,7 @@ async function runHost(
   const name = session.server.name;
   const streams = hostStreams(ctx, name, logDir);
   const host = streams.ctx;
-  let connection: SshConnection | undefined;
+  let connection: Host | undefined;
   let failure: string | undefined;
   let code = 0;
   try {

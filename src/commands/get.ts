@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import type { GetOptions } from '../options.js';
 import { formatBytes } from '../ui/progress.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { ExitError } from '../errors.js';
 import { SIGNAL_EXIT, onStopSignals } from '../exec/signals.js';
 import type { DownloadResult } from '../sync/download.js';
 import { localKind, planLocalTarget, type LocalDest } from '../sync/download-target.js';
-import { bracketHost } from '../sync/ssh-command.js';
+import { bracketHost } from '../ssh/openssh-args.js';
 import { commandTarget, connectSession, prepareSession, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
 
@@ -89,13 +89,12 @@ async function describeGetEngine(ctx: Context, session: Session): Promise<string
   return server.sync === 'auto' ? 'rsync, only what changed (SFTP if the server has no rsync)' : 'rsync, only what changed (sync: rsync)';
 }
 
-async function download(ctx: Context, session: Session, connection: SshConnection, remotePath: string, dest: LocalDest): Promise<DownloadResult> {
+async function download(ctx: Context, session: Session, connection: Host, remotePath: string, dest: LocalDest): Promise<DownloadResult> {
   const { server, target } = session;
   const viaSftp = async () => {
     const { downloadViaSftp } = await import('../sync/download.js');
     const who = `server ${server.name} (${target.user}@${bracketHost(target.host)}:${target.port})`;
-    const client = await connection.ssh2();
-    return stoppable((signal) => downloadViaSftp({ client, remotePath, dest, who, signal }));
+    return stoppable((signal) => downloadViaSftp({ host: connection, remotePath, dest, who, signal }));
   };
   if (server.sync === 'sftp') return viaSftp();
   const { chooseServerEngine } = await import('../sync/sync-project.js');
@@ -110,7 +109,7 @@ async function download(ctx: Context, session: Session, connection: SshConnectio
   const { downloadViaRsync } = await import('../sync/download-rsync.js');
   const { RemoteRsyncMissing } = await import('../sync/rsync-errors.js');
   try {
-    return await downloadViaRsync({ connection, target: rsyncTarget, remotePath, dest, version, homedir: ctx.homedir, env: ctx.env, log: session.logger });
+    return await downloadViaRsync({ host: connection, target: rsyncTarget, remotePath, dest, version, homedir: ctx.homedir, env: ctx.env, log: session.logger });
   } catch (error) {
     if (!(error instanceof RemoteRsyncMissing) || server.sync !== 'auto') throw error;
     ctx.stderr.write('mtr: rsync is not installed on the server; downloading with SFTP\n');

@@ -1,8 +1,6 @@
 import type { Context } from '../context.js';
 import { ConnectionError, EXIT, ExitError, SyncError, UsageError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
-import { execCapture } from '../exec/capture.js';
-import { exitStatusFrom } from '../exec/exit-status.js';
 import { describeKillOutcome } from '../jobs/kill-outcome.js';
 import { createLineMatcher } from '../jobs/line-matcher.js';
 import { formatJobTable, jobsToJson } from '../jobs/meta.js';
@@ -10,7 +8,7 @@ import { killJob, listJobs, unknownJob } from '../jobs/remote.js';
 import type { JobOptions } from '../options.js';
 import { buildExistsScript, buildFindJobScript, buildLogsScript, buildStreamScript, buildWaitScript, LOGS_READ_FAILED } from '../remote/job-script.js';
 import { checkJobName, entryJobName } from '../remote/job-name.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { connectSession, prepareSessions, type Session } from './session.js';
 
 // --jobs, --attach, --logs, --wait, --kill: one connection per server, one job operation. With
@@ -36,15 +34,15 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
   try {
     if (options.action.kind === 'list') {
       const { allProjects, json } = options.action;
-      const jobs = await listJobs(connection.client, allProjects ? 'all-projects' : { project: session.server.remoteDir });
+      const jobs = await listJobs(connection, allProjects ? 'all-projects' : { project: session.server.remoteDir });
       ctx.stdout.write(json ? jobsToJson(jobs, Date.now()) : formatJobTable(jobs, Date.now()));
       return;
     }
     const asked = options.action.name;
     // NAME itself, else the job a fan-out started here as NAME-<this server>.
-    const exists = await execCapture(connection.client, buildFindJobScript([asked, entryJobName(asked, session.server.name)]));
+    const exists = await connection.capture(buildFindJobScript([asked, entryJobName(asked, session.server.name)]));
     if (exists.code === null) throw new ConnectionError(`the connection dropped while looking up job ${asked}`);
-    if (exists.code !== 0) throw await unknownJob(connection.client, asked, session.server.name, { project: session.server.remoteDir });
+    if (exists.code !== 0) throw await unknownJob(connection, asked, session.server.name, { project: session.server.remoteDir });
     const action = { ...options.action, name: exists.stdout.toString('utf8').trim() };
     const lost = `connection lost; job ${action.name} goes on on the server`;
     switch (action.kind) {
@@ -52,7 +50,7 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
         const script = action.follow
           ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
           : buildLogsScript(action.name, action.tail);
-        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost, holdStdin: true });
+        const { code } = await runBatch(connection, script, ctx, { lostMessage: lost, holdStdin: true });
         if (code === LOGS_READ_FAILED) {
           throw new SyncError(
             `could not read the output of job ${action.name} on ${session.server.name} (the server's error is above)`,
@@ -65,7 +63,7 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
       case 'attach': {
         const atTerminal = Boolean(options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY);
         // Only an interactive job's pane shows its output; batch and detached jobs write to files.
-        const found = await execCapture(connection.client, buildExistsScript(action.name));
+        const found = await connection.capture(buildExistsScript(action.name));
         if (found.code === null) throw new ConnectionError(`the connection dropped while looking up job ${action.name}`);
         const mode = found.stdout.toString('utf8').trim();
         if (atTerminal && mode !== 'batch' && mode !== 'detached') {
@@ -82,14 +80,14 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
         let timedOut = false;
         const code = await withTimeout(connection, action.timeoutSeconds, ctx, action.name, () => (timedOut = true), () =>
           action.pattern === undefined
-            ? runBatch(connection.client, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code)
+            ? runBatch(connection, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code)
             : waitForPattern(ctx, connection, action.name, new RegExp(action.pattern), () => timedOut),
         );
         if (code !== 0) throw new ExitError(code);
         return;
       }
       case 'kill': {
-        const outcome = await killJob(connection.client, action.name);
+        const outcome = await killJob(connection, action.name);
         ctx.stderr.write(`mtr: ${describeKillOutcome(action.name, outcome)}\n`);
         return;
       }
@@ -100,7 +98,7 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
 }
 
 async function withTimeout(
-  connection: SshConnection,
+  connection: Host,
   seconds: number | undefined,
   ctx: Context,
   name: string,
@@ -131,33 +129,31 @@ async function withTimeout(
 
 // Reads the job's output from the start until a line matches (print it, exit 0). A job that ends
 // first gives 1 (or its own non-zero code), with a note on stderr.
-function waitForPattern(ctx: Context, connection: SshConnection, name: string, pattern: RegExp, isTimedOut: () => boolean): Promise<number> {
+async function waitForPattern(ctx: Context, connection: Host, name: string, pattern: RegExp, isTimedOut: () => boolean): Promise<number> {
   const matchOut = createLineMatcher(pattern);
   const matchErr = createLineMatcher(pattern);
-  return new Promise((resolve, reject) => {
-    connection.client.exec(buildStreamScript(name, { exitWithJob: true }), (error, channel) => {
-      if (error) return reject(error);
-      let done = false;
-      let status: number | null = null;
-      const hit = (line: string | undefined) => {
-        if (line === undefined || done) return;
-        done = true;
-        ctx.stdout.write(`${line}\n`);
-        channel.close();
-        resolve(0);
-      };
-      channel.on('data', (chunk: Buffer) => hit(matchOut(chunk)));
-      channel.stderr.on('data', (chunk: Buffer) => hit(matchErr(chunk)));
-      channel.on('exit', (code: number | null, signal?: string) => (status = exitStatusFrom(code, signal)));
-      channel.on('close', () => {
-        if (done) return;
-        if (status === null) {
-          if (!isTimedOut()) ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
-          return resolve(EXIT.transport);
-        }
-        ctx.stderr.write(`mtr: job ${name} ended (exit ${status}) before its output matched /${pattern.source}/\n`);
-        resolve(status === 0 ? 1 : status);
-      });
+  const channel = await connection.exec(buildStreamScript(name, { exitWithJob: true }));
+  return new Promise((resolve) => {
+    let done = false;
+    let status: number | null = null;
+    const hit = (line: string | undefined) => {
+      if (line === undefined || done) return;
+      done = true;
+      ctx.stdout.write(`${line}\n`);
+      channel.close();
+      resolve(0);
+    };
+    channel.stdout.on('data', (chunk: Buffer) => hit(matchOut(chunk)));
+    channel.stderr.on('data', (chunk: Buffer) => hit(matchErr(chunk)));
+    channel.on('exit', (exitStatus) => (status = exitStatus));
+    channel.on('close', () => {
+      if (done) return;
+      if (status === null) {
+        if (!isTimedOut()) ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
+        return resolve(EXIT.transport);
+      }
+      ctx.stderr.write(`mtr: job ${name} ended (exit ${status}) before its output matched /${pattern.source}/\n`);
+      resolve(status === 0 ? 1 : status);
     });
   });
 }

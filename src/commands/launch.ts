@@ -1,12 +1,11 @@
 import path from 'node:path';
-import type { ClientChannel } from 'ssh2';
 import type { Context } from '../context.js';
 import { ExitError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import { interpretLaunchStatus, signalJob, type LaunchResult } from '../jobs/remote.js';
 import { buildLaunchScript, type StartSpec } from '../remote/job-script.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host, HostChannel } from '../host/types.js';
 import type { Session } from './session.js';
 
 // The one-exec batch launch shared by `mtr cmd` (run.ts) and `mtr --watch cmd` (watch.ts).
@@ -27,7 +26,7 @@ export interface StreamJobOptions {
   lostMessage: string;
   /** The launch status, as soon as the first byte arrives (before any output). */
   onLaunch?: (launch: LaunchResult) => void;
-  onChannel?: (channel: ClientChannel) => void;
+  onChannel?: (channel: HostChannel) => void;
 }
 
 export interface StreamedJob {
@@ -40,12 +39,12 @@ export interface StreamedJob {
 }
 
 // Starts the job and streams its output in one exec; rejects when the job could not start.
-export async function streamJob(ctx: Context, connection: SshConnection, spec: StartSpec, options: StreamJobOptions): Promise<StreamedJob> {
+export async function streamJob(ctx: Context, connection: Host, spec: StartSpec, options: StreamJobOptions): Promise<StreamedJob> {
   let launch: LaunchResult | undefined;
   let launchError: unknown;
   const script = buildLaunchScript(spec, { stream: { feedStdin: spec.wrapper.stdinFifo }, ...(options.fallback ? { fallback: options.fallback } : {}) });
-  let channel: { end(): void } | undefined;
-  const result = await runBatch(connection.client, script, ctx, {
+  let channel: HostChannel | undefined;
+  const result = await runBatch(connection, script, ctx, {
     lostMessage: options.lostMessage,
     // The stream part watches its stdin for our death; the no-tmux fallback gets EOF instead.
     holdStdin: !spec.wrapper.stdinFifo,
@@ -61,7 +60,7 @@ export async function streamJob(ctx: Context, connection: SshConnection, spec: S
         launchError = error;
         return false;
       }
-      if (launch === 'no-tmux' && !ctx.stdinIsData) channel?.end();
+      if (launch === 'no-tmux' && !ctx.stdinIsData) channel?.stdin.end();
       options.onLaunch?.(launch);
       return true;
     },
@@ -75,14 +74,14 @@ export async function streamJob(ctx: Context, connection: SshConnection, spec: S
 // leaves the job running. A reader that went away (`mtr cmd | head`) stops the job too, as
 // `ssh host cmd | head` would (there by SIGPIPE; here by SIGTERM, which a program ignoring SIGPIPE
 // still obeys), and we end with 141.
-export async function launchAndStream(ctx: Context, connection: SshConnection, session: Session, spec: StartSpec, fallback: string): Promise<void> {
+export async function launchAndStream(ctx: Context, connection: Host, session: Session, spec: StartSpec, fallback: string): Promise<void> {
   let launch: LaunchResult | undefined;
   let stoppedBy: StopSignal | undefined;
   const removeSignals = onStopSignals((signal) => {
     if (stoppedBy || launch !== 'started') return connection.close();
     stoppedBy = signal;
     session.logger.debug(`${signal}: stopping job ${spec.name}`);
-    signalJob(connection.client, spec.name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
+    signalJob(connection, spec.name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
   });
   try {
     const result = await streamJob(ctx, connection, spec, {
@@ -105,12 +104,12 @@ export async function launchAndStream(ctx: Context, connection: SshConnection, s
 /** Longest wait for the stop request of a job whose reader went away; the run ends regardless. */
 const STOP_ON_GONE_READER_MS = 5000;
 
-async function stopJobOfGoneReader(connection: SshConnection, session: Session, name: string): Promise<void> {
+async function stopJobOfGoneReader(connection: Host, session: Session, name: string): Promise<void> {
   session.logger.debug(`stdout closed by its reader: stopping job ${name}`);
   let timer: NodeJS.Timeout | undefined;
   const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_ON_GONE_READER_MS)));
   try {
-    await Promise.race([signalJob(connection.client, name, 'TERM').catch(() => undefined), giveUp]);
+    await Promise.race([signalJob(connection, name, 'TERM').catch(() => undefined), giveUp]);
   } finally {
     clearTimeout(timer);
   }

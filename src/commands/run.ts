@@ -8,7 +8,7 @@ import { buildDirectCommand } from '../remote/staged-command.js';
 import { FALLBACK_TERM } from '../remote/job-env.js';
 import type { StartSpec } from '../remote/job-script.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { launchAndStream, noTmuxNotice, projectSubdir } from './launch.js';
 import { describeSyncPlan, formatPlan } from './plan-text.js';
 import { connectSession, prepareSessions, type Session } from './session.js';
@@ -141,9 +141,9 @@ async function scanLater(session: Session) {
 }
 
 /** --detach: start the job and print its name alone on stdout. */
-export async function startDetached(ctx: Context, connection: SshConnection, run: HostRun, options: RunOptions): Promise<void> {
+export async function startDetached(ctx: Context, connection: Host, run: HostRun, options: RunOptions): Promise<void> {
   const { startJob } = await import('../jobs/remote.js');
-  const started = await startJob(connection.client, startSpecFor(run, options, 'detached', ctx));
+  const started = await startJob(connection, startSpecFor(run, options, 'detached', ctx));
   if (started === 'no-tmux') {
     throw new UsageError(
       `tmux is not installed on ${run.session.server.name}, so --detach cannot keep a job running`,
@@ -153,9 +153,9 @@ export async function startDetached(ctx: Context, connection: SshConnection, run
   ctx.stdout.write(`${run.jobName}\n`);
 }
 
-async function runAttached(ctx: Context, connection: SshConnection, run: HostRun, options: RunOptions): Promise<void> {
+async function runAttached(ctx: Context, connection: Host, run: HostRun, options: RunOptions): Promise<void> {
   const { startJob } = await import('../jobs/remote.js');
-  const started = await startJob(connection.client, startSpecFor(run, options, 'interactive', ctx));
+  const started = await startJob(connection, startSpecFor(run, options, 'interactive', ctx));
   run.session.logger.debug(`job ${run.jobName}: ${started}`);
   if (started === 'no-tmux') {
     ctx.stderr.write(noTmuxNotice(run.session.server.name));
@@ -166,9 +166,9 @@ async function runAttached(ctx: Context, connection: SshConnection, run: HostRun
   if (code !== 0) throw new ExitError(code);
 }
 
-async function interactDirect(ctx: Context, connection: SshConnection, command: string): Promise<void> {
+async function interactDirect(ctx: Context, connection: Host, command: string): Promise<void> {
   const { runInteractive } = await import('../exec/interactive.js');
-  const end = await runInteractive(ctx, await connection.ssh2(), command);
+  const end = await runInteractive(ctx, connection, command);
   if (end.how === 'lost') {
     ctx.stderr.write('mtr: connection lost\n');
     throw new ExitError(EXIT.transport);

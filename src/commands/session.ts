@@ -5,8 +5,9 @@ import type { Context } from '../context.js';
 import type { Logger } from '../log.js';
 import type { GlobalOptions } from '../options.js';
 import { readTargetEnv } from '../ssh/read-ssh-config.js';
-import type { SshConnection } from '../ssh/connect.js';
-import { connectReusing, planReuse } from '../ssh/reuse.js';
+import type { Host } from '../host/types.js';
+import { openHost } from '../host/open.js';
+import { planReuse } from '../ssh/reuse.js';
 import { resolveTarget, type SshTarget } from '../ssh/target.js';
 import { openLogger } from './logger.js';
 
@@ -48,8 +49,8 @@ export async function prepareSessions(ctx: Context, options: SessionOptions): Pr
   return servers.map((server) => sessionFor(ctx, config, server, options, logger));
 }
 
-export async function connectSession(session: Session, ctx: Context): Promise<SshConnection> {
-  return connectReusing(await commandTarget(session, ctx), ctx, session.logger, { reuse: session.reuse, idleSeconds: session.server.reuseIdle });
+export async function connectSession(session: Session, ctx: Context): Promise<Host> {
+  return openHost({ kind: 'ssh', server: session.server.name, target: await commandTarget(session, ctx), reuse: session.reuse }, ctx, session.logger);
 }
 
 /** The target with the shared-connection socket filled in (when reuse is on): what rsync's ssh uses. */

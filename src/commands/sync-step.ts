@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { ExitError } from '../errors.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { printNotices } from '../sync/notice.js';
 import { createProgress, formatBytes } from '../ui/progress.js';
 import type { LocalTree } from '../sync/types.js';
@@ -27,7 +27,7 @@ const CLEANUP_GRACE_MS = 2000;
 export async function runSyncStep(
   ctx: Context,
   session: Session,
-  connection: SshConnection | Promise<SshConnection>,
+  connection: Host | Promise<Host>,
   options: SyncStepOptions,
 ): Promise<void> {
   const { syncProject } = await import('../sync/sync-project.js');

@@ -37,14 +37,14 @@ export async function runWatch(ctx: Context, options: WatchOptions): Promise<voi
   const forced = new Promise<void>((resolve) => (force = resolve));
   const runner = hasCommand ? await createRunner(ctx, session, options, name, status.line, fail) : undefined;
   const { createWatchLoop } = await import('../watch/loop.js');
-  const { openConnection } = await import('../ssh/connect.js');
+  const { openHost } = await import('../host/open.js');
   // A dedicated ssh2 connection (not a shared master): it carries SFTP and outlives many syncs.
   const loop = createWatchLoop({
     ctx,
     session,
     status,
     deleteRemote: options.deleteRemote || server.delete,
-    connect: () => openConnection(session.target, ctx, logger),
+    connect: () => openHost({ kind: 'ssh', server: server.name, target: session.target, reuse: false }, ctx, logger),
     ...(runner ? { runner } : {}),
     fail,
   });

@@ -1,6 +1,6 @@
 import { ConnectionError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { openLink, reconnectWithBackoff, type Link } from './link.js';
 
 // Watch's kept-open connection as a small state machine: down until attached, up, down again when
@@ -44,7 +44,7 @@ export function linkOf(state: LinkState): Link | undefined {
 export const isDrop = (before: LinkState, after: LinkState): boolean => before.kind === 'up' && after.kind === 'down';
 
 export interface LinkSupervisorOptions {
-  connect: () => Promise<SshConnection>;
+  connect: () => Promise<Host>;
   logger: Logger;
   /** Aborted when the watch stops: no reconnect after that. */
   signal: AbortSignal;
@@ -59,7 +59,7 @@ export interface LinkSupervisor {
   readonly link: Link | undefined;
   /** The link, or a ConnectionError when there is none. */
   current(): Link;
-  attach(connection: SshConnection): Promise<void>;
+  attach(connection: Host): Promise<void>;
   /** Tries again and again (backoff) until connected; false when the watch stopped first. */
   reconnect(): Promise<boolean>;
   /** Closes the link, waiting for nothing. */
@@ -77,7 +77,7 @@ export function createLinkSupervisor(options: LinkSupervisorOptions): LinkSuperv
   signal.addEventListener('abort', () => apply({ kind: 'stop' }), { once: true });
   if (signal.aborted) apply({ kind: 'stop' });
 
-  const attach = async (connection: SshConnection): Promise<void> => {
+  const attach = async (connection: Host): Promise<void> => {
     const link = await openLink(connection, (closed) => {
       const before = apply({ kind: 'dropped', link: closed });
       if (!isDrop(before, state)) return;

@@ -1,6 +1,6 @@
 import type { Session } from '../commands/session.js';
 import type { Context } from '../context.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { isLinkError } from './batch-plan.js';
 import { createCommandRuns, type CommandRuns } from './command-runs.js';
 import type { JobRunner } from './job-runner.js';
@@ -18,7 +18,7 @@ export interface WatchLoopOptions {
   session: Session;
   status: WatchStatus;
   deleteRemote: boolean;
-  connect: () => Promise<SshConnection>;
+  connect: () => Promise<Host>;
   /** With a command: its runs. */
   runner?: JobRunner;
   /** A fatal problem: the loop cannot go on (watcher limits, the command cannot start). */
