@@ -25,7 +25,7 @@ async function jobWords(ctx: Context, config: LoadedConfig): Promise<string[]> {
   const { isMasterAlive } = await import('../ssh/mux-client.js');
   const { nullLogger } = await import('../log.js');
   const { listJobs } = await import('../jobs/remote.js');
-  const server = selectServer(config, { env: ctx.env });
+  const { server } = selectServer(config, { env: ctx.env });
   if (!server.reuse) return [];
   const target = planReuse(resolveTarget(server, readTargetEnv(ctx)), ctx, { reuse: true, idleSeconds: server.reuseIdle });
   if (!target.control || !(await isMasterAlive(target.control.path, 500))) return [];

@@ -29,7 +29,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<v
   try {
     const config = await loadProject(ctx);
     const { selectServer } = await import('../config/select.js');
-    const server = selectServer(config, { flag: options.server, env: ctx.env });
+    const { server } = selectServer(config, { flag: options.server, env: ctx.env });
     session = sessionFor(ctx, config, server, options);
     const where = path.relative(ctx.cwd, config.configPath) || config.configPath;
     checks.push({ name: 'config', status: 'pass', detail: `${where}: ${config.serverNames.length} server${config.serverNames.length === 1 ? '' : 's'}, checking ${server.name}` });

@@ -37,7 +37,7 @@ export function sessionFor(ctx: Context, config: LoadedConfig, server: ServerCon
 /** One server (the single-server commands). */
 export async function prepareSession(ctx: Context, options: SessionOptions): Promise<Session> {
   const config = await loadProject(ctx);
-  return sessionFor(ctx, config, selectServer(config, { flag: options.server, env: ctx.env }), options);
+  return sessionFor(ctx, config, selectServer(config, { flag: options.server, env: ctx.env }).server, options);
 }
 
 /** One or more servers: `-s a,b`, groups, --all. */
@@ -45,7 +45,7 @@ export async function prepareSessions(ctx: Context, options: SessionOptions): Pr
   const config = await loadProject(ctx);
   const servers = selectServers(config, { flag: options.server, env: ctx.env, all: options.all });
   const logger = openLogger(options, config, ctx);
-  return servers.map((server) => sessionFor(ctx, config, server, options, logger));
+  return servers.map(({ server }) => sessionFor(ctx, config, server, options, logger));
 }
 
 export async function connectSession(session: Session, ctx: Context): Promise<SshConnection> {
