@@ -9,7 +9,7 @@ import type { RunOptions } from '../options.js';
 import { entryJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
 import type { SshConnection } from '../ssh/connect.js';
-import { runPool } from '../sync/sftp-pool.js';
+import { runPool } from '../util/pool.js';
 import { combineExitCodes, formatFanOutSummary, type HostResult } from './fanout-summary.js';
 import { launchAndStream } from './launch.js';
 import { planHostRun, printDryRun, startDetached, startSpecFor } from './run.js';

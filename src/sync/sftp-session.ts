@@ -3,7 +3,7 @@ import type { Client, FileEntry, InputAttributes, SFTPWrapper, Stats } from 'ssh
 import { ConnectionError, MtrError } from '../errors.js';
 import { SyncError } from '../errors.js';
 import { checkListing } from './remote-names.js';
-import { runPool } from './sftp-pool.js';
+import { runPool } from '../util/pool.js';
 import type { RemoteEntry } from './types.js';
 
 // Opens sockets: one SFTP channel on an existing connection, its callbacks turned into promises, and
