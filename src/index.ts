@@ -19,7 +19,8 @@ export async function main(argv: string[]): Promise<void> {
   if (debug) process.setSourceMapsEnabled(true);
   try {
     const { runCli } = await import('./cli.js');
-    await runCli(argv, ctx);
+    const exitCode = await runCli(argv, ctx);
+    if (exitCode !== 0) process.exitCode = exitCode;
   } catch (error) {
     const { text, exitCode } = formatError(error, debug);
     if (text) ctx.stderr.write(text);

@@ -1,50 +1,60 @@
 import type { Context } from '../context.js';
-import { ConnectionError, EXIT, ExitError, SyncError, UsageError } from '../errors.js';
+import { ConnectionError, EXIT, SyncError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
 import { execCapture } from '../exec/capture.js';
 import { exitStatusFrom } from '../exec/exit-status.js';
 import { createLineMatcher } from '../jobs/line-matcher.js';
-import { formatJobTable, jobsToJson } from '../jobs/meta.js';
 import { killJob, listJobs, unknownJob } from '../jobs/remote.js';
-import type { JobOptions } from '../options.js';
+import type { JobsPlan } from '../plan/types.js';
 import { buildExistsScript, buildFindJobScript, buildLogsScript, buildStreamScript, buildWaitScript, LOGS_READ_FAILED } from '../remote/job-script.js';
-import { checkJobName, entryJobName } from '../remote/job-name.js';
+import { entryJobName } from '../remote/job-name.js';
 import type { SshConnection } from '../ssh/connect.js';
-import { connectSession, prepareSessions, type Session } from './session.js';
+import { openLogger } from './logger.js';
+import { combineExitCodes, type JobAnswer, type JobsResult } from './results.js';
+import { connectSession, openSession, type Session } from './session.js';
 
 // --jobs, --attach, --logs, --wait, --kill: one connection per server, one job operation. With
 // several servers (-s a,b, a group, --all) each runs at once with [server]-prefixed output, and
-// the exit code is the largest (as for fan-out runs).
-export async function runJobCommand(ctx: Context, options: JobOptions): Promise<void> {
-  const { action } = options;
-  if (action.kind !== 'list') checkJobName(action.name);
-  const sessions = await prepareSessions(ctx, options);
-  if (sessions.length === 1) return runJobOnHost(ctx, options, sessions[0] as Session);
-  if (action.kind === 'attach') {
-    throw new UsageError('--attach needs a single server', `pick one with -s NAME; to follow all, use \`mtr --logs ${action.name} --follow\``);
-  }
-  if (action.kind === 'list' && action.json) {
-    throw new UsageError('--jobs --json needs a single server', 'run it per server with -s NAME');
+// the exit code is the largest (as for fan-out runs). Streamed output (logs, attach) goes to ctx;
+// the answers (the list, the matching line, a stopped job) come back in the result.
+export async function runJobCommand(ctx: Context, plan: JobsPlan): Promise<JobsResult> {
+  const { op } = plan;
+  const logger = openLogger(plan.log);
+  const sessions = plan.hosts.map((host) => openSession(host, plan.projectRoot, logger));
+  const label = op.kind === 'list' ? '--jobs' : `--${op.kind} ${op.name}`;
+  if (sessions.length === 1) {
+    const session = sessions[0] as Session;
+    const started = Date.now();
+    const answer = await runJobOnHost(ctx, plan, session);
+    return { exitCode: answer.code, label, fanOut: false, hosts: [{ name: session.server.name, code: answer.code, ms: Date.now() - started, answer: answer.answer }] };
   }
   const { runOnHosts } = await import('./fanout.js');
-  await runOnHosts(ctx, sessions, options, action.kind === 'list' ? '--jobs' : `--${action.kind} ${action.name}`, (host, session) => runJobOnHost(host, options, session));
+  const results = await runOnHosts(ctx, sessions, plan, (host, session) => runJobOnHost(host, plan, session));
+  const hosts = results.map(({ value, ...result }) => (value ? { ...result, answer: value.answer } : result));
+  return { exitCode: combineExitCodes(hosts), label, fanOut: true, hosts };
 }
 
-async function runJobOnHost(ctx: Context, options: JobOptions, session: Session): Promise<void> {
+/** One server's answer, with the code it ends with. */
+interface HostAnswer {
+  code: number;
+  answer: JobAnswer;
+}
+
+const streamed = (code: number): HostAnswer => ({ code, answer: { kind: 'streamed' } });
+
+async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Promise<HostAnswer> {
   const connection = await connectSession(session, ctx);
   try {
-    if (options.action.kind === 'list') {
-      const { allProjects, json } = options.action;
-      const jobs = await listJobs(connection.client, allProjects ? 'all-projects' : { project: session.server.remoteDir });
-      ctx.stdout.write(json ? jobsToJson(jobs, Date.now()) : formatJobTable(jobs, Date.now()));
-      return;
+    if (plan.op.kind === 'list') {
+      const jobs = await listJobs(connection.client, plan.op.allProjects ? 'all-projects' : { project: session.server.remoteDir });
+      return { code: 0, answer: { kind: 'list', list: jobs, listedAt: Date.now() } };
     }
-    const asked = options.action.name;
+    const asked = plan.op.name;
     // NAME itself, else the job a fan-out started here as NAME-<this server>.
     const exists = await execCapture(connection.client, buildFindJobScript([asked, entryJobName(asked, session.server.name)]));
     if (exists.code === null) throw new ConnectionError(`the connection dropped while looking up job ${asked}`);
     if (exists.code !== 0) throw await unknownJob(connection.client, asked, session.server.name, { project: session.server.remoteDir });
-    const action = { ...options.action, name: exists.stdout.toString('utf8').trim() };
+    const action = { ...plan.op, name: exists.stdout.toString('utf8').trim() };
     const lost = `connection lost; job ${action.name} goes on on the server`;
     switch (action.kind) {
       case 'logs': {
@@ -58,37 +68,36 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
             `check ~/.mtr/jobs/${action.name}/out and err on the server (permissions, a failing or full disk)`,
           );
         }
-        if (code !== 0) throw new ExitError(code);
-        return;
+        return streamed(code);
       }
       case 'attach': {
-        const atTerminal = Boolean(options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY);
         // Only an interactive job's pane shows its output; batch and detached jobs write to files.
         const mode = (await execCapture(connection.client, buildExistsScript(action.name))).stdout.toString('utf8').trim();
-        if (atTerminal && mode !== 'batch' && mode !== 'detached') {
+        if (plan.atTerminal && mode !== 'batch' && mode !== 'detached') {
           const { attachInteractive } = await import('../exec/attach.js');
-          const code = await attachInteractive(ctx, connection, action.name);
-          if (code !== 0) throw new ExitError(code);
-          return;
+          return streamed(await attachInteractive(ctx, connection, action.name));
         }
         const { followJob } = await import('./follow-job.js');
-        await followJob(ctx, connection, action.name, { atTerminal, lostMessage: lost });
-        return;
+        return streamed(await followJob(ctx, connection, action.name, { atTerminal: plan.atTerminal, lostMessage: lost }));
       }
       case 'wait': {
         let timedOut = false;
+        if (action.pattern === undefined) {
+          const code = await withTimeout(connection, action.timeoutSeconds, ctx, action.name, () => (timedOut = true), () =>
+            runBatch(connection.client, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code),
+          );
+          return streamed(code);
+        }
+        const pattern = new RegExp(action.pattern);
+        let matched: string | undefined;
         const code = await withTimeout(connection, action.timeoutSeconds, ctx, action.name, () => (timedOut = true), () =>
-          action.pattern === undefined
-            ? runBatch(connection.client, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code)
-            : waitForPattern(ctx, connection, action.name, new RegExp(action.pattern), () => timedOut),
+          waitForPattern(ctx, connection, action.name, pattern, () => timedOut, (line) => (matched = line)),
         );
-        if (code !== 0) throw new ExitError(code);
-        return;
+        return matched !== undefined && code === 0 ? { code, answer: { kind: 'matched', line: matched } } : streamed(code);
       }
       case 'kill': {
         await killJob(connection.client, action.name);
-        ctx.stderr.write(`mtr: job ${action.name} stopped\n`);
-        return;
+        return { code: 0, answer: { kind: 'killed', name: action.name } };
       }
     }
   } finally {
@@ -126,9 +135,16 @@ async function withTimeout(
   }
 }
 
-// Reads the job's output from the start until a line matches (print it, exit 0). A job that ends
+// Reads the job's output from the start until a line matches (hand it over, exit 0). A job that ends
 // first gives 1 (or its own non-zero code), with a note on stderr.
-function waitForPattern(ctx: Context, connection: SshConnection, name: string, pattern: RegExp, isTimedOut: () => boolean): Promise<number> {
+function waitForPattern(
+  ctx: Context,
+  connection: SshConnection,
+  name: string,
+  pattern: RegExp,
+  isTimedOut: () => boolean,
+  onMatch: (line: string) => void,
+): Promise<number> {
   const matchOut = createLineMatcher(pattern);
   const matchErr = createLineMatcher(pattern);
   return new Promise((resolve, reject) => {
@@ -139,7 +155,7 @@ function waitForPattern(ctx: Context, connection: SshConnection, name: string, p
       const hit = (line: string | undefined) => {
         if (line === undefined || done) return;
         done = true;
-        ctx.stdout.write(`${line}\n`);
+        onMatch(line);
         channel.close();
         resolve(0);
       };

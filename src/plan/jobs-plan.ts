@@ -2,6 +2,7 @@ import { selectServers } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { JobOptions } from '../options.js';
+import { checkJobName } from '../remote/job-name.js';
 import type { PlanInputs } from './inputs.js';
 import { planHost, planLog } from './host-plan.js';
 import { DEFAULT_PARALLEL } from './run-plan.js';
@@ -11,6 +12,7 @@ import type { JobsPlan } from './types.js';
 // a group, --all) are asked at once, each one's output prefixed with [server].
 export function planJobs(options: JobOptions, config: LoadedConfig, inputs: PlanInputs): JobsPlan {
   const { action } = options;
+  if (action.kind !== 'list') checkJobName(action.name);
   const hosts = selectServers(config, { flag: options.server, env: inputs.env, all: options.all }).map((s) => planHost(s, inputs, { reuse: options.reuse }));
   if (hosts.length > 1 && action.kind === 'attach') {
     throw new UsageError('--attach needs a single server', `pick one with -s NAME; to follow all, use \`mtr --logs ${action.name} --follow\``);

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import type { RunOptions } from '../options.js';
 import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { FALLBACK_TERM } from '../remote/job-env.js';
-import { entryJobName, generateJobName } from '../remote/job-name.js';
+import { checkJobName, entryJobName, generateJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
 import type { PlanInputs } from './inputs.js';
 import { planHost, planLog, projectSubdir } from './host-plan.js';
@@ -22,6 +22,7 @@ export function checkRunOptions(options: RunOptions): void {
   if (!options.command.length) {
     throw new UsageError('no command given', 'usage: mtr [options] <command...>, e.g. `mtr python train.py` (see `mtr --help`)');
   }
+  if (options.name !== undefined) checkJobName(options.name);
 }
 
 // `mtr cmd…` on one server or several: the job, its mode, the sync and the exact remote command

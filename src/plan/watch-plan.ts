@@ -2,7 +2,7 @@ import { selectServer } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import type { WatchOptions } from '../options.js';
 import { joinRemoteDir } from '../remote/command.js';
-import { generateJobName } from '../remote/job-name.js';
+import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { PlanInputs } from './inputs.js';
 import { planHost, planLog, projectSubdir } from './host-plan.js';
 import { planJob } from './run-plan.js';
@@ -11,6 +11,7 @@ import type { WatchPlan } from './types.js';
 // `mtr --watch [command…]`: a full sync, then one per batch of changes over a kept-open connection
 // of its own; with a command, batch jobs `<name>-1`, `<name>-2`, … restarted after each sync.
 export function planWatch(options: WatchOptions, config: LoadedConfig, inputs: PlanInputs): WatchPlan {
+  if (options.name !== undefined) checkJobName(options.name);
   const host = planHost(selectServer(config, { flag: options.server, env: inputs.env }), inputs, { reuse: false });
   const { server } = host;
   const hasCommand = options.command.length > 0;

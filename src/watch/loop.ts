@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import type { Session } from '../commands/session.js';
 import type { Context } from '../context.js';
 import { ConnectionError, MtrError } from '../errors.js';
 import type { SshConnection } from '../ssh/connect.js';
@@ -12,7 +11,7 @@ import type { JobRunner } from './job-runner.js';
 import { openLink, reconnectWithBackoff, type Link } from './link.js';
 import { shouldRestart } from './restart-plan.js';
 import { describePaths, formatRestartLine, type WatchStatus } from './status.js';
-import { createWatchSyncs, type SyncOutcome } from './syncs.js';
+import { createWatchSyncs, type SyncOutcome, type WatchSession } from './syncs.js';
 import { startWatcher, type ProjectWatcher } from './watcher.js';
 
 // The watch engine: one kept-open connection, a watcher feeding the batcher, and one serial queue
@@ -24,7 +23,7 @@ export const MAX_WAIT_MS = 1000;
 
 export interface WatchLoopOptions {
   ctx: Context;
-  session: Session;
+  session: WatchSession;
   status: WatchStatus;
   deleteRemote: boolean;
   connect: () => Promise<SshConnection>;
@@ -54,7 +53,7 @@ const isLinkError = (error: unknown) => error instanceof ConnectionError;
 
 export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
   const { ctx, session, status, runner } = options;
-  const root = session.config.projectRoot;
+  const root = session.projectRoot;
   const { server, logger } = session;
   const abort = new AbortController();
   let link: Link | undefined;

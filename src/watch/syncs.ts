@@ -1,5 +1,6 @@
-import type { Session } from '../commands/session.js';
+import type { ServerConfig } from '../config/types.js';
 import type { Context } from '../context.js';
+import type { Logger } from '../log.js';
 import type { ChangeBatch, WatchEvent } from './batcher.js';
 import type { WatchFilter } from './filter.js';
 import type { Link } from './link.js';
@@ -17,10 +18,17 @@ export interface SyncOutcome {
   changed: number;
 }
 
+/** What the watch syncs: the project, to which server, with which log. */
+export interface WatchSession {
+  readonly server: ServerConfig;
+  readonly projectRoot: string;
+  readonly logger: Logger;
+}
+
 export interface WatchSyncsOptions {
   /** Its stderr receives the engines' notices. */
   ctx: Context;
-  session: Session;
+  session: WatchSession;
   deleteRemote: boolean;
   filter: () => WatchFilter;
   /** Paths to sync again: written while (or just after) they were sent. */
@@ -36,7 +44,7 @@ export interface WatchSyncs {
 
 export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
   const { session } = options;
-  const root = session.config.projectRoot;
+  const root = session.projectRoot;
   const timers = new Set<NodeJS.Timeout>();
   let cancelled = false;
 
