@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { formatFanOutSummary } from '../commands/fanout-summary.js';
-import type { RunPreview } from '../commands/dry-run.js';
+import type { GetPreview, RunPreview, WatchPreview } from '../commands/dry-run.js';
 import type { DoctorResult, GetResult, JobAnswer, JobsResult, RunResult, WatchResult } from '../commands/results.js';
 import type { Context } from '../context.js';
 import { formatDoctorReport } from '../doctor/checks.js';
 import { formatJobTable, jobsToJson } from '../jobs/meta.js';
-import type { GetPlan, JobsPlan, RunPlan } from '../plan/types.js';
+import type { GetPlan, JobsPlan, RunPlan, WatchPlan } from '../plan/types.js';
 import { formatBytes } from '../ui/progress.js';
 import { plural } from '../util/words.js';
-import { formatRunPreview } from './plan-text.js';
+import { formatGetPreview, formatRunPreview, formatWatchPreview } from './plan-text.js';
 
 // The CLI's side of the commands' results: what mtr itself says, on stdout (names, lists, reports)
 // or stderr (notes, summaries). Each returns the exit code to end with.
@@ -21,9 +21,21 @@ export function prefixLines(text: string, prefix: string): string {
   return lines.map((line) => `${prefix}${line}\n`).join('');
 }
 
-/** --dry-run: the plan; a deletion the guard refuses ends it as the run would (exit 2). */
+/** --dry-run: the plan; a deletion the guard refuses ends it as the command would (exit 2). */
 export function printDryRun(ctx: Context, plan: RunPlan, preview: RunPreview): number {
   ctx.stdout.write(formatRunPreview(plan, preview.hosts));
+  if (preview.refusal) throw preview.refusal;
+  return 0;
+}
+
+export function printGetDryRun(ctx: Context, plan: GetPlan, preview: GetPreview): number {
+  ctx.stdout.write(formatGetPreview(plan, preview));
+  if (preview.refusal) throw preview.refusal;
+  return 0;
+}
+
+export function printWatchDryRun(ctx: Context, plan: WatchPlan, preview: WatchPreview): number {
+  ctx.stdout.write(formatWatchPreview(plan, preview));
   if (preview.refusal) throw preview.refusal;
   return 0;
 }

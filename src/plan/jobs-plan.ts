@@ -27,7 +27,7 @@ export function planJobs(options: JobOptions, config: LoadedConfig, inputs: Plan
     debug: options.debug,
     op: action,
     hosts,
-    parallel: DEFAULT_PARALLEL,
+    parallel: options.parallel ?? DEFAULT_PARALLEL,
     atTerminal: options.tty !== false && inputs.terminal.stdin && inputs.terminal.stdout,
   };
 }

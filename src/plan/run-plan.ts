@@ -15,7 +15,7 @@ import type { HostPlan, HostRunPlan, JobMode, JobPlan, RunPlan } from './types.j
 export const DEFAULT_PARALLEL = 8;
 
 /** Every command runs with unbuffered Python output, so a job's lines arrive as they are printed. */
-const COMMAND_ENV = { PYTHONUNBUFFERED: '1' } as const;
+export const COMMAND_ENV: Readonly<Record<string, string>> = { PYTHONUNBUFFERED: '1' };
 
 // What needs no config: checked before any file is read.
 export function checkRunOptions(options: RunOptions): void {

@@ -67,6 +67,14 @@ interface PlanBase {
   readonly debug: boolean;
 }
 
+/** What --dry-run shows of a plan it does not execute. */
+interface Showable {
+  /** --dry-run: show the plan, connect nowhere, change nothing. */
+  readonly dryRun: boolean;
+  /** SSH_AUTH_SOCK is set: the agent's keys are offered too (the dry run says so). */
+  readonly agent: boolean;
+}
+
 /** What `mtr cmd…` does on one server. */
 export interface HostRunPlan {
   readonly host: HostPlan;
@@ -88,23 +96,20 @@ export interface FanOutPlan {
   readonly notice?: string;
 }
 
-export interface RunPlan extends PlanBase {
+export interface RunPlan extends PlanBase, Showable {
   readonly action: 'run';
   readonly argv: readonly string[];
   /** The job's name (with several hosts, each host's job is `<name>-<server>`). */
   readonly jobName: string;
-  readonly dryRun: boolean;
   readonly detach: boolean;
   readonly hosts: readonly HostRunPlan[];
   /** Present with several hosts. */
   readonly fanOut?: FanOutPlan;
   /** -v: with several hosts, the summary also when all went well. */
   readonly verbose: boolean;
-  /** SSH_AUTH_SOCK is set: the agent's keys are offered too (the dry run says so). */
-  readonly agent: boolean;
 }
 
-export interface GetPlan extends PlanBase {
+export interface GetPlan extends PlanBase, Showable {
   readonly action: 'get';
   readonly host: HostPlan;
   readonly sync: SyncPolicy;
@@ -119,7 +124,7 @@ export interface GetPlan extends PlanBase {
   readonly quiet: boolean;
 }
 
-export interface WatchPlan extends PlanBase {
+export interface WatchPlan extends PlanBase, Showable {
   readonly action: 'watch';
   /** Its own ssh2 connection (it carries SFTP and outlives many syncs): never a shared one. */
   readonly host: HostPlan;
@@ -130,8 +135,12 @@ export interface WatchPlan extends PlanBase {
     /** No per-sync lines in batch mode. */
     readonly quiet: boolean;
   };
+  /** remote_dir plus the cwd's place in the project: where the command runs. */
+  readonly remoteCwd: string;
   /** With a command: its runs are jobs `<name>-1`, `<name>-2`, … of this plan. */
   readonly job?: JobPlan;
+  /** With a command: the exact line sshd is handed for it (the dry run shows it). */
+  readonly remoteCommand?: string;
 }
 
 export interface JobsPlan extends PlanBase {

@@ -1,11 +1,11 @@
 import { selectServer } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import type { WatchOptions } from '../options.js';
-import { joinRemoteDir } from '../remote/command.js';
+import { buildRemoteCommand, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { PlanInputs } from './inputs.js';
 import { planHost, planLog, projectSubdir } from './host-plan.js';
-import { planJob } from './run-plan.js';
+import { COMMAND_ENV, planJob } from './run-plan.js';
 import type { WatchPlan } from './types.js';
 
 // `mtr --watch [command…]`: a full sync, then one per batch of changes over a kept-open connection
@@ -23,15 +23,23 @@ export function planWatch(options: WatchOptions, config: LoadedConfig, inputs: P
     host,
     sync: { enabled: true, delete: options.deleteRemote || server.delete, engine: server.sync, live: false, verbose: false },
     status: { live: !hasCommand && options.tty !== false && inputs.terminal.stderr, quiet: options.quiet },
+    dryRun: options.dryRun,
+    agent: Boolean(inputs.env.SSH_AUTH_SOCK),
   };
-  if (!hasCommand) return base;
-  const command = {
+  const command: RemoteCommandSpec = {
     remoteDir: server.remoteDir,
     subdir: projectSubdir(config.projectRoot, inputs.cwd),
     ...(server.preCmd === undefined ? {} : { preCmd: server.preCmd }),
     argv: options.command,
-    env: { PYTHONUNBUFFERED: '1' },
+    env: COMMAND_ENV,
   };
+  const remoteCwd = joinRemoteDir(command.remoteDir, command.subdir);
+  if (!hasCommand) return { ...base, remoteCwd };
   const name = options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
-  return { ...base, job: planJob(host, command, joinRemoteDir(command.remoteDir, command.subdir), { name, mode: 'batch', stdinIsData: false }) };
+  return {
+    ...base,
+    remoteCwd,
+    job: planJob(host, command, remoteCwd, { name, mode: 'batch', stdinIsData: false }),
+    remoteCommand: buildRemoteCommand(command),
+  };
 }

@@ -6,7 +6,7 @@ import { planWatch } from '../../../src/plan/watch-plan.js';
 import type { GetOptions, JobAction, JobOptions, WatchOptions } from '../../../src/options.js';
 import { atTerminal, config, globals, inputs, runOptions, server } from './fixtures.js';
 
-const getOptions = (extra: Partial<GetOptions> = {}): GetOptions => ({ ...globals, deleteRemote: false, quiet: false, verbose: false, remotePath: 'outputs', ...extra });
+const getOptions = (extra: Partial<GetOptions> = {}): GetOptions => ({ ...globals, dryRun: false, deleteRemote: false, quiet: false, verbose: false, remotePath: 'outputs', ...extra });
 
 describe('planGet', () => {
   it.each([
@@ -38,7 +38,7 @@ describe('planGet', () => {
   });
 });
 
-const watchOptions = (extra: Partial<WatchOptions> = {}): WatchOptions => ({ ...globals, deleteRemote: false, quiet: false, command: [], ...extra });
+const watchOptions = (extra: Partial<WatchOptions> = {}): WatchOptions => ({ ...globals, dryRun: false, deleteRemote: false, quiet: false, command: [], ...extra });
 
 describe('planWatch', () => {
   it('its own connection: never the shared socket', () => {
@@ -57,10 +57,13 @@ describe('planWatch', () => {
   });
 
   it('with a command: batch jobs named from --name or the project, no stdin', () => {
-    const named = planWatch(watchOptions({ command: ['serve', '--port', '8'], name: 'web' }), config([server('gpu')]), inputs({ stdinIsData: true }));
-    expect(named.job).toMatchObject({ name: 'web', mode: 'batch', wrapper: { interactive: false, stdinFifo: false }, argv: ['serve', '--port', '8'], cwd: '~/mtr/proj' });
+    const named = planWatch(watchOptions({ command: ['serve', '--port', '8'], name: 'web' }), config([server('gpu')]), inputs({ stdinIsData: true, cwd: '/home/me/proj/app' }));
+    expect(named.job).toMatchObject({ name: 'web', mode: 'batch', wrapper: { interactive: false, stdinFifo: false }, argv: ['serve', '--port', '8'], cwd: '~/mtr/proj/app' });
+    expect(named.remoteCwd).toBe('~/mtr/proj/app');
+    expect(named.remoteCommand).toContain("serve --port 8");
     expect(planWatch(watchOptions({ command: ['serve'] }), config([server('gpu')]), inputs()).job?.name).toBe('proj-abc123');
-    expect(planWatch(watchOptions(), config([server('gpu')]), inputs()).job).toBeUndefined();
+    const syncOnly = planWatch(watchOptions(), config([server('gpu')]), inputs());
+    expect([syncOnly.job, syncOnly.remoteCommand, syncOnly.remoteCwd]).toEqual([undefined, undefined, '~/mtr/proj']);
   });
 
   it.each([
@@ -95,6 +98,10 @@ describe('planJobs', () => {
     const plan = planJobs(jobOptions({ kind: 'kill', name: 't' }, { all: true }), two, inputs());
     expect(plan.hosts.map((h) => [h.server.name, h.chosenBy])).toEqual([['a', 'all'], ['b', 'all']]);
     expect(plan.parallel).toBe(8);
+  });
+
+  it('--parallel reaches job commands', () => {
+    expect(planJobs(jobOptions({ kind: 'list', json: false, allProjects: false }, { all: true, parallel: 1 }), two, inputs()).parallel).toBe(1);
   });
 });
 
