@@ -58,6 +58,12 @@ function printAnswer(ctx: Context, plan: JobsPlan, answer: JobAnswer, prefix: st
     case 'matched':
       ctx.stdout.write(prefixLines(`${answer.line}\n`, prefix));
       return;
+    case 'unmatched':
+      ctx.stderr.write(prefixLines(`mtr: job ${answer.name} ended (exit ${answer.status}) before its output matched /${answer.pattern}/\n`, prefix));
+      return;
+    case 'timed-out':
+      ctx.stderr.write(prefixLines(`mtr: timed out after ${answer.seconds} s waiting for job ${answer.name} (it goes on)\n`, prefix));
+      return;
     case 'killed':
       ctx.stderr.write(prefixLines(`mtr: job ${answer.name} stopped\n`, prefix));
       return;

@@ -82,18 +82,25 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
       }
       case 'wait': {
         let timedOut = false;
+        const onTimeout = () => (timedOut = true);
+        const timeout = (): HostAnswer => ({ code: EXIT.timeout, answer: { kind: 'timed-out', name: action.name, seconds: action.timeoutSeconds ?? 0 } });
         if (action.pattern === undefined) {
-          const code = await withTimeout(connection, action.timeoutSeconds, ctx, action.name, () => (timedOut = true), () =>
+          const code = await withTimeout(connection, action.timeoutSeconds, onTimeout, () =>
             runBatch(connection.client, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code),
           );
-          return streamed(code);
+          return timedOut || code === undefined ? timeout() : streamed(code);
         }
         const pattern = new RegExp(action.pattern);
-        let matched: string | undefined;
-        const code = await withTimeout(connection, action.timeoutSeconds, ctx, action.name, () => (timedOut = true), () =>
-          waitForPattern(ctx, connection, action.name, pattern, () => timedOut, (line) => (matched = line)),
-        );
-        return matched !== undefined && code === 0 ? { code, answer: { kind: 'matched', line: matched } } : streamed(code);
+        const end = await withTimeout(connection, action.timeoutSeconds, onTimeout, () => waitForPattern(ctx, connection, action.name, pattern, () => timedOut));
+        if (timedOut || end === undefined) return timeout();
+        switch (end.kind) {
+          case 'matched':
+            return { code: 0, answer: { kind: 'matched', line: end.line } };
+          case 'ended':
+            return { code: end.status === 0 ? 1 : end.status, answer: { kind: 'unmatched', name: action.name, status: end.status, pattern: pattern.source } };
+          case 'lost':
+            return streamed(EXIT.transport);
+        }
       }
       case 'kill': {
         await killJob(connection.client, action.name);
@@ -105,46 +112,31 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
   }
 }
 
-async function withTimeout(
-  connection: SshConnection,
-  seconds: number | undefined,
-  ctx: Context,
-  name: string,
-  onTimeout: () => void,
-  work: () => Promise<number>,
-): Promise<number> {
+// After `seconds`: onTimeout (the caller's flag), the link closed, and no more waiting for the work
+// (undefined). Over a shared connection the channel closes at once, so the work's "link lost" answer
+// can settle first: the caller's timed-out flag is the truth then.
+async function withTimeout<T>(connection: SshConnection, seconds: number | undefined, onTimeout: () => void, work: () => Promise<T>): Promise<T | undefined> {
   if (seconds === undefined) return work();
   let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const timeout = new Promise<number>((resolve) => {
+  const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => {
-      timedOut = true;
       onTimeout();
-      ctx.stderr.write(`mtr: timed out after ${seconds} s waiting for job ${name} (it goes on)\n`);
-      resolve(EXIT.timeout);
+      resolve(undefined);
       connection.close();
     }, seconds * 1000);
   });
   try {
-    const code = await Promise.race([work(), timeout]);
-    // Closing the link ends the work too; over a shared connection its channel closes at once,
-    // so the work's "link lost" answer can settle first: the timeout is the truth then.
-    return timedOut ? EXIT.timeout : code;
+    return await Promise.race([work(), timeout]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-// Reads the job's output from the start until a line matches (hand it over, exit 0). A job that ends
-// first gives 1 (or its own non-zero code), with a note on stderr.
-function waitForPattern(
-  ctx: Context,
-  connection: SshConnection,
-  name: string,
-  pattern: RegExp,
-  isTimedOut: () => boolean,
-  onMatch: (line: string) => void,
-): Promise<number> {
+/** How --wait --for ended: a line matched, the job ended first, or the link dropped. */
+type PatternEnd = { kind: 'matched'; line: string } | { kind: 'ended'; status: number } | { kind: 'lost' };
+
+// Reads the job's output from the start until a line matches, or the job ends first.
+function waitForPattern(ctx: Context, connection: SshConnection, name: string, pattern: RegExp, isTimedOut: () => boolean): Promise<PatternEnd> {
   const matchOut = createLineMatcher(pattern);
   const matchErr = createLineMatcher(pattern);
   return new Promise((resolve, reject) => {
@@ -155,21 +147,17 @@ function waitForPattern(
       const hit = (line: string | undefined) => {
         if (line === undefined || done) return;
         done = true;
-        onMatch(line);
         channel.close();
-        resolve(0);
+        resolve({ kind: 'matched', line });
       };
       channel.on('data', (chunk: Buffer) => hit(matchOut(chunk)));
       channel.stderr.on('data', (chunk: Buffer) => hit(matchErr(chunk)));
       channel.on('exit', (code: number | null, signal?: string) => (status = exitStatusFrom(code, signal)));
       channel.on('close', () => {
         if (done) return;
-        if (status === null) {
-          if (!isTimedOut()) ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
-          return resolve(EXIT.transport);
-        }
-        ctx.stderr.write(`mtr: job ${name} ended (exit ${status}) before its output matched /${pattern.source}/\n`);
-        resolve(status === 0 ? 1 : status);
+        if (status !== null) return resolve({ kind: 'ended', status });
+        if (!isTimedOut()) ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
+        resolve({ kind: 'lost' });
       });
     });
   });

@@ -30,6 +30,10 @@ export type JobAnswer =
   | { kind: 'list'; list: JobList; listedAt: number }
   /** --wait --for: the line that matched. */
   | { kind: 'matched'; line: string }
+  /** --wait --for: the job ended before a line matched (the code is 1, or the job's own). */
+  | { kind: 'unmatched'; name: string; status: number; pattern: string }
+  /** --wait --timeout: gave up waiting (124); the job goes on. */
+  | { kind: 'timed-out'; name: string; seconds: number }
   | { kind: 'killed'; name: string }
   /** --logs, --attach, --wait: the output streamed; the code is the job's (or the stream's). */
   | { kind: 'streamed' };

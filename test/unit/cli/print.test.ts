@@ -62,6 +62,17 @@ describe('printJobs', () => {
     expect(err()).toBe('[a] mtr: job t-a stopped\nmtr: --kill t on 2 servers:\n  a     exit 0    1.0 s\n  b     exit 255  1.0 s  (connection refused)\n');
   });
 
+  it.each([
+    [{ kind: 'timed-out', name: 't', seconds: 2.5 } as const, 'mtr: timed out after 2.5 s waiting for job t (it goes on)\n'],
+    [{ kind: 'unmatched', name: 't', status: 3, pattern: 'epoch \\d' } as const, 'mtr: job t ended (exit 3) before its output matched /epoch \\d/\n'],
+    [{ kind: 'streamed' } as const, ''],
+  ])('--wait %j → stderr %j', (answer, stderr) => {
+    const { ctx, out, err } = makeContext();
+    const wait = planJobs({ ...globals, action: { kind: 'wait', name: 't' } }, config([server('a')]), inputs());
+    printJobs(ctx, wait, { exitCode: 124, label: '--wait t', fanOut: false, hosts: [{ ...host('a', 124), answer }] });
+    expect([out(), err()]).toEqual(['', stderr]);
+  });
+
   it('--wait --for: the matching line on stdout', () => {
     const { ctx, out } = makeContext();
     const wait = planJobs({ ...globals, action: { kind: 'wait', name: 't', pattern: 'x' } }, config([server('a')]), inputs());
