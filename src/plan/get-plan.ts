@@ -4,7 +4,7 @@ import type { LoadedConfig } from '../config/types.js';
 import type { GetOptions } from '../options.js';
 import { joinRemotePath } from '../remote/remote-path.js';
 import type { PlanInputs } from './inputs.js';
-import { planHost, planLog } from './host-plan.js';
+import { planHost, planLog, planSync } from './host-plan.js';
 import type { GetPlan } from './types.js';
 
 // --get REMOTE [--to LOCAL]: the sync first (unless --no-sync), then the download. The destination
@@ -23,7 +23,7 @@ export function planGet(options: GetOptions, config: LoadedConfig, inputs: PlanI
     log: planLog(options, config.projectRoot, inputs),
     debug: options.debug,
     host,
-    sync: { enabled: options.sync !== false, delete: options.deleteRemote || server.delete, engine: server.sync, live: false, verbose: options.verbose },
+    sync: planSync(server, { enabled: options.sync !== false, deleteFlag: options.deleteRemote, live: false, verbose: options.verbose }),
     remotePath: options.remotePath,
     source: joinRemotePath(server.remoteDir, options.remotePath),
     dest,

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { SelectedServer } from '../config/select.js';
+import type { ServerConfig } from '../config/types.js';
 import { defaultLogPath } from '../log.js';
 import type { GlobalOptions } from '../options.js';
 import { controlPathFor } from '../ssh/control.js';
 import { resolveTarget } from '../ssh/target.js';
 import type { PlanInputs } from './inputs.js';
-import type { HostPlan, LogPlan } from './types.js';
+import type { HostPlan, LogPlan, SyncPolicy } from './types.js';
 
 // The parts every plan shares: how to reach a server, and where the debug log goes. Pure.
 
@@ -23,6 +24,11 @@ export function planHost(selected: SelectedServer, inputs: PlanInputs, choice: H
   if (!reuse || inputs.controlDir === undefined) return { server, chosenBy, target, reuse };
   const control = { path: controlPathFor(inputs.controlDir, target, inputs.credentialsOf(target)), idleSeconds: server.reuseIdle };
   return { server, chosenBy, target: { ...target, control }, reuse };
+}
+
+/** What the sync step is told; deleting is --delete or the server's `delete: true`, decided only here. */
+export function planSync(server: ServerConfig, choice: { enabled: boolean; deleteFlag: boolean; live: boolean; verbose: boolean }): SyncPolicy {
+  return { enabled: choice.enabled, delete: choice.deleteFlag || server.delete, engine: server.sync, live: choice.live, verbose: choice.verbose };
 }
 
 export function planLog(options: Pick<GlobalOptions, 'enableLog' | 'logFile'>, projectRoot: string, inputs: PlanInputs): LogPlan {

@@ -8,7 +8,7 @@ import { FALLBACK_TERM } from '../remote/job-env.js';
 import { checkJobName, entryJobName, generateJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
 import type { PlanInputs } from './inputs.js';
-import { planHost, planLog, projectSubdir } from './host-plan.js';
+import { planHost, planLog, planSync, projectSubdir } from './host-plan.js';
 import type { HostPlan, HostRunPlan, JobMode, JobPlan, RunPlan } from './types.js';
 
 /** Hosts run at once in a fan-out unless --parallel says otherwise. */
@@ -101,13 +101,7 @@ function planHostRun(host: HostPlan, options: RunOptions, config: LoadedConfig, 
     remoteCwd,
     remoteCommand: buildRemoteCommand(command),
     job: planJob(host, command, remoteCwd, job, interactive ? { term: inputs.env.TERM || FALLBACK_TERM, size: { cols: inputs.terminal.cols, rows: inputs.terminal.rows } } : {}),
-    sync: {
-      enabled: options.sync !== false,
-      delete: options.deleteRemote || server.delete,
-      engine: server.sync,
-      live: interactive,
-      verbose: options.verbose,
-    },
+    sync: planSync(server, { enabled: options.sync !== false, deleteFlag: options.deleteRemote, live: interactive, verbose: options.verbose }),
   };
 }
 

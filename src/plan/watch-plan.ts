@@ -4,7 +4,7 @@ import type { WatchOptions } from '../options.js';
 import { buildRemoteCommand, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { PlanInputs } from './inputs.js';
-import { planHost, planLog, projectSubdir } from './host-plan.js';
+import { planHost, planLog, planSync, projectSubdir } from './host-plan.js';
 import { COMMAND_ENV, planJob } from './run-plan.js';
 import type { WatchPlan } from './types.js';
 
@@ -21,7 +21,7 @@ export function planWatch(options: WatchOptions, config: LoadedConfig, inputs: P
     log: planLog(options, config.projectRoot, inputs),
     debug: options.debug,
     host,
-    sync: { enabled: true, delete: options.deleteRemote || server.delete, engine: server.sync, live: false, verbose: false },
+    sync: planSync(server, { enabled: true, deleteFlag: options.deleteRemote, live: false, verbose: false }),
     status: { live: !hasCommand && options.tty !== false && inputs.terminal.stderr, quiet: options.quiet },
     dryRun: options.dryRun,
     agent: Boolean(inputs.env.SSH_AUTH_SOCK),
