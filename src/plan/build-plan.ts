@@ -19,9 +19,13 @@ export function checkRequest(request: PlanRequest): void {
   if (request.kind === 'run') checkRunOptions(request.options);
 }
 
-// The one planner: the invocation, the config and the environment's facts in; the immutable plan
-// out. Pure: the same inputs give the same plan, and a dry run shows exactly what a run executes.
+// The one planner: the invocation, the config and the environment's facts in; the plan out, frozen.
+// Pure: the same inputs give the same plan, and a dry run shows exactly what a run executes.
 export function buildPlan(request: PlanRequest, config: LoadedConfig, inputs: PlanInputs): Plan {
+  return deepFreeze(planFor(request, config, inputs));
+}
+
+function planFor(request: PlanRequest, config: LoadedConfig, inputs: PlanInputs): Plan {
   switch (request.kind) {
     case 'run':
       return planRun(request.options, config, inputs);
@@ -32,4 +36,13 @@ export function buildPlan(request: PlanRequest, config: LoadedConfig, inputs: Pl
     case 'job':
       return planJobs(request.options, config, inputs);
   }
+}
+
+// Nothing downstream may change what was decided (the types say readonly; this makes it so).
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -115,6 +115,14 @@ describe('buildPlan', () => {
     expect(buildPlan(request, config([server('gpu')]), inputs()).action).toBe(action);
   });
 
+  it('the plan is frozen, down to each host', () => {
+    const plan = buildPlan({ kind: 'run', options: runOptions() }, config([server('gpu')]), inputs());
+    expect(Object.isFrozen(plan)).toBe(true);
+    expect(() => {
+      (plan as unknown as { hosts: { host: { target: { host: string } } }[] }).hosts[0]!.host.target.host = 'elsewhere';
+    }).toThrow(TypeError);
+  });
+
   it('checkRequest refuses a run without a command before any config exists', () => {
     expect(() => checkRequest({ kind: 'run', options: runOptions({ command: [] }) })).toThrow(/no command given/);
     expect(() => checkRequest({ kind: 'get', options: getOptions() })).not.toThrow();
