@@ -26,8 +26,9 @@ Examples:
   mtr --init                          write .mtr/config.yaml
 
 Exit codes: the remote command's own; 128+n if it died of signal n; 130 after Ctrl+C; 143 after
-SIGTERM; 141 stdout closed early; 1 sync or download failed (or a --doctor check); 2 usage or
-config error; 124 --wait timed out; 125 pre_cmd failed;
+SIGTERM; 141 stdout closed early; 1 sync or download failed (or a --doctor check, a --kill
+that could not stop the job, an internal error); 2 usage or config error; 124 --wait timed out;
+125 pre_cmd failed;
 255 connection, authentication or host key failure. With several servers: the largest.`;
 
 export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: string[]) => Promise<void>): Command {

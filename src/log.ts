@@ -33,8 +33,13 @@ export function createFileLogger(file: string, now: () => Date = () => new Date(
     addSecret: (secret) => {
       if (secret) secrets.push(secret);
     },
+    // A log that cannot be written (disk full) must not end the run it describes.
     debug: (message) => {
-      fs.writeSync(fd, `${now().toISOString()} ${redact(message, secrets)}\n`);
+      try {
+        fs.writeSync(fd, `${now().toISOString()} ${redact(message, secrets)}\n`);
+      } catch {
+        // nothing better to do with a debug line
+      }
     },
   };
 }

@@ -4,6 +4,7 @@ import type { GetPreview, RunPreview, WatchPreview } from '../commands/dry-run.j
 import type { DoctorResult, GetResult, JobAnswer, JobsResult, RunResult, WatchResult } from '../commands/results.js';
 import type { Context } from '../context.js';
 import { formatDoctorReport } from '../doctor/checks.js';
+import { describeKillOutcome } from '../jobs/kill-outcome.js';
 import { formatJobTable, jobsToJson } from '../jobs/meta.js';
 import type { GetPlan, JobsPlan, RunPlan, WatchPlan } from '../plan/types.js';
 import { formatBytes } from '../ui/progress.js';
@@ -65,7 +66,7 @@ function printAnswer(ctx: Context, plan: JobsPlan, answer: JobAnswer, prefix: st
       ctx.stderr.write(prefixLines(`mtr: timed out after ${answer.seconds} s waiting for job ${answer.name} (it goes on)\n`, prefix));
       return;
     case 'killed':
-      ctx.stderr.write(prefixLines(`mtr: job ${answer.name} stopped\n`, prefix));
+      ctx.stderr.write(prefixLines(`mtr: ${describeKillOutcome(answer.name, answer.outcome)}\n`, prefix));
       return;
     case 'streamed':
       return;

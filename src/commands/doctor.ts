@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Context } from '../context.js';
 import { doctorExitCode, buildDoctorProbe, parseDoctorProbe, remoteChecks, type Check } from '../doctor/checks.js';
-import { MtrError, formatError } from '../errors.js';
+import { CancelledError, MtrError, formatError } from '../errors.js';
 import { execCapture } from '../exec/capture.js';
 import type { GlobalOptions } from '../options.js';
 import { wrapForLoginShell } from '../remote/command.js';
@@ -33,7 +33,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<D
     const selected = selectServer(config, { flag: options.server, env: ctx.env });
     const { server } = selected;
     const inputs = readPlanInputs(ctx, options);
-    session = openSession(planHost(selected, inputs, options), config.projectRoot, openLogger(planLog(options, config.projectRoot, inputs)));
+    session = openSession(planHost(selected, inputs, options), config.projectRoot, openLogger(planLog(options, config.projectRoot, inputs), ctx));
     const where = path.relative(ctx.cwd, config.configPath) || config.configPath;
     checks.push({ name: 'config', status: 'pass', detail: `${where}: ${config.serverNames.length} server${config.serverNames.length === 1 ? '' : 's'}, checking ${server.name}` });
   } catch (error) {
@@ -48,6 +48,8 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<D
     connection = await connectSession(session, ctx);
     checks.push({ name: 'connection', status: 'pass', detail: `${address}: logged in, host key trusted${connection.shared ? ' (shared connection)' : ''}` });
   } catch (error) {
+    // Ctrl+C at the host-key or passphrase question is the user stopping the doctor, not a finding.
+    if (error instanceof CancelledError) throw error;
     checks.push(failed('connection', error, options.debug));
     return report(title);
   }

@@ -16,7 +16,7 @@ import { runSyncStep } from './sync-step.js';
 // sync/download-target.ts). Ctrl+C or SIGTERM during an SFTP download ends it with 130 / 143 after
 // its partial files are removed.
 export async function runGet(ctx: Context, plan: GetPlan): Promise<GetResult> {
-  const session = openSession(plan.host, plan.projectRoot, openLogger(plan.log));
+  const session = openSession(plan.host, plan.projectRoot, openLogger(plan.log, ctx));
   const connection = await connectSession(session, ctx);
   try {
     if (plan.sync.enabled) {

@@ -19,7 +19,7 @@ import { connectSession, openSession, type Session } from './session.js';
 // the answers (the list, the matching line, a stopped job) come back in the result.
 export async function runJobCommand(ctx: Context, plan: JobsPlan): Promise<JobsResult> {
   const { op } = plan;
-  const logger = openLogger(plan.log);
+  const logger = openLogger(plan.log, ctx);
   const sessions = plan.hosts.map((host) => openSession(host, plan.projectRoot, logger));
   const label = op.kind === 'list' ? '--jobs' : `--${op.kind} ${op.name}`;
   if (sessions.length === 1) {
@@ -72,7 +72,9 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
       }
       case 'attach': {
         // Only an interactive job's pane shows its output; batch and detached jobs write to files.
-        const mode = (await execCapture(connection.client, buildExistsScript(action.name))).stdout.toString('utf8').trim();
+        const found = await execCapture(connection.client, buildExistsScript(action.name));
+        if (found.code === null) throw new ConnectionError(`the connection dropped while looking up job ${action.name}`);
+        const mode = found.stdout.toString('utf8').trim();
         if (plan.atTerminal && mode !== 'batch' && mode !== 'detached') {
           const { attachInteractive } = await import('../exec/attach.js');
           return streamed(await attachInteractive(ctx, connection, action.name));
@@ -103,8 +105,8 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         }
       }
       case 'kill': {
-        await killJob(connection.client, action.name);
-        return { code: 0, answer: { kind: 'killed', name: action.name } };
+        const outcome = await killJob(connection.client, action.name);
+        return { code: 0, answer: { kind: 'killed', name: action.name, outcome } };
       }
     }
   } finally {

@@ -1,4 +1,5 @@
 import type { Check } from '../doctor/checks.js';
+import type { KillOutcome } from '../jobs/kill-outcome.js';
 import type { JobList } from '../jobs/meta.js';
 import type { DownloadResult } from '../sync/download.js';
 
@@ -34,7 +35,8 @@ export type JobAnswer =
   | { kind: 'unmatched'; name: string; status: number; pattern: string }
   /** --wait --timeout: gave up waiting (124); the job goes on. */
   | { kind: 'timed-out'; name: string; seconds: number }
-  | { kind: 'killed'; name: string }
+  /** --kill: what it found and did (a job that outlived SIGKILL is an error instead). */
+  | { kind: 'killed'; name: string; outcome: Exclude<KillOutcome, { kind: 'alive' }> }
   /** --logs, --attach, --wait: the output streamed; the code is the job's (or the stream's). */
   | { kind: 'streamed' };
 

@@ -11,7 +11,7 @@ import { runSyncStep } from './sync-step.js';
 // `mtr cmd…`: sync, then run the planned job on the planned server (several: fanout.ts). The job's
 // output streams to ctx; what the run itself has to say comes back as the result.
 export async function runRun(ctx: Context, plan: RunPlan): Promise<RunResult> {
-  const logger = openLogger(plan.log);
+  const logger = openLogger(plan.log, ctx);
   if (plan.fanOut) {
     const { runFanOut } = await import('./fanout.js');
     return runFanOut(ctx, plan, plan.fanOut, logger);

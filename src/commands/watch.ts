@@ -13,7 +13,7 @@ import { openSession } from './session.js';
 // command, run it as a job and restart it after each sync. Ctrl+C (or SIGTERM) stops the command
 // gracefully and ends with 0; a second Ctrl+C stops waiting for that (exit 130, `abandoned`).
 export async function runWatch(ctx: Context, plan: WatchPlan): Promise<WatchResult> {
-  const session = openSession(plan.host, plan.projectRoot, openLogger(plan.log));
+  const session = openSession(plan.host, plan.projectRoot, openLogger(plan.log, ctx));
   const { server, logger } = session;
   const status = createWatchStatus(ctx, { live: plan.status.live, quiet: plan.status.quiet, target: server.name });
   logger.debug(`mtr watch: server=${server.name} argv=${JSON.stringify(plan.job?.argv ?? [])}`);

@@ -13,7 +13,7 @@ export interface BatchResult {
 }
 
 /** What a shell reports for a pipeline member killed by SIGPIPE; node cannot die of it itself. */
-export const BROKEN_PIPE_EXIT = 141;
+export const BROKEN_PIPE_EXIT = EXIT.brokenPipe;
 
 export interface BatchOptions {
   /** Called once the channel is open, so signal handlers can stop the remote command. */

@@ -1,6 +1,6 @@
 import type { ExecClient } from '../exec/exec-client.js';
 import type { Client } from 'ssh2';
-import { UsageError } from '../errors.js';
+import { ConnectionError, EXIT, MtrError, UsageError } from '../errors.js';
 import { execCapture } from '../exec/capture.js';
 import {
   LAUNCH_STATUS,
@@ -11,6 +11,7 @@ import {
   type StartSpec,
 } from '../remote/job-script.js';
 import { anchorRemotePath } from '../remote/remote-path.js';
+import { parseKillOutcome, stuckJobError, type KillOutcome } from './kill-outcome.js';
 import { inProject, parseJobList, type JobList } from './meta.js';
 
 // Job operations that need only a helper exec (no streaming): start, list, signal, kill.
@@ -31,6 +32,9 @@ export function interpretLaunchStatus(status: string | undefined, name: string, 
 /** Starts a job without streaming it (detach, interactive). */
 export async function startJob(client: ExecClient, spec: StartSpec): Promise<LaunchResult> {
   const result = await execCapture(client, buildLaunchScript(spec));
+  if (result.code === null) {
+    throw new ConnectionError(`the connection dropped while starting job ${spec.name}`, `see whether it started with \`mtr --jobs\``);
+  }
   return interpretLaunchStatus(result.stdout.toString('utf8', 0, 1) || undefined, spec.name, result.stderr.toString('utf8'));
 }
 
@@ -40,6 +44,7 @@ export type JobScope = { project: string } | 'all-projects';
 export async function listJobs(client: ExecClient, scope: JobScope): Promise<JobList> {
   const project = scope === 'all-projects' ? undefined : scope.project;
   const result = await execCapture(client, buildListScript(project));
+  if (result.code === null) throw new ConnectionError('the connection dropped while listing the jobs', 'run it again once the server is reachable');
   const list = parseJobList(result.stdout);
   if (project === undefined) return list;
   const anchored = anchorRemotePath(project);
@@ -50,9 +55,18 @@ export async function signalJob(client: ExecClient, name: string, signal: 'INT' 
   await execCapture(client, buildSignalScript(name, signal));
 }
 
-export async function killJob(client: ExecClient, name: string): Promise<boolean> {
+/** Stops the job and says how it ended; one that outlived SIGKILL, or a dropped link, is an error. */
+export async function killJob(client: ExecClient, name: string): Promise<Exclude<KillOutcome, { kind: 'alive' }>> {
   const result = await execCapture(client, buildKillScript(name));
-  return result.code === 0;
+  if (result.code === null) throw new ConnectionError(`the connection dropped while stopping job ${name}`, `see whether it stopped with \`mtr --jobs\``);
+  const outcome = parseKillOutcome(result.stdout.toString('utf8'));
+  if (outcome?.kind === 'alive') throw stuckJobError(name, outcome.group);
+  if (outcome && result.code === 0) return outcome;
+  const said = result.stderr.toString('utf8').trim().split('\n').slice(-3).join('; ');
+  throw new MtrError(`could not stop job ${name} (exit ${result.code})${said ? `: ${said}` : ''}`, {
+    exitCode: EXIT.failed,
+    hint: `see its state with \`mtr --jobs\``,
+  });
 }
 
 // An unknown name is a usage error that shows what does exist (in this project).

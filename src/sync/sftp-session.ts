@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Client, FileEntry, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
 import { ConnectionError, MtrError } from '../errors.js';
-import { SyncError } from '../errors.js';
+import { SftpUnavailableError, SyncError } from '../errors.js';
 import { checkListing } from './remote-names.js';
 import { runPool } from '../util/pool.js';
 import type { RemoteEntry } from './types.js';
@@ -129,7 +129,7 @@ export async function openSftp(client: Client): Promise<SftpSession> {
     }
   }).catch((error: Error) => {
     if (/not connected/i.test(error.message)) throw new ConnectionError('the connection closed before the SFTP sync', undefined, error);
-    throw new SyncError(`the server refused an SFTP channel: ${error.message}`, 'enable the sftp subsystem on the server, or set sync: rsync', error);
+    throw new SftpUnavailableError(`the server refused an SFTP channel: ${error.message}`, 'enable the sftp subsystem on the server, or set sync: rsync', error);
   });
   const session = new SftpSession(sftp);
   session.home = await session.realpath('.').catch((error) => {

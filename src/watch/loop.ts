@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Context } from '../context.js';
-import { ConnectionError, MtrError } from '../errors.js';
+import { ConnectionError, EXIT, MtrError, SftpUnavailableError } from '../errors.js';
 import type { SshConnection } from '../ssh/connect.js';
 import { createIgnoreMatcher, readRulesFile } from '../sync/ignore.js';
 import { syncExcludes } from '../sync/sync-project.js';
@@ -104,7 +104,7 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
         if (code !== 'ENOSPC' && code !== 'EMFILE') return status.line(`watch: ${error.message}`);
         options.fail(
           new MtrError(`cannot watch every directory of the project (${code})`, {
-            exitCode: 1,
+            exitCode: EXIT.failed,
             hint: 'exclude big generated directories (.mtrignore), or raise the limit: sudo sysctl fs.inotify.max_user_watches=524288',
             cause: error,
           }),
@@ -161,7 +161,7 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
   // a dropped link is left to the reconnect, which does a full sync anyway.
   async function recoverFromSyncError(error: unknown): Promise<SyncOutcome | undefined> {
     if (stopping || !link || isLinkError(error)) return undefined;
-    if (error instanceof MtrError && /refused an SFTP channel/.test(error.message)) sftpRefused = true;
+    if (error instanceof SftpUnavailableError) sftpRefused = true;
     logger.debug(`watch: incremental sync failed, trying a full sync: ${String(error)}`);
     try {
       return await syncs.full(currentLink());

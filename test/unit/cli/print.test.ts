@@ -55,11 +55,11 @@ describe('printJobs', () => {
       exitCode: 255,
       label: '--kill t',
       fanOut: true,
-      hosts: [{ ...host('a', 0), answer: { kind: 'killed', name: 't-a' } }, host('b', 255, 'connection refused')],
+      hosts: [{ ...host('a', 0), answer: { kind: 'killed', name: 't-a', outcome: { kind: 'stopped', signal: 'INT', code: 130 } } }, host('b', 255, 'connection refused')],
     };
     expect(printJobs(ctx, kill, result)).toBe(255);
     expect(out()).toBe('');
-    expect(err()).toBe('[a] mtr: job t-a stopped\nmtr: --kill t on 2 servers:\n  a     exit 0    1.0 s\n  b     exit 255  1.0 s  (connection refused)\n');
+    expect(err()).toBe('[a] mtr: job t-a stopped (SIGINT, exit 130)\nmtr: --kill t on 2 servers:\n  a     exit 0    1.0 s\n  b     exit 255  1.0 s  (connection refused)\n');
   });
 
   it.each([
