@@ -1,8 +1,8 @@
 import type { ServerChoice } from '../config/select.js';
 import type { GetPreview, HostPreview, Landing, SyncStepPreview, WatchPreview } from '../commands/dry-run.js';
 import type { GetPlan, HostPlan, RunPlan, SyncPolicy, WatchPlan } from '../plan/types.js';
+import { bracketHost } from '../ssh/openssh-args.js';
 import type { SshTarget } from '../ssh/target.js';
-import { bracketHost } from '../sync/ssh-command.js';
 import { formatBytes } from '../ui/progress.js';
 import { plural } from '../util/words.js';
 import { runJobName } from '../watch/restart-plan.js';

@@ -18,17 +18,18 @@ export function serverWords(config: LoadedConfig): string[] {
 // (a few ms). Without one, completing would mean a full login per Tab: nothing is offered.
 async function jobWords(ctx: Context, config: LoadedConfig): Promise<string[]> {
   const { selectServer } = await import('../config/select.js');
-  const { planHost } = await import('../plan/host-plan.js');
   const { readPlanInputs } = await import('./plan-inputs.js');
-  const { connectReusing } = await import('../ssh/reuse.js');
+  const { openHost } = await import('../host/open.js');
+  const { planHost, sshHostPlan } = await import('../plan/host-plan.js');
   const { isMasterAlive } = await import('../ssh/mux-client.js');
   const { nullLogger } = await import('../log.js');
   const { listJobs } = await import('../jobs/remote.js');
-  const { server, target } = planHost(selectServer(config, { env: ctx.env }), readPlanInputs(ctx), { reuse: true });
+  const host = planHost(selectServer(config, { env: ctx.env }), readPlanInputs(ctx), { reuse: true });
+  const { server, target } = host;
   if (!target.control || !(await isMasterAlive(target.control.path, 500))) return [];
-  const connection = await connectReusing(target, ctx, nullLogger, { reuse: true, idleSeconds: server.reuseIdle });
+  const connection = await openHost(sshHostPlan(host), ctx, nullLogger);
   try {
-    return (await listJobs(connection.client, { project: server.remoteDir })).jobs.map((job) => job.name);
+    return (await listJobs(connection, { project: server.remoteDir })).jobs.map((job) => job.name);
   } finally {
     connection.close();
   }

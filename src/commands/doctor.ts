@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import { doctorExitCode, buildDoctorProbe, parseDoctorProbe, remoteChecks, type Check } from '../doctor/checks.js';
 import { CancelledError, MtrError, formatError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
 import type { GlobalOptions } from '../options.js';
 import { wrapForLoginShell } from '../remote/command.js';
 import { planHost, planLog } from '../plan/host-plan.js';
@@ -54,7 +53,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<D
     return report(title);
   }
   try {
-    const probe = await execCapture(connection.client, wrapForLoginShell(buildDoctorProbe(server.remoteDir, server.preCmd)));
+    const probe = await connection.capture(wrapForLoginShell(buildDoctorProbe(server.remoteDir, server.preCmd)));
     if (probe.code === null) {
       checks.push({ name: 'remote shell', status: 'fail', detail: 'the connection dropped during the checks', fix: 'run `mtr --doctor` again' });
       return report(title);

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import type { Context } from '../context.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
+import type { Host } from '../host/types.js';
 import type { GetPlan } from '../plan/types.js';
-import type { SshConnection } from '../ssh/connect.js';
+import { bracketHost } from '../ssh/openssh-args.js';
 import type { DownloadResult } from '../sync/download.js';
-import { bracketHost } from '../sync/ssh-command.js';
 import { openLogger } from './logger.js';
 import type { GetResult } from './results.js';
 import { connectSession, openSession, type Session } from './session.js';
@@ -33,14 +33,13 @@ export async function runGet(ctx: Context, plan: GetPlan): Promise<GetResult> {
 
 type Fetched = { stoppedBy?: undefined; result: DownloadResult } | { stoppedBy: StopSignal };
 
-async function download(ctx: Context, session: Session, connection: SshConnection, plan: GetPlan): Promise<Fetched> {
+async function download(ctx: Context, session: Session, connection: Host, plan: GetPlan): Promise<Fetched> {
   const { server, target } = session;
   const { source: remotePath, dest } = plan;
   const viaSftp = async (): Promise<Fetched> => {
     const { downloadViaSftp } = await import('../sync/download.js');
     const who = `server ${server.name} (${target.user}@${bracketHost(target.host)}:${target.port})`;
-    const client = await connection.ssh2();
-    return stoppable((signal) => downloadViaSftp({ client, remotePath, dest, who, signal }));
+    return stoppable((signal) => downloadViaSftp({ host: connection, remotePath, dest, who, signal }));
   };
   if (plan.sync.engine === 'sftp') return viaSftp();
   const { chooseServerEngine } = await import('../sync/sync-project.js');
@@ -54,7 +53,7 @@ async function download(ctx: Context, session: Session, connection: SshConnectio
   const { downloadViaRsync } = await import('../sync/download-rsync.js');
   const { RemoteRsyncMissing } = await import('../sync/rsync-errors.js');
   try {
-    return { result: await downloadViaRsync({ connection, target, remotePath, dest, version, homedir: ctx.homedir, env: ctx.env, log: session.logger }) };
+    return { result: await downloadViaRsync({ host: connection, target, remotePath, dest, version, homedir: ctx.homedir, env: ctx.env, log: session.logger }) };
   } catch (error) {
     if (!(error instanceof RemoteRsyncMissing) || plan.sync.engine !== 'auto') throw error;
     ctx.stderr.write('mtr: rsync is not installed on the server; downloading with SFTP\n');

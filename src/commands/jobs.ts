@@ -1,14 +1,12 @@
 import type { Context } from '../context.js';
 import { ConnectionError, EXIT, SyncError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
-import { execCapture } from '../exec/capture.js';
-import { exitStatusFrom } from '../exec/exit-status.js';
+import type { Host } from '../host/types.js';
 import { createLineMatcher } from '../jobs/line-matcher.js';
 import { killJob, listJobs, unknownJob } from '../jobs/remote.js';
 import type { JobsPlan } from '../plan/types.js';
 import { buildExistsScript, buildFindJobScript, buildLogsScript, buildStreamScript, buildWaitScript, LOGS_READ_FAILED } from '../remote/job-script.js';
 import { entryJobName } from '../remote/job-name.js';
-import type { SshConnection } from '../ssh/connect.js';
 import { openLogger } from './logger.js';
 import { combineExitCodes, type JobAnswer, type JobsResult } from './results.js';
 import { connectSession, openSession, type Session } from './session.js';
@@ -46,14 +44,14 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
   const connection = await connectSession(session, ctx);
   try {
     if (plan.op.kind === 'list') {
-      const jobs = await listJobs(connection.client, plan.op.allProjects ? 'all-projects' : { project: session.server.remoteDir });
+      const jobs = await listJobs(connection, plan.op.allProjects ? 'all-projects' : { project: session.server.remoteDir });
       return { code: 0, answer: { kind: 'list', list: jobs, listedAt: Date.now() } };
     }
     const asked = plan.op.name;
     // NAME itself, else the job a fan-out started here as NAME-<this server>.
-    const exists = await execCapture(connection.client, buildFindJobScript([asked, entryJobName(asked, session.server.name)]));
+    const exists = await connection.capture(buildFindJobScript([asked, entryJobName(asked, session.server.name)]));
     if (exists.code === null) throw new ConnectionError(`the connection dropped while looking up job ${asked}`);
-    if (exists.code !== 0) throw await unknownJob(connection.client, asked, session.server.name, { project: session.server.remoteDir });
+    if (exists.code !== 0) throw await unknownJob(connection, asked, session.server.name, { project: session.server.remoteDir });
     const action = { ...plan.op, name: exists.stdout.toString('utf8').trim() };
     const lost = `connection lost; job ${action.name} goes on on the server`;
     switch (action.kind) {
@@ -61,7 +59,7 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         const script = action.follow
           ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
           : buildLogsScript(action.name, action.tail);
-        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost, holdStdin: true });
+        const { code } = await runBatch(connection, script, ctx, { lostMessage: lost, holdStdin: true });
         if (code === LOGS_READ_FAILED) {
           throw new SyncError(
             `could not read the output of job ${action.name} on ${session.server.name} (the server's error is above)`,
@@ -72,7 +70,7 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
       }
       case 'attach': {
         // Only an interactive job's pane shows its output; batch and detached jobs write to files.
-        const found = await execCapture(connection.client, buildExistsScript(action.name));
+        const found = await connection.capture(buildExistsScript(action.name));
         if (found.code === null) throw new ConnectionError(`the connection dropped while looking up job ${action.name}`);
         const mode = found.stdout.toString('utf8').trim();
         if (plan.atTerminal && mode !== 'batch' && mode !== 'detached') {
@@ -88,7 +86,7 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         const timeout = (): HostAnswer => ({ code: EXIT.timeout, answer: { kind: 'timed-out', name: action.name, seconds: action.timeoutSeconds ?? 0 } });
         if (action.pattern === undefined) {
           const code = await withTimeout(connection, action.timeoutSeconds, onTimeout, () =>
-            runBatch(connection.client, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code),
+            runBatch(connection, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code),
           );
           return timedOut || code === undefined ? timeout() : streamed(code);
         }
@@ -105,7 +103,7 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         }
       }
       case 'kill': {
-        const outcome = await killJob(connection.client, action.name);
+        const outcome = await killJob(connection, action.name);
         return { code: 0, answer: { kind: 'killed', name: action.name, outcome } };
       }
     }
@@ -117,7 +115,7 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
 // After `seconds`: onTimeout (the caller's flag), the link closed, and no more waiting for the work
 // (undefined). Over a shared connection the channel closes at once, so the work's "link lost" answer
 // can settle first: the caller's timed-out flag is the truth then.
-async function withTimeout<T>(connection: SshConnection, seconds: number | undefined, onTimeout: () => void, work: () => Promise<T>): Promise<T | undefined> {
+async function withTimeout<T>(connection: Host, seconds: number | undefined, onTimeout: () => void, work: () => Promise<T>): Promise<T | undefined> {
   if (seconds === undefined) return work();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
@@ -138,29 +136,27 @@ async function withTimeout<T>(connection: SshConnection, seconds: number | undef
 type PatternEnd = { kind: 'matched'; line: string } | { kind: 'ended'; status: number } | { kind: 'lost' };
 
 // Reads the job's output from the start until a line matches, or the job ends first.
-function waitForPattern(ctx: Context, connection: SshConnection, name: string, pattern: RegExp, isTimedOut: () => boolean): Promise<PatternEnd> {
+async function waitForPattern(ctx: Context, connection: Host, name: string, pattern: RegExp, isTimedOut: () => boolean): Promise<PatternEnd> {
   const matchOut = createLineMatcher(pattern);
   const matchErr = createLineMatcher(pattern);
-  return new Promise((resolve, reject) => {
-    connection.client.exec(buildStreamScript(name, { exitWithJob: true }), (error, channel) => {
-      if (error) return reject(error);
-      let done = false;
-      let status: number | null = null;
-      const hit = (line: string | undefined) => {
-        if (line === undefined || done) return;
-        done = true;
-        channel.close();
-        resolve({ kind: 'matched', line });
-      };
-      channel.on('data', (chunk: Buffer) => hit(matchOut(chunk)));
-      channel.stderr.on('data', (chunk: Buffer) => hit(matchErr(chunk)));
-      channel.on('exit', (code: number | null, signal?: string) => (status = exitStatusFrom(code, signal)));
-      channel.on('close', () => {
-        if (done) return;
-        if (status !== null) return resolve({ kind: 'ended', status });
-        if (!isTimedOut()) ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
-        resolve({ kind: 'lost' });
-      });
+  const channel = await connection.exec(buildStreamScript(name, { exitWithJob: true }));
+  return new Promise((resolve) => {
+    let done = false;
+    let status: number | null = null;
+    const hit = (line: string | undefined) => {
+      if (line === undefined || done) return;
+      done = true;
+      channel.close();
+      resolve({ kind: 'matched', line });
+    };
+    channel.stdout.on('data', (chunk: Buffer) => hit(matchOut(chunk)));
+    channel.stderr.on('data', (chunk: Buffer) => hit(matchErr(chunk)));
+    channel.on('exit', (exitStatus) => (status = exitStatus));
+    channel.on('close', () => {
+      if (done) return;
+      if (status !== null) return resolve({ kind: 'ended', status });
+      if (!isTimedOut()) ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
+      resolve({ kind: 'lost' });
     });
   });
 }

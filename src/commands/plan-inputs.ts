@@ -4,9 +4,9 @@ import { terminalSize } from '../exec/terminal.js';
 import { buildPlan, checkRequest, type PlanRequest } from '../plan/build-plan.js';
 import type { PlanInputs } from '../plan/inputs.js';
 import type { Plan } from '../plan/types.js';
-import { privateRuntimeDir } from '../ssh/control-dir.js';
 import { credentialFingerprint } from '../ssh/credential-id.js';
 import { readTargetEnv } from '../ssh/read-ssh-config.js';
+import { privateRuntimeDir } from '../util/private-dir.js';
 import { loadProject } from './session.js';
 
 // Reads what the planner takes as given: the terminal, ~/.ssh/config, the shared sockets' folder

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
 import type { HostRunPlan, RunPlan } from '../plan/types.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { launchAndStream, noTmuxNotice, startDetached } from './launch.js';
 import { openLogger } from './logger.js';
 import type { RunResult } from './results.js';
@@ -62,10 +62,10 @@ async function scanLater(session: Session) {
   return scanProject(session.server, session.projectRoot);
 }
 
-async function runAttached(ctx: Context, connection: SshConnection, session: Session, run: HostRunPlan): Promise<number> {
+async function runAttached(ctx: Context, connection: Host, session: Session, run: HostRunPlan): Promise<number> {
   const { startJob } = await import('../jobs/remote.js');
   const { startSpecOf } = await import('../jobs/start-spec.js');
-  const started = await startJob(connection.client, startSpecOf(run.job, new Date()));
+  const started = await startJob(connection, startSpecOf(run.job, new Date()));
   session.logger.debug(`job ${run.job.name}: ${started}`);
   if (started === 'no-tmux') {
     ctx.stderr.write(noTmuxNotice(session.server.name));
@@ -75,9 +75,9 @@ async function runAttached(ctx: Context, connection: SshConnection, session: Ses
   return attachInteractive(ctx, connection, run.job.name);
 }
 
-async function interactDirect(ctx: Context, connection: SshConnection, command: string): Promise<number> {
+async function interactDirect(ctx: Context, connection: Host, command: string): Promise<number> {
   const { runInteractive } = await import('../exec/interactive.js');
-  const end = await runInteractive(ctx, await connection.ssh2(), command);
+  const end = await runInteractive(ctx, connection, command);
   if (end.how === 'lost') {
     ctx.stderr.write('mtr: connection lost\n');
     return EXIT.transport;

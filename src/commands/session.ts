@@ -1,10 +1,11 @@
 import { loadConfigCached } from '../config/cache.js';
 import type { LoadedConfig } from '../config/types.js';
 import type { Context } from '../context.js';
+import { openHost } from '../host/open.js';
+import type { Host } from '../host/types.js';
 import type { Logger } from '../log.js';
+import { sshHostPlan } from '../plan/host-plan.js';
 import type { HostPlan } from '../plan/types.js';
-import type { SshConnection } from '../ssh/connect.js';
-import { connectReusing } from '../ssh/reuse.js';
 
 // A host plan at work: the plan's server and target, the project it syncs, and the debug log.
 export interface Session extends HostPlan {
@@ -24,6 +25,6 @@ export function openSession(host: HostPlan, projectRoot: string, logger: Logger)
 }
 
 // The target already carries the shared socket when reuse is on (the plan decided it).
-export async function connectSession(session: Session, ctx: Context): Promise<SshConnection> {
-  return connectReusing(session.target, ctx, session.logger, { reuse: session.reuse, idleSeconds: session.server.reuseIdle });
+export async function connectSession(session: Session, ctx: Context): Promise<Host> {
+  return openHost(sshHostPlan(session), ctx, session.logger);
 }

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import type { SyncPolicy } from '../plan/types.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { createProgress, formatBytes } from '../ui/progress.js';
 import type { LocalTree } from '../sync/types.js';
 import type { Session } from './session.js';
@@ -26,7 +26,7 @@ class SyncStopped extends Error {
 export async function runSyncStep(
   ctx: Context,
   session: Session,
-  connection: SshConnection | Promise<SshConnection>,
+  connection: Host | Promise<Host>,
   policy: SyncPolicy,
   tree?: Promise<LocalTree>,
 ): Promise<SyncStepEnd> {

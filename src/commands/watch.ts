@@ -29,14 +29,15 @@ export async function runWatch(ctx: Context, plan: WatchPlan): Promise<WatchResu
   const forced = new Promise<void>((resolve) => (force = resolve));
   const runner = plan.job ? await createRunner(ctx, plan.job, status.line, fail) : undefined;
   const { createWatchLoop } = await import('../watch/loop.js');
-  const { openConnection } = await import('../ssh/connect.js');
+  const { openHost } = await import('../host/open.js');
+  const { sshHostPlan } = await import('../plan/host-plan.js');
   // A dedicated ssh2 connection (not a shared master): it carries SFTP and outlives many syncs.
   const loop = createWatchLoop({
     ctx,
     session,
     status,
     deleteRemote: plan.sync.delete,
-    connect: () => openConnection(session.target, ctx, logger),
+    connect: () => openHost(sshHostPlan(plan.host), ctx, logger),
     ...(runner ? { runner } : {}),
     fail,
   });

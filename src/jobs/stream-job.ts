@@ -1,8 +1,7 @@
-import type { ClientChannel } from 'ssh2';
 import type { Context } from '../context.js';
 import { runBatch } from '../exec/batch.js';
+import type { Host, HostChannel } from '../host/types.js';
 import { buildLaunchScript, type StartSpec } from '../remote/job-script.js';
-import type { SshConnection } from '../ssh/connect.js';
 import { interpretLaunchStatus, type LaunchResult } from './remote.js';
 
 // Opens a channel: start a batch job and stream its output in one exec, for `mtr cmd` (commands/
@@ -15,7 +14,7 @@ export interface StreamJobOptions {
   lostMessage: string;
   /** The launch status, as soon as the first byte arrives (before any output). */
   onLaunch?: (launch: LaunchResult) => void;
-  onChannel?: (channel: ClientChannel) => void;
+  onChannel?: (channel: HostChannel) => void;
 }
 
 export interface StreamedJob {
@@ -28,12 +27,12 @@ export interface StreamedJob {
 }
 
 // Starts the job and streams its output in one exec; rejects when the job could not start.
-export async function streamJob(ctx: Context, connection: SshConnection, spec: StartSpec, options: StreamJobOptions): Promise<StreamedJob> {
+export async function streamJob(ctx: Context, connection: Host, spec: StartSpec, options: StreamJobOptions): Promise<StreamedJob> {
   let launch: LaunchResult | undefined;
   let launchError: unknown;
   const script = buildLaunchScript(spec, { stream: { feedStdin: spec.wrapper.stdinFifo }, ...(options.fallback ? { fallback: options.fallback } : {}) });
-  let channel: { end(): void } | undefined;
-  const result = await runBatch(connection.client, script, ctx, {
+  let channel: HostChannel | undefined;
+  const result = await runBatch(connection, script, ctx, {
     lostMessage: options.lostMessage,
     // The stream part watches its stdin for our death; the no-tmux fallback gets EOF instead.
     holdStdin: !spec.wrapper.stdinFifo,
@@ -49,7 +48,7 @@ export async function streamJob(ctx: Context, connection: SshConnection, spec: S
         launchError = error;
         return false;
       }
-      if (launch === 'no-tmux' && !ctx.stdinIsData) channel?.end();
+      if (launch === 'no-tmux' && !ctx.stdinIsData) channel?.stdin.end();
       options.onLaunch?.(launch);
       return true;
     },

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { SelectedServer } from '../config/select.js';
 import type { ServerConfig } from '../config/types.js';
+import type { SshHostPlan } from '../host/open.js';
 import { defaultLogPath } from '../log.js';
 import type { GlobalOptions } from '../options.js';
 import { controlPathFor } from '../ssh/control.js';
@@ -24,6 +25,11 @@ export function planHost(selected: SelectedServer, inputs: PlanInputs, choice: H
   if (!reuse || inputs.controlDir === undefined) return { server, chosenBy, target, reuse };
   const control = { path: controlPathFor(inputs.controlDir, target, inputs.credentialsOf(target)), idleSeconds: server.reuseIdle };
   return { server, chosenBy, target: { ...target, control }, reuse };
+}
+
+/** What host/open.ts is handed to reach this server: the plan's target (socket included) and reuse. */
+export function sshHostPlan(host: HostPlan): SshHostPlan {
+  return { kind: 'ssh', server: host.server.name, target: host.target, reuse: host.reuse };
 }
 
 /** What the sync step is told; deleting is --delete or the server's `delete: true`, decided only here. */

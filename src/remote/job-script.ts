@@ -139,7 +139,10 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     TIGHTEN_RECORDS,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     writeRecords(spec),
-    `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
+    // A new-session that reaches a tmux server on its way out (its last job just ended) fails with
+    // "server exited unexpectedly"; once more, quietly first, starts a new server.
+    `mtr_session() { ${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh'; }`,
+    `mtr_session 2>/dev/null || mtr_session || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
     spec.wrapper.interactive ? logPane(spec.name) : ':',
     buildPruneLine(),
     `printf ${S.started}`,

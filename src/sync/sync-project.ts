@@ -3,11 +3,11 @@ import type { ServerConfig } from '../config/types.js';
 import { ConnectionError, UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { Logger } from '../log.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { RsyncVersion } from './rsync-version.js';
 import { planKeepalive } from '../ssh/keepalive.js';
-import { isPasswordOnly } from './ssh-command.js';
+import { isPasswordOnly } from '../ssh/openssh-args.js';
 import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { toRsyncExcludeList } from './file-list.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';
@@ -20,8 +20,8 @@ export interface SyncRequest {
   ctx: Context;
   server: ServerConfig;
   projectRoot: string;
-  /** The link, possibly still being made (the scan runs meanwhile). */
-  connection: Promise<SshConnection>;
+  /** The host, possibly still being connected (the scan runs meanwhile). */
+  connection: Promise<Host>;
   /** What OpenSSH (rsync) uses: same host, keys, known_hosts, and the shared socket when reusing. */
   target: SshTarget;
   /** A scan started earlier, e.g. while connecting. */
@@ -83,7 +83,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   const started = Date.now();
   const { server, ctx } = req;
   req.onProgress?.('scanning project');
-  // sync: sftp needs an ssh2 client and the remote listing: fetch both while the scan runs.
+  // sync: sftp needs the remote listing: fetch it while the scan runs.
   const early = server.sync === 'sftp' && !req.deleteRemote ? startSftpListing(req) : undefined;
   // `rsync --version` (a process) runs while the tree is scanned.
   const { detectLocalRsync } = await import('./rsync-version.js');
@@ -118,7 +118,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
     const { syncViaSftp } = await import('./sftp.js');
     const listing = manifest ?? (early ? await early.listing : undefined);
     const viaSftp = await syncViaSftp({
-      client: early ? await early.client : await (await req.connection).ssh2(),
+      host: await req.connection,
       root: req.projectRoot,
       // SFTP compares sizes and mtimes: a tree scanned for rsync gets them now.
       tree: await statTree(tree),
@@ -140,15 +140,13 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
 }
 
 function startSftpListing(req: SyncRequest) {
-  const client = req.connection.then((connection) => connection.ssh2());
-  const listing = client.then(async (c) => {
+  const listing = req.connection.then(async (host) => {
     const { readRemoteManifest } = await import('./remote-manifest.js');
-    return readRemoteManifest(c, req.server.remoteDir, { leftoverAgeSeconds: abandonAfter(req.server) });
+    return readRemoteManifest(host, req.server.remoteDir, { leftoverAgeSeconds: abandonAfter(req.server) });
   });
   // Awaited later; a failure then is reported where it is awaited.
-  client.catch(() => undefined);
   listing.catch(() => undefined);
-  return { client, listing };
+  return { listing };
 }
 
 // rsync rides the run's own ssh2 connection (one handshake for the whole run) unless commands go
@@ -165,7 +163,7 @@ async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rsyn
     env: req.ctx.env,
     log: req.logger,
     ...(localRsync ? { version: localRsync } : {}),
-    ...(connection.shared ? {} : { tunnel: connection.client }),
+    ...(connection.shared ? {} : { tunnel: connection }),
     ...(req.signal ? { signal: req.signal } : {}),
     ioTimeoutSeconds: abandonAfter(req.server),
     remoteGuard: { checkSeconds: planKeepalive(req.server.deadLinkTimeout).intervalSeconds, idleSeconds: abandonAfter(req.server) },
@@ -188,8 +186,7 @@ async function readGuardedManifest(req: SyncRequest) {
   const { checkDeleteTarget, checkResolvedDeleteTarget, precheckDeleteTarget, refuseDelete } = await import('./sftp-plan.js');
   const early = precheckDeleteTarget(req.server.remoteDir);
   if (early) throw early;
-  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, {
-    sftpClient: () => connection.ssh2(),
+  const manifest = await readRemoteManifest(connection, req.server.remoteDir, {
     realPaths: true,
     leftoverAgeSeconds: abandonAfter(req.server),
   });
@@ -213,5 +210,5 @@ async function deleteMissing(req: SyncRequest, tree: LocalTree, remote: Readonly
   const plan = planDeletions(tree, remote, (p, isDir) => matcher.isIgnored(p, isDir));
   req.logger.debug(`delete: ${plan.files.length} files, ${plan.dirs.length} dirs`);
   if (!plan.files.length && !plan.dirs.length) return 0;
-  return applyDeletions((await req.connection).client, req.server.remoteDir, plan);
+  return applyDeletions(await req.connection, req.server.remoteDir, plan);
 }

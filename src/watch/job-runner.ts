@@ -1,11 +1,9 @@
-import type { ClientChannel } from 'ssh2';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
+import type { Host, HostChannel } from '../host/types.js';
 import { startSpecOf } from '../jobs/start-spec.js';
 import { streamJob, type StreamedJob } from '../jobs/stream-job.js';
 import type { JobPlan } from '../plan/types.js';
-import type { SshConnection } from '../ssh/connect.js';
 import { buildStopScript, runJobName } from './restart-plan.js';
 
 // Opens channels: the command of `mtr --watch <command>` as a series of tmux jobs, one per run, each
@@ -36,14 +34,14 @@ interface Run {
   stopping: boolean;
   /** The exec reported an exit status (so a 255 is the job's own, not a lost link). */
   exited: boolean;
-  channel?: ClientChannel;
+  channel?: HostChannel;
 }
 
 export interface JobRunner {
   /** Starts run n+1; resolves once the server says whether it started. */
-  start(connection: SshConnection): Promise<boolean>;
+  start(connection: Host): Promise<boolean>;
   /** Stops the current run (SIGINT, SIGTERM, SIGKILL) and waits for its output to end. */
-  stop(connection: SshConnection): Promise<void>;
+  stop(connection: Host): Promise<void>;
   /** A run is going (or was when the link dropped). */
   readonly running: boolean;
   readonly runs: number;
@@ -57,7 +55,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   let runs = 0;
   let current: Run | undefined;
 
-  const start = async (connection: SshConnection): Promise<boolean> => {
+  const start = async (connection: Host): Promise<boolean> => {
     const run = ++runs;
     const name = runJobName(options.job.name, run);
     const spec = startSpecOf({ ...options.job, name }, new Date());
@@ -96,12 +94,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     return launched;
   };
 
-  const stop = async (connection: SshConnection): Promise<void> => {
+  const stop = async (connection: Host): Promise<void> => {
     const job = current;
     if (!job || (job.ended && !job.lost)) return;
     job.stopping = true;
     if (!job.ended) await job.launched;
-    await execCapture(connection.client, buildStopScript(job.name)).catch(() => undefined);
+    await connection.capture(buildStopScript(job.name)).catch(() => undefined);
     if (!job.ended) await Promise.race([job.done, sleep(DRAIN_MS)]);
     if (!job.ended) {
       job.channel?.close();

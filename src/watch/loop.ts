@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Context } from '../context.js';
 import { ConnectionError, EXIT, MtrError, SftpUnavailableError } from '../errors.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import { createIgnoreMatcher, readRulesFile } from '../sync/ignore.js';
 import { syncExcludes } from '../sync/sync-project.js';
 import { createBatcher, type ChangeBatch } from './batcher.js';
@@ -26,7 +26,7 @@ export interface WatchLoopOptions {
   session: WatchSession;
   status: WatchStatus;
   deleteRemote: boolean;
-  connect: () => Promise<SshConnection>;
+  connect: () => Promise<Host>;
   /** With a command: its runs. */
   runner?: JobRunner;
   /** A fatal problem: the loop cannot go on (watcher limits, the command cannot start). */
@@ -112,7 +112,7 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
       },
     });
 
-  async function attach(connection: SshConnection): Promise<void> {
+  async function attach(connection: Host): Promise<void> {
     link = await openLink(connection, (closed) => {
       if (stopping || link !== closed) return;
       link = undefined;

@@ -82,8 +82,7 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
       const started = Date.now();
       const { syncChanges } = await import('./sync-changes.js');
       const result = await syncChanges({
-        sftpClient: link.client,
-        exec: link.connection.client,
+        host: link.connection,
         root,
         remoteDir: session.server.remoteDir,
         upserts: batch.upserts,

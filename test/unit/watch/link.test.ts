@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nullLogger } from '../../../src/log.js';
-import type { SshConnection } from '../../../src/ssh/connect.js';
+import type { Host } from '../../../src/host/types.js';
 import { reconnectWithBackoff, sleep } from '../../../src/watch/link.js';
 import { touchesRules } from '../../../src/watch/loop.js';
 
-const fakeConnection = { close: () => undefined } as unknown as SshConnection;
+const fakeConnection = { close: () => undefined } as unknown as Host;
 
 describe('reconnectWithBackoff', () => {
   beforeEach(() => vi.useFakeTimers());
