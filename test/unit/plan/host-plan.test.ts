@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { controlPathFor } from '../../../src/ssh/control.js';
-import { planHost, planLog, projectSubdir } from '../../../src/plan/host-plan.js';
+import { planHost, planLog, projectSubdir, sshHostPlan } from '../../../src/plan/host-plan.js';
 import { resolveTarget } from '../../../src/ssh/target.js';
 import { inputs, server } from './fixtures.js';
 
@@ -25,6 +25,19 @@ describe('planHost: the target, with the shared socket decided once', () => {
     const a = planHost({ server: gpu, chosenBy: 'first' }, inputs({ credentialsOf: () => 'key-a' }), { reuse: true });
     const b = planHost({ server: gpu, chosenBy: 'first' }, inputs({ credentialsOf: () => 'key-b' }), { reuse: true });
     expect(a.target.control?.path).not.toBe(b.target.control?.path);
+  });
+});
+
+describe('sshHostPlan: what openHost is handed comes from the plan', () => {
+  it.each([
+    ['reuse on', true, '/run/user/1000/mtr'],
+    ['--no-reuse', false, '/run/user/1000/mtr'],
+    ['no private folder', true, undefined],
+  ])('%s', (_name, reuse, controlDir) => {
+    const host = planHost({ server: server('gpu'), chosenBy: 'flag' }, inputs({ controlDir }), { reuse });
+    const opened = sshHostPlan(host);
+    expect(opened).toEqual({ kind: 'ssh', server: 'gpu', target: host.target, reuse: host.reuse });
+    expect(opened.target.control).toBe(host.target.control);
   });
 });
 
