@@ -1,5 +1,6 @@
 // Typed errors: each carries the exit code the process ends with. Only src/index.ts turns them into a
-// status; everything else throws or returns values.
+// status. A command's ordinary end (the remote command's own code, a stop by Ctrl+C) is no error:
+// commands return it in their result.
 import { sanitizeMessage } from './util/excerpt.js';
 
 /** Documented exit codes (README "Exit codes"). Remote codes pass through unchanged. */
@@ -82,18 +83,9 @@ export class CancelledError extends MtrError {
   }
 }
 
-/** Ends the process quietly with a code, e.g. the remote command's own exit status. */
-export class ExitError extends MtrError {
-  override name = 'ExitError';
-  constructor(exitCode: number) {
-    super(`exit ${exitCode}`, { exitCode });
-  }
-}
-
 // One place decides what the user sees: a short line and a fix; stacks only with --debug. Messages
 // may quote a file, a flag or a server's words: no control byte and no megabyte reaches the terminal.
 export function formatError(error: unknown, debug = false): { text: string; exitCode: number } {
-  if (error instanceof ExitError) return { text: '', exitCode: error.exitCode };
   if (error instanceof MtrError) {
     const lines = [`mtr: ${sanitizeMessage(error.message)}`];
     if (error.hint) lines.push(`  fix: ${sanitizeMessage(error.hint)}`);

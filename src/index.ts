@@ -1,5 +1,5 @@
 import { processContext, type Context } from './context.js';
-import { EXIT, ExitError, describeForLog, formatError } from './errors.js';
+import { EXIT, describeForLog, formatError } from './errors.js';
 import { VERSION } from './version.js';
 
 // The one place that turns an error into stderr text and an exit status. Nothing else exits.
@@ -20,7 +20,8 @@ export async function main(argv: string[]): Promise<void> {
   endOnStrayErrors(ctx, debug);
   try {
     const { runCli } = await import('./cli.js');
-    await runCli(argv, ctx);
+    const exitCode = await runCli(argv, ctx);
+    if (exitCode !== 0) process.exitCode = exitCode;
   } catch (error) {
     process.exitCode = reportError(ctx, error, debug);
   }
@@ -48,6 +49,6 @@ function reportError(ctx: Context, error: unknown, debug: boolean): number {
   const { text, exitCode } = formatError(error, debug);
   ctx.liveLine?.current?.pause();
   if (text) ctx.stderr.write(text);
-  if (!(error instanceof ExitError)) ctx.debugLog?.current?.debug(`ended with exit ${exitCode}: ${describeForLog(error)}`);
+  ctx.debugLog?.current?.debug(`ended with exit ${exitCode}: ${describeForLog(error)}`);
   return exitCode;
 }

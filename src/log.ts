@@ -19,9 +19,9 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-export function defaultLogPath(projectRoot: string, now: Date): string {
+export function defaultLogPath(projectRoot: string, now: Date, pid = process.pid): string {
   const stamp = now.toISOString().replace(/[:]/g, '').replace(/\..*$/, '');
-  return path.join(projectRoot, '.mtr', 'logs', `mtr-${stamp}-${process.pid}.log`);
+  return path.join(projectRoot, '.mtr', 'logs', `mtr-${stamp}-${pid}.log`);
 }
 
 export function createFileLogger(file: string, now: () => Date = () => new Date()): Logger {

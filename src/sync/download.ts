@@ -5,7 +5,7 @@ import { localKind, planLocalTarget, type LocalDest } from './download-target.js
 import { localTempName, removeLeftovers } from './local-temp.js';
 import { getFile } from './sftp-get.js';
 import { joinRemotePath } from '../remote/remote-path.js';
-import { runPool } from './sftp-pool.js';
+import { runPool } from '../util/pool.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SftpOpError, SyncError, walkSftp, type SftpSession } from './sftp-session.js';
 import type { RemoteEntry, SyncProgress } from './types.js';
 

@@ -4,7 +4,7 @@ import { SftpUnavailableError, SyncError } from '../errors.js';
 import { SftpChannelError, SftpOpError, SFTP_STATUS, type HostSftp, type SftpDirEntry } from '../host/sftp.js';
 import type { Host } from '../host/types.js';
 import { checkListing } from './remote-names.js';
-import { runPool } from './sftp-pool.js';
+import { runPool } from '../util/pool.js';
 import type { RemoteEntry } from './types.js';
 
 // One SFTP session on a host (host/sftp.ts), and what its failures mean to the user. Shared by

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Host } from '../host/types.js';
 import { readRemoteManifest } from './remote-manifest.js';
 import { planUpload, type UploadPlan } from './sftp-plan.js';
-import { runPool } from './sftp-pool.js';
+import { runPool } from '../util/pool.js';
 import { putFile, putSymlink, tempSuffixes } from './sftp-put.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SFTP_STATUS, SyncError, type SftpOpError, type SftpSession } from './sftp-session.js';
 import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from './types.js';

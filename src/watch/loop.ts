@@ -1,4 +1,3 @@
-import type { Session } from '../commands/session.js';
 import type { Context } from '../context.js';
 import type { Host } from '../host/types.js';
 import { isLinkError } from './batch-plan.js';
@@ -8,6 +7,7 @@ import { createLinkSupervisor } from './link-supervisor.js';
 import { createProjectTree } from './project-tree.js';
 import { describePaths, type WatchStatus } from './status.js';
 import { createSyncQueue } from './sync-queue.js';
+import type { WatchSession } from './syncs.js';
 
 // The watch engine, wired from its parts: the link (link-supervisor), the watched project
 // (project-tree), the queue that syncs batches one at a time (sync-queue) and the command's runs
@@ -15,7 +15,7 @@ import { createSyncQueue } from './sync-queue.js';
 
 export interface WatchLoopOptions {
   ctx: Context;
-  session: Session;
+  session: WatchSession;
   status: WatchStatus;
   deleteRemote: boolean;
   connect: () => Promise<Host>;
@@ -36,7 +36,7 @@ export interface WatchLoop {
 
 export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
   const { ctx, session, status, runner } = options;
-  const root = session.config.projectRoot;
+  const root = session.projectRoot;
   const { server, logger } = session;
   const stopping = new AbortController();
   const { signal } = stopping;

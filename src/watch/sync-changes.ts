@@ -5,7 +5,8 @@ import type { Host } from '../host/types.js';
 import { isPrivatePath } from '../sync/ignore.js';
 import { planDeletions, type DeletionPlan } from '../sync/sftp-plan.js';
 import type { LocalEntry, RemoteEntry } from '../sync/types.js';
-import { comparePaths, drainQueue } from '../sync/walk.js';
+import { comparePaths } from '../sync/walk.js';
+import { drainQueue } from '../util/drain-queue.js';
 import type { Removal } from './batcher.js';
 import type { WatchFilter } from './filter.js';
 

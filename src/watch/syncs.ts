@@ -1,5 +1,6 @@
-import type { Session } from '../commands/session.js';
+import type { ServerConfig } from '../config/types.js';
 import type { Context } from '../context.js';
+import type { Logger } from '../log.js';
 import type { Notify } from '../sync/notice.js';
 import type { ChangeBatch, WatchEvent } from './batcher.js';
 import type { WatchFilter } from './filter.js';
@@ -18,11 +19,18 @@ export interface SyncOutcome {
   changed: number;
 }
 
+/** What the watch syncs: the project, to which server, with which log. */
+export interface WatchSession {
+  readonly server: ServerConfig;
+  readonly projectRoot: string;
+  readonly logger: Logger;
+}
+
 export interface WatchSyncsOptions {
   ctx: Context;
   /** The syncs' notices (another engine, names not sent), shown as status notes. */
   notify: Notify;
-  session: Session;
+  session: WatchSession;
   deleteRemote: boolean;
   filter: () => WatchFilter;
   /** Paths to sync again: written while (or just after) they were sent. */
@@ -38,7 +46,7 @@ export interface WatchSyncs {
 
 export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
   const { session } = options;
-  const root = session.config.projectRoot;
+  const root = session.projectRoot;
   const timers = new Set<NodeJS.Timeout>();
   let cancelled = false;
 

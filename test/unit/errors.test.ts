@@ -1,7 +1,7 @@
 // The one formatter every ending goes through (src/index.ts: the top-level catch and the
 // process-level handlers): one `mtr:` line and a fix, the right exit code, a stack only with --debug.
 import { describe, expect, it } from 'vitest';
-import { CancelledError, ConnectionError, EXIT, ExitError, MtrError, SftpUnavailableError, SyncError, UsageError, describeForLog, formatError } from '../../src/errors.js';
+import { CancelledError, ConnectionError, EXIT, MtrError, SftpUnavailableError, SyncError, UsageError, describeForLog, formatError } from '../../src/errors.js';
 import { PromptCancelled } from '../../src/ui/prompt.js';
 
 describe('formatError', () => {
@@ -12,7 +12,6 @@ describe('formatError', () => {
     [new SftpUnavailableError('the server refused an SFTP channel: x'), 'mtr: the server refused an SFTP channel: x\n', EXIT.sync],
     [new PromptCancelled('passphrase'), 'mtr: cancelled at the passphrase prompt\n', EXIT.sigint],
     [new MtrError('job x is still running after SIGKILL', { exitCode: EXIT.failed }), 'mtr: job x is still running after SIGKILL\n', 1],
-    [new ExitError(7), '', 7],
   ])('%s → its text and exit code', (error, text, exitCode) => {
     expect(formatError(error)).toEqual({ text, exitCode });
   });
