@@ -86,7 +86,7 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
         return;
       }
       case 'kill': {
-        await killJob(connection.client, action.name);
+        await killJob(connection.client, action.name, session.server.killGrace);
         ctx.stderr.write(`mtr: job ${action.name} stopped\n`);
         return;
       }

@@ -93,6 +93,7 @@ async function createRunner(
     script: buildRemoteScript(spec),
     remoteCwd: joinRemoteDir(server.remoteDir, spec.subdir),
     project: server.remoteDir,
+    killGrace: server.killGrace,
     onEnd: (_run, code) => say(`\`${shown}\` exited with code ${code}; waiting for changes`),
     onStartError: fail,
   });

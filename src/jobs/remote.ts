@@ -1,5 +1,6 @@
 import type { ExecClient } from '../exec/exec-client.js';
 import type { Client } from 'ssh2';
+import { DEFAULT_KILL_GRACE } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { execCapture } from '../exec/capture.js';
 import {
@@ -50,8 +51,9 @@ export async function signalJob(client: ExecClient, name: string, signal: 'INT' 
   await execCapture(client, buildSignalScript(name, signal));
 }
 
-export async function killJob(client: ExecClient, name: string): Promise<boolean> {
-  const result = await execCapture(client, buildKillScript(name));
+/** Stops job `name`, graceSeconds (the server's kill_grace) between SIGINT, SIGTERM and SIGKILL. */
+export async function killJob(client: ExecClient, name: string, graceSeconds = DEFAULT_KILL_GRACE): Promise<boolean> {
+  const result = await execCapture(client, buildKillScript(name, graceSeconds));
   return result.code === 0;
 }
 

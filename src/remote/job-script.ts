@@ -212,11 +212,11 @@ export const CLIENT_WATCH = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -TERM $$ 
 // The launch answers "started" before the wrapper has written its pid: allow it 2 s.
 const WAIT_FOR_PID = 'i=0; while [ ! -s pid ] && [ ! -f rc ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done';
 
-/** INT → TERM → KILL to the job's process group, with a grace period between; 137 if killed hard. */
+/** INT → TERM → KILL to the job's process group, graceSeconds apart (kill_grace); 137 if killed hard. */
 // Liveness is "a group member that is not a zombie": tmux reaps an ended pane late, and a command
 // that ignores TERM can outlive the run.sh that the wrapper waits for. `kill -SIG -PGID` without
 // `--`: dash's kill rejects it.
-export function buildKillScript(name: string, graceSeconds = 5): string {
+export function buildKillScript(name: string, graceSeconds: number): string {
   const dir = jobDir(name);
   const steps = Math.max(1, Math.round(graceSeconds * 10));
   const waitGone = `i=0; while [ $i -lt ${steps} ] && alive; do sleep 0.1; i=$((i+1)); done`;

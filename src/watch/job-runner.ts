@@ -25,6 +25,8 @@ export interface JobRunnerOptions {
   remoteCwd: string;
   /** The project's remote_dir, which the jobs' history belongs to. */
   project: string;
+  /** The server's kill_grace (seconds between the stop signals); unset, STOP_GRACE_SECONDS. */
+  killGrace?: number;
   /** A run ended by itself (not stopped by us, not cut off by a dropped link): its exit status. */
   onEnd: (run: number, code: number) => void;
   /** The run could not start (no tmux, launch failure). */
@@ -113,7 +115,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     if (!job || (job.ended && !job.lost)) return;
     job.stopping = true;
     if (!job.ended) await job.launched;
-    await execCapture(connection.client, buildStopScript(job.name)).catch(() => undefined);
+    await execCapture(connection.client, buildStopScript(job.name, options.killGrace)).catch(() => undefined);
     if (!job.ended) await Promise.race([job.done, sleep(DRAIN_MS)]);
     if (!job.ended) {
       job.channel?.close();

@@ -27,6 +27,9 @@ const readJobFile = (name: string, file: string): string | undefined => {
 
 /** Polls until `probe` returns something truthy; fails with `what` after `timeoutMs`. */
 
+/** Seconds between --kill's signals in this file's project (the default is 5). */
+const KILL_GRACE = 0.5;
+
 /** `sleep 3600.<random>`: a process whose command line is unique, so `ps` can find it. */
 const uniqueSleep = () => `sleep 3600.${randomInt(100_000, 999_999)}`;
 
@@ -137,7 +140,8 @@ function watch(running: Running): Client {
 
 describeE2E('mtr jobs: signals to the client', (sshd) => {
   let shared: Project | undefined;
-  const project = (): Project => (shared ??= makeProject({ sshd }));
+  // A short kill_grace: the --kill escalations below wait it out twice.
+  const project = (): Project => (shared ??= makeProject({ sshd, servers: { test: { kill_grace: KILL_GRACE } } }));
   const mtr = (args: string[]) => project().run(args);
   const spawnJob = (name: string, argv: string[], flags: string[] = []) =>
     watch(project().spawn([...flags, '--no-sync', '--name', name, ...argv], { timeoutMs: 60_000 }));
@@ -313,4 +317,16 @@ describeE2E('mtr jobs: signals to the client', (sshd) => {
     expect(tmuxHasSession(sshd, name)).toBe(false);
     expect(readJobFile(name, 'rc')?.trim()).toBe(String(code));
   }, 40_000);
+
+  // Were kill_grace ignored, the 5 s default would let the handler finish and record 0.
+  it('--kill honours kill_grace: an INT handler that takes longer than it is cut short by SIGTERM (rc 143)', async () => {
+    const name = newName('kill-grace');
+    const marker = uniqueSleep();
+    const script = `trap 'sleep ${KILL_GRACE * 8}; exit 0' INT; ${marker}`;
+    expectCode(await mtr(['--no-sync', '-d', '--name', name, 'sh', '-c', script]), 0);
+    await eventually(`${marker} to run`, () => findProcesses({ args: marker }).length === 1);
+
+    expectCode(await mtr(['--kill', name]), 0);
+    expect(readJobFile(name, 'rc')?.trim()).toBe('143');
+  });
 });

@@ -45,6 +45,10 @@ describe('buildStopScript', () => {
     expect(script).toContain('tmux -L mtr kill-session -t =app-2');
   });
 
+  it('without a kill_grace waits STOP_GRACE_SECONDS (2 s) per step, shorter than --kill', () => {
+    expect(buildStopScript('app-2', undefined)).toContain('while [ $i -lt 20 ] && alive');
+  });
+
   // A real process group stands in for a job: its leader ignores SIGINT, so only SIGTERM ends it.
   it('stops a real process group that shrugs off SIGINT, within the grace period', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-stop-'));
