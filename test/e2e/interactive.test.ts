@@ -99,7 +99,7 @@ async function waitForModes(t: Terminal, want: PaneModes, timeoutMs = 5000): Pro
   const deadline = Date.now() + timeoutMs;
   let modes = await t.paneModes();
   while (JSON.stringify(modes) !== JSON.stringify(want) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     modes = await t.paneModes();
   }
   expect(modes).toEqual(want);
