@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,6 +10,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Tests spawn ssh/rsync/tmux and change no globals of their own: child processes, not threads.
     pool: 'forks',
+    // An e2e file mostly waits (ssh handshakes, tmux, the job scripts' polling), so two files run at
+    // once even on 2 cores, where vitest's default is one. Tests tell their own processes, sockets
+    // and logins apart from other files' (unique names, own runtime folders, own keys).
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     // The summary reporter prints `N passed, N failed, N skipped` last; CI reads that line.
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
