@@ -17,10 +17,6 @@ import { shellQuote } from './shell-quote.js';
 // ~/.mtr/jobs and each job folder are 0700 and every record 0600, created so under umask 077; only
 // the user's command gets the login's own umask back (run.sh's first line).
 
-export { JOBS_DIR, TMUX, jobDir } from './job-paths.js';
-export { FALLBACK_TERM, NOW_FUNCTION, TERM_FALLBACK } from './job-env.js';
-export { JOB_HISTORY, buildPruneLine, type JobHistoryLimits } from './job-history.js';
-
 export interface WrapperSpec {
   /** Batch: output to out/err files. Interactive: the pane is the terminal. */
   interactive: boolean;
@@ -212,7 +208,7 @@ export const CLIENT_WATCH = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -TERM $$ 
 // The launch answers "started" before the wrapper has written its pid: allow it 2 s.
 const WAIT_FOR_PID = 'i=0; while [ ! -s pid ] && [ ! -f rc ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done';
 
-/** INT → TERM → KILL to the job's process group, graceSeconds apart (kill_grace); 137 if killed hard. */
+/** INT → TERM → KILL to the job's process group, with a grace period between; 137 if killed hard. */
 // Liveness is "a group member that is not a zombie": tmux reaps an ended pane late, and a command
 // that ignores TERM can outlive the run.sh that the wrapper waits for. `kill -SIG -PGID` without
 // `--`: dash's kill rejects it.
