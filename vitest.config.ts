@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // unit: pure code, table-driven · integration: builders run by real shells, tmux, sockets, file
+    // watchers (no sshd); both mirror src/ · e2e: the built binary against the run's sshd, by feature.
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
     // One real OpenSSH server for the run; e2e files read it with inject('sshd').
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
