@@ -77,17 +77,22 @@ describe('startWatcher', () => {
       write(root, '4913', '');
       write(root, 'marker.txt', 'm');
       await eventually('the marker', () => has(events, 'add', 'marker.txt'));
-      await sleep(200);
-      expect(events.map((e) => e.path)).toEqual(['marker.txt']);
+      // A second marker's event comes after anything the writes before the first could still cause.
+      write(root, 'marker2.txt', 'm');
+      await eventually('the second marker', () => has(events, 'add', 'marker2.txt'));
+      expect(events.map((e) => e.path)).toEqual(['marker.txt', 'marker2.txt']);
     });
   });
 
   it('reports an atomic save (write temp, rename over) as a change of the target', async () => {
-    await withWatcher({ 'a.txt': 'one' }, async (root, events) => {
+    await withWatcher({ 'a.txt': 'one', 'other.txt': 'o' }, async (root, events) => {
       write(root, 'a.txt.tmp', 'two');
       fs.renameSync(path.join(root, 'a.txt.tmp'), path.join(root, 'a.txt'));
       await eventually('the change of a.txt', () => events.some((e) => e.path === 'a.txt' && (e.kind === 'change' || e.kind === 'add')));
-      await sleep(200);
+      // chokidar (atomic) holds back an unlink for a while: a later one arriving means an unlink
+      // of a.txt would have arrived by now.
+      fs.rmSync(path.join(root, 'other.txt'));
+      await eventually('the unlink of other.txt', () => has(events, 'unlink', 'other.txt'));
       expect(events.filter((e) => e.path === 'a.txt').map((e) => e.kind)).not.toContain('unlink');
     });
   });
