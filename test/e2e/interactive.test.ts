@@ -217,7 +217,7 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
 
   it('Ctrl+] d detaches, the job goes on, --attach from a new terminal resumes it, Ctrl+C ends it with 130', async () => {
     const name = uniqueName('e2e-detach');
-    const loop = 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.5; done';
+    const loop = 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done';
     try {
       let seen = 0;
       await withTerminal(terminalFor(['--name', name, 'sh', '-c', loop]), async (t) => {
