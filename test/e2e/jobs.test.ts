@@ -401,11 +401,12 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
     it.each(['--name', '--logs', '--wait', '--kill', '--attach'])('%s with a hostile name is refused (exit 2), nothing runs', async (flag) => {
       const dir = markerDir();
       const marker = path.join(dir, 'pwned');
-      for (const bad of badNames(marker)) {
-        const args = flag === '--name' ? ['--no-sync', '--name', bad, 'echo', 'RAN'] : [flag, bad];
-        const result = await mtr(args);
-        expect(summary(result), `${flag} ${bad}`).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/invalid job name/) });
-      }
+      // Refused before anything connects: the runs are independent, so they go at once.
+      const bads = badNames(marker);
+      const results = await Promise.all(bads.map((bad) => mtr(flag === '--name' ? ['--no-sync', '--name', bad, 'echo', 'RAN'] : [flag, bad])));
+      results.forEach((result, i) => {
+        expect(summary(result), `${flag} ${bads[i]}`).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/invalid job name/) });
+      });
       expect(fs.readdirSync(dir)).toEqual([]);
       expect(fs.readdirSync(JOBS_DIR).filter((entry) => /touch|escape|prefix/.test(entry))).toEqual([]);
     });
@@ -429,8 +430,10 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
     const known = newName('known');
     expectCode(await run(['--name', known, 'true']), 0);
     const missing = `nope-xyz-${randomBytes(3).toString('hex')}`;
-    for (const flag of ['--logs', '--wait', '--kill']) {
-      const result = await mtr([flag, missing]);
+    const flags = ['--logs', '--wait', '--kill'];
+    const results = await Promise.all(flags.map((flag) => mtr([flag, missing])));
+    for (const [i, result] of results.entries()) {
+      const flag = flags[i];
       expect(result.code, `${flag}: ${result.stderr}`).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain(`no job named ${missing}`);
@@ -446,8 +449,8 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
     await eventually(`${marker} to run`, () => processesRunning(marker).length === 1);
     const meta = readJobFile(name, 'meta.json');
 
-    for (const args of [['--name', name, 'echo', 'second'], ['-d', '--name', name, 'echo', 'second']]) {
-      const result = await run(args);
+    const attempts = [['--name', name, 'echo', 'second'], ['-d', '--name', name, 'echo', 'second']];
+    for (const result of await Promise.all(attempts.map((args) => run(args)))) {
       expectCode(result, 2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain(`a job named ${name} is already running`);
