@@ -103,7 +103,7 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         }
       }
       case 'kill': {
-        const outcome = await killJob(connection, action.name);
+        const outcome = await killJob(connection, action.name, session.server.killGrace);
         return { code: 0, answer: { kind: 'killed', name: action.name, outcome } };
       }
     }

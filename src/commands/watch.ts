@@ -27,7 +27,7 @@ export async function runWatch(ctx: Context, plan: WatchPlan): Promise<WatchResu
   };
   let force: () => void = () => undefined;
   const forced = new Promise<void>((resolve) => (force = resolve));
-  const runner = plan.job ? await createRunner(ctx, plan.job, status.line, fail) : undefined;
+  const runner = plan.job ? await createRunner(ctx, plan.job, server.killGrace, status.line, fail) : undefined;
   const { createWatchLoop } = await import('../watch/loop.js');
   const { openHost } = await import('../host/open.js');
   const { sshHostPlan } = await import('../plan/host-plan.js');
@@ -62,12 +62,13 @@ export async function runWatch(ctx: Context, plan: WatchPlan): Promise<WatchResu
   return { exitCode: 0, abandoned: false };
 }
 
-async function createRunner(ctx: Context, job: JobPlan, say: (text: string) => void, fail: (error: unknown) => void): Promise<JobRunner> {
+async function createRunner(ctx: Context, job: JobPlan, killGrace: number | undefined, say: (text: string) => void, fail: (error: unknown) => void): Promise<JobRunner> {
   const { createJobRunner } = await import('../watch/job-runner.js');
   const shown = commandLine(job.argv);
   return createJobRunner({
     ctx,
     job,
+    ...(killGrace === undefined ? {} : { killGrace }),
     onEnd: (_run, code) => say(`\`${shown}\` exited with code ${code}; waiting for changes`),
     onStartError: fail,
   });

@@ -1,5 +1,6 @@
 import { ConnectionError, EXIT, MtrError, UsageError } from '../errors.js';
 import type { HostCapture } from '../host/types.js';
+import { DEFAULT_KILL_GRACE } from '../config/types.js';
 import {
   LAUNCH_STATUS,
   buildKillScript,
@@ -53,9 +54,9 @@ export async function signalJob(host: HostCapture, name: string, signal: 'INT' |
   await host.capture(buildSignalScript(name, signal));
 }
 
-/** Stops the job and says how it ended; one that outlived SIGKILL, or a dropped link, is an error. */
-export async function killJob(host: HostCapture, name: string): Promise<Exclude<KillOutcome, { kind: 'alive' }>> {
-  const result = await host.capture(buildKillScript(name));
+/** Stops the job (graceSeconds, the server's kill_grace, between SIGINT, SIGTERM and SIGKILL) and says how it ended; one that outlived SIGKILL, or a dropped link, is an error. */
+export async function killJob(host: HostCapture, name: string, graceSeconds = DEFAULT_KILL_GRACE): Promise<Exclude<KillOutcome, { kind: 'alive' }>> {
+  const result = await host.capture(buildKillScript(name, graceSeconds));
   if (result.code === null) throw new ConnectionError(`the connection dropped while stopping job ${name}`, `see whether it stopped with \`mtr --jobs\``);
   const outcome = parseKillOutcome(result.stdout.toString('utf8'));
   if (outcome?.kind === 'alive') throw stuckJobError(name, outcome.group);

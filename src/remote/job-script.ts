@@ -17,10 +17,6 @@ import { shellQuote } from './shell-quote.js';
 // ~/.mtr/jobs and each job folder are 0700 and every record 0600, created so under umask 077; only
 // the user's command gets the login's own umask back (run.sh's first line).
 
-export { JOBS_DIR, TMUX, jobDir } from './job-paths.js';
-export { FALLBACK_TERM, NOW_FUNCTION, TERM_FALLBACK } from './job-env.js';
-export { JOB_HISTORY, buildPruneLine, type JobHistoryLimits } from './job-history.js';
-
 export interface WrapperSpec {
   /** Batch: output to out/err files. Interactive: the pane is the terminal. */
   interactive: boolean;
@@ -224,7 +220,7 @@ const WAIT_FOR_PID = 'i=0; while [ ! -s pid ] && [ ! -f rc ] && [ $i -lt 20 ]; d
 // Liveness is "a group member that is not a zombie": tmux reaps an ended pane late, and a command
 // that ignores TERM can outlive the run.sh that the wrapper waits for. `kill -SIG -PGID` without
 // `--`: dash's kill rejects it.
-export function buildKillScript(name: string, graceSeconds = 5): string {
+export function buildKillScript(name: string, graceSeconds: number): string {
   const dir = jobDir(name);
   const steps = Math.max(1, Math.round(graceSeconds * 10));
   const waitGone = `i=0; while [ $i -lt ${steps} ] && alive; do sleep 0.1; i=$((i+1)); done`;

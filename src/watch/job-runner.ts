@@ -17,6 +17,8 @@ export interface JobRunnerOptions {
   ctx: Context;
   /** The planned job; run n is named `<name>-<n>`. */
   job: JobPlan;
+  /** The server's kill_grace (seconds between the stop signals); unset, STOP_GRACE_SECONDS. */
+  killGrace?: number;
   /** A run ended by itself (not stopped by us, not cut off by a dropped link): its exit status. */
   onEnd: (run: number, code: number) => void;
   /** The run could not start (no tmux, launch failure). */
@@ -99,7 +101,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     if (!job || (job.ended && !job.lost)) return;
     job.stopping = true;
     if (!job.ended) await job.launched;
-    await connection.capture(buildStopScript(job.name)).catch(() => undefined);
+    await connection.capture(buildStopScript(job.name, options.killGrace)).catch(() => undefined);
     if (!job.ended) await Promise.race([job.done, sleep(DRAIN_MS)]);
     if (!job.ended) {
       job.channel?.close();

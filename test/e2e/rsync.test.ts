@@ -14,6 +14,7 @@ import { resolveTarget } from '../../src/ssh/target.js';
 import type { SshTarget } from '../../src/ssh/target.js';
 import { runRsync, type RunRsyncOptions } from '../../src/sync/rsync.js';
 import { makeProject, type Project } from '../support/mtr.js';
+import { eventually } from '../support/eventually.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 
 // Exclude rules as sync-project builds them from a walk; mtr's own .mtr/ is always among them.
@@ -231,9 +232,9 @@ describeE2E('rsync engine', (sshd) => {
       write(p.root, 'big.bin', Buffer.alloc(4 * 1024 * 1024, 7));
       const connection = await connect(p);
       const running = sync(p, keyTarget(sshd, p), { excludeList: excludes(), tunnel: connection, extraArgs: ['--bwlimit=200', '--no-z'] }).catch((e: unknown) => e);
-      // Drop the link once the server side is writing.
-      for (let i = 0; i < 200 && !ps().some((line) => line.includes('rsync --server') && line.includes(p.remoteDir)); i++) await new Promise((r) => setTimeout(r, 25));
-      await new Promise((r) => setTimeout(r, 300));
+      // Drop the link once the server side is writing: its temp file (.big.bin.XXXXXX) has bytes.
+      const writing = () => fs.existsSync(p.remoteDir) && fs.readdirSync(p.remoteDir).some((n) => n.startsWith('.big.bin.') && fs.statSync(path.join(p.remoteDir, n)).size > 0);
+      await eventually('the server side to write big.bin', writing);
       connection.destroy();
       const error = await running;
       expect(error).toBeInstanceOf(ConnectionError);

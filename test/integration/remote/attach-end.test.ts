@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildAttachEndScript, buildExistsScript, buildLaunchScript, TMUX } from '../../../src/remote/job-script.js';
+import { TMUX } from '../../../src/remote/job-paths.js';
+import { buildAttachEndScript, buildExistsScript, buildLaunchScript } from '../../../src/remote/job-script.js';
 import { buildJobMeta } from '../../../src/jobs/meta.js';
 import { parseAttachEnd } from '../../../src/exec/final-screen.js';
 

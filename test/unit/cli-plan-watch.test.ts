@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planInvocation } from '../../../src/cli-plan.js';
+import { planInvocation } from '../../src/cli-plan.js';
 
 describe('planInvocation: --watch', () => {
   it.each([

@@ -7,17 +7,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NOW_FUNCTION } from '../../../src/remote/job-env.js';
+import { buildPruneLine, type JobHistoryLimits } from '../../../src/remote/job-history.js';
 import {
   buildLaunchScript,
   buildLogsScript,
-  buildPruneLine,
   buildStreamScript,
   LOGS_READ_FAILED,
   buildWrapper,
   buildListScript,
   buildFindJobScript,
-  NOW_FUNCTION,
-  type JobHistoryLimits,
   type LaunchOptions,
   type StartSpec,
 } from '../../../src/remote/job-script.js';
@@ -418,7 +417,7 @@ describe.each(SHELLS)('buildPruneLine, run by %s', (_label, shell) => {
 
   it('anything that ended within `days` stays past `keep`, up to `max`; older ones go', async () => {
     const recent = makeJobs('r', '/srv/a', 5, 2 * DAY);
-    const old = makeJobs('o', '/srv/a', 3, 8 * DAY);
+    makeJobs('o', '/srv/a', 3, 8 * DAY); // ended 8 days ago: they go
     await prune();
     expect(left()).toEqual([...recent].sort());
   });
