@@ -37,7 +37,7 @@ describeE2E('job commands over a link that dies', (sshd) => {
     expect(cold.code, cold.stderr).toBe(0);
     const socket = /starting a shared connection in the background: (\S+)/.exec(fs.readFileSync(path.join(project.root, 'cold.log'), 'utf8'))?.[1];
     expect(socket).toBeDefined();
-    await eventually('the shared master', () => masterAlive(socket!));
+    await eventually('the shared master', () => masterAlive(socket!), 30_000);
     proxy.cut();
     return project;
   }
