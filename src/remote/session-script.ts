@@ -31,9 +31,8 @@ export function buildSessionRc(setup: string, name: string): string {
   ].join('\n');
 }
 
-/** The pane's program: bash (else sh) reading the setup file, then the shell's code recorded. */
-export function buildSessionShell(name: string): string {
-  const rc = `"$HOME"/.mtr/jobs/${name}/session.rc`;
+/** The pane's program: bash (else sh) reading the setup file at `rc` (a shell word). */
+export function buildSessionShell(rc: string): string {
   return `if command -v bash >/dev/null 2>&1; then bash --noprofile --rcfile ${rc} -i; else ENV=${rc} sh -i; fi`;
 }
 
@@ -50,7 +49,7 @@ export function sessionCommandDir(name: string, id: string): string {
 export function buildSessionSubmit(name: string, id: string, commandLine: string, stdinFifo: boolean): string {
   const dir = sessionCommandDir(name, id);
   return [
-    `mkdir -p ${dir} && cd ${dir} || exit 1`,
+    `umask 077; mkdir -p ${dir} && cd ${dir} || exit 1`,
     `printf '%s\\n' ${shellQuote(commandLine)} >cmd.sh || exit 1`,
     stdinFifo ? 'mkfifo in || exit 1' : ':',
     ': >out; : >err',

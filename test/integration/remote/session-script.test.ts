@@ -41,7 +41,7 @@ async function run(commandLine: string, opts: { stdin?: string; whileRunning?: (
 function startSession(shellPath: string, setup: string) {
   fs.mkdirSync(jobDir(), { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(jobDir(), 'session.rc'), `${buildSessionRc(setup, NAME)}\n`);
-  const pane = `PATH=${shellPath}; ${buildSessionShell(NAME)}; echo $? >"$HOME"/.mtr/jobs/${NAME}/rc.tmp && mv "$HOME"/.mtr/jobs/${NAME}/rc.tmp "$HOME"/.mtr/jobs/${NAME}/rc`;
+  const pane = `PATH=${shellPath}; ${buildSessionShell(`"$HOME"/.mtr/jobs/${NAME}/session.rc`)}; echo $? >"$HOME"/.mtr/jobs/${NAME}/rc.tmp && mv "$HOME"/.mtr/jobs/${NAME}/rc.tmp "$HOME"/.mtr/jobs/${NAME}/rc`;
   sh(`tmux -L mtr new-session -d -s ${NAME} -x 80 -y 24 ${shellQuote(pane)}`);
 }
 
