@@ -10,6 +10,7 @@ Options are read only before the command: \`mtr python3 -s x\` runs \`python3 -s
 One quoted word is a shell line: mtr "make && ./run | tee log".
 
 Every run is a tmux job on the server: it survives a dropped connection.
+A flag that does not apply to what you asked (\`mtr --dry-run --kill x\`) is refused (exit 2).
 
 Examples:
   mtr python train.py --epochs 10     sync, then run on the default server
@@ -41,7 +42,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--no-sync', 'skip the sync')
     .option('--tty', 'force an interactive terminal (PTY)')
     .option('--no-tty', 'batch mode: no PTY, no spinners, plain stdout/stderr')
-    .option('--dry-run', 'show what would happen; change nothing remotely')
+    .option('--dry-run', 'show what a run, --get or --watch would do; change nothing')
     .option('--delete', 'mirror local deletions on the server (never touches excluded paths)')
     .option('-v, --verbose', 'batch mode: also print the sync summary line on stderr')
     .option('-q, --quiet', 'no per-sync lines in --watch, no download line for --get')
@@ -49,7 +50,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--get <remote>', 'download a file or directory (relative to remote_dir)')
     .option('--to <local>', 'with --get: the folder to put it in (a file may take a new name; default: download_dir, else here)')
     .option('-d, --detach', 'start the job and return at once, printing its name')
-    .option('--name <name>', 'job name (letters, digits, - and _)')
+    .option('--name <name>', 'name the job of a run, -d or --watch CMD (letters, digits, - and _)')
     .option('--jobs', "list this project's jobs on the server")
     .option('--json', 'with --jobs: JSON output')
     .option('--all-projects', "with --jobs: every project's jobs on the server, not only this one's")

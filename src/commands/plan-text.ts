@@ -12,8 +12,9 @@ export interface PlanView {
   remoteDir: string;
   sync: string;
   job: string;
-  script: string;
-  command: string;
+  /** Absent when nothing runs (`--watch` without a command). */
+  script?: string;
+  command?: string;
 }
 
 function authSummary(target: SshTarget, agent: boolean): string {
@@ -38,10 +39,8 @@ export function formatPlan(view: PlanView, agent: boolean): string {
     `pre_cmd:     ${server.preCmd ?? '(none)'}`,
     `sync:        ${view.sync}`,
     `job:         ${view.job}`,
-    'remote script (bash, else /bin/sh):',
-    ...view.script.split('\n').map((line) => `  ${line}`),
-    'exact remote command:',
-    `  ${view.command}`,
+    ...(view.script === undefined ? [] : ['remote script (bash, else /bin/sh):', ...view.script.split('\n').map((line) => `  ${line}`)]),
+    ...(view.command === undefined ? [] : ['exact remote command:', `  ${view.command}`]),
   ];
   return lines.join('\n') + '\n';
 }

@@ -55,7 +55,7 @@ export function startSpecFor(run: HostRun, options: RunOptions, mode: 'batch' | 
   };
 }
 
-function chosenBy(options: RunOptions, ctx: Context, session: Session): string {
+export function chosenBy(options: Pick<RunOptions, 'all' | 'server'>, ctx: Context, session: Session): string {
   if (options.all) return 'from --all';
   if (options.server) return 'from -s';
   if (ctx.env.MTR_SERVER) return 'from MTR_SERVER';

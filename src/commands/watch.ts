@@ -2,19 +2,21 @@ import type { Context } from '../context.js';
 import { EXIT, ExitError } from '../errors.js';
 import { onStopSignals } from '../exec/signals.js';
 import type { WatchOptions } from '../options.js';
-import { buildRemoteScript, commandLine, joinRemoteDir } from '../remote/command.js';
+import { buildRemoteCommand, buildRemoteScript, commandLine, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { JobRunner } from '../watch/job-runner.js';
+import { runJobName } from '../watch/restart-plan.js';
 import { createWatchStatus } from '../watch/status.js';
 import { projectSubdir } from './launch.js';
 import { prepareSession, type Session } from './session.js';
 
 // `mtr --watch [command…]`: sync now, then on every change over one kept-open connection; with a
 // command, run it as a job and restart it after each sync. Ctrl+C (or SIGTERM) stops the command
-// gracefully and ends with 0; a second Ctrl+C stops waiting for that.
+// gracefully and ends with 0; a second Ctrl+C stops waiting for that. --dry-run prints the plan.
 export async function runWatch(ctx: Context, options: WatchOptions): Promise<void> {
   const name = options.name === undefined ? undefined : checkJobName(options.name);
   const session = await prepareSession(ctx, options);
+  if (options.dryRun) return printWatchPlan(ctx, options, session, name);
   const { server, logger } = session;
   const hasCommand = options.command.length > 0;
   const status = createWatchStatus(ctx, {
@@ -77,13 +79,7 @@ async function createRunner(
 ): Promise<JobRunner> {
   const { createJobRunner } = await import('../watch/job-runner.js');
   const { server, config } = session;
-  const spec = {
-    remoteDir: server.remoteDir,
-    subdir: projectSubdir(config.projectRoot, ctx.cwd),
-    preCmd: server.preCmd,
-    argv: options.command,
-    env: { PYTHONUNBUFFERED: '1' },
-  };
+  const spec = watchSpec(ctx, session, options);
   const shown = commandLine(options.command);
   return createJobRunner({
     ctx,
@@ -96,4 +92,47 @@ async function createRunner(
     onEnd: (_run, code) => say(`\`${shown}\` exited with code ${code}; waiting for changes`),
     onStartError: fail,
   });
+}
+
+function watchSpec(ctx: Context, session: Session, options: WatchOptions): RemoteCommandSpec {
+  const { server, config } = session;
+  return {
+    remoteDir: server.remoteDir,
+    subdir: projectSubdir(config.projectRoot, ctx.cwd),
+    preCmd: server.preCmd,
+    argv: options.command,
+    env: { PYTHONUNBUFFERED: '1' },
+  };
+}
+
+// --watch --dry-run: the first sync's plan, how changes follow, and the command each change
+// restarts. Returns at once: nothing connects, nothing is watched, nothing runs.
+async function printWatchPlan(ctx: Context, options: WatchOptions, session: Session, name: string | undefined): Promise<void> {
+  const { server, config } = session;
+  const { chosenBy } = await import('./run.js');
+  const { describeSyncPlan, formatPlan } = await import('./plan-text.js');
+  const deleting = options.deleteRemote || server.delete;
+  const refusal = deleting ? (await import('../sync/sftp-plan.js')).precheckDeleteTarget(server.remoteDir) : undefined;
+  const first = await describeSyncPlan(session, deleting, refusal);
+  const spec = watchSpec(ctx, session, options);
+  const hasCommand = options.command.length > 0;
+  const base = name ?? generateJobName(config.projectRoot);
+  ctx.stdout.write(
+    formatPlan(
+      {
+        server,
+        chosenBy: chosenBy(options, ctx, session),
+        target: session.target,
+        projectRoot: config.projectRoot,
+        remoteDir: joinRemoteDir(server.remoteDir, spec.subdir),
+        sync: `${first}\n  then every local change, as it happens, over one kept-open connection (until Ctrl+C)`,
+        job: hasCommand
+          ? `${runJobName(base, 1)}, then ${runJobName(base, 2)}, … (tmux -L mtr): started after the first sync; on every change stopped (SIGINT, then SIGTERM) and started again`
+          : '(none: --watch without a command only syncs)',
+        ...(hasCommand ? { script: buildRemoteScript(spec), command: buildRemoteCommand(spec) } : {}),
+      },
+      Boolean(ctx.env.SSH_AUTH_SOCK),
+    ),
+  );
+  if (refusal) throw refusal;
 }

@@ -8,13 +8,13 @@ describe('planInvocation: --watch', () => {
     [{ watch: true, name: 'dev' }, ['python', 'app.py'], { kind: 'watch', options: { command: ['python', 'app.py'], name: 'dev' } }],
     [{ watch: true, tty: false }, ['pytest'], { kind: 'watch', options: { command: ['pytest'], tty: false } }],
     [{ watch: true, tty: true }, [], { kind: 'watch', options: { tty: true } }],
+    [{ watch: true, dryRun: true }, ['pytest'], { kind: 'watch', options: { dryRun: true, command: ['pytest'] } }],
   ])('%j %j', (flags, command, expected) => {
     expect(planInvocation(flags, command)).toMatchObject(expected);
   });
 
   it.each([
     [{ watch: true, sync: false }, [], /--watch syncs on every change/],
-    [{ watch: true, dryRun: true }, [], /--dry-run does not apply to --watch/],
     [{ watch: true, detach: true }, ['x'], /cannot be combined with --detach/],
     [{ watch: true, tty: true }, ['x'], /drop --tty/],
     [{ watch: true, get: 'out' }, [], /choose one of --get, --watch/],
