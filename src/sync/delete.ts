@@ -1,7 +1,5 @@
-import type { ExecClient } from '../exec/exec-client.js';
-import type { Client } from 'ssh2';
 import { ConnectionError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
+import type { HostCapture } from '../host/types.js';
 import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
 import { checkResolvedDeleteTarget, refuseDelete, type DeletionPlan } from './sftp-plan.js';
 import { SyncError } from './sftp-session.js';
@@ -43,14 +41,14 @@ export function buildDeletionScript(remoteDir: string, command: 'rm -f --' | 'rm
  * Removes `files`, then the emptied `dirs` (deepest first; a directory that is not empty after all
  * is left alone). Returns how many paths were handed to the server.
  */
-export async function applyDeletions(client: ExecClient, remoteDir: string, paths: DeletionPlan): Promise<number> {
-  if (paths.files.length > 0) await run(client, remoteDir, 'rm -f --', paths.files);
-  if (paths.dirs.length > 0) await run(client, remoteDir, 'rmdir --', paths.dirs);
+export async function applyDeletions(host: HostCapture, remoteDir: string, paths: DeletionPlan): Promise<number> {
+  if (paths.files.length > 0) await run(host, remoteDir, 'rm -f --', paths.files);
+  if (paths.dirs.length > 0) await run(host, remoteDir, 'rmdir --', paths.dirs);
   return paths.files.length + paths.dirs.length;
 }
 
-async function run(client: ExecClient, remoteDir: string, command: 'rm -f --' | 'rmdir --', list: readonly string[]): Promise<void> {
-  const result = await execCapture(client, wrapForLoginShell(buildDeletionScript(remoteDir, command)), encodeDeletionPaths(list));
+async function run(host: HostCapture, remoteDir: string, command: 'rm -f --' | 'rmdir --', list: readonly string[]): Promise<void> {
+  const result = await host.capture(wrapForLoginShell(buildDeletionScript(remoteDir, command)), encodeDeletionPaths(list));
   if (result.code === null) throw new ConnectionError('the connection dropped while deleting remote files');
   if (result.code === 0) return;
   if (result.code === REFUSED) throw describeRefusal(remoteDir, result.stderr);

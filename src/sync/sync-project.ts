@@ -3,16 +3,17 @@ import type { ServerConfig } from '../config/types.js';
 import { ConnectionError, UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { Logger } from '../log.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { RsyncVersion } from './rsync-version.js';
 import { planKeepalive } from '../ssh/keepalive.js';
-import { isPasswordOnly } from './ssh-command.js';
+import { isPasswordOnly } from '../ssh/openssh-args.js';
 import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { toRsyncExcludeList } from './file-list.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';
 import { findOnPath } from './local-tools.js';
 import { describeUnsendable } from './names.js';
+import type { Notify } from './notice.js';
 import type { LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
 import { statTree, walkLocalTree } from './walk.js';
 
@@ -20,8 +21,8 @@ export interface SyncRequest {
   ctx: Context;
   server: ServerConfig;
   projectRoot: string;
-  /** The link, possibly still being made (the scan runs meanwhile). */
-  connection: Promise<SshConnection>;
+  /** The host, possibly still being connected (the scan runs meanwhile). */
+  connection: Promise<Host>;
   /** What OpenSSH (rsync) uses: same host, keys, known_hosts, and the shared socket when reusing. */
   target: SshTarget;
   /** A scan started earlier, e.g. while connecting. */
@@ -30,6 +31,8 @@ export interface SyncRequest {
   /** Mirror local deletions (server `delete: true` or --delete). */
   deleteRemote: boolean;
   onProgress?: (text: string) => void;
+  /** Receives what the user should hear of (another engine, names not sent). */
+  notify: Notify;
   /** Stops the transfer; the SFTP engine removes its temp files first. Rejects with the reason. */
   signal?: AbortSignal;
 }
@@ -83,7 +86,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   const started = Date.now();
   const { server, ctx } = req;
   req.onProgress?.('scanning project');
-  // sync: sftp needs an ssh2 client and the remote listing: fetch both while the scan runs.
+  // sync: sftp needs the remote listing: fetch it while the scan runs.
   const early = server.sync === 'sftp' && !req.deleteRemote ? startSftpListing(req) : undefined;
   // `rsync --version` (a process) runs while the tree is scanned.
   const { detectLocalRsync } = await import('./rsync-version.js');
@@ -95,7 +98,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
 
   const localRsync = await detecting;
   let choice = chooseServerEngine(server, req.target, ctx.env, localRsync);
-  if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
+  if (choice.notice) req.notify({ kind: 'engine', engine: choice.engine, text: choice.notice });
 
   // With deletion on, the guard runs before anything is sent, and the listing is reused.
   const manifest = req.deleteRemote ? await readGuardedManifest(req) : undefined;
@@ -109,8 +112,9 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       if (linkError) throw linkError;
       const { RemoteRsyncMissing } = await import('./rsync-errors.js');
       if (!(error instanceof RemoteRsyncMissing) || server.sync !== 'auto') throw error;
-      choice = { engine: 'sftp', notice: 'rsync is not installed on the server; syncing with SFTP' };
-      ctx.stderr.write(`mtr: ${choice.notice}\n`);
+      const notice = 'rsync is not installed on the server; syncing with SFTP';
+      choice = { engine: 'sftp', notice };
+      req.notify({ kind: 'engine', engine: 'sftp', text: notice });
     }
   }
   req.logger.debug(`sync engine: ${choice.engine}`);
@@ -118,7 +122,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
     const { syncViaSftp } = await import('./sftp.js');
     const listing = manifest ?? (early ? await early.listing : undefined);
     const viaSftp = await syncViaSftp({
-      client: early ? await early.client : await (await req.connection).ssh2(),
+      host: await req.connection,
       root: req.projectRoot,
       // SFTP compares sizes and mtimes: a tree scanned for rsync gets them now.
       tree: await statTree(tree),
@@ -129,7 +133,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
     });
     const unsent = describeUnsendable(viaSftp.plan.unsendable);
-    if (unsent) ctx.stderr.write(`mtr: ${unsent}\n`);
+    if (unsent) req.notify({ kind: 'unsendable', text: unsent });
     sent = viaSftp;
   }
 
@@ -140,15 +144,13 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
 }
 
 function startSftpListing(req: SyncRequest) {
-  const client = req.connection.then((connection) => connection.ssh2());
-  const listing = client.then(async (c) => {
+  const listing = req.connection.then(async (host) => {
     const { readRemoteManifest } = await import('./remote-manifest.js');
-    return readRemoteManifest(c, req.server.remoteDir, { leftoverAgeSeconds: abandonAfter(req.server) });
+    return readRemoteManifest(host, req.server.remoteDir, { leftoverAgeSeconds: abandonAfter(req.server) });
   });
   // Awaited later; a failure then is reported where it is awaited.
-  client.catch(() => undefined);
   listing.catch(() => undefined);
-  return { client, listing };
+  return { listing };
 }
 
 // rsync rides the run's own ssh2 connection (one handshake for the whole run) unless commands go
@@ -165,7 +167,7 @@ async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rsyn
     env: req.ctx.env,
     log: req.logger,
     ...(localRsync ? { version: localRsync } : {}),
-    ...(connection.shared ? {} : { tunnel: connection.client }),
+    ...(connection.shared ? {} : { tunnel: connection }),
     ...(req.signal ? { signal: req.signal } : {}),
     ioTimeoutSeconds: abandonAfter(req.server),
     remoteGuard: { checkSeconds: planKeepalive(req.server.deadLinkTimeout).intervalSeconds, idleSeconds: abandonAfter(req.server) },
@@ -188,8 +190,7 @@ async function readGuardedManifest(req: SyncRequest) {
   const { checkDeleteTarget, checkResolvedDeleteTarget, precheckDeleteTarget, refuseDelete } = await import('./sftp-plan.js');
   const early = precheckDeleteTarget(req.server.remoteDir);
   if (early) throw early;
-  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, {
-    sftpClient: () => connection.ssh2(),
+  const manifest = await readRemoteManifest(connection, req.server.remoteDir, {
     realPaths: true,
     leftoverAgeSeconds: abandonAfter(req.server),
   });
@@ -213,5 +214,5 @@ async function deleteMissing(req: SyncRequest, tree: LocalTree, remote: Readonly
   const plan = planDeletions(tree, remote, (p, isDir) => matcher.isIgnored(p, isDir));
   req.logger.debug(`delete: ${plan.files.length} files, ${plan.dirs.length} dirs`);
   if (!plan.files.length && !plan.dirs.length) return 0;
-  return applyDeletions((await req.connection).client, req.server.remoteDir, plan);
+  return applyDeletions(await req.connection, req.server.remoteDir, plan);
 }

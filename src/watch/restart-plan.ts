@@ -24,6 +24,14 @@ export interface RestartInput {
   running: boolean;
 }
 
+/** When the watch ends: stop the run that goes on, say it goes on (no link to stop it), or nothing. */
+export type FinishStep = 'stop' | 'leave' | 'none';
+
+export function planFinish(input: { running: boolean; connected: boolean }): FinishStep {
+  if (!input.running) return 'none';
+  return input.connected ? 'stop' : 'leave';
+}
+
 // A change restarts the command only when the sync moved something. After a reconnect the old run's
 // output stream is gone: a run that was going is restarted, a finished one only if files changed.
 export function shouldRestart(input: RestartInput): boolean {

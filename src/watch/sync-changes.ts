@@ -1,12 +1,12 @@
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Client } from 'ssh2';
-import type { ExecClient } from '../exec/exec-client.js';
+import type { Host } from '../host/types.js';
 import { isPrivatePath } from '../sync/ignore.js';
 import { planDeletions, type DeletionPlan } from '../sync/sftp-plan.js';
 import type { LocalEntry, RemoteEntry } from '../sync/types.js';
-import { comparePaths, drainQueue } from '../sync/walk.js';
+import { comparePaths } from '../sync/walk.js';
+import { drainQueue } from '../util/drain-queue.js';
 import type { Removal } from './batcher.js';
 import type { WatchFilter } from './filter.js';
 
@@ -105,10 +105,8 @@ export function planRemovals(removals: readonly Removal[], removedDirContents: r
 }
 
 export interface ChangeSyncRequest {
-  /** Real ssh2 client (SFTP). */
-  sftpClient: Client;
-  /** Runs the deletion helper. */
-  exec: ExecClient;
+  /** SFTP, and the deletion helper. */
+  host: Pick<Host, 'sftp' | 'capture'>;
   root: string;
   remoteDir: string;
   upserts: readonly string[];
@@ -137,7 +135,7 @@ export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncRes
   const removedDirs = removals.filter((r) => r.isDir).map((r) => r.path);
   let remote: RemoteFacts = { home: req.home, dirs: new Map(), removedDirContents: [] };
   if (dirs.length > 0 || removedDirs.length > 0 || (removals.length > 0 && req.home === undefined)) {
-    remote = await inspectRemote(req.sftpClient, req.remoteDir, dirs, removedDirs);
+    remote = await inspectRemote(req.host, req.remoteDir, dirs, removedDirs);
   }
   let filesSent = 0;
   let bytesSent = 0;
@@ -145,7 +143,7 @@ export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncRes
   if (snapshot.entries.length > 0) {
     const { syncViaSftp } = await import('../sync/sftp.js');
     const tree = { root: req.root, entries: snapshot.entries, excludedCount: 0 };
-    const sent = await syncViaSftp({ client: req.sftpClient, root: req.root, tree, remoteDir: req.remoteDir, remote: remote.dirs });
+    const sent = await syncViaSftp({ host: req.host, root: req.root, tree, remoteDir: req.remoteDir, remote: remote.dirs });
     ({ filesSent, bytesSent } = sent);
     dirsMade = sent.plan.mkdirs.length;
   }
@@ -170,9 +168,9 @@ interface RemoteFacts {
 
 // One SFTP session for what the server must be asked: $HOME (deletion guard), the batch's directories
 // and the contents of removed ones.
-async function inspectRemote(client: Client, remoteDir: string, dirs: readonly string[], removedDirs: readonly string[]): Promise<RemoteFacts> {
+async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: readonly string[], removedDirs: readonly string[]): Promise<RemoteFacts> {
   const { describeSftpFailure, openSftp, resolveSftpPath, walkSftp } = await import('../sync/sftp-session.js');
-  const session = await openSftp(client);
+  const session = await openSftp(host);
   const facts: RemoteFacts = { home: session.home, dirs: new Map(), removedDirContents: [] };
   try {
     const base = resolveSftpPath(remoteDir, session.home);
@@ -202,5 +200,5 @@ async function deleteRemoved(req: ChangeSyncRequest, remote: RemoteFacts, remova
   const plan = planRemovals(removals, remote.removedDirContents, req.filter);
   if (!plan.files.length && !plan.dirs.length) return 0;
   const { applyDeletions } = await import('../sync/delete.js');
-  return applyDeletions(req.exec, req.remoteDir, plan);
+  return applyDeletions(req.host, req.remoteDir, plan);
 }

@@ -309,6 +309,8 @@ describeE2E('mtr jobs: signals to the client', (sshd) => {
 
     const killed = await mtr(['--kill', name]);
     expectCode(killed, 0);
+    // It says which signal it took, and the code the job recorded.
+    expect(killed.stderr).toBe(`mtr: job ${name} stopped (SIG${code === 143 ? 'TERM' : 'KILL'}, exit ${code})\n`);
     expect(findProcesses({ args: marker, pgid })).toEqual([]);
     expect(tmuxHasSession(sshd, name)).toBe(false);
     expect(readJobFile(name, 'rc')?.trim()).toBe(String(code));

@@ -318,14 +318,18 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
       const job = await findJob(name);
       expect(job?.state).toBe('exited');
       expect([130, 143, 137]).toContain(job?.exitCode);
+      // `sh -c` passes Ctrl+C to its sleep: SIGINT is enough, and the line says so.
+      expect(result.stderr).toBe(`mtr: job ${name} stopped (SIGINT, exit ${job?.exitCode})\n`);
       expect(processesRunning(marker)).toEqual([]);
       expect(tmux(sshd, ['has-session', '-t', `=${name}`])).toBe(false);
       const table = await mtrVia(['--jobs']);
       expect(table.stdout).toMatch(new RegExp(`^${name}\\s+exited (130|143|137)\\s`, 'm'));
     });
 
-    it('--kill of a finished job is a no-op that succeeds', async () => {
-      expectCode(await mtrVia(['--kill', name]), 0);
+    it('--kill of a finished job is a no-op that succeeds, and says it had ended', async () => {
+      const result = await mtrVia(['--kill', name]);
+      expectCode(result, 0);
+      expect(result.stderr).toMatch(new RegExp(`^mtr: job ${name} had already ended \\(exit (130|143|137)\\); nothing to stop\n$`));
     });
   });
 

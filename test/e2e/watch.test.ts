@@ -234,6 +234,22 @@ describeE2E('mtr --watch', () => {
     }
   }, 60_000);
 
+  it("shows a sync's notice as one line of its own, before the watching line", async () => {
+    const project = makeProject({ servers: { test: { sync: 'sftp' } }, files: { 'a.txt': 'a\n' } });
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${project.root}/caf`), Buffer.from([0xff]), Buffer.from('.txt')]), 'raw name\n');
+    const watch = await startWatch(project, []);
+    try {
+      const lines = watch.stderr().split('\n');
+      const notices = lines.filter((line) => line.includes('not valid UTF-8'));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/^mtr: SFTP did not send 1 file whose names? (is|are) not valid UTF-8 .*: caf\\xff\.txt;/);
+      expect(lines.indexOf(notices[0]!)).toBeLessThan(lines.findIndex((line) => line.startsWith('mtr: watching ')));
+      expect(await watch.stop()).toBe(0);
+    } finally {
+      watch.kill();
+    }
+  }, 60_000);
+
   it('reconnects after the connection drops and syncs what changed meanwhile', async () => {
     const project = makeProject({ files: { 'a.txt': 'one\n' } });
     const remote = (rel: string) => path.join(project.remoteDir, rel);
@@ -248,6 +264,27 @@ describeE2E('mtr --watch', () => {
       write(project.root, 'after.txt', 'after\n');
       await eventually('after.txt on the remote', () => readOr(remote('after.txt')) === 'after\n');
       expect(await watch.stop()).toBe(0);
+    } finally {
+      watch.kill();
+    }
+  }, 90_000);
+
+  it('after a reconnect, restarts the command that was running: the old run is stopped, one run goes on', async () => {
+    const project = makeProject({ files: { 'app.txt': 'v1\n' } });
+    const sleepArgs = `sleep 600.${randomInt(100_000, 999_999)}`;
+    const watch = await startWatch(project, ['sh', '-c', `echo started $$; ${sleepArgs}`]);
+    const pids = () => [...watch.stdout().matchAll(/started (\d+)/g)].map((m) => Number(m[1]));
+    try {
+      const [first] = await eventually('the first run', () => (pids().length === 1 ? pids() : undefined), 15_000);
+      await eventually('the first sleep', () => processesWithArgs(sleepArgs).length === 1);
+      for (const pid of sshdProcessesFor(watch.running.child.pid as number, project.sshd.port)) process.kill(pid, 'SIGKILL');
+      const [, second] = await eventually('the second run', () => (pids().length === 2 ? pids() : undefined), 30_000);
+      expect(watch.stderr()).toMatch(/^mtr: connection lost; reconnecting$/m);
+      expect(watch.stderr()).toMatch(/^──── mtr: reconnected: restarting \(run 2\) ────$/m);
+      expect(isAlive(first as number)).toBe(false);
+      await eventually('exactly one sleep (the second run)', () => processesWithArgs(sleepArgs).length === 1);
+      expect(await watch.stop()).toBe(0);
+      expect(isAlive(second as number)).toBe(false);
     } finally {
       watch.kill();
     }

@@ -257,6 +257,40 @@ describe.each(SHELLS)('the environment a job sees, run by %s', (_label, shell) =
     expect(spawnSync(real, ['-L', 'mtr', 'has-session', '-t', `=${name}`], { env: box.env, stdio: 'ignore' }).status).not.toBe(0);
   });
 
+  // tmux as it is, except that the first `failures` new-sessions fail as one reaching a server on its
+  // way out does (its last session just ended while this start connected).
+  function flakyTmux(failures: number): Record<string, string> {
+    const real = spawnSync('sh', ['-c', 'command -v tmux'], { encoding: 'utf8' }).stdout.trim();
+    const bin = fs.mkdtempSync(path.join(box.home, 'flaky-bin-'));
+    const count = path.join(bin, 'count');
+    fs.writeFileSync(count, '');
+    const script = `#!/bin/sh
+for a; do
+  if [ "$a" = new-session ]; then
+    n=$(wc -c <'${count}'); printf x >>'${count}'
+    [ "$n" -lt ${failures} ] && { echo 'server exited unexpectedly' >&2; exit 1; }
+  fi
+done
+exec '${real}' "$@"
+`;
+    fs.writeFileSync(path.join(bin, 'tmux'), script, { mode: 0o755 });
+    return { ...box.env, PATH: `${bin}:${box.env.PATH}` };
+  }
+
+  it('a new-session that meets a tmux server on its way out is tried once more, quietly', async () => {
+    const name = jobName();
+    const run = await runScript(shell, buildLaunchScript(spec(name, 'echo once')), flakyTmux(1));
+    expect(run).toEqual({ stdout: Buffer.from('S'), stderr: Buffer.alloc(0), code: 0 });
+    const rest = await runScript(shell, buildStreamScript(name, { exitWithJob: true }), box.env);
+    expect(rest.stdout.toString()).toBe('once\n');
+  });
+
+  it('a new-session that fails twice is a failed start, with tmux\'s reason', async () => {
+    const run = await runScript(shell, buildLaunchScript(spec(jobName(), 'echo never')), flakyTmux(2));
+    expect({ stdout: run.stdout.toString(), code: run.code }).toEqual({ stdout: 'E', code: 1 });
+    expect(run.stderr.toString()).toBe("server exited unexpectedly\nmtr: tmux could not start the job's session\n");
+  });
+
   it('interactive: a TERM the server lacks falls back to xterm-256color', async () => {
     expect((await runInteractive('mtr-no-such-terminal')).replace(/\r/g, '')).toBe('TERM=xterm-256color\nend\n');
   });

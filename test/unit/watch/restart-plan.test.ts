@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildStopScript, runJobName, shouldRestart } from '../../../src/watch/restart-plan.js';
+import { buildStopScript, planFinish, runJobName, shouldRestart } from '../../../src/watch/restart-plan.js';
 
 describe('runJobName', () => {
   it.each([
@@ -30,13 +30,24 @@ describe('shouldRestart', () => {
   });
 });
 
+describe('planFinish', () => {
+  it.each([
+    [{ running: true, connected: true }, 'stop'],
+    [{ running: true, connected: false }, 'leave'],
+    [{ running: false, connected: true }, 'none'],
+    [{ running: false, connected: false }, 'none'],
+  ] as const)('%j → %s', (input, expected) => {
+    expect(planFinish(input)).toBe(expected);
+  });
+});
+
 describe('buildStopScript', () => {
   const homes: string[] = [];
   afterEach(() => homes.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
   it('enters the job dir, waits for pid, then INT → TERM → KILL the group, and records 137 when killed', () => {
     const script = buildStopScript('app-2', 1);
-    expect(script.split('\n')[0]).toBe('cd "$HOME"/.mtr/jobs/app-2 2>/dev/null || exit 0');
+    expect(script.split('\n')[0]).toBe('cd "$HOME"/.mtr/jobs/app-2 2>/dev/null || { echo ended; exit 0; }');
     expect(script).toContain('kill -INT -"$p"');
     expect(script).toContain('kill -TERM -"$p"');
     expect(script).toContain('kill -KILL -"$p"');
@@ -59,6 +70,8 @@ describe('buildStopScript', () => {
       fs.writeFileSync(path.join(dir, 'pid'), `${group.pid}\n`);
       const result = spawnSync('sh', ['-c', buildStopScript('fixture-1', 0.5)], { env: { ...process.env, HOME: home }, encoding: 'utf8', timeout: 10_000 });
       expect(result.status).toBe(0);
+      // What --kill reports (jobs/kill-outcome.ts): SIGTERM did it; no wrapper wrote a code, so 137.
+      expect(result.stdout).toBe('TERM 137\n');
       expect(fs.readFileSync(path.join(dir, 'rc'), 'utf8').trim()).toBe('137');
       const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 5000));
       expect(await Promise.race([exited, timeout])).toBe('SIGTERM');
@@ -80,9 +93,9 @@ describe('buildStopScript', () => {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'rc'), '0\n');
     fs.writeFileSync(path.join(dir, 'pid'), '1\n');
-    for (const name of ['done-1', 'missing-1']) {
-      const result = spawnSync('sh', ['-c', buildStopScript(name, 0.5)], { env: { ...process.env, HOME: home }, encoding: 'utf8', timeout: 10_000 });
-      expect(result.status).toBe(0);
+    for (const [name, said] of [['done-1', 'ended 0\n'], ['missing-1', 'ended\n']]) {
+      const result = spawnSync('sh', ['-c', buildStopScript(name!, 0.5)], { env: { ...process.env, HOME: home }, encoding: 'utf8', timeout: 10_000 });
+      expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: said });
     }
     expect(fs.readFileSync(path.join(dir, 'rc'), 'utf8')).toBe('0\n');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitStatusFrom } from '../../../src/exec/exit-status.js';
+import { exitStatusFrom } from '../../../src/util/exit-status.js';
 
 describe('exitStatusFrom', () => {
   it.each([

@@ -1,5 +1,6 @@
 // A sliding window of workers: the next item starts the moment any running one finishes, so one slow
-// file never stalls the others (fixed batches would wait for their slowest member). No sockets here.
+// item never stalls the others (fixed batches would wait for their slowest member). SFTP transfers and
+// fan-out hosts run through it. No sockets here.
 
 export interface PoolOptions {
   /** Aborting stops new items from starting; the pool rejects with the signal's reason. */

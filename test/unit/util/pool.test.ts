@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runPool } from '../../../src/sync/sftp-pool.js';
+import { runPool } from '../../../src/util/pool.js';
 
 // Workers are fake: each item sleeps `ms` on fake timers and logs when it starts and ends.
 function sleeper(log: string[], active: { now: number; max: number }) {
