@@ -41,12 +41,12 @@ export interface RunOptions extends GlobalOptions {
   /** --timeout: stop the job (INT, TERM, KILL) past this many seconds and exit 124. */
   timeoutSeconds?: number;
   /** Print the result as one JSON document. */
-  json: boolean;
-  /** With json: bytes of each stream kept. */
-  maxOutput: number;
+  json?: boolean;
+  /** With json: bytes of each stream kept (default DEFAULT_MAX_OUTPUT). */
+  maxOutput?: number;
   /** -d --tty: the terminal's size. */
   size?: { cols: number; rows: number };
-  forwards: ForwardSpec[];
+  forwards?: ForwardSpec[];
   command: string[];
 }
 
@@ -64,7 +64,7 @@ export interface WatchOptions extends GlobalOptions {
   name?: string;
   /** Empty: only sync. Otherwise run it as a job and restart it on every change. */
   command: string[];
-  forwards: ForwardSpec[];
+  forwards?: ForwardSpec[];
 }
 
 export interface GetOptions extends GlobalOptions {
@@ -98,11 +98,11 @@ export interface JobOptions extends GlobalOptions {
   parallel?: number;
   tty?: boolean;
   /** Print the result as one JSON document. */
-  json: boolean;
-  /** With json and --logs: bytes of each stream kept. */
-  maxOutput: number;
+  json?: boolean;
+  /** With json and --logs: bytes of each stream kept (default DEFAULT_MAX_OUTPUT). */
+  maxOutput?: number;
   /** --attach: ports held open while attached. */
-  forwards: ForwardSpec[];
+  forwards?: ForwardSpec[];
   action: JobAction;
 }
 

@@ -68,6 +68,11 @@ function printAnswer(ctx: Context, plan: JobsPlan, answer: JobAnswer, prefix: st
     case 'killed':
       ctx.stderr.write(prefixLines(`mtr: ${describeKillOutcome(answer.name, answer.outcome)}\n`, prefix));
       return;
+    case 'sent':
+      return;
+    case 'screen':
+      ctx.stdout.write(prefixLines(answer.text, prefix));
+      return;
     case 'streamed':
       return;
   }

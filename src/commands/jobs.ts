@@ -106,6 +106,21 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         const outcome = await killJob(connection, action.name);
         return { code: 0, answer: { kind: 'killed', name: action.name, outcome } };
       }
+      case 'send': {
+        const { sendText } = await import('../jobs/input.js');
+        await sendText(connection, action.name, session.server.name, action.text, action.enter);
+        return { code: 0, answer: { kind: 'sent', name: action.name } };
+      }
+      case 'keys': {
+        const { sendKeys } = await import('../jobs/input.js');
+        await sendKeys(connection, action.name, session.server.name, action.keys);
+        return { code: 0, answer: { kind: 'sent', name: action.name } };
+      }
+      case 'screen': {
+        const { readScreen } = await import('../jobs/input.js');
+        const screen = await readScreen(connection, action.name, session.server.name, { history: action.lines, ansi: action.ansi });
+        return { code: 0, answer: { kind: 'screen', name: action.name, ...screen } };
+      }
     }
   } finally {
     connection.close();

@@ -37,6 +37,10 @@ export type JobAnswer =
   | { kind: 'timed-out'; name: string; seconds: number }
   /** --kill: what it found and did (a job that outlived SIGKILL is an error instead). */
   | { kind: 'killed'; name: string; outcome: Exclude<KillOutcome, { kind: 'alive' }> }
+  /** --send, --keys: typed into the job's terminal. */
+  | { kind: 'sent'; name: string }
+  /** --screen: what the job's terminal shows (a batch job: the tail of its output). */
+  | { kind: 'screen'; name: string; text: string; terminal: 'tty' | 'batch'; state: 'running' | 'ended' }
   /** --logs, --attach, --wait: the output streamed; the code is the job's (or the stream's). */
   | { kind: 'streamed' };
 

@@ -1,6 +1,5 @@
-import type { ExecClient } from '../exec/exec-client.js';
 import { ConnectionError, UsageError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
+import type { HostCapture } from '../host/types.js';
 import { INPUT_STATUS, buildKeysScript, buildScreenScript, buildSendScript, type ScreenOptions } from '../remote/job-input.js';
 import { parseScreenReply, type ScreenReply } from './screen-text.js';
 
@@ -19,19 +18,19 @@ function check(code: number | null, name: string, server: string, stderr: Buffer
   throw new UsageError(`tmux on ${server} could not send to job ${name}${detail ? `: ${detail}` : ''}`);
 }
 
-export async function sendText(client: ExecClient, name: string, server: string, text: string, enter: boolean): Promise<void> {
-  const result = await execCapture(client, buildSendScript(name, text, enter));
+export async function sendText(host: HostCapture, name: string, server: string, text: string, enter: boolean): Promise<void> {
+  const result = await host.capture(buildSendScript(name, text, enter));
   check(result.code, name, server, result.stderr);
 }
 
 /** `tmuxKeys`: checked and spelled by job-keys.ts. */
-export async function sendKeys(client: ExecClient, name: string, server: string, tmuxKeys: readonly string[]): Promise<void> {
-  const result = await execCapture(client, buildKeysScript(name, tmuxKeys));
+export async function sendKeys(host: HostCapture, name: string, server: string, tmuxKeys: readonly string[]): Promise<void> {
+  const result = await host.capture(buildKeysScript(name, tmuxKeys));
   check(result.code, name, server, result.stderr);
 }
 
-export async function readScreen(client: ExecClient, name: string, server: string, options: ScreenOptions): Promise<ScreenReply> {
-  const result = await execCapture(client, buildScreenScript(name, options));
+export async function readScreen(host: HostCapture, name: string, server: string, options: ScreenOptions): Promise<ScreenReply> {
+  const result = await host.capture(buildScreenScript(name, options));
   check(result.code, name, server, result.stderr);
   const reply = parseScreenReply(result.stdout.toString('utf8'), options.ansi);
   if (!reply) throw new UsageError(`could not read the screen of job ${name} on ${server}`);

@@ -18,7 +18,8 @@ export function normalizeScreen(text: string, ansi: boolean): string {
 }
 
 export interface ScreenReply {
-  kind: 'tty' | 'batch';
+  /** The job has a terminal (its pane), or is a batch job (its output's tail). */
+  terminal: 'tty' | 'batch';
   state: 'running' | 'ended';
   text: string;
 }
@@ -29,5 +30,5 @@ export function parseScreenReply(output: string, ansi: boolean): ScreenReply | u
   const head = (newline < 0 ? output : output.slice(0, newline)).split(' ');
   const [kind, state] = head;
   if ((kind !== 'tty' && kind !== 'batch') || (state !== 'running' && state !== 'ended')) return undefined;
-  return { kind, state, text: normalizeScreen(newline < 0 ? '' : output.slice(newline + 1), ansi) };
+  return { terminal: kind, state, text: normalizeScreen(newline < 0 ? '' : output.slice(newline + 1), ansi) };
 }

@@ -100,28 +100,45 @@ function planHostRun(host: HostPlan, options: RunOptions, config: LoadedConfig, 
     command,
     remoteCwd,
     remoteCommand: buildRemoteCommand(command),
-    job: planJob(host, command, remoteCwd, job, interactive ? { term: inputs.env.TERM || FALLBACK_TERM, size: { cols: inputs.terminal.cols, rows: inputs.terminal.rows } } : {}),
+    job: planJob(host, command, remoteCwd, job, paneOf(job, options, inputs)),
     sync: planSync(server, { enabled: options.sync !== false, deleteFlag: options.deleteRemote, live: interactive, verbose: options.verbose }),
   };
 }
 
-/** The job around a remote command: batch, interactive (a pane) or detached. */
+// An attached run's pane takes the user's terminal; a detached one on a terminal (-d --tty) the size
+// --size asked for (or the default), and a TERM that a script's environment ("dumb", none) cannot spoil.
+function paneOf(job: JobChoice, options: RunOptions, inputs: PlanInputs): { term?: string; size?: { cols: number; rows: number }; detached?: boolean } {
+  if (job.mode === 'interactive') return { term: inputs.env.TERM || FALLBACK_TERM, size: { cols: inputs.terminal.cols, rows: inputs.terminal.rows } };
+  if (job.mode === 'detached' && options.size) {
+    const term = inputs.env.TERM && inputs.env.TERM !== 'dumb' ? inputs.env.TERM : FALLBACK_TERM;
+    return { term, size: options.size, detached: true };
+  }
+  return {};
+}
+
+/** The job around a remote command: batch, interactive (a pane) or detached (with -d --tty, on a pane). */
 export function planJob(
   host: HostPlan,
   command: RemoteCommandSpec,
   remoteCwd: string,
   job: JobChoice,
-  pane: { term?: string; size?: { cols: number; rows: number } } = {},
+  pane: { term?: string; size?: { cols: number; rows: number }; detached?: boolean } = {},
 ): JobPlan {
   const script = buildRemoteScript(command);
-  const interactive = job.mode === 'interactive';
+  // A detached job on a terminal starts at once: nobody attaches first.
+  const interactive = job.mode === 'interactive' || pane.detached === true;
   return {
     name: job.name,
     mode: job.mode,
     project: command.remoteDir,
     script,
     fallback: buildDirectCommand(script),
-    wrapper: { interactive, stdinFifo: job.mode === 'batch' && job.stdinIsData, ...(interactive && pane.term ? { term: pane.term } : {}) },
+    wrapper: {
+      interactive,
+      ...(pane.detached ? { gate: false } : {}),
+      stdinFifo: job.mode === 'batch' && job.stdinIsData,
+      ...(interactive && pane.term ? { term: pane.term } : {}),
+    },
     ...(interactive && pane.size ? { size: pane.size } : {}),
     argv: command.argv,
     server: host.server.name,

@@ -284,7 +284,7 @@ export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string 
 /**
  * The server's time (NOW_FUNCTION), then one record per job; records end with a 0x1e byte, fields
  * are NUL-separated: name, meta.json, state (rc value | "running" | "lost"), ended, started (both
- * may be empty), project. With `project` (a remote_dir), only that project's jobs and records
+ * may be empty), project, kind (batch, tty or session). With `project` (a remote_dir), only that project's jobs and records
  * without a project (an older mtr's) are listed. Every record file is one line (meta.json is
  * JSON.stringify's), read by the shell itself: no process per job but tmux's for running ones.
  */
@@ -302,7 +302,9 @@ export function buildListScript(project?: string): string {
     `  ${read('m', 'meta.json')}; ${read('rc', 'rc')}; ${read('e', 'ended')}; ${read('s', 'started')}`,
     `  printf '%s\\0%s\\0' "$n" "$m"`,
     `  if [ -f "$n/rc" ]; then printf '%s' "$rc"; elif ${TMUX} has-session -t "=$n" 2>/dev/null; then printf running; else printf lost; fi`,
-    `  printf '\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp"`,
+    // The job's kind: a persistent shell, a job on a terminal, or batch.
+    `  if [ -f "$n/session.rc" ]; then k=session; elif [ -f "$n/tty" ]; then k=tty; else k=batch; fi`,
+    `  printf '\\0%s\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp" "$k"`,
     'done',
   ].join('\n');
 }
@@ -334,10 +336,10 @@ export function buildWaitScript(name: string): string {
   ].join('\n');
 }
 
-/** True (exit 0) when the job's record exists; prints its mode (batch, interactive, detached; nothing for old records). */
+/** True (exit 0) when the job's record exists; prints `tty` for a job on a terminal, else its mode (batch, detached; nothing for old records). */
 export function buildExistsScript(name: string): string {
   const meta = `${jobDir(name)}/meta.json`;
-  return `test -f ${meta} || exit 1; sed -n 's/.*"mode":"\\([a-z]*\\)".*/\\1/p' ${meta} 2>/dev/null | head -n 1; exit 0`;
+  return `test -f ${meta} || exit 1; [ ! -f ${jobDir(name)}/tty ] || { echo tty; exit 0; }; sed -n 's/.*"mode":"\\([a-z]*\\)".*/\\1/p' ${meta} 2>/dev/null | head -n 1; exit 0`;
 }
 
 /** Prints the first of `names` whose record exists (exit 0); exit 1 when none does. */

@@ -58,7 +58,7 @@ describeE2E('jobs on a terminal: -d --tty, --send, --keys, --screen', (sshd) => 
     await screenShows(name, '>>>');
     expect(summary(await run(['--send', name, 'x = 6 * 7']))).toEqual({ code: 0, stdout: '', stderr: '' });
     await run(['--send', name, 'print(x, "é")']);
-    const shown = await screenShows(name, '42 é');
+    const shown = String(await screenShows(name, "42 é"));
     // Plain text: no escape sequences, no trailing blanks on a line, no blank lines at the end.
     expect(shown).not.toMatch(/\x1b/);
     expect(shown.split('\n').every((line) => line === line.trimEnd())).toBe(true);

@@ -17,8 +17,8 @@ describe('normalizeScreen', () => {
 
 describe('parseScreenReply', () => {
   it('reads the kind and state line', () => {
-    expect(parseScreenReply('tty running\n>>> \n\n', false)).toEqual({ kind: 'tty', state: 'running', text: '>>>\n' });
-    expect(parseScreenReply('batch ended\n', false)).toEqual({ kind: 'batch', state: 'ended', text: '' });
+    expect(parseScreenReply('tty running\n>>> \n\n', false)).toEqual({ terminal: 'tty', state: 'running', text: '>>>\n' });
+    expect(parseScreenReply('batch ended\n', false)).toEqual({ terminal: 'batch', state: 'ended', text: '' });
   });
   it('refuses anything else', () => expect(parseScreenReply('mtr: what\n', false)).toBeUndefined());
 });
