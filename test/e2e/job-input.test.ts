@@ -77,7 +77,11 @@ describeE2E('jobs on a terminal: -d --tty, --send, --keys, --screen', (sshd) => 
     // `cat` echoes each line back: what it prints is exactly what arrived.
     await run(['-d', '--tty', '--name', name, 'cat']);
     const text = `-n '"; $(touch /tmp/mtr-pwned-${name}) \`id\` ; echo x & | > y Enter C-c 日本`;
-    expect((await run(['--send', name, text])).code).toBe(0);
+    // A first word starting with '-' follows `--`, as for any mtr command (`mtr -- -x`).
+    const sent = await run(['--send', name, '--', text]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const unmarked = await run(['--send', name, '-n', 'x']);
+    expect(unmarked.code).toBe(2);
     await eventually('cat to echo the text twice (typed and printed)', async () => (await screen(name)).split(text).length >= 3);
     expect(fs.existsSync(`/tmp/mtr-pwned-${name}`)).toBe(false);
     // Words are joined by one space; --no-enter types without Enter.
