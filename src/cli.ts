@@ -182,8 +182,11 @@ async function act(ctx: Context, invocation: Invocation, flags: () => FlagSpec[]
       const { runWatch } = await import('./commands/watch.js');
       return print.printWatch(ctx, await runWatch(ctx, plan));
     }
-    case 'forward':
-      throw new UsageError('mtr --forward without a command is not built yet', 'give a command to run while the forward is open');
+    case 'forward': {
+      const plan = await planFor(ctx, invocation);
+      const { runForward } = await import('./commands/forward.js');
+      return (await runForward(ctx, plan)).exitCode;
+    }
     case 'run': {
       const plan = await planFor(ctx, invocation);
       if (plan.dryRun) {

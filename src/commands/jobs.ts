@@ -23,7 +23,10 @@ export async function runJobCommand(ctx: Context, plan: JobsPlan): Promise<JobsR
   if (sessions.length === 1) {
     const session = sessions[0] as Session;
     const started = Date.now();
-    const answer = await runJobOnHost(ctx, plan, session);
+    // --attach's forwards: bound before connecting, held while attached.
+    const { holdForwards } = await import('./forwards.js');
+    const forwards = await holdForwards(ctx, session, plan.projectRoot, logger, plan.forwards);
+    const answer = await runJobOnHost(ctx, plan, session).finally(() => forwards?.close());
     return { exitCode: answer.code, label, fanOut: false, hosts: [{ name: session.server.name, code: answer.code, ms: Date.now() - started, answer: answer.answer }] };
   }
   const { runOnHosts } = await import('./fanout.js');

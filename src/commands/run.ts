@@ -20,7 +20,10 @@ export async function runRun(ctx: Context, plan: RunPlan): Promise<RunResult> {
   const session = openSession(run.host, plan.projectRoot, logger);
   logger.debug(`mtr run: server=${session.server.name} argv=${JSON.stringify(plan.argv)}`);
   const started = Date.now();
-  const exitCode = await runOnHost(ctx, session, run);
+  // Bound before the sync and the job: a local port in use stops the run before either.
+  const { holdForwards } = await import('./forwards.js');
+  const forwards = await holdForwards(ctx, run.host, plan.projectRoot, logger, run.forwards);
+  const exitCode = await runOnHost(ctx, session, run).finally(() => forwards?.close());
   return { exitCode, job: run.job.name, detached: plan.detach, hosts: [{ name: session.server.name, code: exitCode, ms: Date.now() - started }] };
 }
 

@@ -8,6 +8,7 @@ import { FALLBACK_TERM } from '../remote/job-env.js';
 import { checkJobName, entryJobName, generateJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
 import type { PlanInputs } from './inputs.js';
+import { planForwards, refuseFanOutForwards } from './forwards-plan.js';
 import { planHost, planLog, planSync, projectSubdir } from './host-plan.js';
 import type { HostPlan, HostRunPlan, JobMode, JobPlan, RunPlan } from './types.js';
 
@@ -31,6 +32,7 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
   checkRunOptions(options);
   const selected = selectServers(config, { flag: options.server, env: inputs.env, all: options.all });
   const hosts = selected.map((s) => planHost(s, inputs, { reuse: options.reuse }));
+  refuseFanOutForwards(options.forwards, hosts.map((h) => h.server.name));
   const jobName = options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
   const base = {
     action: 'run' as const,
@@ -47,7 +49,11 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
   if (hosts.length === 1) {
     const interactive = !options.detach && (options.tty ?? (inputs.terminal.stdin && inputs.terminal.stdout));
     const mode: JobMode = options.detach ? 'detached' : interactive ? 'interactive' : 'batch';
-    return { ...base, hosts: [planHostRun(hosts[0] as HostPlan, options, config, inputs, { name: jobName, mode, stdinIsData: inputs.stdinIsData })] };
+    const host = hosts[0] as HostPlan;
+    const run = planHostRun(host, options, config, inputs, { name: jobName, mode, stdinIsData: inputs.stdinIsData });
+    // A detached run returns at once: nothing would hold a port open.
+    const forwards = mode === 'detached' ? [] : planForwards(options.forwards, host.server);
+    return { ...base, hosts: [forwards.length ? { ...run, forwards } : run] };
   }
   const names = hosts.map((h) => h.server.name).join(', ');
   if (options.tty === true) throw new UsageError(`--tty needs a single server (got ${names})`, 'pick one with -s NAME, or drop --tty for per-host batch output');

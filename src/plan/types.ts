@@ -1,3 +1,4 @@
+import type { ForwardSpec } from '../config/forward-spec.js';
 import type { ServerChoice } from '../config/select.js';
 import type { ServerConfig, SyncEngine } from '../config/types.js';
 import type { JobAction } from '../options.js';
@@ -85,6 +86,8 @@ export interface HostRunPlan {
   readonly remoteCommand: string;
   readonly job: JobPlan;
   readonly sync: SyncPolicy;
+  /** Local ports held open to the server while it lasts (plan/forwards-plan.ts). */
+  readonly forwards?: readonly ForwardSpec[];
 }
 
 export interface FanOutPlan {
@@ -141,6 +144,8 @@ export interface WatchPlan extends PlanBase, Showable {
   readonly job?: JobPlan;
   /** With a command: the exact line sshd is handed for it (the dry run shows it). */
   readonly remoteCommand?: string;
+  /** Local ports held open to the server while it lasts (plan/forwards-plan.ts). */
+  readonly forwards?: readonly ForwardSpec[];
 }
 
 export interface JobsPlan extends PlanBase {
@@ -151,6 +156,15 @@ export interface JobsPlan extends PlanBase {
   readonly parallel: number;
   /** --attach at a terminal (not --no-tty): an interactive job's pane is joined, not followed. */
   readonly atTerminal: boolean;
+  /** --attach: local ports held open while attached. */
+  readonly forwards?: readonly ForwardSpec[];
 }
 
-export type Plan = RunPlan | GetPlan | WatchPlan | JobsPlan;
+/** `mtr --forward SPEC…` alone: hold the forwards until Ctrl+C or SIGTERM. */
+export interface ForwardPlan extends PlanBase {
+  readonly action: 'forward';
+  readonly host: HostPlan;
+  readonly forwards: readonly ForwardSpec[];
+}
+
+export type Plan = RunPlan | GetPlan | WatchPlan | JobsPlan | ForwardPlan;
