@@ -1,4 +1,4 @@
-import type { ForwardSpec } from '../config/forward-spec.js';
+import { formatForward, type ForwardSpec } from '../config/forward-spec.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { Host, LocalForward } from '../host/types.js';
@@ -78,8 +78,7 @@ export async function holdForwards(ctx: Context, host: HostPlan, projectRoot: st
 
 /** The line `mtr --forward` prints for each forward it holds. */
 export function describeForward(spec: ForwardSpec, server: string): string {
-  const remoteHost = spec.remoteHost.includes(':') ? `[${spec.remoteHost}]` : spec.remoteHost;
-  return `forwarding 127.0.0.1:${spec.localPort} → ${remoteHost}:${spec.remotePort} on ${server}`;
+  return `forwarding ${formatForward(spec)} on ${server}`;
 }
 
 function bindError(spec: ForwardSpec, error: unknown): Error {

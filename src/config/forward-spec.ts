@@ -46,3 +46,9 @@ export function parseForwardSpec(text: string): ForwardSpec | string {
   }
   return `expected PORT, LOCAL:PORT or LOCAL:HOST:PORT, got ${JSON.stringify(text)}`;
 }
+
+/** `127.0.0.1:9000 → localhost:8888`, as the messages and the dry run show a forward. */
+export function formatForward(spec: ForwardSpec): string {
+  const remoteHost = spec.remoteHost.includes(':') ? `[${spec.remoteHost}]` : spec.remoteHost;
+  return `127.0.0.1:${spec.localPort} → ${remoteHost}:${spec.remotePort}`;
+}
