@@ -14,8 +14,6 @@ export interface HeldForwards {
   readonly forwards: readonly LocalForward[];
   /** Connects now (`mtr --forward` alone reports a bad link at once). */
   connect(): Promise<Host>;
-  /** Settles when the forwards' link, once opened, is gone. */
-  lost(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,10 +60,6 @@ export async function holdForwards(ctx: Context, host: HostPlan, projectRoot: st
   return {
     forwards: bound,
     connect,
-    lost: async () => {
-      const link = await connect();
-      await link.closed;
-    },
     close: async () => {
       closed = true;
       await Promise.all(bound.map((forward) => forward.close()));

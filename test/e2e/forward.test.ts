@@ -134,6 +134,32 @@ describeE2E('port forwards: --forward and forward:', (sshd) => {
     expect(await refused(local)).toBe(true);
   });
 
+  it('--attach NAME holds its forwards while it follows the job', async () => {
+    const project = makeProject({ sshd, createRemoteDir: true });
+    const local = await freePort();
+    const flag = newFlag();
+    const name = `e2e-fwd-attach-${randomBytes(3).toString('hex')}`;
+    const started = await project.run(['--no-sync', '-d', '--name', name, ...waitFor(flag)]);
+    expect(started.code, started.stderr).toBe(0);
+    const running = project.spawn(['--attach', name, '--forward', `${local}:127.0.0.1:${remotePort}`], { timeoutMs: 60_000 });
+    expect(await poll('the forward of --attach to answer', () => get(local))).toBe('served /hello');
+    fs.writeFileSync(flag, '');
+    const result = await running.result;
+    expect(result.code, result.stderr).toBe(0);
+    expect(await refused(local)).toBe(true);
+  });
+
+  it('--watch holds its forwards until Ctrl+C', async () => {
+    const project = makeProject({ sshd, files: { 'a.txt': 'a' } });
+    const local = await freePort();
+    const running = project.spawn(['--watch', '--forward', `${local}:127.0.0.1:${remotePort}`], { timeoutMs: 60_000 });
+    expect(await poll('the forward of --watch to answer', () => get(local))).toBe('served /hello');
+    running.child.kill('SIGINT');
+    const result = await running.result;
+    expect(result.code, result.stderr).toBe(0);
+    expect(await refused(local)).toBe(true);
+  });
+
   describe('config errors', () => {
     it('a bad spec in `forward:` is a config error (exit 2) naming the key', async () => {
       const project = makeProject({ sshd, servers: { test: { forward: ['80:no host here:80'] } } });
