@@ -1,7 +1,7 @@
 import { selectServers } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { JobOptions } from '../options.js';
+import { DEFAULT_MAX_OUTPUT, type JobOptions } from '../options.js';
 import { checkJobName } from '../remote/job-name.js';
 import type { PlanInputs } from './inputs.js';
 import { planHost, planLog } from './host-plan.js';
@@ -29,5 +29,6 @@ export function planJobs(options: JobOptions, config: LoadedConfig, inputs: Plan
     hosts,
     parallel: options.parallel ?? DEFAULT_PARALLEL,
     atTerminal: options.tty !== false && inputs.terminal.stdin && inputs.terminal.stdout,
+    ...(options.json ? { json: { maxOutput: options.maxOutput ?? DEFAULT_MAX_OUTPUT } } : {}),
   };
 }

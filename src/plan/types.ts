@@ -107,6 +107,10 @@ export interface RunPlan extends PlanBase, Showable {
   readonly fanOut?: FanOutPlan;
   /** -v: with several hosts, the summary also when all went well. */
   readonly verbose: boolean;
+  /** --json: the result as one JSON document; the job's output kept (maxOutput bytes per stream). */
+  readonly json?: { readonly maxOutput: number };
+  /** --timeout: the job is stopped past this many seconds (exit 124). */
+  readonly timeoutSeconds?: number;
 }
 
 export interface GetPlan extends PlanBase, Showable {
@@ -122,6 +126,8 @@ export interface GetPlan extends PlanBase, Showable {
   readonly makeDir?: string;
   /** No "downloaded …" line. */
   readonly quiet: boolean;
+  /** --json: the download's figures as one JSON document. */
+  readonly json?: boolean;
 }
 
 export interface WatchPlan extends PlanBase, Showable {
@@ -151,6 +157,8 @@ export interface JobsPlan extends PlanBase {
   readonly parallel: number;
   /** --attach at a terminal (not --no-tty): an interactive job's pane is joined, not followed. */
   readonly atTerminal: boolean;
+  /** --json: each answer as a JSON record; --logs keeps maxOutput bytes per stream. */
+  readonly json?: { readonly maxOutput: number };
 }
 
 export type Plan = RunPlan | GetPlan | WatchPlan | JobsPlan;
