@@ -131,6 +131,29 @@ describeE2E('--json records and --timeout', (sshd) => {
     expect(parseOne(ended)).toEqual({ name, state: 'ended', exitCode: 130, matched: false, line: null });
   });
 
+  it('a terminal job: -d --tty, --send, --keys, --screen, each one record', async () => {
+    const name = newName('tty');
+    const detached = await p.run(['--json', '--no-sync', '-d', '--tty', '--name', name, 'cat']);
+    expect(detached.code, detached.stderr).toBe(0);
+    expect(parseOne(detached)).toEqual({ name, server: 'test', state: 'running' });
+    const sent = await p.run(['--json', '--send', name, 'hello-json']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(parseOne(sent)).toEqual({ name, state: 'running' });
+    let text = '';
+    for (let i = 0; i < 100 && (text.match(/hello-json/g) ?? []).length < 2; i++) {
+      const screen = await p.run(['--json', '--screen', name]);
+      expect(screen.code, screen.stderr).toBe(0);
+      text = parseOne(screen).text as string;
+    }
+    // Typed once, shown by the terminal's echo and by cat.
+    expect((text.match(/hello-json/g) ?? []).length).toBe(2);
+    const keys = await p.run(['--json', '--keys', name, 'C-d']);
+    expect(keys.code, keys.stderr).toBe(0);
+    expect(parseOne(keys)).toEqual({ name, state: 'running' });
+    const waited = await p.run(['--json', '--wait', name, '--timeout', '20']);
+    expect(parseOne(waited)).toEqual({ name, state: 'ended', exitCode: 0, matched: false, line: null });
+  });
+
   it('--wait --for on a job that ended first: matched false, the code agrees', async () => {
     const name = newName('nomatch');
     expect((await p.run(['--no-sync', '-d', '--name', name, 'sh', '-c', 'exit 4'])).code).toBe(0);
