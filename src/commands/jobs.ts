@@ -61,7 +61,7 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
           : buildLogsScript(action.name, action.tail);
         const kept = plan.json ? await collectors(plan.json.maxOutput) : undefined;
         const streams = kept ? { ...ctx, stdout: kept.stdout.stream, stderr: kept.stderr.stream } : ctx;
-        const { code } = await runBatch(connection, script, streams, { lostMessage: lost, holdStdin: true });
+        const { code } = await runBatch(connection, script, streams, { lostMessage: lost, holdStdin: true, notes: ctx.stderr });
         if (code === LOGS_READ_FAILED) {
           throw new SyncError(
             `could not read the output of job ${action.name} on ${session.server.name} (the server's error is above)`,

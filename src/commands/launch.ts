@@ -56,6 +56,7 @@ export async function launchBatch(ctx: Context, connection: Host, session: Sessi
     const result = await streamJob(streams, connection, startSpecOf(job, new Date()), {
       fallback: job.fallback,
       lostMessage: `connection lost; job ${job.name} goes on on the server: \`mtr --attach ${job.name}\` or \`mtr --logs ${job.name}\``,
+      notes: ctx.stderr,
       onLaunch: (status) => {
         launch = status;
         if (status === 'no-tmux') ctx.stderr.write(noTmuxNotice(session.server.name));
