@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { GetResult, HostResult, JobAnswer, JobHostResult, RunResult } from '../commands/results.js';
+import { jobRecords } from '../jobs/meta.js';
 import type { Bounded } from '../util/head-tail.js';
 
 // --json: the one document each action prints on stdout (README, "JSON results"). Pure: the
@@ -71,6 +72,7 @@ export function answerRecord(answer: JobAnswer, code: number): Record {
     case 'killed':
       return { name: answer.name, state: answer.outcome.kind };
     case 'list':
+      return { jobs: jobRecords(answer.list, answer.listedAt) };
     case 'streamed':
       return { exitCode: code };
   }

@@ -88,7 +88,8 @@ function printAnswer(ctx: Context, plan: JobsPlan, answer: JobAnswer, prefix: st
 }
 
 export function printJobs(ctx: Context, plan: JobsPlan, result: JobsResult): number {
-  if (plan.json && plan.op.kind !== 'list') {
+  // --jobs --json on one server: the array itself (as it always was).
+  if (plan.json && (plan.op.kind !== 'list' || result.fanOut)) {
     if (result.hosts.some((h) => h.answer) || result.fanOut) ctx.stdout.write(formatJson(jobsDocument(result.hosts, result.fanOut, result.exitCode)));
     if (result.fanOut && result.exitCode !== 0) ctx.stderr.write(formatFanOutSummary(result.label, result.hosts));
     return result.exitCode;

@@ -17,9 +17,6 @@ export function planJobs(options: JobOptions, config: LoadedConfig, inputs: Plan
   if (hosts.length > 1 && action.kind === 'attach') {
     throw new UsageError('--attach needs a single server', `pick one with -s NAME; to follow all, use \`mtr --logs ${action.name} --follow\``);
   }
-  if (hosts.length > 1 && action.kind === 'list' && action.json) {
-    throw new UsageError('--jobs --json needs a single server', 'run it per server with -s NAME');
-  }
   return {
     action: 'job',
     projectRoot: config.projectRoot,

@@ -232,6 +232,15 @@ describeE2E('--json over several servers', (sshd) => {
     expect(doc.hosts[0]!.stdout).toBe('me root\n');
     expect(doc.hosts[1]!.stdout).toBe(`me ${sshd.password!.user}\n`);
 
+    const listed = await p.run(['--json', '--jobs', '-s', 'key,pw']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const lists = parseOne(listed) as { hosts: { server: string; jobs: { name: string }[] }[]; exitCode: number };
+    expect(lists.exitCode).toBe(0);
+    expect(lists.hosts.map((h) => [h.server, h.jobs.some((j) => j.name === `${name}-${h.server}`)])).toEqual([
+      ['key', true],
+      ['pw', true],
+    ]);
+
     const killed = await p.run(['--json', '--kill', name, '-s', 'key,pw']);
     expect(killed.code).toBe(0);
     expect(parseOne(killed)).toEqual({
