@@ -131,6 +131,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
           quiet: Boolean(flags.quiet),
           verbose: Boolean(flags.verbose),
           remotePath: flags.get,
+          json: Boolean(flags.json),
           ...(flags.to === undefined ? {} : { to: flags.to }),
         },
       };

@@ -27,7 +27,7 @@ Examples:
 
 Exit codes: the remote command's own; 128+n if it died of signal n; 130 after Ctrl+C; 143 after
 SIGTERM; 141 stdout closed early; 1 sync or download failed (or a --doctor check, a --kill
-that could not stop the job, an internal error); 2 usage or config error; 124 --wait timed out;
+that could not stop the job, an internal error); 2 usage or config error; 124 --timeout ran out;
 125 pre_cmd failed;
 255 connection, authentication or host key failure. With several servers: the largest.`;
 

@@ -79,6 +79,8 @@ export interface GetOptions extends GlobalOptions {
   verbose: boolean;
   remotePath: string;
   to?: string;
+  /** Print the download's figures as one JSON document. */
+  json?: boolean;
 }
 
 export type JobAction =

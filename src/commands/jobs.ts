@@ -62,14 +62,16 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         const script = action.follow
           ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
           : buildLogsScript(action.name, action.tail);
-        const { code } = await runBatch(connection, script, ctx, { lostMessage: lost, holdStdin: true });
+        const kept = plan.json ? await collectors(plan.json.maxOutput) : undefined;
+        const streams = kept ? { ...ctx, stdout: kept.stdout.stream, stderr: kept.stderr.stream } : ctx;
+        const { code } = await runBatch(connection, script, streams, { lostMessage: lost, holdStdin: true, notes: ctx.stderr });
         if (code === LOGS_READ_FAILED) {
           throw new SyncError(
             `could not read the output of job ${action.name} on ${session.server.name} (the server's error is above)`,
             `check ~/.mtr/jobs/${action.name}/out and err on the server (permissions, a failing or full disk)`,
           );
         }
-        return streamed(code);
+        return kept ? { code, answer: { kind: 'logs', name: action.name, stdout: kept.stdout.result(), stderr: kept.stderr.result() } } : streamed(code);
       }
       case 'attach': {
         // Only an interactive job's pane shows its output; batch and detached jobs write to files.
@@ -91,14 +93,14 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
           const code = await withTimeout(connection, action.timeoutSeconds, onTimeout, () =>
             runBatch(connection, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code),
           );
-          return timedOut || code === undefined ? timeout() : streamed(code);
+          return timedOut || code === undefined ? timeout() : { code, answer: { kind: 'ended', name: action.name, status: code } };
         }
         const pattern = new RegExp(action.pattern);
         const end = await withTimeout(connection, action.timeoutSeconds, onTimeout, () => waitForPattern(ctx, connection, action.name, pattern, () => timedOut));
         if (timedOut || end === undefined) return timeout();
         switch (end.kind) {
           case 'matched':
-            return { code: 0, answer: { kind: 'matched', line: end.line } };
+            return { code: 0, answer: { kind: 'matched', name: action.name, line: end.line } };
           case 'ended':
             return { code: end.status === 0 ? 1 : end.status, answer: { kind: 'unmatched', name: action.name, status: end.status, pattern: pattern.source } };
           case 'lost':
@@ -128,6 +130,11 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
   } finally {
     connection.close();
   }
+}
+
+async function collectors(maxBytes: number) {
+  const { createCollector } = await import('../exec/collect.js');
+  return { stdout: createCollector(maxBytes), stderr: createCollector(maxBytes) };
 }
 
 // After `seconds`: onTimeout (the caller's flag), the link closed, and no more waiting for the work

@@ -151,26 +151,25 @@ export function formatJobTable(list: JobList, nowMs: number): string {
 }
 
 export function jobsToJson(list: JobList, nowMs: number): string {
+  return JSON.stringify(jobRecords(list, nowMs), null, 2) + '\n';
+}
+
+/** The --jobs --json records (one server's list). */
+export function jobRecords(list: JobList, nowMs: number): Record<string, unknown>[] {
   const now = nowOf(list, nowMs);
-  return (
-    JSON.stringify(
-      list.jobs.map((job) => ({
-        name: job.name,
-        state: job.state.kind,
-        exitCode: job.state.kind === 'exited' ? job.state.code : null,
-        command: job.meta.argv ?? null,
-        server: job.meta.server ?? null,
-        project: job.project ?? null,
-        cwd: job.meta.cwd ?? null,
-        mode: job.meta.mode ?? null,
-        kind: job.kind ?? 'batch',
-        tty: (job.kind ?? 'batch') !== 'batch',
-        started: isoTime(job.started),
-        ended: isoTime(job.ended),
-        durationSeconds: jobDurationSeconds(job, now) ?? null,
-      })),
-      null,
-      2,
-    ) + '\n'
-  );
+  return list.jobs.map((job) => ({
+    name: job.name,
+    state: job.state.kind,
+    exitCode: job.state.kind === 'exited' ? job.state.code : null,
+    command: job.meta.argv ?? null,
+    server: job.meta.server ?? null,
+    project: job.project ?? null,
+    cwd: job.meta.cwd ?? null,
+    mode: job.meta.mode ?? null,
+    kind: job.kind ?? 'batch',
+    tty: (job.kind ?? 'batch') !== 'batch',
+    started: isoTime(job.started),
+    ended: isoTime(job.ended),
+    durationSeconds: jobDurationSeconds(job, now) ?? null,
+  }));
 }

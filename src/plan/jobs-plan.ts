@@ -1,7 +1,7 @@
 import { selectServers } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { JobOptions } from '../options.js';
+import { DEFAULT_MAX_OUTPUT, type JobOptions } from '../options.js';
 import { checkJobName } from '../remote/job-name.js';
 import type { PlanInputs } from './inputs.js';
 import { planForwards, refuseFanOutForwards } from './forwards-plan.js';
@@ -20,9 +20,6 @@ export function planJobs(options: JobOptions, config: LoadedConfig, inputs: Plan
   if (hosts.length > 1 && action.kind === 'attach') {
     throw new UsageError('--attach needs a single server', `pick one with -s NAME; to follow all, use \`mtr --logs ${action.name} --follow\``);
   }
-  if (hosts.length > 1 && action.kind === 'list' && action.json) {
-    throw new UsageError('--jobs --json needs a single server', 'run it per server with -s NAME');
-  }
   return {
     action: 'job',
     projectRoot: config.projectRoot,
@@ -33,5 +30,6 @@ export function planJobs(options: JobOptions, config: LoadedConfig, inputs: Plan
     parallel: options.parallel ?? DEFAULT_PARALLEL,
     atTerminal: options.tty !== false && inputs.terminal.stdin && inputs.terminal.stdout,
     ...(forwards.length ? { forwards } : {}),
+    ...(options.json ? { json: { maxOutput: options.maxOutput ?? DEFAULT_MAX_OUTPUT } } : {}),
   };
 }

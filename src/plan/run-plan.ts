@@ -2,7 +2,7 @@ import path from 'node:path';
 import { selectServers } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { RunOptions } from '../options.js';
+import { DEFAULT_MAX_OUTPUT, type RunOptions } from '../options.js';
 import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { FALLBACK_TERM } from '../remote/job-env.js';
 import { checkJobName, entryJobName, generateJobName } from '../remote/job-name.js';
@@ -45,9 +45,18 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
     detach: options.detach,
     verbose: options.verbose,
     agent: Boolean(inputs.env.SSH_AUTH_SOCK),
+    ...(options.json ? { json: { maxOutput: options.maxOutput ?? DEFAULT_MAX_OUTPUT } } : {}),
+    ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
   };
+  if (options.json && options.tty === true && !options.detach) {
+    throw new UsageError('--json collects the output of a batch run; it cannot be combined with --tty', 'drop --tty (or start a terminal job with -d --tty --json)');
+  }
+  if (options.timeoutSeconds !== undefined && options.detach) {
+    throw new UsageError('--timeout bounds a run mtr waits for; a detached job (-d) is not waited for', 'drop -d, or bound the wait: `mtr --wait NAME --timeout N`');
+  }
   if (hosts.length === 1) {
-    const interactive = !options.detach && (options.tty ?? (inputs.terminal.stdin && inputs.terminal.stdout));
+    // --json keeps the output for the result: a batch run even at a terminal.
+    const interactive = !options.detach && !options.json && (options.tty ?? (inputs.terminal.stdin && inputs.terminal.stdout));
     const mode: JobMode = options.detach ? 'detached' : interactive ? 'interactive' : 'batch';
     const host = hosts[0] as HostPlan;
     const run = planHostRun(host, options, config, inputs, { name: jobName, mode, stdinIsData: inputs.stdinIsData });

@@ -110,6 +110,10 @@ export interface RunPlan extends PlanBase, Showable {
   readonly fanOut?: FanOutPlan;
   /** -v: with several hosts, the summary also when all went well. */
   readonly verbose: boolean;
+  /** --json: the result as one JSON document; the job's output kept (maxOutput bytes per stream). */
+  readonly json?: { readonly maxOutput: number };
+  /** --timeout: the job is stopped past this many seconds (exit 124). */
+  readonly timeoutSeconds?: number;
 }
 
 export interface GetPlan extends PlanBase, Showable {
@@ -125,6 +129,8 @@ export interface GetPlan extends PlanBase, Showable {
   readonly makeDir?: string;
   /** No "downloaded …" line. */
   readonly quiet: boolean;
+  /** --json: the download's figures as one JSON document. */
+  readonly json?: boolean;
 }
 
 export interface WatchPlan extends PlanBase, Showable {
@@ -158,6 +164,8 @@ export interface JobsPlan extends PlanBase {
   readonly atTerminal: boolean;
   /** --attach: local ports held open while attached. */
   readonly forwards?: readonly ForwardSpec[];
+  /** --json: each answer as a JSON record; --logs keeps maxOutput bytes per stream. */
+  readonly json?: { readonly maxOutput: number };
 }
 
 /** `mtr --forward SPEC…` alone: hold the forwards until Ctrl+C or SIGTERM. */
