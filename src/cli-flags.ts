@@ -44,16 +44,27 @@ export interface RawFlags {
   completion?: string;
   doctor?: boolean;
   complete?: string;
+  send?: string;
+  keys?: string;
+  screen?: string;
+  session?: string;
+  enter?: boolean;
+  lines?: string;
+  ansi?: boolean;
+  size?: string;
+  maxOutput?: string;
+  forward?: string[];
 }
 
 /** What one invocation does. `watch` only syncs; `watch-cmd` also restarts a command. */
-export const ACTIONS = ['run', 'detach', 'watch', 'watch-cmd', 'get', 'jobs', 'attach', 'logs', 'wait', 'kill', 'init', 'disconnect', 'doctor', 'completion', 'complete'] as const;
+export const ACTIONS = ['run', 'detach', 'session', 'watch', 'watch-cmd', 'get', 'jobs', 'attach', 'logs', 'wait', 'kill', 'send', 'keys', 'screen', 'forward', 'init', 'disconnect', 'doctor', 'completion', 'complete'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** How an action is named in a message: "--dry-run does not apply to --kill". */
 export const ACTION_LABEL: Record<Action, string> = {
   run: 'a run',
   detach: '--detach',
+  session: '--session',
   watch: '--watch without a command',
   'watch-cmd': '--watch CMD',
   get: '--get',
@@ -62,6 +73,10 @@ export const ACTION_LABEL: Record<Action, string> = {
   logs: '--logs',
   wait: '--wait',
   kill: '--kill',
+  send: '--send',
+  keys: '--keys',
+  screen: '--screen',
+  forward: '--forward without a command',
   init: '--init',
   disconnect: '--disconnect',
   doctor: '--doctor',
@@ -88,11 +103,14 @@ export interface FlagRow {
 
 const RUNS = ['run', 'detach'] as const;
 const WATCH = ['watch', 'watch-cmd'] as const;
-const JOB_COMMANDS = ['jobs', 'attach', 'logs', 'wait', 'kill'] as const;
+const TERMINAL_COMMANDS = ['send', 'keys', 'screen'] as const;
+const JOB_COMMANDS = ['jobs', 'attach', 'logs', 'wait', 'kill', ...TERMINAL_COMMANDS] as const;
 const FAN_OUT = [...RUNS, 'jobs', 'logs', 'wait', 'kill'] as const;
-const SYNCS = [...RUNS, ...WATCH, 'get'] as const;
+const SYNCS = [...RUNS, 'session', ...WATCH, 'get'] as const;
+/** Actions whose result --json prints as one document. */
+const JSON_RESULTS = [...RUNS, 'session', 'get', 'jobs', 'logs', 'wait', 'kill', ...TERMINAL_COMMANDS] as const;
 /** Actions that choose a server and connect to it. */
-const REMOTE = [...SYNCS, ...JOB_COMMANDS, 'doctor'] as const;
+const REMOTE = [...SYNCS, ...JOB_COMMANDS, 'forward', 'doctor'] as const;
 const EVERY = ACTIONS;
 const WATCH_DETACH = ['--watch stays in the foreground; it cannot be combined with --detach', 'drop -d (`mtr -d CMD` starts a job without watching)'] as const;
 const WATCH_NO_SYNC = ['--watch syncs on every change; it cannot be combined with --no-sync', 'drop --no-sync'] as const;
@@ -112,6 +130,32 @@ export const FLAG_TABLE: readonly FlagRow[] = [
   { long: '--completion', key: 'completion', selects: 'completion', accepts: ['completion'] },
   { long: '--complete', key: 'complete', selects: 'complete', accepts: ['complete'] },
   { long: '--doctor', key: 'doctor', selects: 'doctor', accepts: ['doctor'] },
+  { long: '--session', key: 'session', selects: 'session', accepts: ['session'] },
+  { long: '--send', key: 'send', selects: 'send', accepts: ['send'] },
+  { long: '--keys', key: 'keys', selects: 'keys', accepts: ['keys'] },
+  { long: '--screen', key: 'screen', selects: 'screen', accepts: ['screen'] },
+  { long: '--no-enter', key: 'enter', value: false, accepts: ['send'] },
+  { long: '--lines', key: 'lines', accepts: ['screen'] },
+  { long: '--ansi', key: 'ansi', accepts: ['screen'] },
+  {
+    long: '--size',
+    key: 'size',
+    accepts: ['detach'],
+    hint: '--size sets the terminal of a detached job: `mtr -d --tty --size 120x40 CMD`',
+    refusals: { run: ['--size applies to a detached terminal job (`mtr -d --tty --size COLSxROWS CMD`)', 'an attached run takes the size of your terminal; add -d --tty'] },
+  },
+  {
+    long: '--max-output',
+    key: 'maxOutput',
+    accepts: ['run', 'session', 'logs'],
+    hint: '--max-output bounds the stdout and stderr a --json result holds (a run, --session, --logs)',
+  },
+  {
+    long: '--forward',
+    key: 'forward',
+    accepts: ['run', 'session', 'watch', 'watch-cmd', 'attach', 'forward'],
+    hint: '--forward holds ports open while a run, --watch or --attach lasts, or on its own: `mtr --forward 8888`',
+  },
   {
     long: '--server',
     short: '-s',
@@ -147,10 +191,9 @@ export const FLAG_TABLE: readonly FlagRow[] = [
     long: '--tty',
     key: 'tty',
     value: true,
-    accepts: ['run', 'watch', 'attach'],
-    hint: '--tty applies to a run and --attach; drop it',
+    accepts: ['run', 'detach', 'watch', 'attach'],
+    hint: '--tty applies to a run, -d (a job on a terminal) and --attach; drop it',
     refusals: {
-      detach: ['--detach starts the job without a terminal; drop --tty', 'attach to it later with `mtr --attach NAME`'],
       'watch-cmd': ['--watch streams the command without a terminal; drop --tty', 'its output streams here, as in batch mode'],
     },
   },
@@ -195,12 +238,17 @@ export const FLAG_TABLE: readonly FlagRow[] = [
     hint: '--name names a new job (a run, -d, --watch CMD); job commands take the name as their value: `mtr --logs NAME`',
     refusals: { watch: ['--name names the jobs of `--watch CMD`, and no command was given', 'give the command after the flags, or drop --name'] },
   },
-  { long: '--json', key: 'json', accepts: ['jobs'] },
+  {
+    long: '--json',
+    key: 'json',
+    accepts: JSON_RESULTS,
+    hint: '--json prints the result of a run, -d, --session, --get or a job command as one JSON document',
+  },
   { long: '--all-projects', key: 'allProjects', accepts: ['jobs'] },
   { long: '--follow', key: 'follow', accepts: ['logs'] },
   { long: '--tail', key: 'tail', accepts: ['logs'] },
   { long: '--for', key: 'for', accepts: ['wait'] },
-  { long: '--timeout', key: 'timeout', accepts: ['wait'] },
+  { long: '--timeout', key: 'timeout', accepts: ['run', 'session', 'wait'], hint: '--timeout bounds a run, a --session command or --wait (exit 124)' },
   { long: '--no-reuse', key: 'reuse', value: false, accepts: EVERY },
   { long: '--force', key: 'force', accepts: ['init'] },
   {
@@ -240,6 +288,7 @@ export function resolveAction(flags: RawFlags, command: readonly string[]): Acti
   if (given.length > 1) throw new UsageError(`choose one of ${given.map((row) => row.long).join(', ')}`, 'mtr does one of these per call; run them one after another');
   const selected = given[0]?.selects;
   if (selected === 'watch') return command.length ? 'watch-cmd' : 'watch';
+  if (selected === undefined && !command.length && flags.forward?.length && !flags.detach) return 'forward';
   return selected ?? (flags.detach ? 'detach' : 'run');
 }
 

@@ -3,7 +3,9 @@ import { SHELLS, type CompleteWhat, type Shell } from './completion/scripts.js';
 import { UsageError } from './errors.js';
 import { checkJobName } from './remote/job-name.js';
 import { formatExcerpt } from './util/excerpt.js';
-import type { GetOptions, GlobalOptions, InitOptions, JobAction, JobOptions, RunOptions, WatchOptions } from './options.js';
+import { parseForwardSpec, type ForwardSpec } from './config/forward-spec.js';
+import { checkKeys } from './remote/job-keys.js';
+import { DEFAULT_JOB_SIZE, DEFAULT_MAX_OUTPUT, type ForwardOptions, type GetOptions, type GlobalOptions, type InitOptions, type JobAction, type JobOptions, type RunOptions, type WatchOptions } from './options.js';
 
 export type { RawFlags } from './cli-flags.js';
 
@@ -13,6 +15,7 @@ export type Invocation =
   | { kind: 'job'; options: JobOptions }
   | { kind: 'get'; options: GetOptions }
   | { kind: 'watch'; options: WatchOptions }
+  | { kind: 'forward'; options: ForwardOptions }
   | { kind: 'disconnect'; options: GlobalOptions }
   | { kind: 'doctor'; options: GlobalOptions & { server?: string } }
   | { kind: 'completion'; shell: Shell }
@@ -43,8 +46,34 @@ export function parseSeconds(value: string | undefined, flag: string): number | 
   return number;
 }
 
-function jobAction(flags: RawFlags): JobAction | undefined {
-  for (const flag of ['attach', 'logs', 'wait', 'kill'] as const) {
+/** `--size 120x40`: columns and rows a terminal can have. */
+export function parseSize(value: string | undefined): { cols: number; rows: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^([0-9]{1,4})x([0-9]{1,4})$/.exec(value);
+  const cols = Number(match?.[1]);
+  const rows = Number(match?.[2]);
+  if (!match || cols < 10 || rows < 2 || cols > 1000 || rows > 1000) {
+    throw new UsageError(`--size expects COLSxROWS (10-1000 columns, 2-1000 rows), got ${formatExcerpt(value)}`, 'e.g. --size 120x40');
+  }
+  return { cols, rows };
+}
+
+export function parseForwards(values: readonly string[] | undefined): ForwardSpec[] {
+  const forwards = (values ?? []).map((value) => {
+    const spec = parseForwardSpec(value);
+    if (typeof spec === 'string') throw new UsageError(`--forward: ${spec}`, 'e.g. --forward 8888, --forward 9000:8888 or --forward 9000:db.internal:5432');
+    return spec;
+  });
+  const seen = new Set<number>();
+  for (const forward of forwards) {
+    if (seen.has(forward.localPort)) throw new UsageError(`--forward: local port ${forward.localPort} is given twice`, 'each local port can forward to one place');
+    seen.add(forward.localPort);
+  }
+  return forwards;
+}
+
+function jobAction(flags: RawFlags, command: readonly string[]): JobAction | undefined {
+  for (const flag of ['attach', 'logs', 'wait', 'kill', 'send', 'keys', 'screen'] as const) {
     const name = flags[flag];
     if (name !== undefined) checkJobName(name, `--${flag}`);
   }
@@ -66,6 +95,10 @@ function jobAction(flags: RawFlags): JobAction | undefined {
     return { kind: 'wait', name: flags.wait, ...(flags.for === undefined ? {} : { pattern: flags.for }), ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }) };
   }
   if (flags.kill !== undefined) return { kind: 'kill', name: flags.kill };
+  // The words after --send NAME are the text, joined by one space, typed as they are.
+  if (flags.send !== undefined) return { kind: 'send', name: flags.send, text: command.join(' '), enter: flags.enter !== false };
+  if (flags.keys !== undefined) return { kind: 'keys', name: flags.keys, keys: checkKeys(command) };
+  if (flags.screen !== undefined) return { kind: 'screen', name: flags.screen, lines: parseCount(flags.lines, '--lines') ?? 0, ansi: Boolean(flags.ansi) };
   return undefined;
 }
 
@@ -98,6 +131,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
           quiet: Boolean(flags.quiet),
           verbose: Boolean(flags.verbose),
           remotePath: flags.get,
+          json: Boolean(flags.json),
           ...(flags.to === undefined ? {} : { to: flags.to }),
         },
       };
@@ -123,17 +157,40 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
     case 'attach':
     case 'logs':
     case 'wait':
-    case 'kill': {
-      const job = jobAction(flags) as JobAction;
-      noCommand('mtr options go before the command; job flags stand alone');
-      const options: JobOptions = { ...global, server: flags.server, all: Boolean(flags.all), tty: flags.tty, action: job };
+    case 'kill':
+    case 'send':
+    case 'keys':
+    case 'screen': {
+      if (action !== 'send' && action !== 'keys') noCommand('mtr options go before the command; job flags stand alone');
+      if (action === 'send' && !command.length && flags.enter === false) throw new UsageError('--send --no-enter needs text to type', 'e.g. `mtr --send NAME --no-enter "partial"`');
+      const job = jobAction(flags, command) as JobAction;
+      const options: JobOptions = {
+        ...global,
+        server: flags.server,
+        all: Boolean(flags.all),
+        tty: flags.tty,
+        json: Boolean(flags.json),
+        maxOutput: parseCount(flags.maxOutput, '--max-output', 1) ?? DEFAULT_MAX_OUTPUT,
+        forwards: parseForwards(flags.forward),
+        action: job,
+      };
       return { kind: 'job', options: parallel === undefined ? options : { ...options, parallel } };
     }
     case 'watch':
     case 'watch-cmd':
       return { kind: 'watch', options: watchOptions(flags, global, command) };
+    case 'forward': {
+      const forwards = parseForwards(flags.forward);
+      return { kind: 'forward', options: { ...global, server: flags.server, forwards } };
+    }
+    case 'session':
     case 'run':
-    case 'detach':
+    case 'detach': {
+      if (flags.session !== undefined) checkJobName(flags.session, '--session');
+      if (action === 'session' && !command.length) throw new UsageError('--session needs a command to run in the shell', 'e.g. `mtr --session work cd src`; end it with `mtr --session work exit` or `mtr --kill work`');
+      const timeoutSeconds = parseSeconds(flags.timeout, '--timeout');
+      // -d --size is a job on a terminal of that size, as -d --tty is one of the default size.
+      const size = parseSize(flags.size) ?? (action === 'detach' && flags.tty ? DEFAULT_JOB_SIZE : undefined);
       return {
         kind: 'run',
         options: {
@@ -149,9 +206,16 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
           quiet: Boolean(flags.quiet),
           verbose: Boolean(flags.verbose),
           ...(flags.name === undefined ? {} : { name: flags.name }),
+          ...(flags.session === undefined ? {} : { session: flags.session }),
+          ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+          ...(size === undefined ? {} : { size: { ...size } }),
+          json: Boolean(flags.json),
+          maxOutput: parseCount(flags.maxOutput, '--max-output', 1) ?? DEFAULT_MAX_OUTPUT,
+          forwards: parseForwards(flags.forward),
           command,
         },
       };
+    }
   }
 }
 
@@ -167,5 +231,6 @@ function watchOptions(flags: RawFlags, global: GlobalOptions, command: string[])
     quiet: Boolean(flags.quiet),
     ...(flags.name === undefined ? {} : { name: flags.name }),
     command,
+    forwards: parseForwards(flags.forward),
   };
 }

@@ -27,7 +27,7 @@ Examples:
 
 Exit codes: the remote command's own; 128+n if it died of signal n; 130 after Ctrl+C; 143 after
 SIGTERM; 141 stdout closed early; 1 sync or download failed (or a --doctor check, a --kill
-that could not stop the job, an internal error); 2 usage or config error; 124 --wait timed out;
+that could not stop the job, an internal error); 2 usage or config error; 124 --timeout ran out;
 125 pre_cmd failed;
 255 connection, authentication or host key failure. With several servers: the largest.`;
 
@@ -54,7 +54,8 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('-d, --detach', 'start the job and return at once, printing its name')
     .option('--name <name>', 'name the job of a run, -d or --watch CMD (letters, digits, - and _)')
     .option('--jobs', "list this project's jobs on the server")
-    .option('--json', 'with --jobs: JSON output')
+    .option('--json', 'print the result as one JSON document on stdout (runs, -d, --session, --get, job commands)')
+    .option('--max-output <bytes>', 'with --json: bytes of stdout and of stderr kept (head and tail; default 262144)')
     .option('--all-projects', "with --jobs: every project's jobs on the server, not only this one's")
     .option('--attach <name>', 'reattach to a job (a batch job, or no terminal: follow its output, exit with its code; Ctrl+C stops watching)')
     .option('--logs <name>', "print a job's output so far (stdout, then stderr)")
@@ -62,8 +63,17 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--tail <n>', 'with --logs: only the last n lines of each stream')
     .option('--wait <name>', 'wait for a job to end and exit with its code')
     .option('--for <regex>', 'with --wait: return 0 as soon as the output matches')
-    .option('--timeout <seconds>', 'with --wait: give up after this long (exit 124)')
+    .option('--timeout <seconds>', 'a run or --session command: stop it after this long; --wait: give up (exit 124)')
     .option('--kill <name>', 'stop a job (SIGINT, then SIGTERM, then SIGKILL)')
+    .option('--session <name>', 'run the command in the persistent shell NAME (cd, exports, venv carry over)')
+    .option('--send <name>', "type the words after it into job NAME's terminal, then Enter")
+    .option('--no-enter', 'with --send: type without pressing Enter')
+    .option('--keys <name>', "press named keys in job NAME's terminal (C-c, C-d, Enter, Up, Tab, F1, …)")
+    .option('--screen <name>', "print what job NAME's terminal shows now")
+    .option('--lines <n>', 'with --screen: also n lines of history above it')
+    .option('--ansi', 'with --screen: keep colours')
+    .option('--size <cols>x<rows>', 'with -d --tty: the terminal size (default 120x40)')
+    .option('--forward <spec>', 'forward a local port to the server: PORT, LOCAL:PORT or LOCAL:HOST:PORT (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--no-reuse', 'do not use or leave a shared connection this time')
     .option('--disconnect', 'close the shared connections kept for fast repeated runs')
     .option('--init', 'write a commented .mtr/config.yaml here')
@@ -171,6 +181,11 @@ async function act(ctx: Context, invocation: Invocation, flags: () => FlagSpec[]
       }
       const { runWatch } = await import('./commands/watch.js');
       return print.printWatch(ctx, await runWatch(ctx, plan));
+    }
+    case 'forward': {
+      const plan = await planFor(ctx, invocation);
+      const { runForward } = await import('./commands/forward.js');
+      return (await runForward(ctx, plan)).exitCode;
     }
     case 'run': {
       const plan = await planFor(ctx, invocation);

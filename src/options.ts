@@ -1,4 +1,11 @@
 // Typed options the CLI adapter hands to commands. Commands never read process.argv.
+import type { ForwardSpec } from './config/forward-spec.js';
+
+/** Bytes of stdout and of stderr a --json result keeps by default (head and tail). */
+export const DEFAULT_MAX_OUTPUT = 262_144;
+
+/** The terminal of a detached job (`-d --tty`) unless --size says otherwise. */
+export const DEFAULT_JOB_SIZE = { cols: 120, rows: 40 } as const;
 
 export interface GlobalOptions {
   /** false with --no-reuse: no shared connection this time. */
@@ -29,6 +36,17 @@ export interface RunOptions extends GlobalOptions {
   quiet: boolean;
   /** Batch mode: print the sync summary line (and the fan-out summary) on stderr. */
   verbose: boolean;
+  /** --session NAME: run the command in that persistent shell. */
+  session?: string;
+  /** --timeout: stop the job (INT, TERM, KILL) past this many seconds and exit 124. */
+  timeoutSeconds?: number;
+  /** Print the result as one JSON document. */
+  json?: boolean;
+  /** With json: bytes of each stream kept (default DEFAULT_MAX_OUTPUT). */
+  maxOutput?: number;
+  /** -d --tty: the terminal's size. */
+  size?: { cols: number; rows: number };
+  forwards?: ForwardSpec[];
   command: string[];
 }
 
@@ -46,6 +64,7 @@ export interface WatchOptions extends GlobalOptions {
   name?: string;
   /** Empty: only sync. Otherwise run it as a job and restart it on every change. */
   command: string[];
+  forwards?: ForwardSpec[];
 }
 
 export interface GetOptions extends GlobalOptions {
@@ -60,6 +79,8 @@ export interface GetOptions extends GlobalOptions {
   verbose: boolean;
   remotePath: string;
   to?: string;
+  /** Print the download's figures as one JSON document. */
+  json?: boolean;
 }
 
 export type JobAction =
@@ -67,7 +88,10 @@ export type JobAction =
   | { kind: 'attach'; name: string }
   | { kind: 'logs'; name: string; follow: boolean; tail?: number }
   | { kind: 'wait'; name: string; pattern?: string; timeoutSeconds?: number }
-  | { kind: 'kill'; name: string };
+  | { kind: 'kill'; name: string }
+  | { kind: 'send'; name: string; text: string; enter: boolean }
+  | { kind: 'keys'; name: string; keys: string[] }
+  | { kind: 'screen'; name: string; lines: number; ansi: boolean };
 
 export interface JobOptions extends GlobalOptions {
   server?: string;
@@ -75,7 +99,19 @@ export interface JobOptions extends GlobalOptions {
   /** Servers asked at once with several (--parallel). */
   parallel?: number;
   tty?: boolean;
+  /** Print the result as one JSON document. */
+  json?: boolean;
+  /** With json and --logs: bytes of each stream kept (default DEFAULT_MAX_OUTPUT). */
+  maxOutput?: number;
+  /** --attach: ports held open while attached. */
+  forwards?: ForwardSpec[];
   action: JobAction;
+}
+
+/** `mtr --forward SPEC…` alone: hold the forwards until Ctrl+C. */
+export interface ForwardOptions extends GlobalOptions {
+  server?: string;
+  forwards: ForwardSpec[];
 }
 
 export interface InitOptions extends GlobalOptions {

@@ -1,3 +1,4 @@
+import { formatForward, type ForwardSpec } from '../config/forward-spec.js';
 import type { ServerChoice } from '../config/select.js';
 import type { GetPreview, HostPreview, Landing, SyncStepPreview, WatchPreview } from '../commands/dry-run.js';
 import type { GetPlan, HostPlan, RunPlan, SyncPolicy, WatchPlan } from '../plan/types.js';
@@ -27,6 +28,7 @@ interface PlanView {
   /** Absent when nothing runs (`--watch` without a command). */
   script?: string;
   command?: string;
+  forwards?: readonly ForwardSpec[];
 }
 
 function authSummary(target: SshTarget, agent: boolean): string {
@@ -50,6 +52,7 @@ function formatPlanView(view: PlanView): string {
     `pre_cmd:     ${server.preCmd ?? '(none)'}`,
     `sync:        ${view.sync}`,
     `job:         ${view.job}`,
+    ...(view.forwards?.length ? [`forwards:    ${view.forwards.map(formatForward).join(', ')} (bound before the sync)`] : []),
     ...(view.script === undefined ? [] : ['remote script (bash, else /bin/sh):', ...view.script.split('\n').map((line) => `  ${line}`)]),
     ...(view.command === undefined ? [] : ['exact remote command:', `  ${view.command}`]),
   ];
@@ -85,6 +88,7 @@ export function formatHostPlan(plan: RunPlan, preview: HostPreview): string {
     job: `${run.job.name} (tmux -L mtr, ~/.mtr/jobs/${run.job.name})${run.job.mode === 'detached' ? ', detached' : ''}`,
     script: run.job.script,
     command: run.remoteCommand,
+    ...(run.forwards ? { forwards: run.forwards } : {}),
   });
 }
 
@@ -107,6 +111,7 @@ export function formatWatchPreview(plan: WatchPlan, preview: WatchPreview): stri
       ? `${runJobName(job.name, 1)}, then ${runJobName(job.name, 2)}, … (tmux -L mtr): started after the first sync; on every change stopped (SIGINT, then SIGTERM) and started again`
       : '(none: --watch without a command only syncs)',
     ...(job && plan.remoteCommand !== undefined ? { script: job.script, command: plan.remoteCommand } : {}),
+    ...(plan.forwards ? { forwards: plan.forwards } : {}),
   });
 }
 

@@ -9,6 +9,7 @@ import { formatJobTable, jobsToJson } from '../jobs/meta.js';
 import type { GetPlan, JobsPlan, RunPlan, WatchPlan } from '../plan/types.js';
 import { formatBytes } from '../ui/progress.js';
 import { plural } from '../util/words.js';
+import { formatJson, getDocument, jobsDocument, runDocument } from './json-records.js';
 import { formatGetPreview, formatRunPreview, formatWatchPreview } from './plan-text.js';
 
 // The CLI's side of the commands' results: what mtr itself says, on stdout (names, lists, reports)
@@ -44,6 +45,11 @@ export function printWatchDryRun(ctx: Context, plan: WatchPlan, preview: WatchPr
 // --detach prints the job's name alone on stdout (once for all hosts, when any started it); a
 // fan-out ends with one line per host when something failed (or with -v).
 export function printRun(ctx: Context, plan: RunPlan, result: RunResult): number {
+  if (plan.json) {
+    ctx.stdout.write(formatJson(runDocument(result, plan.fanOut !== undefined)));
+    if (plan.fanOut && (plan.verbose || result.hosts.some((h) => h.code !== 0))) ctx.stderr.write(formatFanOutSummary(`job ${result.job}`, result.hosts));
+    return result.exitCode;
+  }
   if (result.detached && result.hosts.some((h) => h.code === 0)) ctx.stdout.write(`${result.job}\n`);
   if (plan.fanOut && (plan.verbose || result.hosts.some((h) => h.code !== 0))) ctx.stderr.write(formatFanOutSummary(`job ${result.job}`, result.hosts));
   return result.exitCode;
@@ -56,6 +62,9 @@ function printAnswer(ctx: Context, plan: JobsPlan, answer: JobAnswer, prefix: st
       ctx.stdout.write(prefixLines(json ? jobsToJson(answer.list, answer.listedAt) : formatJobTable(answer.list, answer.listedAt), prefix));
       return;
     }
+    case 'ended':
+    case 'logs':
+      return;
     case 'matched':
       ctx.stdout.write(prefixLines(`${answer.line}\n`, prefix));
       return;
@@ -68,12 +77,23 @@ function printAnswer(ctx: Context, plan: JobsPlan, answer: JobAnswer, prefix: st
     case 'killed':
       ctx.stderr.write(prefixLines(`mtr: ${describeKillOutcome(answer.name, answer.outcome)}\n`, prefix));
       return;
+    case 'sent':
+      return;
+    case 'screen':
+      ctx.stdout.write(prefixLines(answer.text, prefix));
+      return;
     case 'streamed':
       return;
   }
 }
 
 export function printJobs(ctx: Context, plan: JobsPlan, result: JobsResult): number {
+  // --jobs --json on one server: the array itself (as it always was).
+  if (plan.json && (plan.op.kind !== 'list' || result.fanOut)) {
+    if (result.hosts.some((h) => h.answer) || result.fanOut) ctx.stdout.write(formatJson(jobsDocument(result.hosts, result.fanOut, result.exitCode)));
+    if (result.fanOut && result.exitCode !== 0) ctx.stderr.write(formatFanOutSummary(result.label, result.hosts));
+    return result.exitCode;
+  }
   for (const host of result.hosts) {
     if (host.answer) printAnswer(ctx, plan, host.answer, result.fanOut ? `[${host.name}] ` : '');
   }
@@ -82,6 +102,10 @@ export function printJobs(ctx: Context, plan: JobsPlan, result: JobsResult): num
 }
 
 export function printGet(ctx: Context, plan: GetPlan, result: GetResult): number {
+  if (plan.json) {
+    if (result.download) ctx.stdout.write(formatJson(getDocument(result)));
+    return result.exitCode;
+  }
   if (result.download && !plan.quiet) {
     const shown = path.relative(ctx.cwd, result.download.localPath) || '.';
     ctx.stderr.write(`mtr: downloaded ${plural(result.download.files, 'file')} (${formatBytes(result.download.bytes)}) to ${shown}\n`);

@@ -8,8 +8,9 @@ import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js'
 import type { Logger } from '../log.js';
 import type { FanOutPlan, HostRunPlan, RunPlan } from '../plan/types.js';
 import { runPool } from '../util/pool.js';
-import { combineExitCodes, type HostResult, type RunResult } from './results.js';
-import { launchAndStream, startDetached } from './launch.js';
+import type { SyncStats } from '../sync/types.js';
+import { combineExitCodes, type HostResult, type HostRunFacts, type RunResult } from './results.js';
+import { batchBounds, launchBatch, startDetached } from './launch.js';
 import { connectSession, openSession, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
 
@@ -62,7 +63,7 @@ export async function runFanOut(ctx: Context, plan: RunPlan, fanOut: FanOutPlan,
       const session = openSession(run.host, plan.projectRoot, logger);
       const streams = hostStreams(ctx, session.server.name, fanOut.logDir);
       try {
-        results.set(run, await settleHost(streams.ctx, session.server.name, plan.debug, () => runHost(streams.ctx, session, run, () => stopping)));
+        results.set(run, await settleHost(streams.ctx, session.server.name, plan.debug, () => runHost(streams.ctx, session, run, plan, () => stopping)));
       } finally {
         await streams.close();
       }
@@ -76,7 +77,7 @@ export async function runFanOut(ctx: Context, plan: RunPlan, fanOut: FanOutPlan,
 }
 
 /** One host's end: its code, and a one-line reason when it never ran the command. */
-type HostEnd = { code: number; failure?: string };
+type HostEnd = { code: number; failure?: string; run?: HostRunFacts };
 
 // A host's real error (an MtrError: no connection, a failed sync, a refused start) is told on its
 // own stderr and becomes its result; the run goes on for the others.
@@ -90,23 +91,28 @@ async function settleHost(host: Context, name: string, debug: boolean, work: () 
     host.stderr.write(text);
     end = { code: exitCode, ...(error instanceof MtrError ? { failure: error.message.split('\n')[0] as string } : {}) };
   }
-  return { name, code: end.code, ms: Date.now() - started, ...(end.failure ? { failure: end.failure } : {}) };
+  return { name, code: end.code, ms: Date.now() - started, ...(end.failure ? { failure: end.failure } : {}), ...(end.run ? { run: end.run } : {}) };
 }
 
-async function runHost(host: Context, session: Session, run: HostRunPlan, stopping: () => StopSignal | undefined): Promise<HostEnd> {
+async function runHost(host: Context, session: Session, run: HostRunPlan, plan: RunPlan, stopping: () => StopSignal | undefined): Promise<HostEnd> {
   const connection = await connectSession(session, host);
   try {
+    let sync: SyncStats | null = null;
     if (run.sync.enabled) {
       const end = await runSyncStep(host, session, connection, run.sync);
       if (end.stopped) return { code: end.exitCode };
+      sync = end.stats;
     }
     const stop = stopping();
     if (stop) return { code: SIGNAL_EXIT[stop], failure: 'stopped before it started' };
     if (run.job.mode === 'detached') {
       await startDetached(connection, session, run.job);
-      return { code: 0 };
+      return { code: 0, run: { job: run.job.name, state: 'running', sync } };
     }
-    return { code: await launchAndStream(host, connection, session, run.job) };
+    const { bounds, output } = await batchBounds(plan);
+    const end = await launchBatch(host, connection, session, run.job, bounds);
+    const kept = output?.();
+    return { code: end.code, run: { job: run.job.name, state: end.state, sync, ...(kept ? { output: kept } : {}) } };
   } finally {
     connection.close();
   }

@@ -23,7 +23,10 @@ export async function runJobCommand(ctx: Context, plan: JobsPlan): Promise<JobsR
   if (sessions.length === 1) {
     const session = sessions[0] as Session;
     const started = Date.now();
-    const answer = await runJobOnHost(ctx, plan, session);
+    // --attach's forwards: bound before connecting, held while attached.
+    const { holdForwards } = await import('./forwards.js');
+    const forwards = await holdForwards(ctx, session, plan.projectRoot, logger, plan.forwards);
+    const answer = await runJobOnHost(ctx, plan, session).finally(() => forwards?.close());
     return { exitCode: answer.code, label, fanOut: false, hosts: [{ name: session.server.name, code: answer.code, ms: Date.now() - started, answer: answer.answer }] };
   }
   const { runOnHosts } = await import('./fanout.js');
@@ -59,14 +62,16 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         const script = action.follow
           ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
           : buildLogsScript(action.name, action.tail);
-        const { code } = await runBatch(connection, script, ctx, { lostMessage: lost, holdStdin: true });
+        const kept = plan.json ? await collectors(plan.json.maxOutput) : undefined;
+        const streams = kept ? { ...ctx, stdout: kept.stdout.stream, stderr: kept.stderr.stream } : ctx;
+        const { code } = await runBatch(connection, script, streams, { lostMessage: lost, holdStdin: true, notes: ctx.stderr });
         if (code === LOGS_READ_FAILED) {
           throw new SyncError(
             `could not read the output of job ${action.name} on ${session.server.name} (the server's error is above)`,
             `check ~/.mtr/jobs/${action.name}/out and err on the server (permissions, a failing or full disk)`,
           );
         }
-        return streamed(code);
+        return kept ? { code, answer: { kind: 'logs', name: action.name, stdout: kept.stdout.result(), stderr: kept.stderr.result() } } : streamed(code);
       }
       case 'attach': {
         // Only an interactive job's pane shows its output; batch and detached jobs write to files.
@@ -88,14 +93,14 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
           const code = await withTimeout(connection, action.timeoutSeconds, onTimeout, () =>
             runBatch(connection, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code),
           );
-          return timedOut || code === undefined ? timeout() : streamed(code);
+          return timedOut || code === undefined ? timeout() : { code, answer: { kind: 'ended', name: action.name, status: code } };
         }
         const pattern = new RegExp(action.pattern);
         const end = await withTimeout(connection, action.timeoutSeconds, onTimeout, () => waitForPattern(ctx, connection, action.name, pattern, () => timedOut));
         if (timedOut || end === undefined) return timeout();
         switch (end.kind) {
           case 'matched':
-            return { code: 0, answer: { kind: 'matched', line: end.line } };
+            return { code: 0, answer: { kind: 'matched', name: action.name, line: end.line } };
           case 'ended':
             return { code: end.status === 0 ? 1 : end.status, answer: { kind: 'unmatched', name: action.name, status: end.status, pattern: pattern.source } };
           case 'lost':
@@ -106,10 +111,30 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         const outcome = await killJob(connection, action.name, session.server.killGrace);
         return { code: 0, answer: { kind: 'killed', name: action.name, outcome } };
       }
+      case 'send': {
+        const { sendText } = await import('../jobs/input.js');
+        await sendText(connection, action.name, session.server.name, action.text, action.enter);
+        return { code: 0, answer: { kind: 'sent', name: action.name } };
+      }
+      case 'keys': {
+        const { sendKeys } = await import('../jobs/input.js');
+        await sendKeys(connection, action.name, session.server.name, action.keys);
+        return { code: 0, answer: { kind: 'sent', name: action.name } };
+      }
+      case 'screen': {
+        const { readScreen } = await import('../jobs/input.js');
+        const screen = await readScreen(connection, action.name, session.server.name, { history: action.lines, ansi: action.ansi });
+        return { code: 0, answer: { kind: 'screen', name: action.name, ...screen } };
+      }
     }
   } finally {
     connection.close();
   }
+}
+
+async function collectors(maxBytes: number) {
+  const { createCollector } = await import('../exec/collect.js');
+  return { stdout: createCollector(maxBytes), stderr: createCollector(maxBytes) };
 }
 
 // After `seconds`: onTimeout (the caller's flag), the link closed, and no more waiting for the work

@@ -1,11 +1,14 @@
+import type { Writable } from 'node:stream';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import { signalJob, startJob, type LaunchResult } from '../jobs/remote.js';
 import { startSpecOf } from '../jobs/start-spec.js';
 import { streamJob } from '../jobs/stream-job.js';
-import type { JobPlan } from '../plan/types.js';
+import type { JobPlan, RunPlan } from '../plan/types.js';
 import type { Host } from '../host/types.js';
+import { createJobTimer, timeoutNotice } from './job-timeout.js';
+import type { HostRunFacts, RunState } from './results.js';
 import type { Session } from './session.js';
 
 // Starting a planned job on a connected host: batch (started and streamed in one exec) or detached.
@@ -21,8 +24,28 @@ export function noTmuxNotice(server: string): string {
 // too, as `ssh host cmd | head` would (there by SIGPIPE; here by SIGTERM, which a program ignoring
 // SIGPIPE still obeys), and the code is 141.
 export async function launchAndStream(ctx: Context, connection: Host, session: Session, job: JobPlan): Promise<number> {
+  return (await launchBatch(ctx, connection, session, job)).code;
+}
+
+export interface BatchBounds {
+  /** --timeout: stop the job past this many seconds; the code is 124 then. */
+  timeoutSeconds?: number;
+  /** --json: where the job's output goes instead of ctx's streams. */
+  output?: { stdout: Writable; stderr: Writable };
+}
+
+/** How a batch run ended, for its --json record. */
+export interface BatchEnd {
+  code: number;
+  state: RunState;
+}
+
+// launchAndStream with the bounds of --timeout and --json, and how the run ended.
+export async function launchBatch(ctx: Context, connection: Host, session: Session, job: JobPlan, bounds: BatchBounds = {}): Promise<BatchEnd> {
   let launch: LaunchResult | undefined;
   let stoppedBy: StopSignal | undefined;
+  const timer = createJobTimer(connection, job.name, bounds.timeoutSeconds, session.logger);
+  const streams: Context = bounds.output ? { ...ctx, stdout: bounds.output.stdout, stderr: bounds.output.stderr } : ctx;
   const removeSignals = onStopSignals((signal) => {
     if (stoppedBy || launch !== 'started') return connection.close();
     stoppedBy = signal;
@@ -30,20 +53,41 @@ export async function launchAndStream(ctx: Context, connection: Host, session: S
     signalJob(connection, job.name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
   });
   try {
-    const result = await streamJob(ctx, connection, startSpecOf(job, new Date()), {
+    const result = await streamJob(streams, connection, startSpecOf(job, new Date()), {
       fallback: job.fallback,
       lostMessage: `connection lost; job ${job.name} goes on on the server: \`mtr --attach ${job.name}\` or \`mtr --logs ${job.name}\``,
+      notes: ctx.stderr,
       onLaunch: (status) => {
         launch = status;
         if (status === 'no-tmux') ctx.stderr.write(noTmuxNotice(session.server.name));
         session.logger.debug(`job ${job.name}: ${status}`);
+        if (status === 'started') timer.start();
       },
     });
     if (result.stdoutGone && launch === 'started') await stopJobOfGoneReader(connection, session, job.name);
-    return stoppedBy && !result.stdoutGone ? SIGNAL_EXIT[stoppedBy] : result.code;
+    if (timer.timedOut()) {
+      ctx.stderr.write(timeoutNotice(job.name, bounds.timeoutSeconds ?? 0));
+      return { code: EXIT.timeout, state: 'timeout' };
+    }
+    if (stoppedBy && !result.stdoutGone) return { code: SIGNAL_EXIT[stoppedBy], state: 'stopped' };
+    return { code: result.code, state: 'ended' };
   } finally {
+    timer.clear();
     removeSignals();
   }
+}
+
+/** --json and --timeout of a batch run: where its output goes and how to read it back. */
+export async function batchBounds(plan: RunPlan): Promise<{ bounds: BatchBounds; output?: () => NonNullable<HostRunFacts['output']> }> {
+  const timeout = plan.timeoutSeconds === undefined ? {} : { timeoutSeconds: plan.timeoutSeconds };
+  if (!plan.json) return { bounds: timeout };
+  const { createCollector } = await import('../exec/collect.js');
+  const stdout = createCollector(plan.json.maxOutput);
+  const stderr = createCollector(plan.json.maxOutput);
+  return {
+    bounds: { ...timeout, output: { stdout: stdout.stream, stderr: stderr.stream } },
+    output: () => ({ stdout: stdout.result(), stderr: stderr.result() }),
+  };
 }
 
 /** --detach: start the job and return; it runs on in tmux. */

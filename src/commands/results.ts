@@ -2,6 +2,8 @@ import type { Check } from '../doctor/checks.js';
 import type { KillOutcome } from '../jobs/kill-outcome.js';
 import type { JobList } from '../jobs/meta.js';
 import type { DownloadResult } from '../sync/download.js';
+import type { SyncStats } from '../sync/types.js';
+import type { Bounded } from '../util/head-tail.js';
 
 // What each command returns: an exit code and the facts mtr reports. The CLI prints them
 // (src/cli/print.ts); a program calling the commands reads them as values. A job's own output is
@@ -14,6 +16,21 @@ export interface HostResult {
   ms: number;
   /** One-line reason when the host never ran the command (connect/sync/start failure). */
   failure?: string;
+  /** What --json reports of the host's run (absent when it never ran the command). */
+  run?: HostRunFacts;
+}
+
+/** How a host's run ended, as --json names it. */
+export type RunState = 'running' | 'ended' | 'timeout' | 'stopped';
+
+/** The facts of one host's run that its --json record is made of. */
+export interface HostRunFacts {
+  job: string;
+  state: RunState;
+  /** The sync's figures; null with --no-sync (or when the sync was stopped). */
+  sync: SyncStats | null;
+  /** --json: the job's output, kept instead of streamed. */
+  output?: { stdout: Bounded; stderr: Bounded };
 }
 
 export interface RunResult {
@@ -30,13 +47,21 @@ export interface RunResult {
 export type JobAnswer =
   | { kind: 'list'; list: JobList; listedAt: number }
   /** --wait --for: the line that matched. */
-  | { kind: 'matched'; line: string }
+  | { kind: 'matched'; name: string; line: string }
+  /** --wait without --for: the job ended with `status`. */
+  | { kind: 'ended'; name: string; status: number }
+  /** --logs --json: the output, kept. */
+  | { kind: 'logs'; name: string; stdout: Bounded; stderr: Bounded }
   /** --wait --for: the job ended before a line matched (the code is 1, or the job's own). */
   | { kind: 'unmatched'; name: string; status: number; pattern: string }
   /** --wait --timeout: gave up waiting (124); the job goes on. */
   | { kind: 'timed-out'; name: string; seconds: number }
   /** --kill: what it found and did (a job that outlived SIGKILL is an error instead). */
   | { kind: 'killed'; name: string; outcome: Exclude<KillOutcome, { kind: 'alive' }> }
+  /** --send, --keys: typed into the job's terminal. */
+  | { kind: 'sent'; name: string }
+  /** --screen: what the job's terminal shows (a batch job: the tail of its output). */
+  | { kind: 'screen'; name: string; text: string; terminal: 'tty' | 'batch'; state: 'running' | 'ended' }
   /** --logs, --attach, --wait: the output streamed; the code is the job's (or the stream's). */
   | { kind: 'streamed' };
 

@@ -2,9 +2,11 @@ import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
 import type { HostRunPlan, RunPlan } from '../plan/types.js';
 import type { Host } from '../host/types.js';
-import { launchAndStream, noTmuxNotice, startDetached } from './launch.js';
+import type { SyncStats } from '../sync/types.js';
+import { createJobTimer, timeoutNotice } from './job-timeout.js';
+import { batchBounds, launchBatch, noTmuxNotice, startDetached } from './launch.js';
 import { openLogger } from './logger.js';
-import type { RunResult } from './results.js';
+import type { HostRunFacts, RunResult, RunState } from './results.js';
 import { connectSession, openSession, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
 
@@ -20,17 +22,22 @@ export async function runRun(ctx: Context, plan: RunPlan): Promise<RunResult> {
   const session = openSession(run.host, plan.projectRoot, logger);
   logger.debug(`mtr run: server=${session.server.name} argv=${JSON.stringify(plan.argv)}`);
   const started = Date.now();
-  const exitCode = await runOnHost(ctx, session, run);
-  return { exitCode, job: run.job.name, detached: plan.detach, hosts: [{ name: session.server.name, code: exitCode, ms: Date.now() - started }] };
+  // Bound before the sync and the job: a local port in use stops the run before either.
+  const { holdForwards } = await import('./forwards.js');
+  const forwards = await holdForwards(ctx, run.host, plan.projectRoot, logger, run.forwards);
+  const end = await runOnHost(ctx, session, run, plan).finally(() => forwards?.close());
+  const host = { name: session.server.name, code: end.code, ms: Date.now() - started, ...(end.run ? { run: end.run } : {}) };
+  return { exitCode: end.code, job: run.job.name, detached: plan.detach, hosts: [host] };
 }
 
-async function runOnHost(ctx: Context, session: Session, run: HostRunPlan): Promise<number> {
+async function runOnHost(ctx: Context, session: Session, run: HostRunPlan, plan: RunPlan): Promise<{ code: number; run?: HostRunFacts }> {
   // Scanning, connecting and (with a trusted host key) rsync overlap instead of queueing.
   const tree = run.sync.enabled ? scanLater(session) : undefined;
   tree?.catch(() => undefined);
   const connecting = connectSession(session, ctx);
   connecting.catch(() => undefined);
   const closeLater = () => void connecting.then((c) => c.close(), () => undefined);
+  let sync: SyncStats | null = null;
   if (tree) {
     const end = await runSyncStep(ctx, session, connecting, run.sync, tree).catch((error: unknown) => {
       closeLater();
@@ -38,19 +45,26 @@ async function runOnHost(ctx: Context, session: Session, run: HostRunPlan): Prom
     });
     if (end.stopped) {
       closeLater();
-      return end.exitCode;
+      return { code: end.exitCode };
     }
+    sync = end.stats;
   }
   const connection = await connecting;
+  const facts = (state: RunState, output?: HostRunFacts['output']): HostRunFacts => ({ job: run.job.name, state, sync, ...(output ? { output } : {}) });
   try {
     switch (run.job.mode) {
       case 'detached':
         await startDetached(connection, session, run.job);
-        return 0;
-      case 'batch':
-        return await launchAndStream(ctx, connection, session, run.job);
-      case 'interactive':
-        return await runAttached(ctx, connection, session, run);
+        return { code: 0, run: facts('running') };
+      case 'batch': {
+        const { bounds, output } = await batchBounds(plan);
+        const end = await launchBatch(ctx, connection, session, run.job, bounds);
+        return { code: end.code, run: facts(end.state, output?.()) };
+      }
+      case 'interactive': {
+        const end = await runAttached(ctx, connection, session, run, plan.timeoutSeconds);
+        return { code: end.code, run: facts(end.state) };
+      }
     }
   } finally {
     connection.close();
@@ -62,17 +76,26 @@ async function scanLater(session: Session) {
   return scanProject(session.server, session.projectRoot);
 }
 
-async function runAttached(ctx: Context, connection: Host, session: Session, run: HostRunPlan): Promise<number> {
+async function runAttached(ctx: Context, connection: Host, session: Session, run: HostRunPlan, timeoutSeconds: number | undefined): Promise<{ code: number; state: RunState }> {
   const { startJob } = await import('../jobs/remote.js');
   const { startSpecOf } = await import('../jobs/start-spec.js');
   const started = await startJob(connection, startSpecOf(run.job, new Date()));
   session.logger.debug(`job ${run.job.name}: ${started}`);
   if (started === 'no-tmux') {
     ctx.stderr.write(noTmuxNotice(session.server.name));
-    return interactDirect(ctx, connection, run.job.fallback);
+    return { code: await interactDirect(ctx, connection, run.job.fallback), state: 'ended' };
   }
   const { attachInteractive } = await import('../exec/attach.js');
-  return attachInteractive(ctx, connection, run.job.name);
+  const timer = createJobTimer(connection, run.job.name, timeoutSeconds, session.logger);
+  timer.start();
+  try {
+    const code = await attachInteractive(ctx, connection, run.job.name);
+    if (!timer.timedOut()) return { code, state: 'ended' };
+    ctx.stderr.write(timeoutNotice(run.job.name, timeoutSeconds ?? 0));
+    return { code: EXIT.timeout, state: 'timeout' };
+  } finally {
+    timer.clear();
+  }
 }
 
 async function interactDirect(ctx: Context, connection: Host, command: string): Promise<number> {

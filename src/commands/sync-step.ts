@@ -4,11 +4,11 @@ import type { SyncPolicy } from '../plan/types.js';
 import type { Host } from '../host/types.js';
 import { printNotices } from '../sync/notice.js';
 import { createProgress, formatBytes } from '../ui/progress.js';
-import type { LocalTree } from '../sync/types.js';
+import type { LocalTree, SyncStats } from '../sync/types.js';
 import type { Session } from './session.js';
 
 /** How the sync ended: done, or stopped by Ctrl+C / SIGTERM (the exit code to end with: 130 / 143). */
-export type SyncStepEnd = { stopped: false } | { stopped: true; exitCode: number };
+export type SyncStepEnd = { stopped: false; stats: SyncStats } | { stopped: true; exitCode: number };
 
 /** After Ctrl+C / SIGTERM, how long the sync may take to remove its temp files before the link is cut. */
 const CLEANUP_GRACE_MS = 2000;
@@ -78,7 +78,7 @@ export async function runSyncStep(
       const deleted = stats.deleted ? `, deleted ${stats.deleted}` : '';
       summary = `synced ${stats.filesSent} of ${stats.filesTotal} files (${formatBytes(stats.bytesSent)}${deleted}) via ${stats.engine} in ${(stats.ms / 1000).toFixed(1)} s`;
     }
-    return { stopped: false };
+    return { stopped: false, stats };
   } finally {
     clearTimeout(graceTimer);
     removeSignals();

@@ -27,6 +27,9 @@ export async function runWatch(ctx: Context, plan: WatchPlan): Promise<WatchResu
   };
   let force: () => void = () => undefined;
   const forced = new Promise<void>((resolve) => (force = resolve));
+  // Bound before the first sync: a local port in use stops --watch before anything starts.
+  const { holdForwards } = await import('./forwards.js');
+  const forwards = await holdForwards(ctx, plan.host, plan.projectRoot, logger, plan.forwards);
   const runner = plan.job ? await createRunner(ctx, plan.job, server.killGrace, status.line, fail) : undefined;
   const { createWatchLoop } = await import('../watch/loop.js');
   const { openHost } = await import('../host/open.js');
@@ -57,6 +60,7 @@ export async function runWatch(ctx: Context, plan: WatchPlan): Promise<WatchResu
     }
   } finally {
     removeSignals();
+    await forwards?.close();
   }
   if (fatal) throw fatal.error;
   return { exitCode: 0, abandoned: false };

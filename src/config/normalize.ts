@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { anchorRemotePath } from '../remote/remote-path.js';
+import { parseForwardSpec, type ForwardSpec } from './forward-spec.js';
 import { formatLocation, type ConfigPath } from './parse.js';
 import { DEFAULT_DEAD_LINK_TIMEOUT, type LoadedConfig, type ServerConfig } from './types.js';
 import type { ConfigFile, ServerFields } from './validate.js';
@@ -150,5 +151,6 @@ function buildServerConfig(name: string, host: string, fields: ServerFields, pro
     reuse: fields.reuse ?? SERVER_DEFAULTS.reuse,
     reuseIdle: fields.reuse_idle ?? SERVER_DEFAULTS.reuseIdle,
     knownHostsFile: fields.known_hosts_file,
+    ...(fields.forward?.length ? { forwards: fields.forward.map((entry) => parseForwardSpec(String(entry))).filter((spec): spec is ForwardSpec => typeof spec !== 'string') } : {}),
   };
 }

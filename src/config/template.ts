@@ -85,6 +85,10 @@ defaults:
   # reuse: true
   # reuse_idle: 600
 
+  # Local ports that reach the server while a run, --watch or --attach lasts (as --forward):
+  # PORT, LOCAL:PORT or LOCAL:HOST:PORT, HOST as the server sees it (default localhost).
+  # forward: [8888, "6006:localhost:6006"]
+
 # Named groups of servers, usable wherever a server name is: \`mtr -s gpus nvidia-smi\`
 # runs on each member at once with per-host output (also \`-s a,b\` and \`--all\`).
 # groups:

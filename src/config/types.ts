@@ -1,3 +1,5 @@
+import type { ForwardSpec } from './forward-spec.js';
+
 // The shapes config takes after validation and normalization. Raw YAML is `unknown` until validated.
 
 /** Seconds of silence before a link counts as dead (`dead_link_timeout`); here so ssh/ can read it cheaply. */
@@ -48,6 +50,8 @@ export interface ServerConfig {
   reuse: boolean;
   /** Seconds an unused shared connection stays open. */
   reuseIdle: number;
+  /** `forward:`: local ports held open to the server while a run, --watch or --attach lasts. */
+  forwards?: ForwardSpec[];
 }
 
 export interface LoadedConfig {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { suggestKey } from '../util/suggest.js';
 import { formatExcerpt } from '../util/excerpt.js';
 import { checkRemoteDir } from '../remote/remote-path.js';
+import { parseForwardSpec } from './forward-spec.js';
 import { formatLocation, formatPath, type ConfigPath } from './parse.js';
 
 // Each schema carries the plain-words expectation; the "got" part comes from the data itself.
@@ -11,6 +12,12 @@ const text = z.string(expect('a non-empty string')).min(1);
 const remoteDir = z.string(expect('a path on the server')).superRefine((value, ctx) => {
   const problem = checkRemoteDir(value);
   if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
+
+// Each entry of `forward:` is checked as --forward is, so a bad one is a config error with its line.
+const FORWARD_SPEC = 'PORT, LOCAL:PORT or LOCAL:HOST:PORT (ports 1-65535; HOST a name or [IPv6] address)';
+const forwardSpec = z.union([z.string(), z.number()], expect(FORWARD_SPEC)).superRefine((value, ctx) => {
+  if (typeof parseForwardSpec(String(value)) === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: FORWARD_SPEC });
 });
 
 const serverShape = {
@@ -34,6 +41,7 @@ const serverShape = {
   known_hosts_file: text.optional(),
   reuse: z.boolean(expect('true or false')).optional(),
   reuse_idle: z.number(expect('a positive number of seconds')).positive().finite().optional(),
+  forward: z.array(forwardSpec, expect('a list of forward specs (PORT, LOCAL:PORT or LOCAL:HOST:PORT)')).optional(),
 };
 const settings = expect('a mapping of server settings');
 const defaultsSchema = z.object(serverShape, settings);

@@ -17,6 +17,8 @@ export interface BatchOptions {
   onChannel?: (channel: HostChannel) => void;
   /** Said on stderr when the link drops before the command ended. */
   lostMessage?: string;
+  /** Where mtr's own notes go when ctx.stderr collects the command's (--json); default ctx.stderr. */
+  notes?: NodeJS.WritableStream;
   /**
    * Job commands: never read mtr's stdin (whatever it is: a pipe left open or closed, a file) and
    * keep the channel's stdin open (no EOF) until the end: the remote script watches it for the
@@ -89,7 +91,7 @@ export async function runBatch(host: HostExec, command: string, ctx: Context, op
       if (settled) return;
       if (output.goneBeforeHeader()) return settle({ code: BROKEN_PIPE_EXIT, stdoutGone: true });
       if (status === null) {
-        if (!options.closedOnPurpose?.()) ctx.stderr.write(`mtr: ${options.lostMessage ?? 'connection lost before the remote command finished'}\n`);
+        if (!options.closedOnPurpose?.()) (options.notes ?? ctx.stderr).write(`mtr: ${options.lostMessage ?? 'connection lost before the remote command finished'}\n`);
         return settle({ code: EXIT.transport });
       }
       settle({ code: status });

@@ -24,7 +24,11 @@ export interface JobInfo {
   ended?: number;
   /** The project's remote_dir on the server (absolute); undefined for an older mtr's record. */
   project?: string;
+  /** A batch job, one on a terminal (-d --tty, an attached run), or a persistent shell (--session). */
+  kind?: JobKind;
 }
+
+export type JobKind = 'batch' | 'tty' | 'session';
 
 export interface JobList {
   jobs: JobInfo[];
@@ -53,7 +57,7 @@ export function parseEpoch(text: string | undefined): number | undefined {
 }
 
 function parseRecord(record: string): JobInfo | undefined {
-  const [name = '', metaText = '', state = '', ended = '', started = '', project = ''] = record.split('\0');
+  const [name = '', metaText = '', state = '', ended = '', started = '', project = '', kindText = ''] = record.split('\0');
   if (!name) return undefined;
   let meta: Partial<JobMeta> = {};
   try {
@@ -71,6 +75,7 @@ function parseRecord(record: string): JobInfo | undefined {
     ...(startedAt === undefined ? {} : { started: startedAt }),
     ...(endedAt === undefined ? {} : { ended: endedAt }),
     ...(project ? { project } : {}),
+    kind: kindText === 'tty' || kindText === 'session' ? kindText : meta.mode === 'interactive' ? 'tty' : 'batch',
   };
 }
 
@@ -146,24 +151,25 @@ export function formatJobTable(list: JobList, nowMs: number): string {
 }
 
 export function jobsToJson(list: JobList, nowMs: number): string {
+  return JSON.stringify(jobRecords(list, nowMs), null, 2) + '\n';
+}
+
+/** The --jobs --json records (one server's list). */
+export function jobRecords(list: JobList, nowMs: number): Record<string, unknown>[] {
   const now = nowOf(list, nowMs);
-  return (
-    JSON.stringify(
-      list.jobs.map((job) => ({
-        name: job.name,
-        state: job.state.kind,
-        exitCode: job.state.kind === 'exited' ? job.state.code : null,
-        command: job.meta.argv ?? null,
-        server: job.meta.server ?? null,
-        project: job.project ?? null,
-        cwd: job.meta.cwd ?? null,
-        mode: job.meta.mode ?? null,
-        started: isoTime(job.started),
-        ended: isoTime(job.ended),
-        durationSeconds: jobDurationSeconds(job, now) ?? null,
-      })),
-      null,
-      2,
-    ) + '\n'
-  );
+  return list.jobs.map((job) => ({
+    name: job.name,
+    state: job.state.kind,
+    exitCode: job.state.kind === 'exited' ? job.state.code : null,
+    command: job.meta.argv ?? null,
+    server: job.meta.server ?? null,
+    project: job.project ?? null,
+    cwd: job.meta.cwd ?? null,
+    mode: job.meta.mode ?? null,
+    kind: job.kind ?? 'batch',
+    tty: (job.kind ?? 'batch') !== 'batch',
+    started: isoTime(job.started),
+    ended: isoTime(job.ended),
+    durationSeconds: jobDurationSeconds(job, now) ?? null,
+  }));
 }

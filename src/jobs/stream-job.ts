@@ -12,6 +12,8 @@ export interface StreamJobOptions {
   fallback?: string;
   /** Said on stderr when the link drops before the job ended. */
   lostMessage: string;
+  /** Where mtr's own notes go when ctx.stderr collects the job's (--json). */
+  notes?: NodeJS.WritableStream;
   /** The launch status, as soon as the first byte arrives (before any output). */
   onLaunch?: (launch: LaunchResult) => void;
   onChannel?: (channel: HostChannel) => void;
@@ -34,6 +36,7 @@ export async function streamJob(ctx: Context, connection: Host, spec: StartSpec,
   let channel: HostChannel | undefined;
   const result = await runBatch(connection, script, ctx, {
     lostMessage: options.lostMessage,
+    ...(options.notes ? { notes: options.notes } : {}),
     // The stream part watches its stdin for our death; the no-tmux fallback gets EOF instead.
     holdStdin: !spec.wrapper.stdinFifo,
     onChannel: (opened) => {

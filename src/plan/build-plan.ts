@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/types.js';
-import type { GetOptions, JobOptions, RunOptions, WatchOptions } from '../options.js';
+import type { ForwardOptions, GetOptions, JobOptions, RunOptions, WatchOptions } from '../options.js';
+import { planForward } from './forward-plan.js';
 import { planGet } from './get-plan.js';
 import type { PlanInputs } from './inputs.js';
 import { planJobs } from './jobs-plan.js';
@@ -12,7 +13,8 @@ export type PlanRequest =
   | { kind: 'run'; options: RunOptions }
   | { kind: 'get'; options: GetOptions }
   | { kind: 'watch'; options: WatchOptions }
-  | { kind: 'job'; options: JobOptions };
+  | { kind: 'job'; options: JobOptions }
+  | { kind: 'forward'; options: ForwardOptions };
 
 /** What can be refused before any config is read (`mtr` alone says "no command given" anywhere). */
 export function checkRequest(request: PlanRequest): void {
@@ -35,6 +37,8 @@ function planFor(request: PlanRequest, config: LoadedConfig, inputs: PlanInputs)
       return planWatch(request.options, config, inputs);
     case 'job':
       return planJobs(request.options, config, inputs);
+    case 'forward':
+      return planForward(request.options, config, inputs);
   }
 }
 

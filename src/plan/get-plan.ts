@@ -29,6 +29,7 @@ export function planGet(options: GetOptions, config: LoadedConfig, inputs: PlanI
     dest,
     ...(options.to === undefined && server.downloadDir ? { makeDir: server.downloadDir } : {}),
     quiet: options.quiet,
+    ...(options.json ? { json: true } : {}),
     dryRun: options.dryRun,
     agent: Boolean(inputs.env.SSH_AUTH_SOCK),
   };

@@ -2,12 +2,13 @@ import path from 'node:path';
 import { selectServers } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { RunOptions } from '../options.js';
+import { DEFAULT_MAX_OUTPUT, type RunOptions } from '../options.js';
 import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { FALLBACK_TERM } from '../remote/job-env.js';
 import { checkJobName, entryJobName, generateJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
 import type { PlanInputs } from './inputs.js';
+import { planForwards, refuseFanOutForwards } from './forwards-plan.js';
 import { planHost, planLog, planSync, projectSubdir } from './host-plan.js';
 import type { HostPlan, HostRunPlan, JobMode, JobPlan, RunPlan } from './types.js';
 
@@ -31,6 +32,7 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
   checkRunOptions(options);
   const selected = selectServers(config, { flag: options.server, env: inputs.env, all: options.all });
   const hosts = selected.map((s) => planHost(s, inputs, { reuse: options.reuse }));
+  refuseFanOutForwards(options.forwards, hosts.map((h) => h.server.name));
   const jobName = options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
   const base = {
     action: 'run' as const,
@@ -43,11 +45,24 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
     detach: options.detach,
     verbose: options.verbose,
     agent: Boolean(inputs.env.SSH_AUTH_SOCK),
+    ...(options.json ? { json: { maxOutput: options.maxOutput ?? DEFAULT_MAX_OUTPUT } } : {}),
+    ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
   };
+  if (options.json && options.tty === true && !options.detach) {
+    throw new UsageError('--json collects the output of a batch run; it cannot be combined with --tty', 'drop --tty (or start a terminal job with -d --tty --json)');
+  }
+  if (options.timeoutSeconds !== undefined && options.detach) {
+    throw new UsageError('--timeout bounds a run mtr waits for; a detached job (-d) is not waited for', 'drop -d, or bound the wait: `mtr --wait NAME --timeout N`');
+  }
   if (hosts.length === 1) {
-    const interactive = !options.detach && (options.tty ?? (inputs.terminal.stdin && inputs.terminal.stdout));
+    // --json keeps the output for the result: a batch run even at a terminal.
+    const interactive = !options.detach && !options.json && (options.tty ?? (inputs.terminal.stdin && inputs.terminal.stdout));
     const mode: JobMode = options.detach ? 'detached' : interactive ? 'interactive' : 'batch';
-    return { ...base, hosts: [planHostRun(hosts[0] as HostPlan, options, config, inputs, { name: jobName, mode, stdinIsData: inputs.stdinIsData })] };
+    const host = hosts[0] as HostPlan;
+    const run = planHostRun(host, options, config, inputs, { name: jobName, mode, stdinIsData: inputs.stdinIsData });
+    // A detached run returns at once: nothing would hold a port open.
+    const forwards = mode === 'detached' ? [] : planForwards(options.forwards, host.server);
+    return { ...base, hosts: [forwards.length ? { ...run, forwards } : run] };
   }
   const names = hosts.map((h) => h.server.name).join(', ');
   if (options.tty === true) throw new UsageError(`--tty needs a single server (got ${names})`, 'pick one with -s NAME, or drop --tty for per-host batch output');
@@ -100,28 +115,45 @@ function planHostRun(host: HostPlan, options: RunOptions, config: LoadedConfig, 
     command,
     remoteCwd,
     remoteCommand: buildRemoteCommand(command),
-    job: planJob(host, command, remoteCwd, job, interactive ? { term: inputs.env.TERM || FALLBACK_TERM, size: { cols: inputs.terminal.cols, rows: inputs.terminal.rows } } : {}),
+    job: planJob(host, command, remoteCwd, job, paneOf(job, options, inputs)),
     sync: planSync(server, { enabled: options.sync !== false, deleteFlag: options.deleteRemote, live: interactive, verbose: options.verbose }),
   };
 }
 
-/** The job around a remote command: batch, interactive (a pane) or detached. */
+// An attached run's pane takes the user's terminal; a detached one on a terminal (-d --tty) the size
+// --size asked for (or the default), and a TERM that a script's environment ("dumb", none) cannot spoil.
+function paneOf(job: JobChoice, options: RunOptions, inputs: PlanInputs): { term?: string; size?: { cols: number; rows: number }; detached?: boolean } {
+  if (job.mode === 'interactive') return { term: inputs.env.TERM || FALLBACK_TERM, size: { cols: inputs.terminal.cols, rows: inputs.terminal.rows } };
+  if (job.mode === 'detached' && options.size) {
+    const term = inputs.env.TERM && inputs.env.TERM !== 'dumb' ? inputs.env.TERM : FALLBACK_TERM;
+    return { term, size: options.size, detached: true };
+  }
+  return {};
+}
+
+/** The job around a remote command: batch, interactive (a pane) or detached (with -d --tty, on a pane). */
 export function planJob(
   host: HostPlan,
   command: RemoteCommandSpec,
   remoteCwd: string,
   job: JobChoice,
-  pane: { term?: string; size?: { cols: number; rows: number } } = {},
+  pane: { term?: string; size?: { cols: number; rows: number }; detached?: boolean } = {},
 ): JobPlan {
   const script = buildRemoteScript(command);
-  const interactive = job.mode === 'interactive';
+  // A detached job on a terminal starts at once: nobody attaches first.
+  const interactive = job.mode === 'interactive' || pane.detached === true;
   return {
     name: job.name,
     mode: job.mode,
     project: command.remoteDir,
     script,
     fallback: buildDirectCommand(script),
-    wrapper: { interactive, stdinFifo: job.mode === 'batch' && job.stdinIsData, ...(interactive && pane.term ? { term: pane.term } : {}) },
+    wrapper: {
+      interactive,
+      ...(pane.detached ? { gate: false } : {}),
+      stdinFifo: job.mode === 'batch' && job.stdinIsData,
+      ...(interactive && pane.term ? { term: pane.term } : {}),
+    },
     ...(interactive && pane.size ? { size: pane.size } : {}),
     argv: command.argv,
     server: host.server.name,

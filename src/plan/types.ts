@@ -1,3 +1,4 @@
+import type { ForwardSpec } from '../config/forward-spec.js';
 import type { ServerChoice } from '../config/select.js';
 import type { ServerConfig, SyncEngine } from '../config/types.js';
 import type { JobAction } from '../options.js';
@@ -85,6 +86,8 @@ export interface HostRunPlan {
   readonly remoteCommand: string;
   readonly job: JobPlan;
   readonly sync: SyncPolicy;
+  /** Local ports held open to the server while it lasts (plan/forwards-plan.ts). */
+  readonly forwards?: readonly ForwardSpec[];
 }
 
 export interface FanOutPlan {
@@ -107,6 +110,10 @@ export interface RunPlan extends PlanBase, Showable {
   readonly fanOut?: FanOutPlan;
   /** -v: with several hosts, the summary also when all went well. */
   readonly verbose: boolean;
+  /** --json: the result as one JSON document; the job's output kept (maxOutput bytes per stream). */
+  readonly json?: { readonly maxOutput: number };
+  /** --timeout: the job is stopped past this many seconds (exit 124). */
+  readonly timeoutSeconds?: number;
 }
 
 export interface GetPlan extends PlanBase, Showable {
@@ -122,6 +129,8 @@ export interface GetPlan extends PlanBase, Showable {
   readonly makeDir?: string;
   /** No "downloaded …" line. */
   readonly quiet: boolean;
+  /** --json: the download's figures as one JSON document. */
+  readonly json?: boolean;
 }
 
 export interface WatchPlan extends PlanBase, Showable {
@@ -141,6 +150,8 @@ export interface WatchPlan extends PlanBase, Showable {
   readonly job?: JobPlan;
   /** With a command: the exact line sshd is handed for it (the dry run shows it). */
   readonly remoteCommand?: string;
+  /** Local ports held open to the server while it lasts (plan/forwards-plan.ts). */
+  readonly forwards?: readonly ForwardSpec[];
 }
 
 export interface JobsPlan extends PlanBase {
@@ -151,6 +162,17 @@ export interface JobsPlan extends PlanBase {
   readonly parallel: number;
   /** --attach at a terminal (not --no-tty): an interactive job's pane is joined, not followed. */
   readonly atTerminal: boolean;
+  /** --attach: local ports held open while attached. */
+  readonly forwards?: readonly ForwardSpec[];
+  /** --json: each answer as a JSON record; --logs keeps maxOutput bytes per stream. */
+  readonly json?: { readonly maxOutput: number };
 }
 
-export type Plan = RunPlan | GetPlan | WatchPlan | JobsPlan;
+/** `mtr --forward SPEC…` alone: hold the forwards until Ctrl+C or SIGTERM. */
+export interface ForwardPlan extends PlanBase {
+  readonly action: 'forward';
+  readonly host: HostPlan;
+  readonly forwards: readonly ForwardSpec[];
+}
+
+export type Plan = RunPlan | GetPlan | WatchPlan | JobsPlan | ForwardPlan;

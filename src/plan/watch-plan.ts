@@ -4,6 +4,7 @@ import type { WatchOptions } from '../options.js';
 import { buildRemoteCommand, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { PlanInputs } from './inputs.js';
+import { planForwards } from './forwards-plan.js';
 import { planHost, planLog, planSync, projectSubdir } from './host-plan.js';
 import { COMMAND_ENV, planJob } from './run-plan.js';
 import type { WatchPlan } from './types.js';
@@ -15,6 +16,7 @@ export function planWatch(options: WatchOptions, config: LoadedConfig, inputs: P
   const host = planHost(selectServer(config, { flag: options.server, env: inputs.env }), inputs, { reuse: false });
   const { server } = host;
   const hasCommand = options.command.length > 0;
+  const forwards = planForwards(options.forwards, server);
   const base = {
     action: 'watch' as const,
     projectRoot: config.projectRoot,
@@ -25,6 +27,7 @@ export function planWatch(options: WatchOptions, config: LoadedConfig, inputs: P
     status: { live: !hasCommand && options.tty !== false && inputs.terminal.stderr, quiet: options.quiet },
     dryRun: options.dryRun,
     agent: Boolean(inputs.env.SSH_AUTH_SOCK),
+    ...(forwards.length ? { forwards } : {}),
   };
   const command: RemoteCommandSpec = {
     remoteDir: server.remoteDir,

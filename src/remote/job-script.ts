@@ -2,6 +2,7 @@ import { NOW_FUNCTION, TERM_FALLBACK, jobEnvironment } from './job-env.js';
 import { buildPruneLine } from './job-history.js';
 import { JOBS_DIR, TMUX, jobDir } from './job-paths.js';
 import { remotePathExpr } from './remote-path.js';
+import { buildSessionRc, buildSessionShell, sessionCommandDir } from './session-script.js';
 import { shellQuote } from './shell-quote.js';
 
 // Builders for every remote line of the tmux job layer. A job lives in ~/.mtr/jobs/NAME/:
@@ -20,6 +21,13 @@ import { shellQuote } from './shell-quote.js';
 export interface WrapperSpec {
   /** Batch: output to out/err files. Interactive: the pane is the terminal. */
   interactive: boolean;
+  /**
+   * Interactive only: hold the command until a client attaches (an attached run). A detached
+   * terminal job (`-d --tty`) or a session starts at once: nobody is coming to look.
+   */
+  gate?: boolean;
+  /** The pane runs a persistent shell (session.rc, see session-script.ts) instead of run.sh. */
+  session?: boolean;
   /** Batch only: read stdin from the `in` FIFO (mtr's stdin is piped data). */
   stdinFifo: boolean;
   /** Interactive only: the user's TERM (the server's terminfo decides, see TERM_FALLBACK). */
@@ -37,7 +45,7 @@ export function buildWrapper(spec: WrapperSpec): string {
       : ' </dev/null >out 2>err';
   // Interactive: hold the command until the client has attached (or 30 s passed), so a quick
   // program's output is not drawn before anyone looks.
-  const gate = spec.interactive
+  const gate = spec.interactive && spec.gate !== false
     ? `(sleep 30; ${TMUX} wait-for -S "mtr-go-$(basename "$PWD")") >/dev/null 2>&1 & gw=$!; ${TMUX} wait-for "mtr-go-$(basename "$PWD")"; kill $gw 2>/dev/null`
     : ':';
   return [
@@ -52,7 +60,7 @@ export function buildWrapper(spec: WrapperSpec): string {
     shell,
     // eval under `-c`, not `bash ./run.sh`: the shell then names itself in errors as it does for
     // plain ssh (`bash: pyhton3: command not found`), never mtr's script and its line numbers.
-    `"$MTR_SH" -c 'eval "$(cat ./run.sh)"' "$MTR_SH"${io}`,
+    spec.session ? buildSessionShell('./session.rc') : `"$MTR_SH" -c 'eval "$(cat ./run.sh)"' "$MTR_SH"${io}`,
     'rc=$?',
     'mtr_now >ended',
     'echo "$rc" >rc.tmp && mv rc.tmp rc',
@@ -97,6 +105,12 @@ function writeRunScript(script: string): string {
   return `{ printf 'umask %s\\n' "$mtr_um" && printf '%s\\n' ${shellQuote(script)}; } >run.sh`;
 }
 
+// A session's shell reads its setup (cd, exports, pre_cmd: the script without a command) from
+// session.rc; the commands sourced later get the login's umask back, as run.sh's do.
+function writeSessionRc(spec: StartSpec): string {
+  return `{ printf 'umask %s\\n' "$mtr_um" && printf '%s\\n' ${shellQuote(buildSessionRc(spec.script, spec.name))}; } >session.rc`;
+}
+
 // Every file of the record, or none: a write that fails (a full disk, a file in the way) stops the
 // start with the reason, instead of running a job with half a script.
 function writeRecords(spec: StartSpec): string {
@@ -105,7 +119,9 @@ function writeRecords(spec: StartSpec): string {
     ': >err',
     `printf '%s\\n' ${remotePathExpr(spec.project)} >project`,
     writeFile('meta.json', spec.metaJson),
-    writeRunScript(spec.script),
+    spec.wrapper.session ? writeSessionRc(spec) : writeRunScript(spec.script),
+    // The mark of a job with a terminal: --send, --keys and --screen read it (job-input.ts).
+    ...(spec.wrapper.interactive || spec.wrapper.session ? [': >tty'] : []),
     writeFile('wrap.sh', buildWrapper(spec.wrapper)),
     writeFile('../tmux.conf', TMUX_CONF),
   ];
@@ -139,7 +155,7 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     // "server exited unexpectedly"; once more, quietly first, starts a new server.
     `mtr_session() { ${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh'; }`,
     `mtr_session 2>/dev/null || mtr_session || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
-    spec.wrapper.interactive ? logPane(spec.name) : ':',
+    spec.wrapper.interactive && !spec.wrapper.session ? logPane(spec.name) : ':',
     buildPruneLine(),
     `printf ${S.started}`,
   ];
@@ -169,8 +185,11 @@ export const LOGS_READ_FAILED = 3;
 // nothing is lost; polling backs off from 2 ms to 0.5 s while the job is quiet. Each round costs
 // one process (stat) plus the sleep; whether the tmux session still exists (a job that died without
 // writing rc) is only asked once polling has slowed to its slowest.
-export function buildStreamScript(name: string, opts: { tailLines?: number; feedStdin?: boolean; exitWithJob: boolean }): string {
-  const dir = jobDir(name);
+export function buildStreamScript(name: string, opts: { tailLines?: number; feedStdin?: boolean; exitWithJob: boolean; sessionCommand?: string }): string {
+  // A session's command (session-script.ts) streams its own folder; the session's rc two levels up
+  // means the shell itself ended (`exit N`) while running it: that is the command's code.
+  const dir = opts.sessionCommand === undefined ? jobDir(name) : sessionCommandDir(name, opts.sessionCommand);
+  const hasRc = opts.sessionCommand === undefined ? '[ -f rc ]' : '{ [ -f rc ] || [ -f ../../rc ]; }';
   // Without the job's code to exit with, a failed read (a pipeline hides it) is flagged by a signal
   // from the reading subshell and ends the script with LOGS_READ_FAILED instead of 0. 141 is tail
   // stopped by SIGPIPE once head has its bytes (the file grew meanwhile): not a failure.
@@ -189,7 +208,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     'while :; do',
     // The client is gone when sshd's session process (our parent) is: stop polling, the job goes on.
     '  kill -0 "$PPID" 2>/dev/null || exit 0',
-    '  fin=0; [ -f rc ] && fin=1',
+    `  fin=0; ${hasRc} && fin=1`,
     `  ${READ_SIZES}; moved=0`,
     `  if [ "$n" -gt "$o" ]; then ${read('out', '-c +$((o+1))')} | head -c $((n-o)); o=$n; moved=1; fi`,
     `  if [ "$m" -gt "$e" ]; then ${read('err', '-c +$((e+1))')} | head -c $((m-e)) >&2; e=$m; moved=1; fi`,
@@ -197,10 +216,10 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     '  [ $fin = 1 ] && break',
     // Short jobs end within milliseconds: start polling fast, back off to 0.5 s while quiet.
     `  if [ $moved = 1 ]; then d=0.002; else case $d in 0.002) d=0.005;; 0.005) d=0.01;; 0.01) d=0.02;; 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
-    `  if [ $d = 0.5 ] && [ ! -f rc ] && ! ${TMUX} has-session -t =${name} 2>/dev/null && [ ! -f rc ]; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
+    `  if [ $d = 0.5 ] && ! ${hasRc} && ! ${TMUX} has-session -t =${name} 2>/dev/null && ! ${hasRc}; then sleep 0.2; ${hasRc} || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
     '  sleep $d',
     'done',
-    opts.exitWithJob ? 'read -r rc <rc; exit "$rc"' : `[ $mtr_bad = 0 ] || exit ${LOGS_READ_FAILED}; exit 0`,
+    opts.exitWithJob ? `${opts.sessionCommand === undefined ? 'read -r rc <rc' : 'if [ -f rc ]; then read -r rc <rc; else read -r rc <../../rc; fi'}; exit "$rc"` : `[ $mtr_bad = 0 ] || exit ${LOGS_READ_FAILED}; exit 0`,
   ].join('\n');
 }
 
@@ -261,7 +280,7 @@ export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string 
 /**
  * The server's time (NOW_FUNCTION), then one record per job; records end with a 0x1e byte, fields
  * are NUL-separated: name, meta.json, state (rc value | "running" | "lost"), ended, started (both
- * may be empty), project. With `project` (a remote_dir), only that project's jobs and records
+ * may be empty), project, kind (batch, tty or session). With `project` (a remote_dir), only that project's jobs and records
  * without a project (an older mtr's) are listed. Every record file is one line (meta.json is
  * JSON.stringify's), read by the shell itself: no process per job but tmux's for running ones.
  */
@@ -279,7 +298,9 @@ export function buildListScript(project?: string): string {
     `  ${read('m', 'meta.json')}; ${read('rc', 'rc')}; ${read('e', 'ended')}; ${read('s', 'started')}`,
     `  printf '%s\\0%s\\0' "$n" "$m"`,
     `  if [ -f "$n/rc" ]; then printf '%s' "$rc"; elif ${TMUX} has-session -t "=$n" 2>/dev/null; then printf running; else printf lost; fi`,
-    `  printf '\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp"`,
+    // The job's kind: a persistent shell, a job on a terminal, or batch.
+    `  if [ -f "$n/session.rc" ]; then k=session; elif [ -f "$n/tty" ]; then k=tty; else k=batch; fi`,
+    `  printf '\\0%s\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp" "$k"`,
     'done',
   ].join('\n');
 }
@@ -311,10 +332,10 @@ export function buildWaitScript(name: string): string {
   ].join('\n');
 }
 
-/** True (exit 0) when the job's record exists; prints its mode (batch, interactive, detached; nothing for old records). */
+/** True (exit 0) when the job's record exists; prints `tty` for a job on a terminal, else its mode (batch, detached; nothing for old records). */
 export function buildExistsScript(name: string): string {
   const meta = `${jobDir(name)}/meta.json`;
-  return `test -f ${meta} || exit 1; sed -n 's/.*"mode":"\\([a-z]*\\)".*/\\1/p' ${meta} 2>/dev/null | head -n 1; exit 0`;
+  return `test -f ${meta} || exit 1; [ ! -f ${jobDir(name)}/tty ] || { echo tty; exit 0; }; sed -n 's/.*"mode":"\\([a-z]*\\)".*/\\1/p' ${meta} 2>/dev/null | head -n 1; exit 0`;
 }
 
 /** Prints the first of `names` whose record exists (exit 0); exit 1 when none does. */

@@ -36,6 +36,11 @@ const ACTION_ARGV: Record<Action, { flags: string[]; command: string[] }> = {
   logs: { flags: ['--logs', 'j'], command: [] },
   wait: { flags: ['--wait', 'j'], command: [] },
   kill: { flags: ['--kill', 'j'], command: [] },
+  session: { flags: ['--session', 'sh1'], command: ['echo', 'hi'] },
+  send: { flags: ['--send', 'j'], command: ['print(1)'] },
+  keys: { flags: ['--keys', 'j'], command: ['C-c'] },
+  screen: { flags: ['--screen', 'j'], command: [] },
+  forward: { flags: ['--forward', '8888'], command: [] },
   init: { flags: ['--init'], command: [] },
   disconnect: { flags: ['--disconnect'], command: [] },
   doctor: { flags: ['--doctor'], command: [] },
@@ -54,6 +59,11 @@ const KIND: Record<Action, Invocation['kind']> = {
   logs: 'job',
   wait: 'job',
   kill: 'job',
+  session: 'run',
+  send: 'job',
+  keys: 'job',
+  screen: 'job',
+  forward: 'forward',
   init: 'init',
   disconnect: 'disconnect',
   doctor: 'doctor',
@@ -78,6 +88,14 @@ const SAMPLE: Partial<Record<keyof RawFlags, string>> = {
   completion: 'bash',
   complete: 'servers',
   logFile: 'debug.log',
+  session: 'sh1',
+  send: 'j',
+  keys: 'j',
+  screen: 'j',
+  lines: '10',
+  size: '100x30',
+  maxOutput: '1000',
+  forward: '9999',
 };
 
 function rowArgv(row: FlagRow): string[] {
@@ -118,7 +136,7 @@ describe('each action, as asked for, is that action', () => {
 // The flag that picks the action (or -d, which turns a run into a detached one) makes "a run" with
 // it another action: that pair is the other action's row.
 const pairs = FLAG_TABLE.flatMap((row) =>
-  ACTIONS.filter((action) => !(action === 'run' && (row.selects !== undefined || row.key === 'detach'))).map((action) => [flagName(row), action, row] as const),
+  ACTIONS.filter((action) => !((action === 'run' || action === 'forward') && (row.selects !== undefined || row.key === 'detach'))).map((action) => [flagName(row), action, row] as const),
 );
 
 describe('every (flag, action) pair', () => {
@@ -173,7 +191,12 @@ describe('refusals the issue named, and their fix lines', () => {
     [['--delete', '--no-sync', 'echo'], /cannot be combined with --no-sync/, /drop --delete or --no-sync/],
     [['-v', '--watch'], /^-v does not apply to --watch$/, /line per sync/],
     [['--name', 'x', '--watch'], /no command was given/, /drop --name/],
-    [['--tty', '-d', 'echo'], /without a terminal; drop --tty/, /mtr --attach/],
+    [['--size', '80x24', 'echo'], /--size applies to a detached terminal job/, /add -d --tty/],
+    [['--keys', 'j', 'Ctrl-C'], /unknown key name "Ctrl-C"/, /C-c/],
+    [['--send', 'j', '--no-enter'], /needs text/, /--no-enter/],
+    [['--forward', '99999'], /not a port/, /--forward 8888/],
+    [['--session', 'work'], /needs a command/, /exit/],
+    [['--json', '--watch'], /--json does not apply to --watch/, /one JSON document/],
     [['--enable-log', '--init'], /^--enable-log does not apply to --init$/, /debug log/],
     [['-s', 'gpu', '--disconnect'], /^-s\/--server does not apply to --disconnect$/, /-s picks/],
     [['--jobs', '--kill', 'x'], /^choose one of --jobs, --kill$/, /one after another/],

@@ -73,8 +73,9 @@ describe('the command and what belongs to it', () => {
   ])('%j → flags %j, command %j', async (argv, flagNames, command) => {
     const parsed = await parse(argv);
     expect(parsed.command).toEqual(command);
-    // Flags the user gave; `reuse: true` is commander's default for --no-reuse, not a given flag.
-    const given = Object.entries(parsed.flags).filter(([name, value]) => !(name === 'reuse' && value === true));
+    // Flags the user gave; `reuse: true` and `enter: true` are commander's defaults for --no-reuse
+    // and --no-enter, not given flags.
+    const given = Object.entries(parsed.flags).filter(([name, value]) => !((name === 'reuse' || name === 'enter') && value === true));
     expect(given.map(([name]) => name).sort()).toEqual([...flagNames].sort());
   });
 });

@@ -482,9 +482,9 @@ describe.each(SHELLS)('buildListScript, run by %s', (_label, shell) => {
     expect(Number(head)).toBeGreaterThanOrEqual(Math.floor(before));
     expect(head).toMatch(/^\d+\.\d{3,}$/);
     expect(records.filter(Boolean).map((r) => r.split('\0')).sort()).toEqual([
-      ['mine', '{"name":"mine"}', '3', '1700000001.5', '1700000000.250', `${box.home}/proj`],
-      ['older', '{"name":"older"}', '1', '1700000002', '', ''],
-      ['theirs', '{"name":"theirs"}', '0', '', '', `${box.home}/other`],
+      ['mine', '{"name":"mine"}', '3', '1700000001.5', '1700000000.250', `${box.home}/proj`, 'batch'],
+      ['older', '{"name":"older"}', '1', '1700000002', '', '', 'batch'],
+      ['theirs', '{"name":"theirs"}', '0', '', '', `${box.home}/other`, 'batch'],
     ]);
     const names = mine.stdout.toString().split('\x1e').slice(1).filter(Boolean).map((r) => r.split('\0')[0]).sort();
     expect(names).toEqual(['mine', 'older']);

@@ -18,6 +18,18 @@ describe('formatRunPreview', () => {
     expect(formatRunPreview(plan, plan.hosts.map((run) => ({ run })))).toContain(`server:      ${shown}\n`);
   });
 
+  it('forwards: one line after the job, only when there are some', () => {
+    const forwards = [{ localPort: 9000, remoteHost: 'localhost', remotePort: 8888, text: '9000:8888' }];
+    const show = (srv: Parameters<typeof server>[1], flags = {}) => {
+      const plan = planRun(runOptions({ sync: false, ...flags }), config([server('gpu', srv)]), inputs());
+      return formatRunPreview(plan, plan.hosts.map((run) => ({ run })));
+    };
+    expect(show({ forwards: [{ localPort: 6006, remoteHost: '::1', remotePort: 6006, text: '6006:[::1]:6006' }] }, { forwards })).toContain(
+      'forwards:    127.0.0.1:9000 → localhost:8888, 127.0.0.1:6006 → [::1]:6006 (bound before the sync)\n',
+    );
+    expect(show({})).not.toContain('forwards:');
+  });
+
   it('one host: connect, auth (password masked), remote dir, job, script and the exact command', () => {
     const plan = planRun(runOptions({ sync: false, detach: true, name: 't' }), config([server('gpu', { password: 'hunter2', preCmd: 'source env.sh' })]), inputs({ env: { SSH_AUTH_SOCK: '/a' }, cwd: '/home/me/proj/src' }));
     const [run] = plan.hosts;

@@ -76,7 +76,7 @@ describe('printJobs', () => {
   it('--wait --for: the matching line on stdout', () => {
     const { ctx, out } = makeContext();
     const wait = planJobs({ ...globals, action: { kind: 'wait', name: 't', pattern: 'x' } }, config([server('a')]), inputs());
-    printJobs(ctx, wait, { exitCode: 0, label: '--wait t', fanOut: false, hosts: [{ ...host('a', 0), answer: { kind: 'matched', line: 'x=1' } }] });
+    printJobs(ctx, wait, { exitCode: 0, label: '--wait t', fanOut: false, hosts: [{ ...host('a', 0), answer: { kind: 'matched', name: 't', line: 'x=1' } }] });
     expect(out()).toBe('x=1\n');
   });
 });

@@ -19,10 +19,10 @@ describe('parseEpoch', () => {
 });
 
 describe('parseJobList', () => {
-  // The server's time first; then name, meta, state, ended, started (server clock), project.
+  // The server's time first; then name, meta, state, ended, started (server clock), project, kind.
   const out = '1767312090.000\x1e'
-    + record('a-1', meta('a-1', '2026-01-01T00:00:00.000Z', ['python', 'train.py']), '0', '1767225610.250', '1767225600.125', '/home/u/p')
-    + record('b-2', meta('b-2', '2026-01-02T00:00:00.000Z', ['sleep', '99']), 'running', '', '1767312000.000', '/home/u/p')
+    + record('a-1', meta('a-1', '2026-01-01T00:00:00.000Z', ['python', 'train.py']), '0', '1767225610.250', '1767225600.125', '/home/u/p', 'batch')
+    + record('b-2', meta('b-2', '2026-01-02T00:00:00.000Z', ['sleep', '99']), 'running', '', '1767312000.000', '/home/u/p', 'tty')
     + record('c-3', '{broken', 'lost', '', '', '')
     // An older mtr's record: whole seconds, no started file, no project: the client's start time.
     + record('d-4', meta('d-4', '2025-12-31T00:00:00.500Z', ['true']), '0', '1767139201', '', '');
@@ -57,11 +57,13 @@ describe('parseJobList', () => {
       project: '/home/u/p',
       cwd: '/p',
       mode: 'batch',
+      kind: 'batch',
+      tty: false,
       started: '2026-01-01T00:00:00.125Z',
       ended: '2026-01-01T00:00:10.250Z',
       durationSeconds: 10.125,
     });
-    expect(json[0]).toMatchObject({ name: 'b-2', durationSeconds: 90, ended: null });
+    expect(json[0]).toMatchObject({ name: 'b-2', durationSeconds: 90, ended: null, kind: 'tty', tty: true });
     expect(json[3]).toMatchObject({ name: 'c-3', project: null, started: null, durationSeconds: null });
   });
 

@@ -81,7 +81,6 @@ const two = config([server('a'), server('b')]);
 describe('planJobs', () => {
   it.each([
     ['--attach on two servers', { kind: 'attach', name: 't' } as JobAction, /--attach needs a single server/],
-    ['--jobs --json on two servers', { kind: 'list', json: true, allProjects: false } as JobAction, /--jobs --json needs a single server/],
   ])('refused: %s', (_name, action, message) => {
     expect(() => planJobs(jobOptions(action, { all: true }), two, inputs())).toThrow(message);
   });

@@ -136,3 +136,25 @@ describe('planRun: several servers (fan-out)', () => {
     expect(() => planRun(options, cfg, inputs())).toThrow(message);
   });
 });
+
+describe('planRun: --json and --timeout', () => {
+  it('--json at a terminal is a batch run that keeps maxOutput bytes per stream', () => {
+    const plan = planRun(runOptions({ json: true, maxOutput: 1000 }), one, inputs({ terminal: atTerminal }));
+    expect(plan.hosts[0]?.job.mode).toBe('batch');
+    expect(plan.json).toEqual({ maxOutput: 1000 });
+  });
+
+  it('no --json: no json in the plan; --timeout carried as given', () => {
+    const plan = planRun(runOptions({ timeoutSeconds: 2.5 }), one, inputs());
+    expect(plan.json).toBeUndefined();
+    expect(plan.timeoutSeconds).toBe(2.5);
+  });
+
+  it.each([
+    ['--json --tty', { json: true, tty: true }, /--json collects the output of a batch run/],
+    ['-d --timeout', { detach: true, timeoutSeconds: 5 }, /--timeout bounds a run mtr waits for/],
+  ])('refuses %s', (_name, flags, message) => {
+    expect(() => planRun(runOptions(flags), one, inputs())).toThrow(UsageError);
+    expect(() => planRun(runOptions(flags), one, inputs())).toThrow(message);
+  });
+});
