@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
-import type { HostRunPlan, RunPlan } from '../plan/types.js';
+import type { HostRunPlan, RunPlan, SessionCommandPlan } from '../plan/types.js';
 import type { Host } from '../host/types.js';
 import { launchAndStream, noTmuxNotice, startDetached } from './launch.js';
 import { openLogger } from './logger.js';
@@ -20,11 +20,11 @@ export async function runRun(ctx: Context, plan: RunPlan): Promise<RunResult> {
   const session = openSession(run.host, plan.projectRoot, logger);
   logger.debug(`mtr run: server=${session.server.name} argv=${JSON.stringify(plan.argv)}`);
   const started = Date.now();
-  const exitCode = await runOnHost(ctx, session, run);
+  const exitCode = await runOnHost(ctx, session, run, plan.session);
   return { exitCode, job: run.job.name, detached: plan.detach, hosts: [{ name: session.server.name, code: exitCode, ms: Date.now() - started }] };
 }
 
-async function runOnHost(ctx: Context, session: Session, run: HostRunPlan): Promise<number> {
+async function runOnHost(ctx: Context, session: Session, run: HostRunPlan, sessionCommand?: SessionCommandPlan): Promise<number> {
   // Scanning, connecting and (with a trusted host key) rsync overlap instead of queueing.
   const tree = run.sync.enabled ? scanLater(session) : undefined;
   tree?.catch(() => undefined);
@@ -43,6 +43,10 @@ async function runOnHost(ctx: Context, session: Session, run: HostRunPlan): Prom
   }
   const connection = await connecting;
   try {
+    if (sessionCommand) {
+      const { runSessionCommand } = await import('./session-run.js');
+      return await runSessionCommand(ctx, connection, session, run.job, sessionCommand);
+    }
     switch (run.job.mode) {
       case 'detached':
         await startDetached(connection, session, run.job);

@@ -3,13 +3,14 @@ import { selectServers } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { RunOptions } from '../options.js';
-import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
+import { buildRemoteCommand, buildRemoteScript, buildSetupScript, commandLine, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { FALLBACK_TERM } from '../remote/job-env.js';
 import { checkJobName, entryJobName, generateJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
 import type { PlanInputs } from './inputs.js';
 import { planHost, planLog, planSync, projectSubdir } from './host-plan.js';
 import type { HostPlan, HostRunPlan, JobMode, JobPlan, RunPlan } from './types.js';
+import { DEFAULT_JOB_SIZE } from '../options.js';
 
 /** Hosts run at once in a fan-out unless --parallel says otherwise. */
 export const DEFAULT_PARALLEL = 8;
@@ -31,7 +32,7 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
   checkRunOptions(options);
   const selected = selectServers(config, { flag: options.server, env: inputs.env, all: options.all });
   const hosts = selected.map((s) => planHost(s, inputs, { reuse: options.reuse }));
-  const jobName = options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
+  const jobName = options.session ?? options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
   const base = {
     action: 'run' as const,
     projectRoot: config.projectRoot,
@@ -44,6 +45,7 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
     verbose: options.verbose,
     agent: Boolean(inputs.env.SSH_AUTH_SOCK),
   };
+  if (options.session !== undefined) return planSessionRun(options.session, hosts[0] as HostPlan, base, options, config, inputs);
   if (hosts.length === 1) {
     const interactive = !options.detach && (options.tty ?? (inputs.terminal.stdin && inputs.terminal.stdout));
     const mode: JobMode = options.detach ? 'detached' : interactive ? 'interactive' : 'batch';
@@ -143,5 +145,24 @@ export function planJob(
     argv: command.argv,
     server: host.server.name,
     cwd: remoteCwd,
+  };
+}
+
+// `mtr --session NAME cmd…`: one server (the flag table refuses --all); the job is the session's shell,
+// started with the setup (cd, exports, pre_cmd) and no command when it is not running, on a pane of
+// the detached default size; the command itself gets a fresh id.
+function planSessionRun(name: string, host: HostPlan, base: Omit<RunPlan, 'hosts'>, options: RunOptions, config: LoadedConfig, inputs: PlanInputs): RunPlan {
+  const run = planHostRun(host, options, config, inputs, { name, mode: 'detached', stdinIsData: false });
+  const term = inputs.env.TERM && inputs.env.TERM !== 'dumb' ? inputs.env.TERM : FALLBACK_TERM;
+  const job: JobPlan = {
+    ...run.job,
+    script: buildSetupScript(run.command),
+    wrapper: { interactive: true, gate: false, session: true, stdinFifo: false, term },
+    size: options.size ?? DEFAULT_JOB_SIZE,
+  };
+  return {
+    ...base,
+    hosts: [{ ...run, job }],
+    session: { name, commandId: inputs.jobId, commandLine: commandLine(options.command), stdinIsData: inputs.stdinIsData },
   };
 }

@@ -223,7 +223,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     `  if [ $d = 0.5 ] && ! ${hasRc} && ! ${TMUX} has-session -t =${name} 2>/dev/null && ! ${hasRc}; then sleep 0.2; ${hasRc} || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
     '  sleep $d',
     'done',
-    opts.exitWithJob ? `${opts.sessionCommand === undefined ? 'read -r rc <rc' : 'if [ -f rc ]; then read -r rc <rc; else read -r rc <../../rc; fi'}; exit "$rc"` : `[ $mtr_bad = 0 ] || exit ${LOGS_READ_FAILED}; exit 0`,
+    opts.exitWithJob ? `${opts.sessionCommand === undefined ? 'read -r rc <rc' : 'if [ -f rc ]; then read -r rc <rc; else [ -f ../../ready ] || cat ../../err >&2; read -r rc <../../rc; fi'}; exit "$rc"` : `[ $mtr_bad = 0 ] || exit ${LOGS_READ_FAILED}; exit 0`,
   ].join('\n');
 }
 
