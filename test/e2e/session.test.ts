@@ -136,8 +136,14 @@ describeE2E('mtr --session (tmux, --no-sync)', (sshd) => {
   it('--kill ends the session', async () => {
     const name = newName('kill');
     expect(summary(await inSession(name, ['export A=1']))).toEqual({ code: 0, stdout: '', stderr: '' });
+    // A command still running in it ends with the shell: its mtr gets the session's 129.
+    const running = project().spawn(['--no-sync', '--session', name, 'echo ready; sleep 600'], { timeoutMs: 60_000 });
+    let seen = '';
+    running.child.stdout?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    await eventually('the command to print ready', () => seen.includes('ready'), 20_000);
     const killed = await project().run(['--kill', name]);
-    expect(killed.code, killed.stderr).toBe(0);
+    expect(summary(killed)).toEqual({ code: 0, stdout: '', stderr: `mtr: job ${name} stopped (SIGHUP, exit 129)\n` });
+    expect((await running.result).code).toBe(129);
     expect(tmux(sshd, ['has-session', '-t', `=${name}`])).toBe(false);
     expect((await listJobs()).find((j) => j.name === name)?.state).not.toBe('running');
   });

@@ -7,6 +7,7 @@ import {
   PRE_CMD_FAILED,
   buildRemoteCommand,
   buildRemoteScript,
+  buildSetupScript,
   commandLine,
   joinRemoteDir,
   remotePathExpr,
@@ -92,5 +93,13 @@ describe('buildRemoteCommand (executed by a real shell)', () => {
     expect(lines[0]).toMatch(/^cd "\$HOME"\/p /);
     expect(lines.slice(1, 3)).toEqual(['export A=b', 'source env.sh']);
     expect(lines.at(-1)).toBe('ls');
+  });
+
+  it('the setup script is the script without its command line (a session runs it once)', () => {
+    const spec = { remoteDir: '~/p', subdir: 'a', preCmd: 'source env.sh', env: { A: 'b' } };
+    const setup = buildSetupScript(spec);
+    expect(buildRemoteScript({ ...spec, argv: ['ls', '-l'] })).toBe(`${setup}\nls -l`);
+    expect(setup).toContain('exit 125');
+    expect(buildSetupScript({ remoteDir: '~/p', subdir: '' }).split('\n')).toHaveLength(1);
   });
 });
