@@ -116,6 +116,31 @@ describeE2E('mtr --session (tmux, --no-sync)', (sshd) => {
       expect(summary(await inSession(name, ['echo $GREETING; pwd']))).toEqual({ code: 0, stdout: `hello\n${path.join(project().remoteDir, 'sub')}\n`, stderr: '' });
     });
 
+    it('SIGTERM of mtr stops the command (143), not the shell', async () => {
+      const running = project().spawn(['--no-sync', '--session', name, 'echo ready; sleep 600; echo never'], { timeoutMs: 60_000 });
+      let seen = '';
+      running.child.stdout?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+      await eventually('the command to print ready', () => seen.includes('ready'), 20_000);
+      process.kill(running.child.pid!, 'SIGTERM');
+      const result = await running.result;
+      expect(result.code, result.stderr).toBe(143);
+      expect(summary(await inSession(name, ['echo $GREETING']))).toEqual({ code: 0, stdout: 'hello\n', stderr: '' });
+    });
+
+    it('a second command while one runs waits its turn', async () => {
+      const gate = path.join(project().remoteDir, `gate-${randomBytes(3).toString('hex')}`);
+      const commands = path.join(JOBS_DIR, name, 'c');
+      const count = () => fs.readdirSync(commands).length;
+      const before = count();
+      const first = project().spawn(['--no-sync', '--session', name, `while [ ! -f ${gate} ]; do sleep 0.05; done; echo first`], { timeoutMs: 60_000 });
+      await eventually('the first command to be handed over', () => count() === before + 1, 20_000);
+      const second = project().spawn(['--no-sync', '--session', name, `test -f ${gate} && echo second`], { timeoutMs: 60_000 });
+      await eventually('the second command to be handed over', () => count() === before + 2, 20_000);
+      fs.writeFileSync(gate, '');
+      expect(summary(await first.result)).toEqual({ code: 0, stdout: 'first\n', stderr: '' });
+      expect(summary(await second.result)).toEqual({ code: 0, stdout: 'second\n', stderr: '' });
+    });
+
     it('--jobs --json shows it as a running session', async () => {
       const job = (await listJobs()).find((j) => j.name === name);
       expect(job).toMatchObject({ name, state: 'running', kind: 'session' });
