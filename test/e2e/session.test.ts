@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { cleanEnv, makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { mtrCommand, withTerminal } from '../support/local-tmux.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 import { eventually } from '../support/eventually.js';
 
@@ -172,6 +173,21 @@ describeE2E('mtr --session (tmux, --no-sync)', (sshd) => {
     expect(tmux(sshd, ['has-session', '-t', `=${name}`])).toBe(false);
     expect((await listJobs()).find((j) => j.name === name)?.state).not.toBe('running');
   });
+
+  it('--attach at a terminal opens the shell itself; `exit 5` there ends the session with 5', async () => {
+    const name = newName('attach');
+    expect(summary(await inSession(name, ['export X=attached']))).toEqual({ code: 0, stdout: '', stderr: '' });
+    const terminal = { cwd: project().root, env: cleanEnv({ ...project().env, TERM: 'xterm-256color' }), command: mtrCommand(['--no-sync', '--attach', name]), cols: 100, rows: 30 };
+    await withTerminal(terminal, async (t) => {
+      await t.type('echo "[$X]"');
+      await t.sendKeys('Enter');
+      await t.waitFor(/^\[attached\]$/m, 20_000);
+      await t.type('exit 5');
+      await t.sendKeys('Enter');
+      expect(await t.waitForExit(20_000)).toBe(5);
+    });
+    expect(tmux(sshd, ['has-session', '-t', `=${name}`])).toBe(false);
+  }, 60_000);
 
   it('a failing pre_cmd: 125 with its message, and no session left running', async () => {
     const name = newName('pre');
