@@ -3,6 +3,8 @@ import { buildSessionSubmit } from './session-script.js';
 
 /** Exit status of a session command when the server has no tmux (a session needs it). */
 export const SESSION_NO_TMUX = 2;
+/** Exit status when NAME is a running job that is not a session (a usage error). */
+export const SESSION_NOT_A_SESSION = 2;
 
 // `mtr --session NAME CMD…` in one exec: start the session's shell when its tmux session is not
 // running, hand it the command, then stream that command's folder until its rc (its exit code).
@@ -16,6 +18,8 @@ export function buildSessionRunScript(session: StartSpec, id: string, commandLin
     `if ! ${TMUX} has-session -t =${session.name} 2>/dev/null; then`,
     `  st=$( ${buildLaunchScript(session)}\n)`,
     `  case $st in ${S.started}|${S.nameTaken}) ;; *) exit 1;; esac`,
+    // A running job of that name that is no session (no session.rc) has no shell to type into.
+    `elif [ ! -f ${dir}/session.rc ]; then echo "mtr: job ${session.name} is running and is not a session; pick another --session name, or stop it with: mtr --kill ${session.name}" >&2; exit ${SESSION_NOT_A_SESSION};`,
     'fi',
     // A shell whose setup failed (pre_cmd: 125) may be gone before the command is typed: its code and message.
     `( ${buildSessionSubmit(session.name, id, commandLine, stdinFifo)}\n) || { cd ${dir} && [ -f rc ] && [ ! -f ready ] && { cat err >&2; read -r rc <rc; exit "$rc"; }; echo "mtr: could not hand the command to session ${session.name}" >&2; exit 1; }`,

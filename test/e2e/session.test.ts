@@ -189,6 +189,24 @@ describeE2E('mtr --session (tmux, --no-sync)', (sshd) => {
     expect(tmux(sshd, ['has-session', '-t', `=${name}`])).toBe(false);
   }, 60_000);
 
+  it('a running job that is not a session: refused (exit 2), the job left alone', async () => {
+    const name = newName('batch');
+    expect((await project().run(['--no-sync', '-d', '--name', name, 'sleep 600'])).code).toBe(0);
+    const result = await inSession(name, ['echo never']);
+    expect(summary(result)).toEqual({ code: 2, stdout: '', stderr: `mtr: job ${name} is running and is not a session; pick another --session name, or stop it with: mtr --kill ${name}\n` });
+    expect(tmux(sshd, ['has-session', '-t', `=${name}`])).toBe(true);
+    expect((await project().run(['--kill', name])).code).toBe(0);
+  });
+
+  it('a sync runs before each command', async () => {
+    const name = newName('sync');
+    const p = makeProject({ sshd, files: { 'data.txt': 'first\n' } });
+    const run = (argv: string[]) => p.run(['--session', name, ...argv], { timeoutMs: 60_000 });
+    expect(summary(await run(['cat data.txt']))).toEqual({ code: 0, stdout: 'first\n', stderr: '' });
+    fs.writeFileSync(path.join(p.root, 'data.txt'), 'second\n');
+    expect(summary(await run(['cat data.txt']))).toEqual({ code: 0, stdout: 'second\n', stderr: '' });
+  });
+
   it('a failing pre_cmd: 125 with its message, and no session left running', async () => {
     const name = newName('pre');
     const p = makeProject({ sshd, servers: { test: { pre_cmd: 'echo "pre broke" >&2; false' } } });
