@@ -2,7 +2,7 @@ import path from 'node:path';
 import { selectServers } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { RunOptions } from '../options.js';
+import { DEFAULT_JOB_SIZE, type RunOptions } from '../options.js';
 import { buildRemoteCommand, buildRemoteScript, buildSetupScript, commandLine, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { FALLBACK_TERM } from '../remote/job-env.js';
 import { checkJobName, entryJobName, generateJobName } from '../remote/job-name.js';
@@ -10,7 +10,6 @@ import { buildDirectCommand } from '../remote/staged-command.js';
 import type { PlanInputs } from './inputs.js';
 import { planHost, planLog, planSync, projectSubdir } from './host-plan.js';
 import type { HostPlan, HostRunPlan, JobMode, JobPlan, RunPlan } from './types.js';
-import { DEFAULT_JOB_SIZE } from '../options.js';
 
 /** Hosts run at once in a fan-out unless --parallel says otherwise. */
 export const DEFAULT_PARALLEL = 8;
@@ -45,7 +44,10 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
     verbose: options.verbose,
     agent: Boolean(inputs.env.SSH_AUTH_SOCK),
   };
-  if (options.session !== undefined) return planSessionRun(options.session, hosts[0] as HostPlan, base, options, config, inputs);
+  if (options.session !== undefined) {
+    if (hosts.length > 1) throw new UsageError(`--session needs a single server (got ${hosts.map((h) => h.server.name).join(', ')})`, 'pick one with -s NAME');
+    return planSessionRun(options.session, hosts[0] as HostPlan, base, options, config, inputs);
+  }
   if (hosts.length === 1) {
     const interactive = !options.detach && (options.tty ?? (inputs.terminal.stdin && inputs.terminal.stdout));
     const mode: JobMode = options.detach ? 'detached' : interactive ? 'interactive' : 'batch';

@@ -149,6 +149,10 @@ describe('planRun: --session NAME', () => {
     expect(plan.jobName).toBe('work');
   });
 
+  it('several servers (a group): refused', () => {
+    expect(() => planRun(runOptions({ session: 'work' }), three, inputs())).toThrow(/--session needs a single server \(got a, b\)/);
+  });
+
   it('a plain run has no session', () => {
     expect(planRun(runOptions(), one, inputs()).session).toBeUndefined();
   });
