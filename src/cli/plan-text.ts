@@ -85,9 +85,12 @@ export function formatHostPlan(plan: RunPlan, preview: HostPreview): string {
     projectRoot: plan.projectRoot,
     remoteDir: run.remoteCwd,
     sync: formatSyncStep(plan.projectRoot, run.host, run.sync, preview),
-    job: `${run.job.name} (tmux -L mtr, ~/.mtr/jobs/${run.job.name})${run.job.mode === 'detached' ? ', detached' : ''}`,
+    job: plan.session
+      ? `${run.job.name} (tmux -L mtr, ~/.mtr/jobs/${run.job.name}), a persistent shell: started with the script below when not running\nsession cmd: ${plan.session.commandLine}`
+      : `${run.job.name} (tmux -L mtr, ~/.mtr/jobs/${run.job.name})${run.job.mode === 'detached' ? ', detached' : ''}`,
     script: run.job.script,
-    command: run.remoteCommand,
+    // A session's command is typed into its shell: no remote command line of its own.
+    ...(plan.session ? {} : { command: run.remoteCommand }),
     ...(run.forwards ? { forwards: run.forwards } : {}),
   });
 }

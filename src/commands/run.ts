@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
-import type { HostRunPlan, RunPlan } from '../plan/types.js';
+import type { HostRunPlan, RunPlan, SessionCommandPlan } from '../plan/types.js';
 import type { Host } from '../host/types.js';
 import type { SyncStats } from '../sync/types.js';
 import { createJobTimer, timeoutNotice } from './job-timeout.js';
@@ -52,6 +52,10 @@ async function runOnHost(ctx: Context, session: Session, run: HostRunPlan, plan:
   const connection = await connecting;
   const facts = (state: RunState, output?: HostRunFacts['output']): HostRunFacts => ({ job: run.job.name, state, sync, ...(output ? { output } : {}) });
   try {
+    if (plan.session) {
+      const { runSessionCommand } = await import('./session-run.js');
+      return { code: await runSessionCommand(ctx, connection, session, run.job, plan.session) };
+    }
     switch (run.job.mode) {
       case 'detached':
         await startDetached(connection, session, run.job);

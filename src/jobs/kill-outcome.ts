@@ -3,7 +3,8 @@ import { EXIT, MtrError } from '../errors.js';
 // What `--kill` found and did, read from the kill script's one line (remote/job-script.ts
 // buildKillScript), and the sentence that tells the user. Pure.
 
-export type KillSignal = 'INT' | 'TERM' | 'KILL';
+/** HUP: a session's shell (it hangs up its commands too). */
+export type KillSignal = 'HUP' | 'INT' | 'TERM' | 'KILL';
 
 export type KillOutcome =
   /** It had ended before: nothing was sent. No code for a lost job (its session vanished). */
@@ -23,6 +24,7 @@ export function parseKillOutcome(stdout: string): KillOutcome | undefined {
   switch (word) {
     case 'ended':
       return value === undefined ? { kind: 'ended' } : { kind: 'ended', code: value };
+    case 'HUP':
     case 'INT':
     case 'TERM':
     case 'KILL':

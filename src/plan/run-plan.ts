@@ -2,8 +2,8 @@ import path from 'node:path';
 import { selectServers } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_MAX_OUTPUT, type RunOptions } from '../options.js';
-import { buildRemoteCommand, buildRemoteScript, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
+import { DEFAULT_JOB_SIZE, DEFAULT_MAX_OUTPUT, type RunOptions } from '../options.js';
+import { buildRemoteCommand, buildRemoteScript, buildSetupScript, commandLine, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
 import { FALLBACK_TERM } from '../remote/job-env.js';
 import { checkJobName, entryJobName, generateJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
@@ -33,7 +33,7 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
   const selected = selectServers(config, { flag: options.server, env: inputs.env, all: options.all });
   const hosts = selected.map((s) => planHost(s, inputs, { reuse: options.reuse }));
   refuseFanOutForwards(options.forwards, hosts.map((h) => h.server.name));
-  const jobName = options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
+  const jobName = options.session ?? options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
   const base = {
     action: 'run' as const,
     projectRoot: config.projectRoot,
@@ -53,6 +53,10 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
   }
   if (options.timeoutSeconds !== undefined && options.detach) {
     throw new UsageError('--timeout bounds a run mtr waits for; a detached job (-d) is not waited for', 'drop -d, or bound the wait: `mtr --wait NAME --timeout N`');
+  }
+  if (options.session !== undefined) {
+    if (hosts.length > 1) throw new UsageError(`--session needs a single server (got ${hosts.map((h) => h.server.name).join(', ')})`, 'pick one with -s NAME');
+    return planSessionRun(options.session, hosts[0] as HostPlan, base, options, config, inputs);
   }
   if (hosts.length === 1) {
     // --json keeps the output for the result: a batch run even at a terminal.
@@ -158,5 +162,24 @@ export function planJob(
     argv: command.argv,
     server: host.server.name,
     cwd: remoteCwd,
+  };
+}
+
+// `mtr --session NAME cmd…`: one server (the flag table refuses --all); the job is the session's shell,
+// started with the setup (cd, exports, pre_cmd) and no command when it is not running, on a pane of
+// the detached default size; the command itself gets a fresh id.
+function planSessionRun(name: string, host: HostPlan, base: Omit<RunPlan, 'hosts'>, options: RunOptions, config: LoadedConfig, inputs: PlanInputs): RunPlan {
+  const run = planHostRun(host, options, config, inputs, { name, mode: 'detached', stdinIsData: false });
+  const term = inputs.env.TERM && inputs.env.TERM !== 'dumb' ? inputs.env.TERM : FALLBACK_TERM;
+  const job: JobPlan = {
+    ...run.job,
+    script: buildSetupScript(run.command),
+    wrapper: { interactive: true, gate: false, session: true, stdinFifo: false, term },
+    size: options.size ?? DEFAULT_JOB_SIZE,
+  };
+  return {
+    ...base,
+    hosts: [{ ...run, job }],
+    session: { name, commandId: inputs.jobId, commandLine: commandLine(options.command), stdinIsData: inputs.stdinIsData },
   };
 }

@@ -114,6 +114,19 @@ export interface RunPlan extends PlanBase, Showable {
   readonly json?: { readonly maxOutput: number };
   /** --timeout: the job is stopped past this many seconds (exit 124). */
   readonly timeoutSeconds?: number;
+  /** --session NAME: the command goes to that persistent shell; hosts[0].job starts the shell when it is not running. */
+  readonly session?: SessionCommandPlan;
+}
+
+/** One command of a persistent shell (remote/session-script.ts). */
+export interface SessionCommandPlan {
+  readonly name: string;
+  /** Random hex: the command's folder ~/.mtr/jobs/NAME/c/ID/. */
+  readonly commandId: string;
+  /** The line the shell runs (commandLine of the argv). */
+  readonly commandLine: string;
+  /** mtr's stdin is data: it reaches the command through a FIFO. */
+  readonly stdinIsData: boolean;
 }
 
 export interface GetPlan extends PlanBase, Showable {

@@ -37,6 +37,11 @@ export const PRE_CMD_HINT =
 
 /** The script run remotely: enter the project directory, load pre_cmd, run the command. */
 export function buildRemoteScript(spec: RemoteCommandSpec): string {
+  return `${buildSetupScript(spec)}\n${commandLine(spec.argv)}`;
+}
+
+/** The command's surroundings without the command: cd, exports, pre_cmd (its failure exits 125). A session's shell runs it once. */
+export function buildSetupScript(spec: Omit<RemoteCommandSpec, 'argv'>): string {
   const dir = remotePathExpr(joinRemoteDir(spec.remoteDir, spec.subdir));
   const lines = [
     `cd ${dir} 2>/dev/null || { mkdir -p ${dir} && cd ${dir}; } || { echo "mtr: cannot enter remote directory "${dir} >&2; exit 1; }`,
@@ -51,7 +56,6 @@ export function buildRemoteScript(spec: RemoteCommandSpec): string {
       `mtr_rc=$?; if [ "$mtr_rc" -ne 0 ]; then printf '%s\n' "mtr: pre_cmd failed (exit $mtr_rc), so the command did not run" ${shellQuote(`  fix: ${PRE_CMD_HINT}; \`mtr --doctor\` checks it`)} >&2; exit ${PRE_CMD_FAILED}; fi`,
     );
   }
-  lines.push(commandLine(spec.argv));
   return lines.join('\n');
 }
 

@@ -219,7 +219,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     `  if [ $d = 0.5 ] && ! ${hasRc} && ! ${TMUX} has-session -t =${name} 2>/dev/null && ! ${hasRc}; then sleep 0.2; ${hasRc} || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
     '  sleep $d',
     'done',
-    opts.exitWithJob ? `${opts.sessionCommand === undefined ? 'read -r rc <rc' : 'if [ -f rc ]; then read -r rc <rc; else read -r rc <../../rc; fi'}; exit "$rc"` : `[ $mtr_bad = 0 ] || exit ${LOGS_READ_FAILED}; exit 0`,
+    opts.exitWithJob ? `${opts.sessionCommand === undefined ? 'read -r rc <rc' : 'if [ -f rc ]; then read -r rc <rc; else [ -f ../../ready ] || cat ../../err >&2; read -r rc <../../rc; fi'}; exit "$rc"` : `[ $mtr_bad = 0 ] || exit ${LOGS_READ_FAILED}; exit 0`,
   ].join('\n');
 }
 
@@ -233,7 +233,7 @@ const WAIT_FOR_PID = 'i=0; while [ ! -s pid ] && [ ! -f rc ] && [ $i -lt 20 ]; d
 /**
  * INT → TERM → KILL to the job's process group, with a grace period between; 137 if killed hard.
  * Says what happened as its one line of output (parseKillOutcome): `ended [RC]` (it had ended
- * already; no RC for a lost job), `INT RC` / `TERM RC` / `KILL RC` (the signal that ended it), `unstarted` (no process
+ * already; no RC for a lost job), `HUP RC` (a session's shell), `INT RC` / `TERM RC` / `KILL RC` (the signal that ended it), `unstarted` (no process
  * was ever recorded; its session is closed) or `alive PGID` (it outlived SIGKILL).
  */
 // Liveness is "a group member that is not a zombie": tmux reaps an ended pane late, and a command
@@ -254,6 +254,9 @@ export function buildKillScript(name: string, graceSeconds: number): string {
     ALIVE_FUNCTION,
     NOW_FUNCTION,
     's=ended',
+    // A session's shell has its own process group (job control) and ignores INT and TERM at its
+    // prompt: a hangup ends it and the commands it runs; the wrapper then records 129.
+    `if [ -f session.rc ] && alive && sp=$(cat shellpid 2>/dev/null); then s=HUP; kill -HUP "$sp" 2>/dev/null; ${waitGone}; fi`,
     `if alive; then s=INT; kill -INT -"$p" 2>/dev/null; ${waitGone}; fi`,
     `if alive; then s=TERM; kill -TERM -"$p" 2>/dev/null; ${waitGone}; fi`,
     'if alive; then s=KILL; kill -KILL -"$p" 2>/dev/null; i=0; while [ $i -lt 20 ] && alive; do sleep 0.1; i=$((i+1)); done; fi',

@@ -20,8 +20,11 @@ export function buildSessionRc(setup: string, name: string): string {
     // The session's own files stay private; each command runs with the login's umask (run.sh's).
     'HISTFILE=; PS1=\'$ \'; PS2=\'> \'',
     'echo $$ >"$HOME"/.mtr/jobs/' + name + '/shellpid',
-    setup,
     // A failing pre_cmd ends the session (setup exits 125 with its message): nothing runs without it.
+    // The setup's stderr goes to the session's err, which the first command prints if the shell
+    // ended before `ready` (the pane itself is not logged).
+    `{ ${setup}\n} 2>>"$HOME"/.mtr/jobs/${name}/err`,
+    `: >"$HOME"/.mtr/jobs/${name}/ready`,
     'mtr_cur=',
     `mtr_run() { mtr_cur=$1; mtr_d=${commands}/$1; if [ -p "$mtr_d/in" ]; then mtr_i="$mtr_d/in"; else mtr_i=/dev/null; fi; { . "$mtr_d/cmd.sh"; } >"$mtr_d/out" 2>"$mtr_d/err" <"$mtr_i"; mtr_done_sh $?; }`,
     // bash: the prompt hook records the code even when Ctrl+C cut the line short; sh has no hook,

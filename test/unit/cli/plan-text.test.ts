@@ -44,6 +44,13 @@ describe('formatRunPreview', () => {
     expect(text).not.toContain('hunter2');
   });
 
+  it('--session: the shell it would start, the command typed into it, no remote command line', () => {
+    const plan = planRun(runOptions({ sync: false, session: 'work', command: ['make', 'test'] }), config([server('gpu')]), inputs());
+    const text = formatRunPreview(plan, [{ run: plan.hosts[0]! }]);
+    expect(text).toContain('job:         work (tmux -L mtr, ~/.mtr/jobs/work), a persistent shell: started with the script below when not running\nsession cmd: make test\n');
+    expect(text).not.toContain('exact remote command');
+  });
+
   it('a sync preview; a refused deletion is shown as the refusal', () => {
     const plan = planRun(runOptions({ deleteRemote: true }), config([server('gpu')]), inputs());
     const sync = { files: 2, bytes: 2048, excluded: 1, largest: [{ path: 'a.bin', size: 2000 }] };

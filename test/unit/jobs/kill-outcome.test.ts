@@ -9,6 +9,7 @@ describe('parseKillOutcome', () => {
     ['ended \n', { kind: 'ended' }],
     ['ended\n', { kind: 'ended' }],
     ['INT 130\n', { kind: 'stopped', signal: 'INT', code: 130 }],
+    ['HUP 129\n', { kind: 'stopped', signal: 'HUP', code: 129 }],
     ['TERM 143\n', { kind: 'stopped', signal: 'TERM', code: 143 }],
     ['KILL 137\n', { kind: 'stopped', signal: 'KILL', code: 137 }],
     ['INT \n', { kind: 'stopped', signal: 'INT' }],

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
 import { planRun } from '../../../src/plan/run-plan.js';
-import { buildRemoteCommand, buildRemoteScript } from '../../../src/remote/command.js';
+import { DEFAULT_JOB_SIZE } from '../../../src/options.js';
+import { buildRemoteCommand, buildRemoteScript, buildSetupScript } from '../../../src/remote/command.js';
 import { buildDirectCommand } from '../../../src/remote/staged-command.js';
 import { atTerminal, config, inputs, runOptions, server } from './fixtures.js';
 
@@ -156,5 +157,25 @@ describe('planRun: --json and --timeout', () => {
   ])('refuses %s', (_name, flags, message) => {
     expect(() => planRun(runOptions(flags), one, inputs())).toThrow(UsageError);
     expect(() => planRun(runOptions(flags), one, inputs())).toThrow(message);
+  });
+});
+
+describe('planRun: --session NAME', () => {
+  it('plans the session shell (setup without the command) and one command with its own id', () => {
+    const plan = planRun(runOptions({ session: 'work', command: ['cd', 'src dir'] }), config([server('gpu', { preCmd: 'source env.sh' })]), inputs({ cwd: '/home/me/proj/src', stdinIsData: true }));
+    const job = plan.hosts[0]?.job;
+    const spec = { remoteDir: '~/mtr/proj', subdir: 'src', preCmd: 'source env.sh', env: { PYTHONUNBUFFERED: '1' } };
+    expect(job).toMatchObject({ name: 'work', script: buildSetupScript(spec), wrapper: { interactive: true, gate: false, session: true, stdinFifo: false }, size: DEFAULT_JOB_SIZE });
+    expect(job?.script).not.toContain('src dir');
+    expect(plan.session).toEqual({ name: 'work', commandId: 'abc123', commandLine: "cd 'src dir'", stdinIsData: true });
+    expect(plan.jobName).toBe('work');
+  });
+
+  it('several servers (a group): refused', () => {
+    expect(() => planRun(runOptions({ session: 'work' }), three, inputs())).toThrow(/--session needs a single server \(got a, b\)/);
+  });
+
+  it('a plain run has no session', () => {
+    expect(planRun(runOptions(), one, inputs()).session).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandLine, joinRemoteDir, remotePathExpr } from '../../../src/remote/command.js';
+import { buildRemoteScript, buildSetupScript, commandLine, joinRemoteDir, remotePathExpr } from '../../../src/remote/command.js';
 
 describe('remotePathExpr', () => {
   it.each([
@@ -33,4 +33,14 @@ describe('commandLine', () => {
     [['echo', 'a b'], "echo 'a b'"],
     [['echo', '$HOME', "it's"], `echo '$HOME' 'it'\\''s'`],
   ])('%j → %s', (argv, expected) => expect(commandLine(argv)).toBe(expected));
+});
+
+describe('buildSetupScript', () => {
+  it('the setup script is the script without its command line (a session runs it once)', () => {
+    const spec = { remoteDir: '~/p', subdir: 'a', preCmd: 'source env.sh', env: { A: 'b' } };
+    const setup = buildSetupScript(spec);
+    expect(buildRemoteScript({ ...spec, argv: ['ls', '-l'] })).toBe(`${setup}\nls -l`);
+    expect(setup).toContain('exit 125');
+    expect(buildSetupScript({ remoteDir: '~/p', subdir: '' }).split('\n')).toHaveLength(1);
+  });
 });
