@@ -12,7 +12,8 @@ export interface JobTimer {
   clear(): void;
 }
 
-export function createJobTimer(connection: Host, name: string, seconds: number | undefined, logger: Logger): JobTimer {
+/** `graceSeconds`: the server's kill_grace (the kill script's default when unset). */
+export function createJobTimer(connection: Host, name: string, seconds: number | undefined, logger: Logger, graceSeconds?: number): JobTimer {
   let timer: NodeJS.Timeout | undefined;
   let fired = false;
   return {
@@ -21,7 +22,7 @@ export function createJobTimer(connection: Host, name: string, seconds: number |
       timer = setTimeout(() => {
         fired = true;
         logger.debug(`--timeout ${seconds} s: stopping job ${name}`);
-        killJob(connection, name).then(
+        killJob(connection, name, graceSeconds).then(
           (outcome) => logger.debug(`job ${name}: ${JSON.stringify(outcome)}`),
           () => connection.close(),
         );

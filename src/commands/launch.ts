@@ -44,7 +44,7 @@ export interface BatchEnd {
 export async function launchBatch(ctx: Context, connection: Host, session: Session, job: JobPlan, bounds: BatchBounds = {}): Promise<BatchEnd> {
   let launch: LaunchResult | undefined;
   let stoppedBy: StopSignal | undefined;
-  const timer = createJobTimer(connection, job.name, bounds.timeoutSeconds, session.logger);
+  const timer = createJobTimer(connection, job.name, bounds.timeoutSeconds, session.logger, session.server.killGrace);
   const streams: Context = bounds.output ? { ...ctx, stdout: bounds.output.stdout, stderr: bounds.output.stderr } : ctx;
   const removeSignals = onStopSignals((signal) => {
     if (stoppedBy || launch !== 'started') return connection.close();

@@ -90,7 +90,7 @@ async function runAttached(ctx: Context, connection: Host, session: Session, run
     return { code: await interactDirect(ctx, connection, run.job.fallback), state: 'ended' };
   }
   const { attachInteractive } = await import('../exec/attach.js');
-  const timer = createJobTimer(connection, run.job.name, timeoutSeconds, session.logger);
+  const timer = createJobTimer(connection, run.job.name, timeoutSeconds, session.logger, session.server.killGrace);
   timer.start();
   try {
     const code = await attachInteractive(ctx, connection, run.job.name);
