@@ -108,7 +108,7 @@ const JOB_COMMANDS = ['jobs', 'attach', 'logs', 'wait', 'kill', ...TERMINAL_COMM
 const FAN_OUT = [...RUNS, 'jobs', 'logs', 'wait', 'kill'] as const;
 const SYNCS = [...RUNS, 'session', ...WATCH, 'get'] as const;
 /** Actions whose result --json prints as one document. */
-const JSON_RESULTS = [...RUNS, 'get', 'jobs', 'logs', 'wait', 'kill', ...TERMINAL_COMMANDS] as const;
+const JSON_RESULTS = [...RUNS, 'session', 'get', 'jobs', 'logs', 'wait', 'kill', ...TERMINAL_COMMANDS] as const;
 /** Actions that choose a server and connect to it. */
 const REMOTE = [...SYNCS, ...JOB_COMMANDS, 'forward', 'doctor'] as const;
 const EVERY = ACTIONS;
@@ -147,7 +147,7 @@ export const FLAG_TABLE: readonly FlagRow[] = [
   {
     long: '--max-output',
     key: 'maxOutput',
-    accepts: ['run', 'logs'],
+    accepts: ['run', 'session', 'logs'],
     hint: '--max-output bounds the stdout and stderr a --json result holds (a run, --session, --logs)',
   },
   {
@@ -248,7 +248,7 @@ export const FLAG_TABLE: readonly FlagRow[] = [
   { long: '--follow', key: 'follow', accepts: ['logs'] },
   { long: '--tail', key: 'tail', accepts: ['logs'] },
   { long: '--for', key: 'for', accepts: ['wait'] },
-  { long: '--timeout', key: 'timeout', accepts: ['run', 'wait'], hint: '--timeout bounds a run or --wait (exit 124); a --session command stops with Ctrl+C' },
+  { long: '--timeout', key: 'timeout', accepts: ['run', 'session', 'wait'], hint: '--timeout bounds a run, a --session command or --wait (exit 124)' },
   { long: '--no-reuse', key: 'reuse', value: false, accepts: EVERY },
   { long: '--force', key: 'force', accepts: ['init'] },
   {

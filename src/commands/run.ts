@@ -54,7 +54,9 @@ async function runOnHost(ctx: Context, session: Session, run: HostRunPlan, plan:
   try {
     if (plan.session) {
       const { runSessionCommand } = await import('./session-run.js');
-      return { code: await runSessionCommand(ctx, connection, session, run.job, plan.session) };
+      const { bounds, output } = await batchBounds(plan);
+      const end = await runSessionCommand(ctx, connection, session, run.job, plan.session, bounds);
+      return { code: end.code, run: facts(end.state, output?.()) };
     }
     switch (run.job.mode) {
       case 'detached':

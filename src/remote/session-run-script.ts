@@ -17,6 +17,9 @@ export function buildSessionRunScript(session: StartSpec, id: string, commandLin
   const dir = jobDir(session.name);
   return [
     `command -v tmux >/dev/null 2>&1 || { echo "mtr: tmux is not installed on the server; --session needs it" >&2; exit ${SESSION_NO_TMUX}; }`,
+    // A shell that has just ended (its rc written) may still hold its tmux session for a moment:
+    // wait for that to go (5 s at most), so the command starts a fresh shell instead of a dying one.
+    `[ ! -f ${dir}/rc ] || { i=0; while [ $i -lt 50 ] && ${TMUX} has-session -t =${session.name} 2>/dev/null; do sleep 0.1; i=$((i+1)); done; }`,
     // The launch prints one status byte; "taken" is another mtr that started it a moment before.
     `if ! ${TMUX} has-session -t =${session.name} 2>/dev/null; then`,
     `  st=$( ${buildLaunchScript(session)}\n)`,

@@ -216,4 +216,26 @@ describeE2E('mtr --session (tmux, --no-sync)', (sshd) => {
     expect(result.stderr).toContain('pre broke');
     expect(result.stderr).toContain('pre_cmd failed');
   });
+
+  describe('--timeout and --json', () => {
+    const name = newName('bounds');
+
+    it('--timeout stops the command, not the shell: 124, one line, the next command sees the state', async () => {
+      expect((await inSession(name, ['export KEPT=yes'])).code).toBe(0);
+      const marker = `sleep 3600.${Date.now() % 100000}`;
+      const timed = await project().run(['--no-sync', '--session', name, '--timeout', '1', marker], { timeoutMs: 60_000 });
+      expect(timed.code).toBe(124);
+      expect(timed.stderr).toBe(`mtr: job ${name} stopped after --timeout 1 s\n`);
+      const running = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((line) => line.trim() === marker);
+      expect(running).toEqual([]);
+      expect(summary(await inSession(name, ['echo "$KEPT"']))).toEqual({ code: 0, stdout: 'yes\n', stderr: '' });
+    });
+
+    it('--json: one record with the exact output and code of the command', async () => {
+      const result = await project().run(['--no-sync', '--json', '--session', name, 'printf out; printf err >&2; exit 3'], { timeoutMs: 60_000 });
+      expect(result.code).toBe(3);
+      const record = JSON.parse(result.stdout) as Record<string, unknown>;
+      expect(record).toMatchObject({ name, state: 'ended', exitCode: 3, stdout: 'out', stderr: 'err', truncated: false, sync: null });
+    });
+  });
 });

@@ -1,0 +1,119 @@
+// Reads and writes files: when the last complete sync to each remote target began, on the file
+// system's own clock. Both engines skip a file whose size and whole-second mtime match the remote
+// copy; an edit made within that same second keeps both, so it would never be sent. A file changed
+// since the last complete sync began is exactly the one that may be such an edit (anything older
+// was seen whole by that sync), so the next sync sends those whatever they compare like (git's
+// "racily clean" rule). SFTP applies it always; rsync where it cannot compare nanoseconds
+// (rsync-ns.ts). One tiny file per target in the project's `.mtr/sync-state/`, which is never
+// synced; written only after a sync succeeded, whole (temp + rename) or not at all.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONFIG_DIR } from '../config/find.js';
+import type { LocalEntry } from './types.js';
+
+export interface SyncRecord {
+  /** When that sync's scan began, by the file system clock (ms, as lstat reports mtimes). */
+  startedMs: number;
+  /** What rsync-ns.ts found out about this target: can rsync compare nanoseconds there? */
+  rsyncNs?: boolean;
+}
+
+const STATE_DIR = 'sync-state';
+
+/**
+ * A file modified since the last complete sync began: its size and mtime second prove nothing.
+ * Without the exact mtime, anything within that second counts.
+ */
+export function isRacy(entry: Pick<LocalEntry, 'mtime' | 'mtimeMs'>, changedSinceMs: number | undefined): boolean {
+  if (changedSinceMs === undefined) return false;
+  return entry.mtimeMs !== undefined ? entry.mtimeMs >= changedSinceMs : (entry.mtime + 1) * 1000 > changedSinceMs;
+}
+
+/** One record per remote place: login, host, port and remote_dir as configured. */
+export function syncRecordName(target: { user: string; host: string; port: number }, remoteDir: string): string {
+  const id = createHash('sha256').update(`${target.user}\0${target.host}\0${target.port}\0${remoteDir}`).digest('hex').slice(0, 24);
+  return `${id}.json`;
+}
+
+function stateDir(projectRoot: string): string {
+  return path.join(projectRoot, CONFIG_DIR, STATE_DIR);
+}
+
+// Private, and invisible to git when `.mtr/` itself is committed (its own `.gitignore` says `*`).
+function makeStateDir(projectRoot: string): string {
+  const dir = stateDir(projectRoot);
+  if (fs.mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) fs.writeFileSync(path.join(dir, '.gitignore'), '*\n', { mode: 0o600 });
+  return dir;
+}
+
+/**
+ * "Now" as the project's file system stamps it: the mtime of a file created here and removed again.
+ * Edits after this moment get an mtime at least this large — the wall clock can run a tick ahead of
+ * file times, and a network file system stamps by its server's clock. undefined when `.mtr/` is
+ * not writable (then nothing is recorded, and the next sync compares as before).
+ */
+export function readFileSystemClock(projectRoot: string): number | undefined {
+  try {
+    const probe = path.join(makeStateDir(projectRoot), `.clock-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const fd = fs.openSync(probe, 'wx', 0o600);
+    try {
+      return fs.fstatSync(fd).mtimeMs;
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(probe);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The record and when it was written (its own mtime); undefined when missing or unreadable. */
+export function readSyncRecord(projectRoot: string, name: string): (SyncRecord & { writtenMs: number }) | undefined {
+  const file = path.join(stateDir(projectRoot), name);
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const writtenMs = fs.fstatSync(fd).mtimeMs;
+      const parsed = JSON.parse(fs.readFileSync(fd, 'utf8')) as { startedMs?: unknown; rsyncNs?: unknown };
+      if (typeof parsed.startedMs !== 'number' || !Number.isFinite(parsed.startedMs)) return undefined;
+      return { startedMs: parsed.startedMs, writtenMs, ...(typeof parsed.rsyncNs === 'boolean' ? { rsyncNs: parsed.rsyncNs } : {}) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What to record after a sync that began at `startedMs` succeeded. A record written while it ran
+ * (another mtr syncing the same target) may have sent older content after this sync looked: the
+ * earlier start of the two is kept, so the files either may have raced stay doubtful.
+ */
+export function nextSyncRecord(done: SyncRecord, existing: (SyncRecord & { writtenMs: number }) | undefined): SyncRecord {
+  const rsyncNs = done.rsyncNs ?? existing?.rsyncNs;
+  const startedMs = existing && existing.writtenMs >= done.startedMs ? Math.min(existing.startedMs, done.startedMs) : done.startedMs;
+  return rsyncNs === undefined ? { startedMs } : { startedMs, rsyncNs };
+}
+
+/** Records a successful sync; false when it could not be written (the next sync is then as before). */
+export function writeSyncRecord(projectRoot: string, name: string, done: SyncRecord): boolean {
+  const dir = stateDir(projectRoot);
+  const file = path.join(dir, name);
+  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const record = nextSyncRecord(done, readSyncRecord(projectRoot, name));
+    makeStateDir(projectRoot);
+    fs.writeFileSync(temp, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'wx' });
+    fs.renameSync(temp, file);
+    return true;
+  } catch {
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // Nothing was written, or nothing can be removed: either way no record.
+    }
+    return false;
+  }
+}
