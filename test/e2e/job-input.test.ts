@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { cleanEnv, makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { mtrCommand, withTerminal } from '../support/local-tmux.js';
 import { describeE2E } from '../support/sshd.js';
 import { sleep } from '../support/eventually.js';
 
@@ -146,4 +147,17 @@ describeE2E('jobs on a terminal: -d --tty, --send, --keys, --screen', (sshd) => 
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no job named e2e-tty-nosuchjob/);
   });
+
+  it('--attach at a terminal takes over a -d --tty job: keys reach it, its exit code comes back', async () => {
+    const name = newName('attach');
+    await run(['-d', '--tty', '--name', name, 'sh', '-c', 'echo started; read line; echo "got [$line]"; exit 4']);
+    await screenShows(name, 'started');
+    const terminal = { cwd: project().root, env: cleanEnv({ ...project().env, TERM: 'xterm-256color' }), command: mtrCommand(['--no-sync', '--attach', name]), cols: 100, rows: 30 };
+    await withTerminal(terminal, async (t) => {
+      await t.type('typed-at-terminal');
+      await t.sendKeys('Enter');
+      await t.waitFor(/got \[typed-at-terminal\]/, 20_000);
+      expect(await t.waitForExit(20_000)).toBe(4);
+    });
+  }, 60_000);
 });
