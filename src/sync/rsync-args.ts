@@ -28,6 +28,16 @@ export interface RsyncArgsInput {
   ioTimeoutSeconds?: number;
   /** Stops the remote rsync (it removes its temp file) once it has read nothing for a while: a dead link. */
   remoteGuard?: RsyncGuard;
+  /** Print each item's name after its itemize code (`%i %n`): which files were sent. */
+  itemizeNames?: boolean;
+  /**
+   * A second look: only the files listed on stdin (NUL-separated, relative to root), each compared
+   * by checksum whatever its size and mtime say, for files that may have changed within the mtime
+   * second their remote copy has (sync-record.ts).
+   */
+  recheck?: boolean;
+  /** Compare mtimes to the nanosecond (`--modify-window=-1`; rsync-ns.ts says where it may). */
+  nanosecondWindow?: boolean;
 }
 
 export interface RsyncInvocation {
@@ -81,9 +91,10 @@ export function buildRsyncArgs(input: RsyncArgsInput): RsyncInvocation {
   // -r with the walk's exact exclusions (on stdin) sends the same set as a file list would, by
   // rsync's incremental recursion: 2-3x faster than --files-from on a no-change sync of 10k files.
   // --from0 first: rsync reads --exclude-from while parsing, with the separator known so far.
-  const args = ['-rlptz', '--from0', '--exclude-from=-', ...PROGRESS_ARGS[input.progress]];
+  const args = input.recheck ? ['-lptzc', '--from0', '--files-from=-'] : ['-rlptz', '--from0', '--exclude-from=-', ...PROGRESS_ARGS[input.progress]];
   // Exact counts of regular files sent (rsync >= 3; older ones only know --log-format).
-  if (input.version.major >= 3 && !input.version.openrsync) args.push('--out-format=%i');
+  if (input.version.major >= 3 && !input.version.openrsync) args.push(input.itemizeNames ? '--out-format=%i %n' : '--out-format=%i');
+  if (input.nanosecondWindow && rsyncCapabilities(input.version).nanosecondWindow) args.push('--modify-window=-1');
   // Keepalives from both ends while idle: what lets the remote guard tell a quiet link from a dead one.
   if (input.ioTimeoutSeconds) args.push(`--timeout=${Math.max(1, Math.round(input.ioTimeoutSeconds))}`);
   if (input.dryRun) args.push('--dry-run');

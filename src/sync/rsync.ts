@@ -42,6 +42,12 @@ export interface RunRsyncOptions {
   ioTimeoutSeconds?: number;
   /** Stops the remote rsync once it reads nothing (a dead link), so it removes its temp file. */
   remoteGuard?: RsyncGuard;
+  /** Each regular file sent, by name (its bytes); rsync >= 3 only (rsync-args.ts `itemizeNames`). */
+  onSentFile?: (name: Buffer) => void;
+  /** `excludeList` is instead the list of files to compare by checksum (rsync-args.ts `recheck`). */
+  recheck?: boolean;
+  /** Compare mtimes to the nanosecond, when this rsync can (rsync-args.ts `nanosecondWindow`). */
+  nanosecondWindow?: boolean;
   /**
    * mtr's open connection: rsync's remote side runs on it (GNU rsync only). Without it, or when the
    * relay cannot start (an rsync that closes inherited descriptors), rsync runs its own ssh.
@@ -62,7 +68,18 @@ export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>)
 
 export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> {
   return execute({ ...options, cwd: options.root }, options.excludeList, (common) =>
-    buildRsyncArgs({ ...common, root: options.root, remoteDir: options.remoteDir, dryRun: options.dryRun, extraArgs: options.extraArgs, ioTimeoutSeconds: options.ioTimeoutSeconds, remoteGuard: options.remoteGuard }),
+    buildRsyncArgs({
+      ...common,
+      root: options.root,
+      remoteDir: options.remoteDir,
+      dryRun: options.dryRun,
+      extraArgs: options.extraArgs,
+      ioTimeoutSeconds: options.ioTimeoutSeconds,
+      remoteGuard: options.remoteGuard,
+      itemizeNames: options.onSentFile !== undefined,
+      recheck: options.recheck,
+      nanosecondWindow: options.nanosecondWindow,
+    }),
   );
 }
 
@@ -109,7 +126,7 @@ async function execute(options: CommonOptions, input: Buffer, build: (common: Co
   const attempt = async (viaTunnel: boolean) => {
     const built = invocation(viaTunnel);
     options.log?.debug(`sync: ${built.command} ${shellJoin(built.args)}`);
-    const parser = progress === 'none' ? undefined : createProgressParser(progress);
+    const parser = progress === 'none' ? undefined : createProgressParser(progress, options.onSentFile ? { onSentFile: options.onSentFile } : {});
     const ended = await spawnRsync(built, input, { ...options, env }, viaTunnel ? tunnel : undefined, (text) => {
       for (const update of parser?.push(text) ?? []) options.onProgress?.(update);
     });

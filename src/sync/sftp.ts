@@ -24,6 +24,8 @@ export interface SftpSyncOptions {
   /** Upload temp files untouched this long are an interrupted upload's, and removed (default: kept). */
   leftoverAgeSeconds?: number;
   onProgress?: (progress: SyncProgress) => void;
+  /** Files modified since then are sent whatever they compare like (sftp-plan.ts PlanOptions). */
+  changedSinceMs?: number;
   /** Files in flight at once per SFTP channel; also capped by the server's open-handle limit. */
   concurrency?: number;
   /** Most SFTP channels to upload over (default 4; more are opened only for many files). */
@@ -67,7 +69,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
       remote = manifest.entries;
       found = manifest.leftovers;
     }
-    const plan = planUpload(tree, remote);
+    const plan = planUpload(tree, remote, options.changedSinceMs === undefined ? {} : { changedSinceMs: options.changedSinceMs });
     const leftovers = leftoversToRemove(found, tree);
     if (plan.conflicts.length > 0) {
       const list = plan.conflicts.slice(0, 3).join(', ');

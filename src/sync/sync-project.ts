@@ -9,11 +9,12 @@ import type { RsyncVersion } from './rsync-version.js';
 import { planKeepalive } from '../ssh/keepalive.js';
 import { isPasswordOnly } from './ssh-command.js';
 import { chooseEngine, type EngineChoice } from './choose-engine.js';
-import { toRsyncExcludeList } from './file-list.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';
 import { findOnPath } from './local-tools.js';
 import { describeUnsendable } from './names.js';
-import type { LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
+import type { RsyncSummary } from './rsync-progress.js';
+import { readFileSystemClock, readSyncRecord, syncRecordName, writeSyncRecord, type SyncRecord } from './sync-record.js';
+import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
 import { statTree, walkLocalTree } from './walk.js';
 
 export interface SyncRequest {
@@ -44,14 +45,20 @@ export function syncExcludes(server: ServerConfig, projectRoot: string): string[
   return [...server.exclude, ...extra];
 }
 
-/** The tree to send. Without `stat`, names and types only: enough for rsync (the likely engine). */
+/**
+ * The tree to send. Without `stat`, names and types only: enough for rsync (the likely engine).
+ * It notes when the scan began, by the file system's clock, for the sync record.
+ */
 export async function scanProject(server: ServerConfig, projectRoot: string, options: { stat?: boolean } = {}): Promise<LocalTree> {
+  const startedMs = readFileSystemClock(projectRoot);
   const matcher = createIgnoreMatcher(projectRoot, {
     exclude: syncExcludes(server, projectRoot),
     respectGitignore: server.respectGitignore,
     readFile: readRulesFile,
   });
-  return walkLocalTree(projectRoot, matcher, { stat: options.stat ?? server.sync === 'sftp' });
+  const tree = await walkLocalTree(projectRoot, matcher, { stat: options.stat ?? server.sync === 'sftp' });
+  if (startedMs !== undefined) tree.startedMs = startedMs;
+  return tree;
 }
 
 /** The engine for this server, from what is installed here (uploads and --get alike). */
@@ -92,6 +99,12 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   // Regular files: what both engines count as sent (symlinks and dirs are made, not counted).
   const filesTotal = tree.entries.filter((e) => e.type === 'file').length;
   req.logger.debug(`sync: ${tree.entries.length} entries (${filesTotal} files), ${tree.excludedCount} excluded`);
+  // What the last complete sync to this place left: when it began (files changed since are
+  // doubtful), and whether rsync may compare nanoseconds there.
+  const recordName = syncRecordName(req.target, server.remoteDir);
+  const record = readSyncRecord(req.projectRoot, recordName);
+  const changedSinceMs = record?.startedMs;
+  let rsyncNs = record?.rsyncNs;
 
   const localRsync = await detecting;
   let choice = chooseServerEngine(server, req.target, ctx.env, localRsync);
@@ -103,7 +116,9 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   let sent: { filesSent: number; bytesSent: number } | undefined;
   if (choice.engine === 'rsync') {
     try {
-      sent = await sendWithRsync(req, tree, localRsync);
+      const viaRsync = await uploadWithRsync(req, tree, localRsync, record);
+      if (viaRsync.rsyncNs !== undefined) rsyncNs = viaRsync.rsyncNs;
+      sent = viaRsync;
     } catch (error) {
       const linkError = await req.connection.then(() => undefined, (e: unknown) => e);
       if (linkError) throw linkError;
@@ -124,6 +139,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       tree: await statTree(tree),
       remoteDir: server.remoteDir,
       leftoverAgeSeconds: abandonAfter(server),
+      ...(changedSinceMs === undefined ? {} : { changedSinceMs }),
       ...(req.signal ? { signal: req.signal } : {}),
       ...(listing ? { remote: listing.entries, leftovers: listing.leftovers } : {}),
       onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
@@ -135,6 +151,11 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
 
   let deleted = 0;
   if (manifest) deleted = await deleteMissing(req, tree, manifest.entries);
+  // Only a sync that got here is recorded: after a failure the previous record still holds.
+  const done: SyncRecord | undefined = tree.startedMs === undefined ? undefined : { startedMs: tree.startedMs, ...(rsyncNs === undefined ? {} : { rsyncNs }) };
+  if (done && !writeSyncRecord(req.projectRoot, recordName, done)) {
+    req.logger.debug('sync: could not write the sync record in .mtr/sync-state/');
+  }
   const { filesSent, bytesSent } = sent;
   return { engine: choice.engine, filesSent, bytesSent, deleted, filesTotal, ms: Date.now() - started, ...(choice.notice ? { notice: choice.notice } : {}) };
 }
@@ -153,24 +174,39 @@ function startSftpListing(req: SyncRequest) {
 
 // rsync rides the run's own ssh2 connection (one handshake for the whole run) unless commands go
 // through a shared master, where its ssh costs no handshake either.
-async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: RsyncVersion | undefined) {
+async function uploadWithRsync(req: SyncRequest, tree: LocalTree, localRsync: RsyncVersion | undefined, record: SyncRecord | undefined) {
   const connection = await req.connection;
   const { runRsync } = await import('./rsync.js');
-  const sending = runRsync({
-    root: req.projectRoot,
-    excludeList: toRsyncExcludeList(tree),
-    remoteDir: req.server.remoteDir,
-    target: req.target,
-    homedir: req.ctx.homedir,
-    env: req.ctx.env,
+  const { sendWithRsync, wantsNanoseconds } = await import('./rsync-send.js');
+  // Asked once per target, before the first rsync sync there that could use it: may rsync compare
+  // nanoseconds? (Before, not beside: a sync comparing whole seconds leaves folder times a
+  // fraction off, which the first nanosecond sync would then set again.)
+  const asked = record?.rsyncNs === undefined && wantsNanoseconds(localRsync, true, tree.startedMs) ? await askAboutNanoseconds(req, connection) : undefined;
+  const rsyncNs = record?.rsyncNs ?? asked;
+  const sending = sendWithRsync({
+    tree,
+    ...(record ? { changedSinceMs: record.startedMs } : {}),
+    nanoseconds: wantsNanoseconds(localRsync, rsyncNs, tree.startedMs),
     log: req.logger,
-    ...(localRsync ? { version: localRsync } : {}),
-    ...(connection.shared ? {} : { tunnel: connection.client }),
-    ...(req.signal ? { signal: req.signal } : {}),
-    ioTimeoutSeconds: abandonAfter(req.server),
-    remoteGuard: { checkSeconds: planKeepalive(req.server.deadLinkTimeout).intervalSeconds, idleSeconds: abandonAfter(req.server) },
+    run: (pass) =>
+      runRsync({
+        ...pass,
+        root: req.projectRoot,
+        remoteDir: req.server.remoteDir,
+        target: req.target,
+        homedir: req.ctx.homedir,
+        env: req.ctx.env,
+        log: req.logger,
+        ...(localRsync ? { version: localRsync } : {}),
+        ...(connection.shared ? {} : { tunnel: connection.client }),
+        ...(req.signal ? { signal: req.signal } : {}),
+        ioTimeoutSeconds: abandonAfter(req.server),
+        remoteGuard: { checkSeconds: planKeepalive(req.server.deadLinkTimeout).intervalSeconds, idleSeconds: abandonAfter(req.server) },
+      }),
+    // openrsync takes no file list: the doubtful files go over SFTP instead.
+    ...(localRsync?.openrsync ? { sendDoubtful: (entries: LocalEntry[]) => sendOverSftp(req, tree.root, entries) } : {}),
     onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
-  });
+  }).then((sent) => ({ ...sent, rsyncNs: sent.nanosecondsRefused ? false : asked }));
   const control = connection.shared ? req.target.control : undefined;
   if (!control) return sending;
   // rsync's ssh through a master that died (its link gone) says nothing useful: name what happened.
@@ -180,6 +216,21 @@ async function sendWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rsyn
     const where = `${req.target.user}@${req.target.host}:${req.target.port}`;
     throw new ConnectionError(`the shared connection to ${where} dropped during the transfer (rsync)`, 'run again: rsync renames only complete files into place', error);
   });
+}
+
+async function askAboutNanoseconds(req: SyncRequest, connection: SshConnection): Promise<boolean | undefined> {
+  const { probeRemoteNs } = await import('./rsync-ns.js');
+  const able = await probeRemoteNs(connection.client, req.server.remoteDir);
+  req.logger.debug(`sync: nanosecond mtimes on this target: ${able === undefined ? 'could not ask' : able ? 'yes' : 'no'}`);
+  return able;
+}
+
+// Sent whatever the remote copies look like (an empty remote listing): their folders exist already.
+async function sendOverSftp(req: SyncRequest, root: string, entries: LocalEntry[]): Promise<RsyncSummary> {
+  const { syncViaSftp } = await import('./sftp.js');
+  const tree = await statTree({ root, entries: [...entries], excludedCount: 0, statted: false });
+  const sent = await syncViaSftp({ client: await (await req.connection).ssh2(), root, tree, remoteDir: req.server.remoteDir, remote: new Map(), ...(req.signal ? { signal: req.signal } : {}) });
+  return sent;
 }
 
 async function readGuardedManifest(req: SyncRequest) {

@@ -87,6 +87,10 @@ describe('buildRsyncArgs', () => {
       ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, '-e', 'ssh -p 22', '--bwlimit=10', '/p/proj/', 'gpu.example:/srv/proj/']],
     ['root with a trailing slash', input({ progress: 'none', root: '/p/proj/' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, ...tail]],
     ['an I/O timeout for both ends', input({ progress: 'none', ioTimeoutSeconds: 60 }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--timeout=60', mkdir, ...tail]],
+    ['names of the sent files', input({ progress: 'none', itemizeNames: true }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i %n', mkdir, ...tail]],
+    // The files listed on stdin and only those, each by checksum, no progress.
+    ['nanosecond mtimes', input({ progress: 'none', nanosecondWindow: true }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--modify-window=-1', mkdir, ...tail]],
+    ['second look', input({ recheck: true }), ['-lptzc', '--from0', '--files-from=-', '--out-format=%i', mkdir, ...tail]],
   ])('%s', (_name, i, expected) => {
     const built = buildRsyncArgs(i);
     expect(built).toEqual({ command: 'rsync', args: expected, env: {} });
