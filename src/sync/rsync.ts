@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { shellJoin } from '../remote/shell-quote.js';
 import type { SshTarget } from '../ssh/target.js';
 import { buildRsyncArgs, buildRsyncPullArgs, type PullKind, type RsyncArgsInput, type RsyncInvocation } from './rsync-args.js';
+import { takeKeptReport, type KeptReport } from './conflicts.js';
 import { describeRsyncExit } from './rsync-errors.js';
 import type { RsyncGuard } from './rsync-guard.js';
 import { relayRshCommand } from './rsync-relay.js';
@@ -48,6 +49,10 @@ export interface RunRsyncOptions {
   recheck?: boolean;
   /** Compare mtimes to the nanosecond, when this rsync can (rsync-args.ts `nanosecondWindow`). */
   nanosecondWindow?: boolean;
+  /** Keep the server's own edits it would replace (rsync-args.ts `keepServerEdits`). */
+  keepServerEdits?: RsyncArgsInput['keepServerEdits'];
+  /** What the server kept (conflicts.ts), whether rsync then succeeded or not. */
+  onKept?: (report: KeptReport) => void;
   /**
    * mtr's open connection: rsync's remote side runs on it (GNU rsync only). Without it, or when the
    * relay cannot start (an rsync that closes inherited descriptors), rsync runs its own ssh.
@@ -79,6 +84,7 @@ export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> 
       itemizeNames: options.onSentFile !== undefined,
       recheck: options.recheck,
       nanosecondWindow: options.nanosecondWindow,
+      keepServerEdits: options.keepServerEdits,
     }),
   );
 }
@@ -138,10 +144,12 @@ async function execute(options: CommonOptions, input: Buffer, build: (common: Co
     options.log?.debug('sync: the rsync relay did not start; running rsync with its own ssh');
     run = await attempt(false);
   }
+  const { report, rest } = takeKeptReport(run.ended.stderr);
+  if (report) options.onKept?.(report);
   if (run.ended.linkLost && run.ended.code !== 0) {
     throw new ConnectionError(`the connection to ${where} dropped during the transfer (rsync)`, 'run again: rsync renames only complete files into place');
   }
-  const error = describeRsyncExit(run.ended.code, run.ended.stderr, run.built.command, where);
+  const error = describeRsyncExit(run.ended.code, rest, run.built.command, where);
   if (error) throw error;
   return run.parser?.summary() ?? { filesSent: 0, bytesSent: 0 };
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { isPrivatePath } from './ignore.js';
+import { classifyRemote, type ConflictWindow, type Written } from './conflicts.js';
 import { isRacy } from './sync-record.js';
 import type { LocalEntry, LocalTree, RemoteEntry } from './types.js';
 
@@ -81,6 +82,30 @@ export function planUpload(local: LocalTree, remote: ReadonlyMap<string, RemoteE
     }
   }
   return plan;
+}
+
+/**
+ * What the upload would replace or remove that the server edited since the last sync
+ * (conflicts.ts): remote files and symlinks standing where a file, a symlink or a directory goes.
+ * `remote` may lack some of them (watch mode lists none): those are looked up by the caller, and
+ * so are the exact times of the `unsure` ones.
+ */
+export function planKeeps(
+  plan: UploadPlan,
+  remote: ReadonlyMap<string, RemoteEntry>,
+  window: ConflictWindow,
+  written?: ReadonlyMap<string, Written>,
+): { keep: string[]; unsure: string[] } {
+  const keep: string[] = [];
+  const unsure: string[] = [];
+  for (const p of [...plan.uploads.map((e) => e.path), ...plan.symlinks.map((e) => e.path), ...plan.removals]) {
+    const found = remote.get(p);
+    if (!found || found.type === 'dir') continue;
+    const verdict = classifyRemote(found, window, written?.get(p));
+    if (verdict === 'edit') keep.push(p);
+    else if (verdict === 'unsure') unsure.push(p);
+  }
+  return { keep: keep.sort(), unsure: unsure.sort() };
 }
 
 export interface DeletionPlan {

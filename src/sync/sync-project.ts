@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ServerConfig } from '../config/types.js';
 import { ConnectionError, UsageError } from '../errors.js';
@@ -13,7 +14,8 @@ import { createIgnoreMatcher, readRulesFile } from './ignore.js';
 import { findOnPath } from './local-tools.js';
 import { describeUnsendable } from './names.js';
 import type { RsyncSummary } from './rsync-progress.js';
-import { readFileSystemClock, readSyncRecord, syncRecordName, writeSyncRecord, type SyncRecord } from './sync-record.js';
+import { conflictWindow, formatKeptNotice, isServerEdit, type ConflictWindow, type KeptReport } from './conflicts.js';
+import { lastSyncEnded, readFileSystemClock, readSyncRecord, syncRecordName, writeSyncRecord, type SyncRecord } from './sync-record.js';
 import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
 import { statTree, walkLocalTree } from './walk.js';
 
@@ -105,59 +107,72 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   const record = readSyncRecord(req.projectRoot, recordName);
   const changedSinceMs = record?.startedMs;
   let rsyncNs = record?.rsyncNs;
+  // Remote files edited on the server since that sync ended are kept, never overwritten silently.
+  const window = conflictWindow(lastSyncEnded(record), new Date());
+  const kept: KeptReport[] = [];
+  try {
+    return await sendAndRecord();
+  } finally {
+    const notice = formatKeptNotice(server.name, kept);
+    if (notice) ctx.stderr.write(`mtr: ${notice}\n`);
+  }
 
-  const localRsync = await detecting;
-  let choice = chooseServerEngine(server, req.target, ctx.env, localRsync);
-  if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
+  // The engines' part: send, delete when asked, then record the sync.
+  async function sendAndRecord(): Promise<SyncStats & { notice?: string }> {
+    const localRsync = await detecting;
+    let choice = chooseServerEngine(server, req.target, ctx.env, localRsync);
+    if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
 
-  // With deletion on, the guard runs before anything is sent, and the listing is reused.
-  const manifest = req.deleteRemote ? await readGuardedManifest(req) : undefined;
+    // With deletion on, the guard runs before anything is sent, and the listing is reused.
+    const manifest = req.deleteRemote ? await readGuardedManifest(req) : undefined;
 
-  let sent: { filesSent: number; bytesSent: number } | undefined;
-  if (choice.engine === 'rsync') {
-    try {
-      const viaRsync = await uploadWithRsync(req, tree, localRsync, record);
-      if (viaRsync.rsyncNs !== undefined) rsyncNs = viaRsync.rsyncNs;
-      sent = viaRsync;
-    } catch (error) {
-      const linkError = await req.connection.then(() => undefined, (e: unknown) => e);
-      if (linkError) throw linkError;
-      const { RemoteRsyncMissing } = await import('./rsync-errors.js');
-      if (!(error instanceof RemoteRsyncMissing) || server.sync !== 'auto') throw error;
-      choice = { engine: 'sftp', notice: 'rsync is not installed on the server; syncing with SFTP' };
-      ctx.stderr.write(`mtr: ${choice.notice}\n`);
+    let sent: { filesSent: number; bytesSent: number } | undefined;
+    if (choice.engine === 'rsync') {
+      try {
+        const viaRsync = await uploadWithRsync(req, tree, localRsync, record, window, (report) => kept.push(report));
+        if (viaRsync.rsyncNs !== undefined) rsyncNs = viaRsync.rsyncNs;
+        sent = viaRsync;
+      } catch (error) {
+        const linkError = await req.connection.then(() => undefined, (e: unknown) => e);
+        if (linkError) throw linkError;
+        const { RemoteRsyncMissing } = await import('./rsync-errors.js');
+        if (!(error instanceof RemoteRsyncMissing) || server.sync !== 'auto') throw error;
+        choice = { engine: 'sftp', notice: 'rsync is not installed on the server; syncing with SFTP' };
+        ctx.stderr.write(`mtr: ${choice.notice}\n`);
+      }
     }
-  }
-  req.logger.debug(`sync engine: ${choice.engine}`);
-  if (!sent) {
-    const { syncViaSftp } = await import('./sftp.js');
-    const listing = manifest ?? (early ? await early.listing : undefined);
-    const viaSftp = await syncViaSftp({
-      client: early ? await early.client : await (await req.connection).ssh2(),
-      root: req.projectRoot,
-      // SFTP compares sizes and mtimes: a tree scanned for rsync gets them now.
-      tree: await statTree(tree),
-      remoteDir: server.remoteDir,
-      leftoverAgeSeconds: abandonAfter(server),
-      ...(changedSinceMs === undefined ? {} : { changedSinceMs }),
-      ...(req.signal ? { signal: req.signal } : {}),
-      ...(listing ? { remote: listing.entries, leftovers: listing.leftovers } : {}),
-      onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
-    });
-    const unsent = describeUnsendable(viaSftp.plan.unsendable);
-    if (unsent) ctx.stderr.write(`mtr: ${unsent}\n`);
-    sent = viaSftp;
-  }
+    req.logger.debug(`sync engine: ${choice.engine}`);
+    if (!sent) {
+      const { syncViaSftp } = await import('./sftp.js');
+      const listing = manifest ?? (early ? await early.listing : undefined);
+      const viaSftp = await syncViaSftp({
+        client: early ? await early.client : await (await req.connection).ssh2(),
+        root: req.projectRoot,
+        // SFTP compares sizes and mtimes: a tree scanned for rsync gets them now.
+        tree: await statTree(tree),
+        remoteDir: server.remoteDir,
+        leftoverAgeSeconds: abandonAfter(server),
+        ...(changedSinceMs === undefined ? {} : { changedSinceMs }),
+        ...(window ? { keepServerEdits: window, onKept: (report: KeptReport) => kept.push(report) } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+        ...(listing ? { remote: listing.entries, leftovers: listing.leftovers } : {}),
+        onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
+      });
+      const unsent = describeUnsendable(viaSftp.plan.unsendable);
+      if (unsent) ctx.stderr.write(`mtr: ${unsent}\n`);
+      sent = viaSftp;
+    }
 
-  let deleted = 0;
-  if (manifest) deleted = await deleteMissing(req, tree, manifest.entries);
-  // Only a sync that got here is recorded: after a failure the previous record still holds.
-  const done: SyncRecord | undefined = tree.startedMs === undefined ? undefined : { startedMs: tree.startedMs, ...(rsyncNs === undefined ? {} : { rsyncNs }) };
-  if (done && !writeSyncRecord(req.projectRoot, recordName, done)) {
-    req.logger.debug('sync: could not write the sync record in .mtr/sync-state/');
+    let deleted = 0;
+    if (manifest) deleted = await deleteMissing(req, tree, manifest.entries, window, (report) => kept.push(report));
+    // Only a sync that got here is recorded: after a failure the previous record still holds.
+    const done: SyncRecord | undefined = tree.startedMs === undefined ? undefined : { startedMs: tree.startedMs, endedMs: Date.now(), ...(rsyncNs === undefined ? {} : { rsyncNs }) };
+    if (done && !writeSyncRecord(req.projectRoot, recordName, done)) {
+      req.logger.debug('sync: could not write the sync record in .mtr/sync-state/');
+    }
+    const { filesSent, bytesSent } = sent;
+    return { engine: choice.engine, filesSent, bytesSent, deleted, filesTotal, ms: Date.now() - started, ...(choice.notice ? { notice: choice.notice } : {}) };
   }
-  const { filesSent, bytesSent } = sent;
-  return { engine: choice.engine, filesSent, bytesSent, deleted, filesTotal, ms: Date.now() - started, ...(choice.notice ? { notice: choice.notice } : {}) };
 }
 
 function startSftpListing(req: SyncRequest) {
@@ -174,7 +189,14 @@ function startSftpListing(req: SyncRequest) {
 
 // rsync rides the run's own ssh2 connection (one handshake for the whole run) unless commands go
 // through a shared master, where its ssh costs no handshake either.
-async function uploadWithRsync(req: SyncRequest, tree: LocalTree, localRsync: RsyncVersion | undefined, record: SyncRecord | undefined) {
+async function uploadWithRsync(
+  req: SyncRequest,
+  tree: LocalTree,
+  localRsync: RsyncVersion | undefined,
+  record: SyncRecord | undefined,
+  window: ConflictWindow | undefined,
+  onKept: (report: KeptReport) => void,
+) {
   const connection = await req.connection;
   const { runRsync } = await import('./rsync.js');
   const { sendWithRsync, wantsNanoseconds } = await import('./rsync-send.js');
@@ -186,7 +208,8 @@ async function uploadWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rs
   const sending = sendWithRsync({
     tree,
     ...(record ? { changedSinceMs: record.startedMs } : {}),
-    nanoseconds: wantsNanoseconds(localRsync, rsyncNs, tree.startedMs),
+    // Files watch mode sent have whole-second mtimes: compared to the nanosecond they would all differ.
+    nanoseconds: wantsNanoseconds(localRsync, rsyncNs, tree.startedMs) && !record?.watchWrote,
     log: req.logger,
     run: (pass) =>
       runRsync({
@@ -202,9 +225,11 @@ async function uploadWithRsync(req: SyncRequest, tree: LocalTree, localRsync: Rs
         ...(req.signal ? { signal: req.signal } : {}),
         ioTimeoutSeconds: abandonAfter(req.server),
         remoteGuard: { checkSeconds: planKeepalive(req.server.deadLinkTimeout).intervalSeconds, idleSeconds: abandonAfter(req.server) },
+        // Each pass its own backup folder, sorted out on the server right after it.
+        ...(window ? { keepServerEdits: { incoming: `.incoming-${randomBytes(6).toString('hex')}`, window }, onKept } : {}),
       }),
     // openrsync takes no file list: the doubtful files go over SFTP instead.
-    ...(localRsync?.openrsync ? { sendDoubtful: (entries: LocalEntry[]) => sendOverSftp(req, tree.root, entries) } : {}),
+    ...(localRsync?.openrsync ? { sendDoubtful: (entries: LocalEntry[]) => sendOverSftp(req, tree.root, entries, window, onKept) } : {}),
     onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
   }).then((sent) => ({ ...sent, rsyncNs: sent.nanosecondsRefused ? false : asked }));
   const control = connection.shared ? req.target.control : undefined;
@@ -226,10 +251,18 @@ async function askAboutNanoseconds(req: SyncRequest, connection: SshConnection):
 }
 
 // Sent whatever the remote copies look like (an empty remote listing): their folders exist already.
-async function sendOverSftp(req: SyncRequest, root: string, entries: LocalEntry[]): Promise<RsyncSummary> {
+async function sendOverSftp(req: SyncRequest, root: string, entries: LocalEntry[], window: ConflictWindow | undefined, onKept: (report: KeptReport) => void): Promise<RsyncSummary> {
   const { syncViaSftp } = await import('./sftp.js');
   const tree = await statTree({ root, entries: [...entries], excludedCount: 0, statted: false });
-  const sent = await syncViaSftp({ client: await (await req.connection).ssh2(), root, tree, remoteDir: req.server.remoteDir, remote: new Map(), ...(req.signal ? { signal: req.signal } : {}) });
+  const sent = await syncViaSftp({
+    client: await (await req.connection).ssh2(),
+    root,
+    tree,
+    remoteDir: req.server.remoteDir,
+    remote: new Map(),
+    ...(window ? { keepServerEdits: window, statTargets: true, onKept } : {}),
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
   return sent;
 }
 
@@ -253,7 +286,13 @@ async function readGuardedManifest(req: SyncRequest) {
   return manifest;
 }
 
-async function deleteMissing(req: SyncRequest, tree: LocalTree, remote: ReadonlyMap<string, RemoteEntry>): Promise<number> {
+async function deleteMissing(
+  req: SyncRequest,
+  tree: LocalTree,
+  remote: ReadonlyMap<string, RemoteEntry>,
+  window: ConflictWindow | undefined,
+  onKept: (report: KeptReport) => void,
+): Promise<number> {
   const { planDeletions } = await import('./sftp-plan.js');
   const { applyDeletions } = await import('./delete.js');
   const matcher = createIgnoreMatcher(req.projectRoot, {
@@ -264,5 +303,14 @@ async function deleteMissing(req: SyncRequest, tree: LocalTree, remote: Readonly
   const plan = planDeletions(tree, remote, (p, isDir) => matcher.isIgnored(p, isDir));
   req.logger.debug(`delete: ${plan.files.length} files, ${plan.dirs.length} dirs`);
   if (!plan.files.length && !plan.dirs.length) return 0;
-  return applyDeletions((await req.connection).client, req.server.remoteDir, plan);
+  const client = (await req.connection).client;
+  // The server's own edits among them are kept instead (their folders then stay, not empty).
+  const keep = window ? plan.files.filter((p) => isServerEdit(remote.get(p) ?? { mtime: 0 }, window)) : [];
+  if (keep.length) {
+    const { keepRemoteFiles } = await import('./delete.js');
+    const report = await keepRemoteFiles(client, req.server.remoteDir, keep, (window as ConflictWindow).folder);
+    if (report) onKept(report);
+  }
+  const kept = new Set(keep);
+  return applyDeletions(client, req.server.remoteDir, { ...plan, files: plan.files.filter((p) => !kept.has(p)) });
 }

@@ -2,7 +2,8 @@
 // skip a file whose size and whole-second mtime match the remote copy; an edit made within that
 // same second keeps both, so it would never be sent. A file changed since the last complete sync
 // began is exactly the one that may be such an edit (anything older was seen whole by that sync),
-// so the next sync sends it whatever it compares like: git's "racily clean" rule. One tiny file
+// so the next sync sends it whatever it compares like: git's "racily clean" rule. When that sync
+// ended tells edits made on the server since apart from what mtr sent (conflicts.ts). One tiny file
 // per target in the project's `.mtr/sync-state/`, which is never synced; written only after a sync
 // succeeded, whole (temp + rename) or not at all.
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,6 +15,16 @@ import type { LocalEntry } from './types.js';
 export interface SyncRecord {
   /** When that sync's scan began, by the project's file system clock (ms, as lstat reports mtimes). */
   startedMs: number;
+  /**
+   * When it ended, by this machine's clock (ms): every file mtr had sent by then carries an older
+   * mtime, and every file on the server that differed from the local one had been looked at.
+   */
+  endedMs?: number;
+  /**
+   * Watch mode sent files since (over SFTP: whole-second mtimes). The next rsync sync compares whole
+   * seconds, so it does not take those for changed (and their replaced copies for the server's).
+   */
+  watchWrote?: true;
   /** What rsync-ns.ts found out about this target: may rsync compare nanoseconds there? */
   rsyncNs?: boolean;
 }
@@ -71,15 +82,28 @@ export function readFileSystemClock(projectRoot: string): number | undefined {
   }
 }
 
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** When the last sync ended: as recorded, else (a record from before that was kept) when it was written. */
+export function lastSyncEnded(record: StoredSyncRecord | undefined): number | undefined {
+  return record === undefined ? undefined : (record.endedMs ?? record.writtenMs);
+}
+
 /** The record, or undefined when missing or unreadable (a damaged record counts as none). */
 export function readSyncRecord(projectRoot: string, name: string): StoredSyncRecord | undefined {
   try {
     const fd = fs.openSync(path.join(stateDir(projectRoot), name), 'r');
     try {
       const writtenMs = fs.fstatSync(fd).mtimeMs;
-      const parsed = JSON.parse(fs.readFileSync(fd, 'utf8')) as { startedMs?: unknown; rsyncNs?: unknown };
-      if (typeof parsed.startedMs !== 'number' || !Number.isFinite(parsed.startedMs)) return undefined;
-      return { startedMs: parsed.startedMs, writtenMs, ...(typeof parsed.rsyncNs === 'boolean' ? { rsyncNs: parsed.rsyncNs } : {}) };
+      const parsed = JSON.parse(fs.readFileSync(fd, 'utf8')) as { startedMs?: unknown; endedMs?: unknown; rsyncNs?: unknown; watchWrote?: unknown };
+      if (!isTime(parsed.startedMs)) return undefined;
+      return {
+        startedMs: parsed.startedMs,
+        writtenMs,
+        ...(isTime(parsed.endedMs) ? { endedMs: parsed.endedMs } : {}),
+        ...(typeof parsed.rsyncNs === 'boolean' ? { rsyncNs: parsed.rsyncNs } : {}),
+        ...(parsed.watchWrote === true ? { watchWrote: true as const } : {}),
+      };
     } finally {
       fs.closeSync(fd);
     }
@@ -97,7 +121,24 @@ export function nextSyncRecord(done: SyncRecord, existing: StoredSyncRecord | un
   const overlapped = existing !== undefined && existing.writtenMs >= done.startedMs;
   const startedMs = overlapped ? Math.min(existing.startedMs, done.startedMs) : done.startedMs;
   const rsyncNs = done.rsyncNs ?? existing?.rsyncNs;
-  return rsyncNs === undefined ? { startedMs } : { startedMs, rsyncNs };
+  // The later end of the two: files either sent are older than it.
+  const ends = [done.endedMs, existing?.endedMs].filter((t): t is number => t !== undefined);
+  // A watcher's writes made while this sync ran are not covered by it.
+  const watchWrote = done.watchWrote ?? (overlapped ? existing.watchWrote : undefined);
+  return {
+    startedMs,
+    ...(ends.length ? { endedMs: Math.max(...ends) } : {}),
+    ...(rsyncNs === undefined ? {} : { rsyncNs }),
+    ...(watchWrote ? { watchWrote } : {}),
+  };
+}
+
+/** Watch mode sent files: noted once (nothing to note without a record). */
+export function noteWatchWrites(projectRoot: string, name: string): boolean {
+  const existing = readSyncRecord(projectRoot, name);
+  if (!existing || existing.watchWrote) return false;
+  const { writtenMs: _written, ...kept } = existing;
+  return writeSyncRecord(projectRoot, name, { ...kept, watchWrote: true });
 }
 
 /** Records a successful sync; false when it could not be written (the next sync is then as before). */

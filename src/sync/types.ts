@@ -58,6 +58,8 @@ export interface RemoteEntry {
   type: 'file' | 'dir' | 'symlink';
   size: number;
   mtime: number;
+  /** The mtime with its fraction, in ms, when the listing has it (GNU find's %T@; SFTP has seconds). */
+  mtimeMs?: number;
   mode: number;
   /** Symlink target (symlinks only), when the listing could read it (GNU find %l). */
   linkTarget?: string;

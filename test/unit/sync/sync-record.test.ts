@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isRacy, nextSyncRecord, readFileSystemClock, readSyncRecord, syncRecordName, writeSyncRecord } from '../../../src/sync/sync-record.js';
+import { isRacy, lastSyncEnded, nextSyncRecord, noteWatchWrites, readFileSystemClock, readSyncRecord, syncRecordName, writeSyncRecord } from '../../../src/sync/sync-record.js';
 
 const temps: string[] = [];
 afterEach(() => temps.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
@@ -48,6 +48,30 @@ describe('nextSyncRecord: rsync nanoseconds', () => {
     expect(nextSyncRecord({ startedMs: 1 }, { startedMs: 0, writtenMs: 0, rsyncNs: false })).toEqual({ startedMs: 1, rsyncNs: false });
     expect(nextSyncRecord({ startedMs: 1, rsyncNs: true }, { startedMs: 0, writtenMs: 0, rsyncNs: false })).toEqual({ startedMs: 1, rsyncNs: true });
     expect(nextSyncRecord({ startedMs: 1 }, undefined)).toEqual({ startedMs: 1 });
+  });
+});
+
+describe('nextSyncRecord: the end and watch mode', () => {
+  it('keeps the later end; a watcher\'s note survives only a sync it overlapped', () => {
+    expect(nextSyncRecord({ startedMs: 10, endedMs: 20 }, { startedMs: 0, endedMs: 5, writtenMs: 5 })).toEqual({ startedMs: 10, endedMs: 20 });
+    expect(nextSyncRecord({ startedMs: 10, endedMs: 20 }, { startedMs: 0, endedMs: 5, writtenMs: 5, watchWrote: true })).toEqual({ startedMs: 10, endedMs: 20 });
+    expect(nextSyncRecord({ startedMs: 10, endedMs: 20 }, { startedMs: 0, endedMs: 5, writtenMs: 15, watchWrote: true })).toEqual({ startedMs: 0, endedMs: 20, watchWrote: true });
+  });
+
+  it('lastSyncEnded: as recorded, else when the record was written', () => {
+    expect(lastSyncEnded({ startedMs: 1, endedMs: 7, writtenMs: 9 })).toBe(7);
+    expect(lastSyncEnded({ startedMs: 1, writtenMs: 9 })).toBe(9);
+    expect(lastSyncEnded(undefined)).toBeUndefined();
+  });
+
+  it('noteWatchWrites: once, and only where a record exists', () => {
+    const root = project();
+    const name = syncRecordName(target, '~/p');
+    expect(noteWatchWrites(root, name)).toBe(false);
+    writeSyncRecord(root, name, { startedMs: 1, endedMs: 2 });
+    expect(noteWatchWrites(root, name)).toBe(true);
+    expect(noteWatchWrites(root, name)).toBe(false);
+    expect(readSyncRecord(root, name)).toMatchObject({ startedMs: 1, endedMs: 2, watchWrote: true });
   });
 });
 
