@@ -1,47 +1,11 @@
+import { checkFlagScope, resolveAction, type RawFlags } from './cli-flags.js';
 import { SHELLS, type CompleteWhat, type Shell } from './completion/scripts.js';
 import { UsageError } from './errors.js';
 import { checkJobName } from './remote/job-name.js';
 import { formatExcerpt } from './util/excerpt.js';
 import type { GetOptions, GlobalOptions, InitOptions, JobAction, JobOptions, RunOptions, WatchOptions } from './options.js';
 
-/** Flags as commander hands them over; no behaviour here. */
-export interface RawFlags {
-  server?: string;
-  sync?: boolean;
-  tty?: boolean;
-  dryRun?: boolean;
-  init?: boolean;
-  force?: boolean;
-  enableLog?: boolean;
-  logFile?: string;
-  debug?: boolean;
-  detach?: boolean;
-  name?: string;
-  jobs?: boolean;
-  json?: boolean;
-  allProjects?: boolean;
-  attach?: string;
-  logs?: string;
-  follow?: boolean;
-  tail?: string;
-  wait?: string;
-  for?: string;
-  timeout?: string;
-  kill?: string;
-  delete?: boolean;
-  quiet?: boolean;
-  verbose?: boolean;
-  get?: string;
-  to?: string;
-  watch?: boolean;
-  reuse?: boolean;
-  disconnect?: boolean;
-  all?: boolean;
-  parallel?: string;
-  completion?: string;
-  doctor?: boolean;
-  complete?: string;
-}
+export type { RawFlags } from './cli-flags.js';
 
 export type Invocation =
   | { kind: 'init'; options: InitOptions }
@@ -105,102 +69,100 @@ function jobAction(flags: RawFlags): JobAction | undefined {
   return undefined;
 }
 
-// Decides what one mtr invocation does. mtr's actions are flags, so exactly one may be given.
+// Decides what one mtr invocation does. mtr's actions are flags, so at most one may be given; the
+// flag table (cli-flags.ts) refuses, before anything else, every flag the action cannot honour.
 export function planInvocation(flags: RawFlags, command: string[]): Invocation {
   const global: GlobalOptions = { reuse: flags.reuse !== false, debug: Boolean(flags.debug), enableLog: Boolean(flags.enableLog), logFile: flags.logFile };
-  const actions = ['init', 'jobs', 'attach', 'logs', 'wait', 'kill', 'get', 'disconnect', 'watch', 'completion', 'complete', 'doctor'].filter((k) => flags[k as keyof RawFlags] !== undefined && flags[k as keyof RawFlags] !== false);
-  if (actions.length > 1) throw new UsageError(`choose one of --${actions.join(', --')}`);
-  const only = (flag: keyof RawFlags, needs: string) => {
-    if (flags[flag] !== undefined && !actions.includes(needs)) throw new UsageError(`--${flag} only applies to --${needs}`);
-  };
-  only('force', 'init');
-  only('json', 'jobs');
-  if (flags.allProjects !== undefined && !actions.includes('jobs')) throw new UsageError('--all-projects only applies to --jobs');
-  only('follow', 'logs');
-  only('tail', 'logs');
-  only('for', 'wait');
-  only('timeout', 'wait');
-  only('to', 'get');
+  const action = resolveAction(flags, command);
+  checkFlagScope(flags, action);
   if (flags.all && flags.server !== undefined) throw new UsageError('choose -s or --all, not both');
+  if (flags.delete && flags.sync === false) throw new UsageError('--delete mirrors deletions during the sync; it cannot be combined with --no-sync', 'drop --delete or --no-sync');
   const parallel = parseCount(flags.parallel, '--parallel', 1);
   // Checked before any config is read or server asked: `--name ''` is not "no name".
   if (flags.name !== undefined) checkJobName(flags.name, '--name');
-  if (flags.get !== undefined) {
-    if (command.length) throw new UsageError(`--get takes no command (got "${command.join(' ')}")`, 'run the command and the download separately');
-    if (!flags.get) throw new UsageError('--get needs a remote path', 'e.g. `mtr --get outputs/model.pt --to ./models`');
-    return {
-      kind: 'get',
-      options: {
-        ...global,
-        server: flags.server,
-        sync: flags.sync,
-        deleteRemote: Boolean(flags.delete),
-        quiet: Boolean(flags.quiet),
-        verbose: Boolean(flags.verbose),
-        remotePath: flags.get,
-        ...(flags.to === undefined ? {} : { to: flags.to }),
-      },
-    };
-  }
-  if (flags.doctor) {
-    if (command.length) throw new UsageError('--doctor takes no command', 'run `mtr --doctor` on its own (with -s NAME for another server)');
-    return { kind: 'doctor', options: { ...global, ...(flags.server === undefined ? {} : { server: flags.server }) } };
-  }
-  if (flags.completion !== undefined) {
-    if (command.length) throw new UsageError('--completion takes no command');
-    if (!SHELLS.includes(flags.completion as Shell)) {
-      throw new UsageError(`--completion supports ${SHELLS.join(', ')}, not ${JSON.stringify(flags.completion)}`, 'e.g. eval "$(mtr --completion bash)" in ~/.bashrc');
-    }
-    return { kind: 'completion', shell: flags.completion as Shell };
-  }
-  if (flags.complete !== undefined) {
-    if (flags.complete !== 'servers' && flags.complete !== 'jobs') throw new UsageError('--complete takes servers or jobs');
-    return { kind: 'complete', what: flags.complete };
-  }
-  if (flags.disconnect) {
-    if (command.length) throw new UsageError('--disconnect takes no command');
-    return { kind: 'disconnect', options: global };
-  }
-  if (flags.init) {
-    if (command.length) throw new UsageError('--init takes no command', 'run `mtr --init` on its own');
-    return { kind: 'init', options: { ...global, force: Boolean(flags.force) } };
-  }
-  const action = jobAction(flags);
-  if (action) {
-    if (command.length) throw new UsageError(`--${actions[0]} takes no command (got "${command.join(' ')}")`, 'mtr options go before the command; job flags stand alone');
-    return { kind: 'job', options: { ...global, server: flags.server, all: Boolean(flags.all), tty: flags.tty, action } };
-  }
-  if (flags.watch) return { kind: 'watch', options: watchOptions(flags, global, command) };
-  return {
-    kind: 'run',
-    options: {
-      ...global,
-      server: flags.server,
-      all: Boolean(flags.all),
-      ...(parallel === undefined ? {} : { parallel }),
-      sync: flags.sync,
-      tty: flags.tty,
-      dryRun: Boolean(flags.dryRun),
-      detach: Boolean(flags.detach),
-      deleteRemote: Boolean(flags.delete),
-      quiet: Boolean(flags.quiet),
-      verbose: Boolean(flags.verbose),
-      ...(flags.name === undefined ? {} : { name: flags.name }),
-      command,
-    },
+  const noCommand = (hint?: string) => {
+    if (command.length) throw new UsageError(`--${action} takes no command (got "${command.join(' ')}")`, hint);
   };
+  switch (action) {
+    case 'get':
+      noCommand('run the command and the download separately');
+      if (!flags.get) throw new UsageError('--get needs a remote path', 'e.g. `mtr --get outputs/model.pt --to ./models`');
+      return {
+        kind: 'get',
+        options: {
+          ...global,
+          server: flags.server,
+          sync: flags.sync,
+          dryRun: Boolean(flags.dryRun),
+          deleteRemote: Boolean(flags.delete),
+          quiet: Boolean(flags.quiet),
+          verbose: Boolean(flags.verbose),
+          remotePath: flags.get,
+          ...(flags.to === undefined ? {} : { to: flags.to }),
+        },
+      };
+    case 'doctor':
+      noCommand('run `mtr --doctor` on its own (with -s NAME for another server)');
+      return { kind: 'doctor', options: { ...global, ...(flags.server === undefined ? {} : { server: flags.server }) } };
+    case 'completion':
+      noCommand();
+      if (!SHELLS.includes(flags.completion as Shell)) {
+        throw new UsageError(`--completion supports ${SHELLS.join(', ')}, not ${JSON.stringify(flags.completion)}`, 'e.g. eval "$(mtr --completion bash)" in ~/.bashrc');
+      }
+      return { kind: 'completion', shell: flags.completion as Shell };
+    case 'complete':
+      if (flags.complete !== 'servers' && flags.complete !== 'jobs') throw new UsageError('--complete takes servers or jobs');
+      return { kind: 'complete', what: flags.complete };
+    case 'disconnect':
+      noCommand();
+      return { kind: 'disconnect', options: global };
+    case 'init':
+      noCommand('run `mtr --init` on its own');
+      return { kind: 'init', options: { ...global, force: Boolean(flags.force) } };
+    case 'jobs':
+    case 'attach':
+    case 'logs':
+    case 'wait':
+    case 'kill': {
+      const job = jobAction(flags) as JobAction;
+      noCommand('mtr options go before the command; job flags stand alone');
+      const options: JobOptions = { ...global, server: flags.server, all: Boolean(flags.all), tty: flags.tty, action: job };
+      return { kind: 'job', options: parallel === undefined ? options : { ...options, parallel } };
+    }
+    case 'watch':
+    case 'watch-cmd':
+      return { kind: 'watch', options: watchOptions(flags, global, command) };
+    case 'run':
+    case 'detach':
+      return {
+        kind: 'run',
+        options: {
+          ...global,
+          server: flags.server,
+          all: Boolean(flags.all),
+          ...(parallel === undefined ? {} : { parallel }),
+          sync: flags.sync,
+          tty: flags.tty,
+          dryRun: Boolean(flags.dryRun),
+          detach: action === 'detach',
+          deleteRemote: Boolean(flags.delete),
+          quiet: Boolean(flags.quiet),
+          verbose: Boolean(flags.verbose),
+          ...(flags.name === undefined ? {} : { name: flags.name }),
+          command,
+        },
+      };
+  }
 }
 
 // `mtr --watch` syncs on every change; `mtr --watch cmd…` also restarts cmd (streamed, no PTY).
+// Which flags go with which is the flag table's business.
 function watchOptions(flags: RawFlags, global: GlobalOptions, command: string[]): WatchOptions {
-  if (flags.sync === false) throw new UsageError('--watch syncs on every change; it cannot be combined with --no-sync');
-  if (flags.dryRun) throw new UsageError('--dry-run does not apply to --watch', 'run `mtr --dry-run` to see the sync plan');
-  if (flags.detach) throw new UsageError('--watch stays in the foreground; it cannot be combined with --detach');
-  if (flags.tty && command.length) throw new UsageError('--watch streams the command without a terminal; drop --tty');
   return {
     ...global,
     server: flags.server,
     tty: flags.tty,
+    dryRun: Boolean(flags.dryRun),
     deleteRemote: Boolean(flags.delete),
     quiet: Boolean(flags.quiet),
     ...(flags.name === undefined ? {} : { name: flags.name }),

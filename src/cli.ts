@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { planInvocation, type RawFlags } from './cli-plan.js';
+import { planInvocation, type Invocation, type RawFlags } from './cli-plan.js';
 import type { FlagSpec } from './completion/scripts.js';
 import type { Context } from './context.js';
 import { UsageError } from './errors.js';
+import type { PlanRequest } from './plan/build-plan.js';
 import { VERSION } from './version.js';
 
 const USAGE_EXAMPLES = `
@@ -10,6 +11,7 @@ Options are read only before the command: \`mtr python3 -s x\` runs \`python3 -s
 One quoted word is a shell line: mtr "make && ./run | tee log".
 
 Every run is a tmux job on the server: it survives a dropped connection.
+A flag that does not apply to what you asked (\`mtr --dry-run --kill x\`) is refused (exit 2).
 
 Examples:
   mtr python train.py --epochs 10     sync, then run on the default server
@@ -24,8 +26,9 @@ Examples:
   mtr --init                          write .mtr/config.yaml
 
 Exit codes: the remote command's own; 128+n if it died of signal n; 130 after Ctrl+C; 143 after
-SIGTERM; 141 stdout closed early; 1 sync or download failed (or a --doctor check); 2 usage or
-config error; 124 --wait timed out; 125 pre_cmd failed;
+SIGTERM; 141 stdout closed early; 1 sync or download failed (or a --doctor check, a --kill
+that could not stop the job, an internal error); 2 usage or config error; 124 --wait timed out;
+125 pre_cmd failed;
 255 connection, authentication or host key failure. With several servers: the largest.`;
 
 export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: string[]) => Promise<void>): Command {
@@ -41,7 +44,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--no-sync', 'skip the sync')
     .option('--tty', 'force an interactive terminal (PTY)')
     .option('--no-tty', 'batch mode: no PTY, no spinners, plain stdout/stderr')
-    .option('--dry-run', 'show what would happen; change nothing remotely')
+    .option('--dry-run', 'show what a run, --get or --watch would do; change nothing')
     .option('--delete', 'mirror local deletions on the server (never touches excluded paths)')
     .option('-v, --verbose', 'batch mode: also print the sync summary line on stderr')
     .option('-q, --quiet', 'no per-sync lines in --watch, no download line for --get')
@@ -49,7 +52,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--get <remote>', 'download a file or directory (relative to remote_dir)')
     .option('--to <local>', 'with --get: the folder to put it in (a file may take a new name; default: download_dir, else here)')
     .option('-d, --detach', 'start the job and return at once, printing its name')
-    .option('--name <name>', 'job name (letters, digits, - and _)')
+    .option('--name <name>', 'name the job of a run, -d or --watch CMD (letters, digits, - and _)')
     .option('--jobs', "list this project's jobs on the server")
     .option('--json', 'with --jobs: JSON output')
     .option('--all-projects', "with --jobs: every project's jobs on the server, not only this one's")
@@ -103,47 +106,11 @@ function completionFlags(program: Command): FlagSpec[] {
     .concat({ long: '--help', short: '-h', takesValue: false, description: 'show this help' });
 }
 
-export async function runCli(argv: string[], ctx: Context): Promise<void> {
+// Plans, runs the command, prints its result; resolves with the exit code (src/index.ts ends with it).
+export async function runCli(argv: string[], ctx: Context): Promise<number> {
+  let exitCode = 0;
   const program: Command = buildProgram(ctx, async (flags, command) => {
-    const invocation = planInvocation(flags, command);
-    switch (invocation.kind) {
-      case 'init': {
-        const { runInit } = await import('./commands/init.js');
-        return runInit(ctx, invocation.options);
-      }
-      case 'job': {
-        const { runJobCommand } = await import('./commands/jobs.js');
-        return runJobCommand(ctx, invocation.options);
-      }
-      case 'disconnect': {
-        const { runDisconnect } = await import('./commands/disconnect.js');
-        return runDisconnect(ctx);
-      }
-      case 'get': {
-        const { runGet } = await import('./commands/get.js');
-        return runGet(ctx, invocation.options);
-      }
-      case 'watch': {
-        const { runWatch } = await import('./commands/watch.js');
-        return runWatch(ctx, invocation.options);
-      }
-      case 'doctor': {
-        const { runDoctor } = await import('./commands/doctor.js');
-        return runDoctor(ctx, invocation.options);
-      }
-      case 'completion': {
-        const { runCompletion } = await import('./commands/completion.js');
-        return runCompletion(ctx, invocation.shell, completionFlags(program));
-      }
-      case 'complete': {
-        const { runComplete } = await import('./commands/completion.js');
-        return runComplete(ctx, invocation.what);
-      }
-      case 'run': {
-        const { runRun } = await import('./commands/run.js');
-        return runRun(ctx, invocation.options);
-      }
-    }
+    exitCode = await act(ctx, planInvocation(flags, command), () => completionFlags(program));
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -151,8 +118,74 @@ export async function runCli(argv: string[], ctx: Context): Promise<void> {
     if (error instanceof CommanderError) {
       const mapped = mapCommanderError(error);
       if (mapped instanceof UsageError) throw mapped;
-      return;
+      return mapped.exitCode;
     }
     throw error;
   }
+  return exitCode;
+}
+
+async function act(ctx: Context, invocation: Invocation, flags: () => FlagSpec[]): Promise<number> {
+  const print = await import('./cli/print.js');
+  switch (invocation.kind) {
+    case 'init': {
+      const { runInit } = await import('./commands/init.js');
+      return print.printInit(ctx, (await runInit(ctx, invocation.options)).written);
+    }
+    case 'disconnect': {
+      const { runDisconnect } = await import('./commands/disconnect.js');
+      return print.printDisconnect(ctx, (await runDisconnect(ctx)).closed);
+    }
+    case 'doctor': {
+      const { runDoctor } = await import('./commands/doctor.js');
+      return print.printDoctor(ctx, await runDoctor(ctx, invocation.options));
+    }
+    case 'completion': {
+      const { runCompletion } = await import('./commands/completion.js');
+      ctx.stdout.write(runCompletion(invocation.shell, flags()).script);
+      return 0;
+    }
+    case 'complete': {
+      const { runComplete } = await import('./commands/completion.js');
+      return print.printWords(ctx, (await runComplete(ctx, invocation.what)).words);
+    }
+    case 'job': {
+      const plan = await planFor(ctx, invocation);
+      const { runJobCommand } = await import('./commands/jobs.js');
+      return print.printJobs(ctx, plan, await runJobCommand(ctx, plan));
+    }
+    case 'get': {
+      const plan = await planFor(ctx, invocation);
+      if (plan.dryRun) {
+        const { previewGet } = await import('./commands/dry-run.js');
+        return print.printGetDryRun(ctx, plan, await previewGet(ctx, plan));
+      }
+      const { runGet } = await import('./commands/get.js');
+      return print.printGet(ctx, plan, await runGet(ctx, plan));
+    }
+    case 'watch': {
+      const plan = await planFor(ctx, invocation);
+      if (plan.dryRun) {
+        const { previewWatch } = await import('./commands/dry-run.js');
+        return print.printWatchDryRun(ctx, plan, await previewWatch(plan));
+      }
+      const { runWatch } = await import('./commands/watch.js');
+      return print.printWatch(ctx, await runWatch(ctx, plan));
+    }
+    case 'run': {
+      const plan = await planFor(ctx, invocation);
+      if (plan.dryRun) {
+        const { previewRun } = await import('./commands/dry-run.js');
+        return print.printDryRun(ctx, plan, await previewRun(plan));
+      }
+      if (plan.fanOut?.notice) ctx.stderr.write(`mtr: ${plan.fanOut.notice}\n`);
+      const { runRun } = await import('./commands/run.js');
+      return print.printRun(ctx, plan, await runRun(ctx, plan));
+    }
+  }
+}
+
+async function planFor<R extends PlanRequest>(ctx: Context, request: R) {
+  const { planRequest } = await import('./commands/plan-inputs.js');
+  return planRequest(ctx, request);
 }

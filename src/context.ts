@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import type { Logger } from './log.js';
 import { createLiveLineSlot, type LiveLineSlot } from './ui/live-line.js';
 
 // What commands may touch of the outside world. Passed in, never read at import time, so tests swap it.
@@ -25,6 +26,8 @@ export interface Context {
   stdinIsData: boolean;
   /** The spinner line on stderr, which prompts stop while they ask (absent: no spinner to stop). */
   liveLine?: LiveLineSlot;
+  /** The debug log once a command opened one: an error that ends the run leaves its stack there. */
+  debugLog?: { current: Logger | undefined };
 }
 
 // A pipe, a file or a socket may carry input for the remote command; a TTY or /dev/null does not.
@@ -47,5 +50,6 @@ export function processContext(): Context {
     stderr: process.stderr,
     stdinIsData: detectStdinData(),
     liveLine: createLiveLineSlot(),
+    debugLog: { current: undefined },
   };
 }

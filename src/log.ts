@@ -19,9 +19,9 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-export function defaultLogPath(projectRoot: string, now: Date): string {
+export function defaultLogPath(projectRoot: string, now: Date, pid = process.pid): string {
   const stamp = now.toISOString().replace(/[:]/g, '').replace(/\..*$/, '');
-  return path.join(projectRoot, '.mtr', 'logs', `mtr-${stamp}-${process.pid}.log`);
+  return path.join(projectRoot, '.mtr', 'logs', `mtr-${stamp}-${pid}.log`);
 }
 
 export function createFileLogger(file: string, now: () => Date = () => new Date()): Logger {
@@ -33,8 +33,13 @@ export function createFileLogger(file: string, now: () => Date = () => new Date(
     addSecret: (secret) => {
       if (secret) secrets.push(secret);
     },
+    // A log that cannot be written (disk full) must not end the run it describes.
     debug: (message) => {
-      fs.writeSync(fd, `${now().toISOString()} ${redact(message, secrets)}\n`);
+      try {
+        fs.writeSync(fd, `${now().toISOString()} ${redact(message, secrets)}\n`);
+      } catch {
+        // nothing better to do with a debug line
+      }
     },
   };
 }

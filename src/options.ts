@@ -34,6 +34,8 @@ export interface RunOptions extends GlobalOptions {
 
 export interface WatchOptions extends GlobalOptions {
   server?: string;
+  /** Print the sync plan and the command it would restart; connect nowhere. */
+  dryRun: boolean;
   /** false (--no-tty): one stderr line per sync even on a terminal. */
   tty?: boolean;
   /** Mirror local deletions on the remote (also `delete: true` in the config). */
@@ -49,6 +51,8 @@ export interface WatchOptions extends GlobalOptions {
 export interface GetOptions extends GlobalOptions {
   server?: string;
   sync?: boolean;
+  /** Print what would be downloaded where; connect nowhere, write nothing. */
+  dryRun: boolean;
   deleteRemote: boolean;
   /** No "downloaded …" line. */
   quiet: boolean;
@@ -68,6 +72,8 @@ export type JobAction =
 export interface JobOptions extends GlobalOptions {
   server?: string;
   all?: boolean;
+  /** Servers asked at once with several (--parallel). */
+  parallel?: number;
   tty?: boolean;
   action: JobAction;
 }

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 
-export async function runDisconnect(ctx: Context): Promise<void> {
+/** Closes the shared connections kept for fast repeated runs; resolves with how many there were. */
+export async function runDisconnect(ctx: Context): Promise<{ exitCode: 0; closed: number }> {
   const { disconnectAll } = await import('../ssh/reuse.js');
-  const closed = await disconnectAll(ctx);
-  ctx.stderr.write(`mtr: closed ${closed} shared connection${closed === 1 ? '' : 's'}\n`);
+  return { exitCode: 0, closed: await disconnectAll(ctx) };
 }

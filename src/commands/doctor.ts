@@ -1,11 +1,14 @@
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { doctorExitCode, formatDoctorReport, buildDoctorProbe, parseDoctorProbe, remoteChecks, type Check } from '../doctor/checks.js';
-import { ExitError, MtrError, formatError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
+import { doctorExitCode, buildDoctorProbe, parseDoctorProbe, remoteChecks, type Check } from '../doctor/checks.js';
+import { CancelledError, MtrError, formatError } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { wrapForLoginShell } from '../remote/command.js';
-import { connectSession, loadProject, sessionFor, type Session } from './session.js';
+import { planHost, planLog } from '../plan/host-plan.js';
+import { openLogger } from './logger.js';
+import { readPlanInputs } from './plan-inputs.js';
+import type { DoctorResult } from './results.js';
+import { connectSession, loadProject, openSession, type Session } from './session.js';
 
 export interface DoctorOptions extends GlobalOptions {
   server?: string;
@@ -19,18 +22,17 @@ function failed(name: string, error: unknown, debug: boolean): Check {
 
 // `mtr --doctor`: one screen of checks for the chosen server, each with a fix; exit 0 only when all
 // pass. It stops at the first check the others depend on (config, then the connection).
-export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<void> {
+export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<DoctorResult> {
   const checks: Check[] = [];
-  const report = (title: string): never => {
-    ctx.stdout.write(formatDoctorReport(title, checks));
-    throw new ExitError(doctorExitCode(checks));
-  };
+  const report = (title: string): DoctorResult => ({ exitCode: doctorExitCode(checks), title, checks });
   let session: Session;
   try {
     const config = await loadProject(ctx);
     const { selectServer } = await import('../config/select.js');
-    const server = selectServer(config, { flag: options.server, env: ctx.env });
-    session = sessionFor(ctx, config, server, options);
+    const selected = selectServer(config, { flag: options.server, env: ctx.env });
+    const { server } = selected;
+    const inputs = readPlanInputs(ctx, options);
+    session = openSession(planHost(selected, inputs, options), config.projectRoot, openLogger(planLog(options, config.projectRoot, inputs), ctx));
     const where = path.relative(ctx.cwd, config.configPath) || config.configPath;
     checks.push({ name: 'config', status: 'pass', detail: `${where}: ${config.serverNames.length} server${config.serverNames.length === 1 ? '' : 's'}, checking ${server.name}` });
   } catch (error) {
@@ -45,11 +47,13 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<v
     connection = await connectSession(session, ctx);
     checks.push({ name: 'connection', status: 'pass', detail: `${address}: logged in, host key trusted${connection.shared ? ' (shared connection)' : ''}` });
   } catch (error) {
+    // Ctrl+C at the host-key or passphrase question is the user stopping the doctor, not a finding.
+    if (error instanceof CancelledError) throw error;
     checks.push(failed('connection', error, options.debug));
     return report(title);
   }
   try {
-    const probe = await execCapture(connection.client, wrapForLoginShell(buildDoctorProbe(server.remoteDir, server.preCmd)));
+    const probe = await connection.capture(wrapForLoginShell(buildDoctorProbe(server.remoteDir, server.preCmd)));
     if (probe.code === null) {
       checks.push({ name: 'remote shell', status: 'fail', detail: 'the connection dropped during the checks', fix: 'run `mtr --doctor` again' });
       return report(title);

@@ -1,17 +1,6 @@
-// Pure pieces of a fan-out: the combined exit code and the closing summary.
+import type { HostResult } from './results.js';
 
-export interface HostResult {
-  name: string;
-  code: number;
-  ms: number;
-  /** One-line reason when the host never ran the command (connect/sync/start failure). */
-  failure?: string;
-}
-
-// 0 when every host returned 0, else the largest code (as pdsh does); unreachable hosts count 255.
-export function combineExitCodes(results: readonly HostResult[]): number {
-  return results.reduce((max, r) => Math.max(max, r.code), 0);
-}
+// The closing summary of a fan-out (pure): one line per host.
 
 /** `what`: e.g. "job train-1a2b3c" or "--jobs". */
 export function formatFanOutSummary(what: string, results: readonly HostResult[]): string {

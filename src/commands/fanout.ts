@@ -2,21 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Context } from '../context.js';
-import { ExitError, MtrError, UsageError, formatError } from '../errors.js';
+import { MtrError, formatError } from '../errors.js';
 import { createLinePrefixer } from '../exec/line-prefixer.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
-import type { RunOptions } from '../options.js';
-import { entryJobName } from '../remote/job-name.js';
-import { buildDirectCommand } from '../remote/staged-command.js';
-import type { SshConnection } from '../ssh/connect.js';
-import { runPool } from '../sync/sftp-pool.js';
-import { combineExitCodes, formatFanOutSummary, type HostResult } from './fanout-summary.js';
-import { launchAndStream } from './launch.js';
-import { planHostRun, printDryRun, startDetached, startSpecFor } from './run.js';
-import { connectSession, type Session } from './session.js';
+import type { Logger } from '../log.js';
+import type { FanOutPlan, HostRunPlan, RunPlan } from '../plan/types.js';
+import { runPool } from '../util/pool.js';
+import { combineExitCodes, type HostResult, type RunResult } from './results.js';
+import { launchAndStream, startDetached } from './launch.js';
+import { connectSession, openSession, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
-
-export const DEFAULT_PARALLEL = 8;
 
 export interface HostStreams {
   ctx: Context;
@@ -56,139 +51,92 @@ function prefixedStdout(ctx: Context, prefix: string, raw?: (chunk: Buffer) => v
   return { stream, detach: () => ctx.stdout.off('error', forward) };
 }
 
-// Runs the same command as a job of the same name on several servers at once.
-export async function runFanOut(ctx: Context, options: RunOptions, sessions: Session[], jobName: string): Promise<void> {
-  const names = sessions.map((s) => s.server.name).join(', ');
-  if (options.tty === true) throw new UsageError(`--tty needs a single server (got ${names})`, 'pick one with -s NAME, or drop --tty for per-host batch output');
-  checkEntryJobNames(sessions, jobName);
-  if (options.dryRun) {
-    let refusal: UsageError | undefined;
-    for (const session of sessions) {
-      ctx.stdout.write(`== ${session.server.name} ==\n`);
-      const refused = await printDryRun(ctx, options, planHostRun(ctx, options, session, entryJobName(jobName, session.server.name)));
-      refusal ??= refused;
-    }
-    if (refusal) throw refusal;
-    return;
-  }
-  if (options.tty === undefined && ctx.stdin.isTTY && ctx.stdout.isTTY) {
-    ctx.stderr.write(`mtr: ${sessions.length} servers (${names}): batch mode, each line prefixed with [server]\n`);
-  }
-  const logDir = path.join((sessions[0] as Session).config.projectRoot, '.mtr', 'logs', jobName);
+// Runs the planned jobs (`<name>-<server>`) on several servers at once. Each host's failure (no
+// connection, a failed sync, a job that could not start) is one host's result, never the others'.
+export async function runFanOut(ctx: Context, plan: RunPlan, fanOut: FanOutPlan, logger: Logger): Promise<RunResult> {
   let stopping: StopSignal | undefined;
   const removeSignals = onStopSignals((signal) => (stopping ??= signal));
-  const results: HostResult[] = [];
+  const results = new Map<HostRunPlan, HostResult>();
   try {
-    await runPool(sessions, options.parallel ?? DEFAULT_PARALLEL, async (session) => {
-      results.push(await runHost(ctx, options, session, jobName, logDir, () => stopping));
+    await runPool(plan.hosts, fanOut.parallel, async (run) => {
+      const session = openSession(run.host, plan.projectRoot, logger);
+      const streams = hostStreams(ctx, session.server.name, fanOut.logDir);
+      try {
+        results.set(run, await settleHost(streams.ctx, session.server.name, plan.debug, () => runHost(streams.ctx, session, run, () => stopping)));
+      } finally {
+        await streams.close();
+      }
     });
   } finally {
     removeSignals();
   }
-  const ordered = sessions.map((s) => results.find((r) => r.name === s.server.name) as HostResult);
-  if (options.detach && ordered.some((r) => r.code === 0)) ctx.stdout.write(`${jobName}\n`);
-  if (options.verbose || ordered.some((r) => r.code !== 0)) ctx.stderr.write(formatFanOutSummary(`job ${jobName}`, ordered));
-  const code = stopping ? Math.max(SIGNAL_EXIT[stopping], combineExitCodes(ordered)) : combineExitCodes(ordered);
-  if (code !== 0) throw new ExitError(code);
+  const hosts = plan.hosts.map((run) => results.get(run) as HostResult);
+  const combined = combineExitCodes(hosts);
+  return { exitCode: stopping ? Math.max(SIGNAL_EXIT[stopping], combined) : combined, job: plan.jobName, detached: plan.detach, hosts };
 }
 
-// Two server names that give one job name (`a.b` and `a-b`) could meet on one account.
-function checkEntryJobNames(sessions: Session[], jobName: string): void {
-  const seen = new Map<string, string>();
-  for (const { server } of sessions) {
-    const job = entryJobName(jobName, server.name);
-    const other = seen.get(job);
-    if (other !== undefined) throw new UsageError(`servers ${other} and ${server.name} would both run job ${job}`, 'rename one of them in .mtr/config.yaml');
-    seen.set(job, server.name);
-  }
-}
+/** One host's end: its code, and a one-line reason when it never ran the command. */
+type HostEnd = { code: number; failure?: string };
 
-async function runHost(
-  ctx: Context,
-  options: RunOptions,
-  session: Session,
-  jobName: string,
-  logDir: string,
-  stopping: () => StopSignal | undefined,
-): Promise<HostResult> {
+// A host's real error (an MtrError: no connection, a failed sync, a refused start) is told on its
+// own stderr and becomes its result; the run goes on for the others.
+async function settleHost(host: Context, name: string, debug: boolean, work: () => Promise<HostEnd>): Promise<HostResult> {
   const started = Date.now();
-  const name = session.server.name;
-  const streams = hostStreams(ctx, name, logDir);
-  const host = streams.ctx;
-  let connection: SshConnection | undefined;
-  let failure: string | undefined;
-  let code = 0;
+  let end: HostEnd;
   try {
-    connection = await connectSession(session, host);
-    if (options.sync !== false) {
-      await runSyncStep(host, session, connection, { live: false, verbose: options.verbose, deleteRemote: options.deleteRemote });
+    end = await work();
+  } catch (error) {
+    const { text, exitCode } = formatError(error, debug);
+    host.stderr.write(text);
+    end = { code: exitCode, ...(error instanceof MtrError ? { failure: error.message.split('\n')[0] as string } : {}) };
+  }
+  return { name, code: end.code, ms: Date.now() - started, ...(end.failure ? { failure: end.failure } : {}) };
+}
+
+async function runHost(host: Context, session: Session, run: HostRunPlan, stopping: () => StopSignal | undefined): Promise<HostEnd> {
+  const connection = await connectSession(session, host);
+  try {
+    if (run.sync.enabled) {
+      const end = await runSyncStep(host, session, connection, run.sync);
+      if (end.stopped) return { code: end.exitCode };
     }
     const stop = stopping();
-    if (stop) return { name, code: SIGNAL_EXIT[stop], ms: Date.now() - started, failure: 'stopped before it started' };
-    const run = planHostRun(ctx, options, session, entryJobName(jobName, name));
-    if (options.detach) {
-      // The name goes to stdout once for all hosts; here only failures speak.
-      await startDetached({ ...host, stdout: { write: () => true } as unknown as Context['stdout'] }, connection, run, options);
-    } else {
-      await launchAndStream(host, connection, session, startSpecFor(run, options, 'batch', host), buildDirectCommand(run.script));
+    if (stop) return { code: SIGNAL_EXIT[stop], failure: 'stopped before it started' };
+    if (run.job.mode === 'detached') {
+      await startDetached(connection, session, run.job);
+      return { code: 0 };
     }
-  } catch (error) {
-    if (error instanceof ExitError) {
-      code = error.exitCode;
-    } else {
-      const { text, exitCode } = formatError(error, options.debug);
-      host.stderr.write(text);
-      code = exitCode;
-      if (error instanceof MtrError) failure = error.message.split('\n')[0];
-    }
+    return { code: await launchAndStream(host, connection, session, run.job) };
   } finally {
-    connection?.close();
-    await streams.close();
+    connection.close();
   }
-  return { name, code, ms: Date.now() - started, ...(failure ? { failure } : {}) };
 }
 
 /**
- * Runs `work` for every session at once with prefixed streams (no log files), then prints the
- * summary and throws the combined exit code. For job commands over several servers.
+ * Runs `work` for every session at once with prefixed streams (no log files) and returns each
+ * host's result in the sessions' order. For job commands over several servers.
  */
-export async function runOnHosts(
+export async function runOnHosts<T>(
   ctx: Context,
-  sessions: Session[],
-  options: { parallel?: number; debug: boolean },
-  label: string,
-  work: (host: Context, session: Session) => Promise<void>,
-): Promise<void> {
-  const results: HostResult[] = [];
-  await runPool(sessions, options.parallel ?? DEFAULT_PARALLEL, async (session) => {
-    const started = Date.now();
+  sessions: readonly Session[],
+  options: { parallel: number; debug: boolean },
+  work: (host: Context, session: Session) => Promise<T & HostEnd>,
+): Promise<(HostResult & { value?: T })[]> {
+  const results = new Map<Session, HostResult & { value?: T }>();
+  await runPool(sessions, options.parallel, async (session) => {
     const name = session.server.name;
     const prefixed = prefixedStdout(ctx, `[${name}] `);
     const stdout = prefixed.stream;
     const stderr = createLinePrefixer(`[${name}] `, { write: (t) => void ctx.stderr.write(t) });
     const host: Context = { ...ctx, stdout, stderr, stdinIsData: false };
-    let code = 0;
-    let failure: string | undefined;
+    let value: T | undefined;
     try {
-      await work(host, session);
-    } catch (error) {
-      if (error instanceof ExitError) code = error.exitCode;
-      else {
-        const formatted = formatError(error, options.debug);
-        host.stderr.write(formatted.text);
-        code = formatted.exitCode;
-        if (error instanceof MtrError) failure = error.message.split('\n')[0];
-      }
+      const result = await settleHost(host, name, options.debug, async () => (value = await work(host, session)));
+      results.set(session, value === undefined ? result : { ...result, value });
     } finally {
       prefixed.detach();
       await Promise.all([stdout, stderr].map((s) => new Promise<void>((r) => s.end(() => r()))));
     }
-    results.push({ name, code, ms: Date.now() - started, ...(failure ? { failure } : {}) });
   });
-  const ordered = sessions.map((s) => results.find((r) => r.name === s.server.name) as HostResult);
-  const code = combineExitCodes(ordered);
-  if (code !== 0) {
-    ctx.stderr.write(formatFanOutSummary(label, ordered));
-    throw new ExitError(code);
-  }
+  return sessions.map((session) => results.get(session) as HostResult & { value?: T });
 }

@@ -1,9 +1,8 @@
 import type { Context } from '../context.js';
-import { ExitError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import { buildStreamScript } from '../remote/job-script.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 
 export interface FollowOptions {
   /** At a terminal: say first that keys do not reach the job. */
@@ -13,9 +12,9 @@ export interface FollowOptions {
 }
 
 // `--attach` to a job whose output goes to files (batch or detached): stream it from the start
-// as it grows and end with the job's code. Ctrl+C / SIGTERM stop watching, never the job: it has
+// as it grows; resolves with the job's code (130 / 143 when the user stopped watching). Ctrl+C / SIGTERM stop watching, never the job: it has
 // no terminal to share, and stopping it is `--kill`'s work.
-export async function followJob(ctx: Context, connection: SshConnection, name: string, options: FollowOptions): Promise<void> {
+export async function followJob(ctx: Context, connection: Host, name: string, options: FollowOptions): Promise<number> {
   let stoppedBy: StopSignal | undefined;
   const removeSignals = onStopSignals((signal) => {
     stoppedBy ??= signal;
@@ -25,7 +24,7 @@ export async function followJob(ctx: Context, connection: SshConnection, name: s
     if (options.atTerminal) {
       ctx.stderr.write(`mtr: job ${name} runs without a terminal: showing its output (Ctrl+C stops watching, not the job)\n`);
     }
-    const { code } = await runBatch(connection.client, buildStreamScript(name, { exitWithJob: true }), ctx, {
+    const { code } = await runBatch(connection, buildStreamScript(name, { exitWithJob: true }), ctx, {
       lostMessage: options.lostMessage,
       holdStdin: true,
       closedOnPurpose: () => stoppedBy !== undefined,
@@ -34,9 +33,9 @@ export async function followJob(ctx: Context, connection: SshConnection, name: s
       // After the terminal's `^C` echo, on a line of its own.
       const lead = options.atTerminal ? '\n' : '';
       ctx.stderr.write(`${lead}mtr: stopped watching job ${name}; it goes on. Stop it with \`mtr --kill ${name}\`\n`);
-      throw new ExitError(SIGNAL_EXIT[stoppedBy]);
+      return SIGNAL_EXIT[stoppedBy];
     }
-    if (code !== 0) throw new ExitError(code);
+    return code;
   } finally {
     removeSignals();
   }

@@ -1,10 +1,8 @@
-import path from 'node:path';
 import { initConfig } from '../config/init.js';
 import type { Context } from '../context.js';
 import type { InitOptions } from '../options.js';
 
-export async function runInit(ctx: Context, options: InitOptions): Promise<void> {
-  const written = initConfig(ctx, { force: options.force });
-  const shown = path.relative(ctx.cwd, written) || written;
-  ctx.stderr.write(`mtr: wrote ${shown}; fill in your server, then try \`mtr --dry-run echo hello\`\n`);
+/** Writes .mtr/config.yaml here; resolves with its path. */
+export async function runInit(ctx: Context, options: InitOptions): Promise<{ exitCode: 0; written: string }> {
+  return { exitCode: 0, written: initConfig(ctx, { force: options.force }) };
 }

@@ -1,94 +1,110 @@
 import type { Context } from '../context.js';
-import { ConnectionError, EXIT, ExitError, SyncError, UsageError } from '../errors.js';
+import { ConnectionError, EXIT, SyncError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
-import { execCapture } from '../exec/capture.js';
-import { exitStatusFrom } from '../exec/exit-status.js';
+import type { Host } from '../host/types.js';
 import { createLineMatcher } from '../jobs/line-matcher.js';
-import { formatJobTable, jobsToJson } from '../jobs/meta.js';
 import { killJob, listJobs, unknownJob } from '../jobs/remote.js';
-import type { JobOptions } from '../options.js';
+import type { JobsPlan } from '../plan/types.js';
 import { buildExistsScript, buildFindJobScript, buildLogsScript, buildStreamScript, buildWaitScript, LOGS_READ_FAILED } from '../remote/job-script.js';
-import { checkJobName, entryJobName } from '../remote/job-name.js';
-import type { SshConnection } from '../ssh/connect.js';
-import { connectSession, prepareSessions, type Session } from './session.js';
+import { entryJobName } from '../remote/job-name.js';
+import { openLogger } from './logger.js';
+import { combineExitCodes, type JobAnswer, type JobsResult } from './results.js';
+import { connectSession, openSession, type Session } from './session.js';
 
 // --jobs, --attach, --logs, --wait, --kill: one connection per server, one job operation. With
 // several servers (-s a,b, a group, --all) each runs at once with [server]-prefixed output, and
-// the exit code is the largest (as for fan-out runs).
-export async function runJobCommand(ctx: Context, options: JobOptions): Promise<void> {
-  const { action } = options;
-  if (action.kind !== 'list') checkJobName(action.name);
-  const sessions = await prepareSessions(ctx, options);
-  if (sessions.length === 1) return runJobOnHost(ctx, options, sessions[0] as Session);
-  if (action.kind === 'attach') {
-    throw new UsageError('--attach needs a single server', `pick one with -s NAME; to follow all, use \`mtr --logs ${action.name} --follow\``);
-  }
-  if (action.kind === 'list' && action.json) {
-    throw new UsageError('--jobs --json needs a single server', 'run it per server with -s NAME');
+// the exit code is the largest (as for fan-out runs). Streamed output (logs, attach) goes to ctx;
+// the answers (the list, the matching line, a stopped job) come back in the result.
+export async function runJobCommand(ctx: Context, plan: JobsPlan): Promise<JobsResult> {
+  const { op } = plan;
+  const logger = openLogger(plan.log, ctx);
+  const sessions = plan.hosts.map((host) => openSession(host, plan.projectRoot, logger));
+  const label = op.kind === 'list' ? '--jobs' : `--${op.kind} ${op.name}`;
+  if (sessions.length === 1) {
+    const session = sessions[0] as Session;
+    const started = Date.now();
+    const answer = await runJobOnHost(ctx, plan, session);
+    return { exitCode: answer.code, label, fanOut: false, hosts: [{ name: session.server.name, code: answer.code, ms: Date.now() - started, answer: answer.answer }] };
   }
   const { runOnHosts } = await import('./fanout.js');
-  await runOnHosts(ctx, sessions, options, action.kind === 'list' ? '--jobs' : `--${action.kind} ${action.name}`, (host, session) => runJobOnHost(host, options, session));
+  const results = await runOnHosts(ctx, sessions, plan, (host, session) => runJobOnHost(host, plan, session));
+  const hosts = results.map(({ value, ...result }) => (value ? { ...result, answer: value.answer } : result));
+  return { exitCode: combineExitCodes(hosts), label, fanOut: true, hosts };
 }
 
-async function runJobOnHost(ctx: Context, options: JobOptions, session: Session): Promise<void> {
+/** One server's answer, with the code it ends with. */
+interface HostAnswer {
+  code: number;
+  answer: JobAnswer;
+}
+
+const streamed = (code: number): HostAnswer => ({ code, answer: { kind: 'streamed' } });
+
+async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Promise<HostAnswer> {
   const connection = await connectSession(session, ctx);
   try {
-    if (options.action.kind === 'list') {
-      const { allProjects, json } = options.action;
-      const jobs = await listJobs(connection.client, allProjects ? 'all-projects' : { project: session.server.remoteDir });
-      ctx.stdout.write(json ? jobsToJson(jobs, Date.now()) : formatJobTable(jobs, Date.now()));
-      return;
+    if (plan.op.kind === 'list') {
+      const jobs = await listJobs(connection, plan.op.allProjects ? 'all-projects' : { project: session.server.remoteDir });
+      return { code: 0, answer: { kind: 'list', list: jobs, listedAt: Date.now() } };
     }
-    const asked = options.action.name;
+    const asked = plan.op.name;
     // NAME itself, else the job a fan-out started here as NAME-<this server>.
-    const exists = await execCapture(connection.client, buildFindJobScript([asked, entryJobName(asked, session.server.name)]));
+    const exists = await connection.capture(buildFindJobScript([asked, entryJobName(asked, session.server.name)]));
     if (exists.code === null) throw new ConnectionError(`the connection dropped while looking up job ${asked}`);
-    if (exists.code !== 0) throw await unknownJob(connection.client, asked, session.server.name, { project: session.server.remoteDir });
-    const action = { ...options.action, name: exists.stdout.toString('utf8').trim() };
+    if (exists.code !== 0) throw await unknownJob(connection, asked, session.server.name, { project: session.server.remoteDir });
+    const action = { ...plan.op, name: exists.stdout.toString('utf8').trim() };
     const lost = `connection lost; job ${action.name} goes on on the server`;
     switch (action.kind) {
       case 'logs': {
         const script = action.follow
           ? buildStreamScript(action.name, { tailLines: action.tail, exitWithJob: false })
           : buildLogsScript(action.name, action.tail);
-        const { code } = await runBatch(connection.client, script, ctx, { lostMessage: lost, holdStdin: true });
+        const { code } = await runBatch(connection, script, ctx, { lostMessage: lost, holdStdin: true });
         if (code === LOGS_READ_FAILED) {
           throw new SyncError(
             `could not read the output of job ${action.name} on ${session.server.name} (the server's error is above)`,
             `check ~/.mtr/jobs/${action.name}/out and err on the server (permissions, a failing or full disk)`,
           );
         }
-        if (code !== 0) throw new ExitError(code);
-        return;
+        return streamed(code);
       }
       case 'attach': {
-        const atTerminal = Boolean(options.tty !== false && ctx.stdin.isTTY && ctx.stdout.isTTY);
         // Only an interactive job's pane shows its output; batch and detached jobs write to files.
-        const mode = (await execCapture(connection.client, buildExistsScript(action.name))).stdout.toString('utf8').trim();
-        if (atTerminal && mode !== 'batch' && mode !== 'detached') {
+        const found = await connection.capture(buildExistsScript(action.name));
+        if (found.code === null) throw new ConnectionError(`the connection dropped while looking up job ${action.name}`);
+        const mode = found.stdout.toString('utf8').trim();
+        if (plan.atTerminal && mode !== 'batch' && mode !== 'detached') {
           const { attachInteractive } = await import('../exec/attach.js');
-          const code = await attachInteractive(ctx, connection, action.name);
-          if (code !== 0) throw new ExitError(code);
-          return;
+          return streamed(await attachInteractive(ctx, connection, action.name));
         }
         const { followJob } = await import('./follow-job.js');
-        await followJob(ctx, connection, action.name, { atTerminal, lostMessage: lost });
-        return;
+        return streamed(await followJob(ctx, connection, action.name, { atTerminal: plan.atTerminal, lostMessage: lost }));
       }
       case 'wait': {
         let timedOut = false;
-        const code = await withTimeout(connection, action.timeoutSeconds, ctx, action.name, () => (timedOut = true), () =>
-          action.pattern === undefined
-            ? runBatch(connection.client, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code)
-            : waitForPattern(ctx, connection, action.name, new RegExp(action.pattern), () => timedOut),
-        );
-        if (code !== 0) throw new ExitError(code);
-        return;
+        const onTimeout = () => (timedOut = true);
+        const timeout = (): HostAnswer => ({ code: EXIT.timeout, answer: { kind: 'timed-out', name: action.name, seconds: action.timeoutSeconds ?? 0 } });
+        if (action.pattern === undefined) {
+          const code = await withTimeout(connection, action.timeoutSeconds, onTimeout, () =>
+            runBatch(connection, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code),
+          );
+          return timedOut || code === undefined ? timeout() : streamed(code);
+        }
+        const pattern = new RegExp(action.pattern);
+        const end = await withTimeout(connection, action.timeoutSeconds, onTimeout, () => waitForPattern(ctx, connection, action.name, pattern, () => timedOut));
+        if (timedOut || end === undefined) return timeout();
+        switch (end.kind) {
+          case 'matched':
+            return { code: 0, answer: { kind: 'matched', line: end.line } };
+          case 'ended':
+            return { code: end.status === 0 ? 1 : end.status, answer: { kind: 'unmatched', name: action.name, status: end.status, pattern: pattern.source } };
+          case 'lost':
+            return streamed(EXIT.transport);
+        }
       }
       case 'kill': {
-        await killJob(connection.client, action.name);
-        ctx.stderr.write(`mtr: job ${action.name} stopped\n`);
-        return;
+        const outcome = await killJob(connection, action.name, session.server.killGrace);
+        return { code: 0, answer: { kind: 'killed', name: action.name, outcome } };
       }
     }
   } finally {
@@ -96,65 +112,51 @@ async function runJobOnHost(ctx: Context, options: JobOptions, session: Session)
   }
 }
 
-async function withTimeout(
-  connection: SshConnection,
-  seconds: number | undefined,
-  ctx: Context,
-  name: string,
-  onTimeout: () => void,
-  work: () => Promise<number>,
-): Promise<number> {
+// After `seconds`: onTimeout (the caller's flag), the link closed, and no more waiting for the work
+// (undefined). Over a shared connection the channel closes at once, so the work's "link lost" answer
+// can settle first: the caller's timed-out flag is the truth then.
+async function withTimeout<T>(connection: Host, seconds: number | undefined, onTimeout: () => void, work: () => Promise<T>): Promise<T | undefined> {
   if (seconds === undefined) return work();
   let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const timeout = new Promise<number>((resolve) => {
+  const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => {
-      timedOut = true;
       onTimeout();
-      ctx.stderr.write(`mtr: timed out after ${seconds} s waiting for job ${name} (it goes on)\n`);
-      resolve(EXIT.timeout);
+      resolve(undefined);
       connection.close();
     }, seconds * 1000);
   });
   try {
-    const code = await Promise.race([work(), timeout]);
-    // Closing the link ends the work too; over a shared connection its channel closes at once,
-    // so the work's "link lost" answer can settle first: the timeout is the truth then.
-    return timedOut ? EXIT.timeout : code;
+    return await Promise.race([work(), timeout]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-// Reads the job's output from the start until a line matches (print it, exit 0). A job that ends
-// first gives 1 (or its own non-zero code), with a note on stderr.
-function waitForPattern(ctx: Context, connection: SshConnection, name: string, pattern: RegExp, isTimedOut: () => boolean): Promise<number> {
+/** How --wait --for ended: a line matched, the job ended first, or the link dropped. */
+type PatternEnd = { kind: 'matched'; line: string } | { kind: 'ended'; status: number } | { kind: 'lost' };
+
+// Reads the job's output from the start until a line matches, or the job ends first.
+async function waitForPattern(ctx: Context, connection: Host, name: string, pattern: RegExp, isTimedOut: () => boolean): Promise<PatternEnd> {
   const matchOut = createLineMatcher(pattern);
   const matchErr = createLineMatcher(pattern);
-  return new Promise((resolve, reject) => {
-    connection.client.exec(buildStreamScript(name, { exitWithJob: true }), (error, channel) => {
-      if (error) return reject(error);
-      let done = false;
-      let status: number | null = null;
-      const hit = (line: string | undefined) => {
-        if (line === undefined || done) return;
-        done = true;
-        ctx.stdout.write(`${line}\n`);
-        channel.close();
-        resolve(0);
-      };
-      channel.on('data', (chunk: Buffer) => hit(matchOut(chunk)));
-      channel.stderr.on('data', (chunk: Buffer) => hit(matchErr(chunk)));
-      channel.on('exit', (code: number | null, signal?: string) => (status = exitStatusFrom(code, signal)));
-      channel.on('close', () => {
-        if (done) return;
-        if (status === null) {
-          if (!isTimedOut()) ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
-          return resolve(EXIT.transport);
-        }
-        ctx.stderr.write(`mtr: job ${name} ended (exit ${status}) before its output matched /${pattern.source}/\n`);
-        resolve(status === 0 ? 1 : status);
-      });
+  const channel = await connection.exec(buildStreamScript(name, { exitWithJob: true }));
+  return new Promise((resolve) => {
+    let done = false;
+    let status: number | null = null;
+    const hit = (line: string | undefined) => {
+      if (line === undefined || done) return;
+      done = true;
+      channel.close();
+      resolve({ kind: 'matched', line });
+    };
+    channel.stdout.on('data', (chunk: Buffer) => hit(matchOut(chunk)));
+    channel.stderr.on('data', (chunk: Buffer) => hit(matchErr(chunk)));
+    channel.on('exit', (exitStatus) => (status = exitStatus));
+    channel.on('close', () => {
+      if (done) return;
+      if (status !== null) return resolve({ kind: 'ended', status });
+      if (!isTimedOut()) ctx.stderr.write(`mtr: connection lost; job ${name} goes on on the server\n`);
+      resolve({ kind: 'lost' });
     });
   });
 }

@@ -1,11 +1,11 @@
-import path from 'node:path';
-import type { LoadedConfig } from '../config/types.js';
 import type { Context } from '../context.js';
-import { createFileLogger, defaultLogPath, nullLogger, type Logger } from '../log.js';
-import type { GlobalOptions } from '../options.js';
+import { createFileLogger, nullLogger, type Logger } from '../log.js';
+import type { LogPlan } from '../plan/types.js';
 
-export function openLogger(options: Pick<GlobalOptions, 'enableLog' | 'logFile'>, config: LoadedConfig | undefined, ctx: Context): Logger {
-  if (options.logFile) return createFileLogger(path.resolve(ctx.cwd, options.logFile));
-  if (options.enableLog) return createFileLogger(defaultLogPath(config?.projectRoot ?? ctx.cwd, new Date()));
-  return nullLogger;
+export function openLogger(plan: LogPlan, ctx: Pick<Context, 'debugLog'>): Logger {
+  if (plan.file === undefined) return nullLogger;
+  const logger = createFileLogger(plan.file);
+  // src/index.ts writes the stack of an error that ends the run here.
+  if (ctx.debugLog) ctx.debugLog.current = logger;
+  return logger;
 }

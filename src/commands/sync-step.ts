@@ -1,41 +1,43 @@
 import type { Context } from '../context.js';
-import { ExitError } from '../errors.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { SyncPolicy } from '../plan/types.js';
+import type { Host } from '../host/types.js';
+import { printNotices } from '../sync/notice.js';
 import { createProgress, formatBytes } from '../ui/progress.js';
 import type { LocalTree } from '../sync/types.js';
-import { commandTarget, type Session } from './session.js';
+import type { Session } from './session.js';
 
-export interface SyncStepOptions {
-  /** The local scan, when it was started early (while connecting). */
-  tree?: Promise<LocalTree>;
-  /** Spinner allowed (interactive mode). */
-  live: boolean;
-  /** Batch mode: print the summary line (-v); otherwise mtr says nothing when all went well. */
-  verbose: boolean;
-  deleteRemote: boolean;
-}
+/** How the sync ended: done, or stopped by Ctrl+C / SIGTERM (the exit code to end with: 130 / 143). */
+export type SyncStepEnd = { stopped: false } | { stopped: true; exitCode: number };
 
 /** After Ctrl+C / SIGTERM, how long the sync may take to remove its temp files before the link is cut. */
 const CLEANUP_GRACE_MS = 2000;
 
+/** The reason a stopped sync's engine is aborted with: it unwinds the transfer, never leaves this module. */
+class SyncStopped extends Error {
+  constructor(readonly signal: StopSignal) {
+    super(`sync stopped by ${signal}`);
+  }
+}
+
 // The sync before a run or a download: spinner on a terminal; in batch nothing unless -v (one
 // summary line) or something needs attention (notices and errors are written where they arise).
 // Ctrl+C / SIGTERM stop it: temp files on the server are removed while the link answers (a second
-// signal, or CLEANUP_GRACE_MS, cuts the link), and mtr exits 130 / 143.
+// signal, or CLEANUP_GRACE_MS, cuts the link), and the step ends as stopped.
 export async function runSyncStep(
   ctx: Context,
   session: Session,
-  connection: SshConnection | Promise<SshConnection>,
-  options: SyncStepOptions,
-): Promise<void> {
+  connection: Host | Promise<Host>,
+  policy: SyncPolicy,
+  tree?: Promise<LocalTree>,
+): Promise<SyncStepEnd> {
   const { syncProject } = await import('../sync/sync-project.js');
-  const progress = await createProgress(ctx, { live: options.live, summary: options.verbose });
+  const progress = await createProgress(ctx, { live: policy.live, summary: policy.verbose });
   let summary: string | undefined;
   const stop = new AbortController();
   let stoppedBy: StopSignal | undefined;
   let giveUp: (() => void) | undefined;
-  const givenUp = new Promise<never>((_, reject) => (giveUp = () => reject(new ExitError(SIGNAL_EXIT[stoppedBy ?? 'SIGINT']))));
+  const givenUp = new Promise<never>((_, reject) => (giveUp = () => reject(new SyncStopped(stoppedBy ?? 'SIGINT'))));
   givenUp.catch(() => undefined);
   const cut = () => {
     session.logger.debug('sync: stopped; closing the connection');
@@ -47,7 +49,7 @@ export async function runSyncStep(
     if (stoppedBy) return cut();
     stoppedBy = signal;
     session.logger.debug(`${signal} during the sync: stopping it`);
-    stop.abort(new ExitError(SIGNAL_EXIT[signal]));
+    stop.abort(new SyncStopped(signal));
     graceTimer = setTimeout(cut, CLEANUP_GRACE_MS);
     graceTimer.unref();
   });
@@ -55,25 +57,28 @@ export async function runSyncStep(
     const syncing = syncProject({
       ctx,
       server: session.server,
-      projectRoot: session.config.projectRoot,
+      projectRoot: session.projectRoot,
       connection: Promise.resolve(connection),
-      target: await commandTarget(session, ctx),
-      ...(options.tree ? { tree: options.tree } : {}),
+      target: session.target,
+      ...(tree ? { tree } : {}),
       logger: session.logger,
-      deleteRemote: options.deleteRemote || session.server.delete,
+      deleteRemote: policy.delete,
       onProgress: (text) => progress.update(text),
+      notify: printNotices(ctx.stderr),
       signal: stop.signal,
     });
     syncing.catch(() => undefined);
     const stats = await Promise.race([syncing, givenUp]).catch((error: unknown) => {
-      if (stoppedBy) throw new ExitError(SIGNAL_EXIT[stoppedBy]);
+      if (stoppedBy) return undefined;
       throw error;
     });
+    if (!stats) return { stopped: true, exitCode: SIGNAL_EXIT[stoppedBy ?? 'SIGINT'] };
     session.logger.debug(`sync: ${JSON.stringify(stats)}`);
     if (stats.filesSent || stats.deleted) {
       const deleted = stats.deleted ? `, deleted ${stats.deleted}` : '';
       summary = `synced ${stats.filesSent} of ${stats.filesTotal} files (${formatBytes(stats.bytesSent)}${deleted}) via ${stats.engine} in ${(stats.ms / 1000).toFixed(1)} s`;
     }
+    return { stopped: false };
   } finally {
     clearTimeout(graceTimer);
     removeSignals();

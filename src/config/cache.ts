@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { privateRuntimeDir } from '../ssh/control-dir.js';
+import { privateRuntimeDir } from '../util/private-dir.js';
 import { findConfig, resolveUserConfigPath } from './find.js';
 import type { LoadedConfig } from './types.js';
 

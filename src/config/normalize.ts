@@ -145,6 +145,7 @@ function buildServerConfig(name: string, host: string, fields: ServerFields, pro
     downloadDir: fields.download_dir,
     connectTimeout: fields.connect_timeout ?? SERVER_DEFAULTS.connectTimeout,
     deadLinkTimeout: fields.dead_link_timeout ?? SERVER_DEFAULTS.deadLinkTimeout,
+    ...(fields.kill_grace === undefined ? {} : { killGrace: fields.kill_grace }),
     strictHostKeyChecking: fields.strict_host_key_checking ?? SERVER_DEFAULTS.strictHostKeyChecking,
     reuse: fields.reuse ?? SERVER_DEFAULTS.reuse,
     reuseIdle: fields.reuse_idle ?? SERVER_DEFAULTS.reuseIdle,

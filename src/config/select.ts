@@ -8,6 +8,14 @@ function didYouMean(name: string, known: readonly string[]): string {
   return near ? `: did you mean "${near}"?` : '';
 }
 
+/** Why a server was chosen: -s, --all, MTR_SERVER, `default:`, or the first in the file. */
+export type ServerChoice = 'flag' | 'all' | 'env' | 'default' | 'first';
+
+export interface SelectedServer {
+  server: ServerConfig;
+  chosenBy: ServerChoice;
+}
+
 export interface SelectOptions {
   /** `-s NAME` */
   flag?: string;
@@ -15,14 +23,20 @@ export interface SelectOptions {
 }
 
 // The most explicit choice wins: -s, then MTR_SERVER, then `default:`, then the first server in the file.
-export function selectServer(config: LoadedConfig, options: SelectOptions): ServerConfig {
+function choose(config: LoadedConfig, options: SelectOptions): { spec: string; chosenBy: ServerChoice; fromEnv: string | undefined } {
   const fromEnv = options.env.MTR_SERVER || undefined;
-  const name = options.flag ?? fromEnv ?? config.defaultServer ?? config.serverNames[0];
-  if (name === undefined) {
-    throw new UsageError('no servers configured', `add one under "servers:" in ${config.configPath}`);
-  }
+  if (options.flag !== undefined) return { spec: options.flag, chosenBy: 'flag', fromEnv };
+  if (fromEnv !== undefined) return { spec: fromEnv, chosenBy: 'env', fromEnv };
+  if (config.defaultServer !== undefined) return { spec: config.defaultServer, chosenBy: 'default', fromEnv };
+  const first = config.serverNames[0];
+  if (first === undefined) throw new UsageError('no servers configured', `add one under "servers:" in ${config.configPath}`);
+  return { spec: first, chosenBy: 'first', fromEnv };
+}
+
+export function selectServer(config: LoadedConfig, options: SelectOptions): SelectedServer {
+  const { spec: name, chosenBy, fromEnv } = choose(config, options);
   const server = config.servers[name];
-  if (server !== undefined) return server;
+  if (server !== undefined) return { server, chosenBy };
   const hint =
     options.flag === undefined && fromEnv !== undefined
       ? `MTR_SERVER=${fromEnv} is set in your environment; unset it or name a configured server`
@@ -37,11 +51,9 @@ export interface SelectManyOptions extends SelectOptions {
 
 // Fan-out choice: `-s a,b,group`, `--all`, or the single-server rules; groups expand in place,
 // duplicates drop, order is kept.
-export function selectServers(config: LoadedConfig, options: SelectManyOptions): ServerConfig[] {
-  if (options.all) return config.serverNames.map((name) => config.servers[name] as ServerConfig);
-  const fromEnv = options.env.MTR_SERVER || undefined;
-  const spec = options.flag ?? fromEnv ?? config.defaultServer ?? config.serverNames[0];
-  if (spec === undefined) throw new UsageError('no servers configured', `add one under "servers:" in ${config.configPath}`);
+export function selectServers(config: LoadedConfig, options: SelectManyOptions): SelectedServer[] {
+  if (options.all) return config.serverNames.map((name) => ({ server: config.servers[name] as ServerConfig, chosenBy: 'all' }));
+  const { spec, chosenBy, fromEnv } = choose(config, options);
   const names: string[] = [];
   for (const word of spec.split(',').map((w) => w.trim()).filter(Boolean)) {
     const members = config.groups[word] ?? [word];
@@ -59,5 +71,5 @@ export function selectServers(config: LoadedConfig, options: SelectManyOptions):
     );
   }
   if (!names.length) throw new UsageError('-s names no server', 'e.g. -s gpu1,gpu2');
-  return names.map((name) => config.servers[name] as ServerConfig);
+  return names.map((name) => ({ server: config.servers[name] as ServerConfig, chosenBy }));
 }

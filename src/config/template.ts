@@ -64,6 +64,11 @@ defaults:
   # 2. Default: 30
   # dead_link_timeout: 30
 
+  # Seconds mtr gives a job it stops ("mtr --kill", a --watch restart) after SIGINT, and
+  # again after SIGTERM, before the next signal (then SIGKILL). From 0.1 to 3600.
+  # Default: 5 (a --watch restart: 2)
+  # kill_grace: 5
+
   # Unknown host keys: ask (ask on a terminal like ssh, refuse in scripts), yes (always
   # refuse), or accept-new (trust and record them). A changed key is always refused.
   # Default: ask

@@ -3,6 +3,9 @@
 /** Seconds of silence before a link counts as dead (`dead_link_timeout`); here so ssh/ can read it cheaply. */
 export const DEFAULT_DEAD_LINK_TIMEOUT = 30;
 
+/** Seconds `--kill` waits after SIGINT (and again after SIGTERM) before the next signal. */
+export const DEFAULT_KILL_GRACE = 5;
+
 export type SyncEngine = 'rsync' | 'sftp' | 'auto';
 
 /**
@@ -33,6 +36,11 @@ export interface ServerConfig {
   connectTimeout: number;
   /** Seconds a link may stay silent (no byte from the server despite keepalives) before mtr gives up on it. */
   deadLinkTimeout: number;
+  /**
+   * Seconds between SIGINT, SIGTERM and SIGKILL when mtr stops a job (`kill_grace`); unset, `--kill`
+   * waits DEFAULT_KILL_GRACE and a `--watch` restart its own shorter STOP_GRACE_SECONDS.
+   */
+  killGrace?: number;
   strictHostKeyChecking: HostKeyPolicy;
   /** Extra known_hosts file checked before ~/.ssh/known_hosts; new keys are recorded here when set. */
   knownHostsFile?: string;

@@ -27,6 +27,7 @@ const serverShape = {
   download_dir: text.optional(),
   connect_timeout: z.number(expect('a positive number of seconds')).positive().finite().optional(),
   dead_link_timeout: z.number(expect('a whole number of seconds, at least 2')).int().min(2).max(86_400).optional(),
+  kill_grace: z.number(expect('a number of seconds from 0.1 to 3600')).min(0.1).max(3600).optional(),
   strict_host_key_checking: z
     .enum(['ask', 'yes', 'accept-new'], expect('one of "ask", "yes", "accept-new"'))
     .optional(),

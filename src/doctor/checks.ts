@@ -1,6 +1,7 @@
 // `mtr --doctor`, the pure half: the one remote probe script, what its answers mean, and the screen.
 // Every check is a value; the command only gathers facts and prints what these functions make.
 import type { SyncEngine } from '../config/types.js';
+import { EXIT } from '../errors.js';
 import { PRE_CMD_HINT, remotePathExpr } from '../remote/command.js';
 import { shellQuote } from '../remote/shell-quote.js';
 import { formatRsyncVersion, parseRsyncVersion } from '../sync/rsync-version.js';
@@ -142,5 +143,5 @@ export function formatDoctorReport(title: string, checks: readonly Check[]): str
 }
 
 export function doctorExitCode(checks: readonly Check[]): number {
-  return checks.some((c) => c.status === 'fail') ? 1 : 0;
+  return checks.some((c) => c.status === 'fail') ? EXIT.failed : EXIT.ok;
 }

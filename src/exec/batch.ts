@@ -1,9 +1,6 @@
-import type { ExecClient } from './exec-client.js';
-import type { Client, ClientChannel } from 'ssh2';
 import type { Context } from '../context.js';
 import { ConnectionError, EXIT } from '../errors.js';
-import { exitStatusFrom } from './exit-status.js';
-import { execCommand } from './staged-exec.js';
+import type { HostChannel, HostExec } from '../host/types.js';
 
 export interface BatchResult {
   /** Exit status to end with. */
@@ -13,11 +10,11 @@ export interface BatchResult {
 }
 
 /** What a shell reports for a pipeline member killed by SIGPIPE; node cannot die of it itself. */
-export const BROKEN_PIPE_EXIT = 141;
+export const BROKEN_PIPE_EXIT = EXIT.brokenPipe;
 
 export interface BatchOptions {
   /** Called once the channel is open, so signal handlers can stop the remote command. */
-  onChannel?: (channel: ClientChannel) => void;
+  onChannel?: (channel: HostChannel) => void;
   /** Said on stderr when the link drops before the command ended. */
   lostMessage?: string;
   /**
@@ -35,19 +32,19 @@ export interface BatchOptions {
   onHeader?: (status: string | undefined) => boolean;
 }
 
-function openExec(client: ExecClient, command: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => {
-    execCommand(client, command, { pty: false }, (error, channel) =>
-      error ? reject(new ConnectionError(`could not start the remote command: ${error.message}`, undefined, error)) : resolve(channel),
-    );
-  });
+async function openExec(host: HostExec, command: string): Promise<HostChannel> {
+  try {
+    return await host.exec(command);
+  } catch (error) {
+    throw new ConnectionError(`could not start the remote command: ${(error as Error).message}`, undefined, error);
+  }
 }
 
 // Runs one command without a PTY: remote stdout → stdout and stderr → stderr byte for byte, piped
 // stdin forwarded (else EOF at once), and the remote exit status as ours. The exit code arrives on
 // 'exit' but we finish on 'close', after the last data.
-export async function runBatch(client: ExecClient, command: string, ctx: Context, options: BatchOptions = {}): Promise<BatchResult> {
-  const channel = await openExec(client, command);
+export async function runBatch(host: HostExec, command: string, ctx: Context, options: BatchOptions = {}): Promise<BatchResult> {
+  const channel = await openExec(host, command);
   options.onChannel?.(channel);
   return new Promise((resolve) => {
     let status: number | null = null;
@@ -59,7 +56,7 @@ export async function runBatch(client: ExecClient, command: string, ctx: Context
       settled = true;
       ctx.stdout.off('error', onStdoutError);
       if (forwardStdin) {
-        ctx.stdin.unpipe(channel);
+        ctx.stdin.unpipe(channel.stdin);
         ctx.stdin.destroy();
       }
       resolve(result);
@@ -69,8 +66,8 @@ export async function runBatch(client: ExecClient, command: string, ctx: Context
     // without waiting for the server's answer, which may never come on a bad link.
     const stopReading = (): void => {
       settle({ code: BROKEN_PIPE_EXIT, stdoutGone: true });
-      channel.unpipe(ctx.stdout);
-      channel.resume();
+      channel.stdout.unpipe(ctx.stdout);
+      channel.stdout.resume();
       channel.close();
     };
     // Before the status byte we cannot tell whether a job started (and must be stopped): wait for it.
@@ -81,12 +78,12 @@ export async function runBatch(client: ExecClient, command: string, ctx: Context
     ctx.stdout.on('error', onStdoutError);
     channel.stderr.pipe(ctx.stderr, { end: false });
     if (forwardStdin) {
-      ctx.stdin.pipe(channel);
+      ctx.stdin.pipe(channel.stdin);
     } else if (!options.holdStdin) {
-      channel.end();
+      channel.stdin.end();
     }
-    channel.on('exit', (code: number | null, signal?: string) => {
-      status = exitStatusFrom(code, signal);
+    channel.on('exit', (exitStatus) => {
+      status = exitStatus;
     });
     channel.on('close', () => {
       if (settled) return;
@@ -110,19 +107,19 @@ interface Forwarding {
 }
 
 // Pipes the channel's stdout to ours, after handing the status byte (when there is one) to onHeader.
-function forwardOutput(channel: ClientChannel, ctx: Context, onHeader: BatchOptions['onHeader'], stop: () => void): Forwarding {
+function forwardOutput(channel: HostChannel, ctx: Context, onHeader: BatchOptions['onHeader'], stop: () => void): Forwarding {
   let seen = !onHeader;
   let gone = false;
   if (!onHeader) {
-    channel.pipe(ctx.stdout, { end: false });
+    channel.stdout.pipe(ctx.stdout, { end: false });
   } else {
-    channel.once('data', (first: Buffer) => {
+    channel.stdout.once('data', (first: Buffer) => {
       seen = true;
       const started = onHeader(first.toString('latin1', 0, 1));
       if (gone) return stop();
       if (!started) return;
       if (first.length > 1) ctx.stdout.write(first.subarray(1));
-      channel.pipe(ctx.stdout, { end: false });
+      channel.stdout.pipe(ctx.stdout, { end: false });
     });
     channel.once('close', () => {
       if (!seen) onHeader(undefined);

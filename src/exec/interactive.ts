@@ -1,9 +1,7 @@
-import type { Client, ClientChannel } from 'ssh2';
 import type { Context } from '../context.js';
 import { ConnectionError } from '../errors.js';
+import type { Host, HostChannel } from '../host/types.js';
 import { createDetachFilter } from './detach-key.js';
-import { exitStatusFrom } from './exit-status.js';
-import { execCommand } from './staged-exec.js';
 import { enterRawMode, terminalSize } from './terminal.js';
 
 export type InteractiveEnd =
@@ -30,27 +28,27 @@ function drainInput(ctx: Context, quietMs: number, maxMs: number): Promise<void>
   });
 }
 
-function openPty(client: Client, command: string, term: string, cols: number, rows: number): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => {
-    execCommand(client, command, { pty: { term, cols, rows, width: 0, height: 0 } }, (error, channel) =>
-      error ? reject(new ConnectionError(`could not open a remote terminal: ${error.message}`, undefined, error)) : resolve(channel),
-    );
-  });
+async function openPty(host: Host, command: string, term: string, cols: number, rows: number): Promise<HostChannel> {
+  try {
+    return await host.exec(command, { pty: { term, cols, rows } });
+  } catch (error) {
+    throw new ConnectionError(`could not open a remote terminal: ${(error as Error).message}`, undefined, error);
+  }
 }
 
 // A remote program on a PTY, felt as local: raw keys in (Ctrl+C, arrows, Tab as bytes), screen out,
-// window size followed live. The channel is never end()ed: setWindow would stop working.
-export async function runInteractive(ctx: Context, client: Client, command: string): Promise<InteractiveEnd> {
+// window size followed live. The channel's stdin is never end()ed: resizing would stop working.
+export async function runInteractive(ctx: Context, host: Host, command: string): Promise<InteractiveEnd> {
   const term = ctx.env.TERM || 'xterm-256color';
   const { cols, rows } = terminalSize(ctx);
-  const channel = await openPty(client, command, term, cols, rows);
+  const channel = await openPty(host, command, term, cols, rows);
   const raw = enterRawMode(ctx);
   let detached = false;
   let status: number | null = null;
-  const filter = createDetachFilter((held) => channel.write(held));
+  const filter = createDetachFilter((held) => channel.stdin.write(held));
   const onKeys = (chunk: Buffer) => {
     const { forward, detach } = filter.feed(chunk);
-    if (forward.length) channel.write(forward);
+    if (forward.length) channel.stdin.write(forward);
     if (detach) {
       detached = true;
       channel.close();
@@ -58,17 +56,17 @@ export async function runInteractive(ctx: Context, client: Client, command: stri
   };
   const onResize = () => {
     const size = terminalSize(ctx);
-    channel.setWindow(size.rows, size.cols, 0, 0);
+    channel.resize(size.rows, size.cols);
   };
   ctx.stdin.on('data', onKeys);
   ctx.stdout.on('resize', onResize);
   process.on('SIGWINCH', onResize);
-  channel.on('data', (chunk: Buffer) => ctx.stdout.write(chunk));
+  channel.stdout.on('data', (chunk: Buffer) => ctx.stdout.write(chunk));
   channel.stderr.on('data', (chunk: Buffer) => ctx.stderr.write(chunk));
-  channel.on('exit', (code: number | null, signal?: string) => {
-    status = exitStatusFrom(code, signal);
+  channel.on('exit', (exitStatus) => {
+    status = exitStatus;
   });
-  const linkClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  const linkClosed = host.closed;
   await new Promise<void>((resolve) => channel.once('close', () => resolve()));
   ctx.stdin.off('data', onKeys);
   ctx.stdout.off('resize', onResize);

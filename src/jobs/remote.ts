@@ -1,7 +1,6 @@
-import type { ExecClient } from '../exec/exec-client.js';
-import type { Client } from 'ssh2';
-import { UsageError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
+import { ConnectionError, EXIT, MtrError, UsageError } from '../errors.js';
+import type { HostCapture } from '../host/types.js';
+import { DEFAULT_KILL_GRACE } from '../config/types.js';
 import {
   LAUNCH_STATUS,
   buildKillScript,
@@ -11,6 +10,7 @@ import {
   type StartSpec,
 } from '../remote/job-script.js';
 import { anchorRemotePath } from '../remote/remote-path.js';
+import { parseKillOutcome, stuckJobError, type KillOutcome } from './kill-outcome.js';
 import { inProject, parseJobList, type JobList } from './meta.js';
 
 // Job operations that need only a helper exec (no streaming): start, list, signal, kill.
@@ -29,35 +29,48 @@ export function interpretLaunchStatus(status: string | undefined, name: string, 
 }
 
 /** Starts a job without streaming it (detach, interactive). */
-export async function startJob(client: ExecClient, spec: StartSpec): Promise<LaunchResult> {
-  const result = await execCapture(client, buildLaunchScript(spec));
+export async function startJob(host: HostCapture, spec: StartSpec): Promise<LaunchResult> {
+  const result = await host.capture(buildLaunchScript(spec));
+  if (result.code === null) {
+    throw new ConnectionError(`the connection dropped while starting job ${spec.name}`, `see whether it started with \`mtr --jobs\``);
+  }
   return interpretLaunchStatus(result.stdout.toString('utf8', 0, 1) || undefined, spec.name, result.stderr.toString('utf8'));
 }
 
 /** The jobs of one project (its remote_dir), or of every project on the account. */
 export type JobScope = { project: string } | 'all-projects';
 
-export async function listJobs(client: ExecClient, scope: JobScope): Promise<JobList> {
+export async function listJobs(host: HostCapture, scope: JobScope): Promise<JobList> {
   const project = scope === 'all-projects' ? undefined : scope.project;
-  const result = await execCapture(client, buildListScript(project));
+  const result = await host.capture(buildListScript(project));
+  if (result.code === null) throw new ConnectionError('the connection dropped while listing the jobs', 'run it again once the server is reachable');
   const list = parseJobList(result.stdout);
   if (project === undefined) return list;
   const anchored = anchorRemotePath(project);
   return { ...list, jobs: list.jobs.filter((job) => inProject(job, anchored)) };
 }
 
-export async function signalJob(client: ExecClient, name: string, signal: 'INT' | 'TERM'): Promise<void> {
-  await execCapture(client, buildSignalScript(name, signal));
+export async function signalJob(host: HostCapture, name: string, signal: 'INT' | 'TERM'): Promise<void> {
+  await host.capture(buildSignalScript(name, signal));
 }
 
-export async function killJob(client: ExecClient, name: string): Promise<boolean> {
-  const result = await execCapture(client, buildKillScript(name));
-  return result.code === 0;
+/** Stops the job (graceSeconds, the server's kill_grace, between SIGINT, SIGTERM and SIGKILL) and says how it ended; one that outlived SIGKILL, or a dropped link, is an error. */
+export async function killJob(host: HostCapture, name: string, graceSeconds = DEFAULT_KILL_GRACE): Promise<Exclude<KillOutcome, { kind: 'alive' }>> {
+  const result = await host.capture(buildKillScript(name, graceSeconds));
+  if (result.code === null) throw new ConnectionError(`the connection dropped while stopping job ${name}`, `see whether it stopped with \`mtr --jobs\``);
+  const outcome = parseKillOutcome(result.stdout.toString('utf8'));
+  if (outcome?.kind === 'alive') throw stuckJobError(name, outcome.group);
+  if (outcome && result.code === 0) return outcome;
+  const said = result.stderr.toString('utf8').trim().split('\n').slice(-3).join('; ');
+  throw new MtrError(`could not stop job ${name} (exit ${result.code})${said ? `: ${said}` : ''}`, {
+    exitCode: EXIT.failed,
+    hint: `see its state with \`mtr --jobs\``,
+  });
 }
 
 // An unknown name is a usage error that shows what does exist (in this project).
-export async function unknownJob(client: ExecClient, name: string, server: string, scope: JobScope): Promise<UsageError> {
-  const list = await listJobs(client, scope).catch(() => ({ jobs: [] }));
+export async function unknownJob(host: HostCapture, name: string, server: string, scope: JobScope): Promise<UsageError> {
+  const list = await listJobs(host, scope).catch(() => ({ jobs: [] }));
   const recent = list.jobs.slice(0, 8).map((job) => job.name);
   return new UsageError(
     `no job named ${name} on ${server}${recent.length ? ` (recent: ${recent.join(', ')})` : ' (no jobs there)'}`,

@@ -17,10 +17,6 @@ import { shellQuote } from './shell-quote.js';
 // ~/.mtr/jobs and each job folder are 0700 and every record 0600, created so under umask 077; only
 // the user's command gets the login's own umask back (run.sh's first line).
 
-export { JOBS_DIR, TMUX, jobDir } from './job-paths.js';
-export { FALLBACK_TERM, NOW_FUNCTION, TERM_FALLBACK } from './job-env.js';
-export { JOB_HISTORY, buildPruneLine, type JobHistoryLimits } from './job-history.js';
-
 export interface WrapperSpec {
   /** Batch: output to out/err files. Interactive: the pane is the terminal. */
   interactive: boolean;
@@ -139,7 +135,10 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     TIGHTEN_RECORDS,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     writeRecords(spec),
-    `${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh' || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
+    // A new-session that reaches a tmux server on its way out (its last job just ended) fails with
+    // "server exited unexpectedly"; once more, quietly first, starts a new server.
+    `mtr_session() { ${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh'; }`,
+    `mtr_session 2>/dev/null || mtr_session || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
     spec.wrapper.interactive ? logPane(spec.name) : ':',
     buildPruneLine(),
     `printf ${S.started}`,
@@ -212,31 +211,39 @@ export const CLIENT_WATCH = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -TERM $$ 
 // The launch answers "started" before the wrapper has written its pid: allow it 2 s.
 const WAIT_FOR_PID = 'i=0; while [ ! -s pid ] && [ ! -f rc ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done';
 
-/** INT → TERM → KILL to the job's process group, with a grace period between; 137 if killed hard. */
+/**
+ * INT → TERM → KILL to the job's process group, with a grace period between; 137 if killed hard.
+ * Says what happened as its one line of output (parseKillOutcome): `ended [RC]` (it had ended
+ * already; no RC for a lost job), `INT RC` / `TERM RC` / `KILL RC` (the signal that ended it), `unstarted` (no process
+ * was ever recorded; its session is closed) or `alive PGID` (it outlived SIGKILL).
+ */
 // Liveness is "a group member that is not a zombie": tmux reaps an ended pane late, and a command
 // that ignores TERM can outlive the run.sh that the wrapper waits for. `kill -SIG -PGID` without
 // `--`: dash's kill rejects it.
-export function buildKillScript(name: string, graceSeconds = 5): string {
+export function buildKillScript(name: string, graceSeconds: number): string {
   const dir = jobDir(name);
   const steps = Math.max(1, Math.round(graceSeconds * 10));
   const waitGone = `i=0; while [ $i -lt ${steps} ] && alive; do sleep 0.1; i=$((i+1)); done`;
+  const ended = '{ echo "ended $(cat rc 2>/dev/null)"; exit 0; }';
   return [
     // Callers check the name first (--kill) or know it (watch restarts); a vanished job is done.
-    `cd ${dir} 2>/dev/null || exit 0`,
-    '[ -f rc ] && exit 0',
+    `cd ${dir} 2>/dev/null || { echo ended; exit 0; }`,
+    `[ -f rc ] && ${ended}`,
     'umask 077',
     WAIT_FOR_PID,
-    'p=$(cat pid 2>/dev/null) || exit 0',
+    `if ! p=$(cat pid 2>/dev/null); then [ -f rc ] && ${ended}; ${TMUX} kill-session -t =${name} 2>/dev/null; echo unstarted; exit 0; fi`,
     ALIVE_FUNCTION,
     NOW_FUNCTION,
-    'kill -INT -"$p" 2>/dev/null',
-    waitGone,
-    'alive && kill -TERM -"$p" 2>/dev/null',
-    waitGone,
-    'if alive; then kill -KILL -"$p" 2>/dev/null; sleep 0.1; mtr_now >ended; echo 137 >rc.tmp && mv rc.tmp rc; fi',
-    '[ -f rc ] || { mtr_now >ended; echo 137 >rc.tmp && mv rc.tmp rc; }',
+    's=ended',
+    `if alive; then s=INT; kill -INT -"$p" 2>/dev/null; ${waitGone}; fi`,
+    `if alive; then s=TERM; kill -TERM -"$p" 2>/dev/null; ${waitGone}; fi`,
+    'if alive; then s=KILL; kill -KILL -"$p" 2>/dev/null; i=0; while [ $i -lt 20 ] && alive; do sleep 0.1; i=$((i+1)); done; fi',
+    'if alive; then echo "alive $p"; exit 0; fi',
+    // Its processes were gone already: the wrapper may still be writing rc; a lost job has none.
+    'if [ $s = ended ]; then i=0; while [ ! -f rc ] && [ $i -lt 10 ]; do sleep 0.1; i=$((i+1)); done',
+    'elif [ $s = KILL ] || [ ! -f rc ]; then mtr_now >ended; echo 137 >rc.tmp && mv rc.tmp rc; fi',
     `${TMUX} kill-session -t =${name} 2>/dev/null`,
-    'exit 0',
+    'echo "$s $(cat rc 2>/dev/null)"',
   ].join('\n');
 }
 

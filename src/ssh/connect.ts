@@ -1,7 +1,6 @@
 import net from 'node:net';
 import type { Client, ConnectConfig } from 'ssh2';
 import type { Context } from '../context.js';
-import type { ExecClient } from '../exec/exec-client.js';
 import type { Logger } from '../log.js';
 import { createAuthHandler, planAuth } from './auth.js';
 import { describeConnectError } from './connect-error.js';
@@ -16,14 +15,12 @@ import { PromptCancelled } from '../ui/prompt.js';
 
 // Opens sockets: the only module that dials SSH servers (directly or through ProxyJump hops).
 
+/** mtr's own ssh2 connection (through its ProxyJump hops); host/direct-host.ts makes it a Host. */
 export interface SshConnection {
-  /** Runs commands: an ssh2 Client, or a MuxClient on a shared OpenSSH master. */
-  client: ExecClient;
+  /** The client of the last hop: the server itself. */
+  client: Client;
   target: SshTarget;
-  /** True when commands go through a shared master from an earlier run. */
-  shared: boolean;
-  /** A real ssh2 client (SFTP, PTY); opened on first use when the connection is shared. */
-  ssh2(): Promise<Client>;
+  /** Says goodbye on every hop; the socket is cut after a grace period. */
   close(): void;
 }
 
@@ -164,8 +161,6 @@ export async function openConnection(target: SshTarget, ctx: Context, logger: Lo
   return {
     client,
     target,
-    shared: false,
-    ssh2: async () => client,
     close: () => {
       for (const hop of [...hops].reverse()) hop.end();
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();

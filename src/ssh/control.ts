@@ -6,11 +6,6 @@ import type { SshTarget } from './target.js';
 // Connection reuse through an OpenSSH ControlMaster: one master per user+server, its socket in a
 // private 0700 folder. rsync's ssh and mtr's own commands (as mux clients) share it.
 
-/** Per-user folder for control sockets: $XDG_RUNTIME_DIR/mtr, else <tmp>/mtr-<uid>. */
-export function controlDir(env: NodeJS.ProcessEnv, tmpdir: string, uid: number): string {
-  return env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'mtr') : path.join(tmpdir, `mtr-${uid}`);
-}
-
 type ControlIdentity = Pick<SshTarget, 'user' | 'host' | 'port' | 'jumps' | 'knownHostsFiles' | 'identityFiles' | 'hostKeyPolicy' | 'deadLinkTimeout'>;
 
 // Short and fixed-length (Unix socket paths are limited to ~104 bytes). Covers the trust context
@@ -50,6 +45,12 @@ function muxBase(controlPath: string): string[] {
 /** `ssh` argv (without the program) running one command through the master, no PTY. */
 export function buildMuxExecArgs(controlPath: string, command: string): string[] {
   return [...muxBase(controlPath), '-T', MUX_HOST, command];
+}
+
+/** `ssh` argv (without the program) carrying one connection to `host:port` through the master (-W). */
+export function buildMuxForwardArgs(controlPath: string, host: string, port: number): string[] {
+  const where = host.includes(':') ? `[${host}]` : host;
+  return [...muxBase(controlPath), '-W', `${where}:${port}`, MUX_HOST];
 }
 
 export function buildMuxControlArgs(controlPath: string, op: 'check' | 'exit'): string[] {

@@ -1,6 +1,7 @@
 // OpenSSH known_hosts semantics as pure functions over file text and raw key blobs (what ssh2's
 // hostVerifier hands us). Reading the files and asking the user belong to the connect module.
 import { createHash, createHmac } from 'node:crypto';
+import { globToRegExp } from '../util/glob.js';
 
 export type HostMatcher =
   | { kind: 'patterns'; patterns: string[] }
@@ -81,18 +82,13 @@ export function hashHostString(name: string, salt: Buffer): Buffer {
   return createHmac('sha1', salt).update(name).digest();
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
-}
-
 // Like OpenSSH match_hostname: any matching "!pattern" rules the whole line out.
 function matchHost(hosts: HostMatcher, name: string): boolean {
   if (hosts.kind === 'hashed') return hashHostString(name, hosts.salt).equals(hosts.hash);
   let positive = false;
   for (const pattern of hosts.patterns) {
     const negated = pattern.startsWith('!');
-    if (!globToRegExp(negated ? pattern.slice(1) : pattern).test(name)) continue;
+    if (!globToRegExp(negated ? pattern.slice(1) : pattern, 'i').test(name)) continue;
     if (negated) return false;
     positive = true;
   }

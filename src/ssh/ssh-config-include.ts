@@ -3,6 +3,7 @@
 // file included from *inside* a Host/Match block apply unconditionally here; ssh would also require the
 // outer block to match. Top-level Includes (the usual `Include config.d/*`) are exact.
 import { posix } from 'node:path';
+import { globToRegExp } from '../util/glob.js';
 
 export type ReadFile = (path: string) => string | undefined;
 export type ListDir = (dir: string) => string[];
@@ -86,9 +87,4 @@ function anchorPath(path: string, homedir: string): string {
   if (path.startsWith('~/')) return posix.join(homedir, path.slice(2));
   if (path.startsWith('/')) return path;
   return posix.join(homedir, '.ssh', path);
-}
-
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
 }

@@ -1,7 +1,5 @@
-import type { ExecClient } from '../exec/exec-client.js';
-import type { Client } from 'ssh2';
 import { ConnectionError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
+import type { HostCapture } from '../host/types.js';
 import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
 import { buildKeepScript, type KeptReport } from './conflicts.js';
 import { checkResolvedDeleteTarget, refuseDelete, type DeletionPlan } from './sftp-plan.js';
@@ -44,9 +42,9 @@ export function buildDeletionScript(remoteDir: string, command: 'rm -f --' | 'rm
  * Removes `files`, then the emptied `dirs` (deepest first; a directory that is not empty after all
  * is left alone). Returns how many paths were handed to the server.
  */
-export async function applyDeletions(client: ExecClient, remoteDir: string, paths: DeletionPlan): Promise<number> {
-  if (paths.files.length > 0) await run(client, remoteDir, 'rm -f --', paths.files);
-  if (paths.dirs.length > 0) await run(client, remoteDir, 'rmdir --', paths.dirs);
+export async function applyDeletions(host: HostCapture, remoteDir: string, paths: DeletionPlan): Promise<number> {
+  if (paths.files.length > 0) await run(host, remoteDir, 'rm -f --', paths.files);
+  if (paths.dirs.length > 0) await run(host, remoteDir, 'rmdir --', paths.dirs);
   return paths.files.length + paths.dirs.length;
 }
 
@@ -54,9 +52,9 @@ export async function applyDeletions(client: ExecClient, remoteDir: string, path
  * Moves `paths` (remote_dir-relative) into a fresh `.mtr-conflicts/<folder>` instead of deleting
  * them (conflicts.ts): the server's own edits. One remote command.
  */
-export async function keepRemoteFiles(client: ExecClient, remoteDir: string, paths: readonly string[], folder: string): Promise<KeptReport | undefined> {
+export async function keepRemoteFiles(host: HostCapture, remoteDir: string, paths: readonly string[], folder: string): Promise<KeptReport | undefined> {
   if (paths.length === 0) return undefined;
-  const result = await execCapture(client, wrapForLoginShell(buildKeepScript(remoteDir, folder)), encodeDeletionPaths(paths));
+  const result = await host.capture(wrapForLoginShell(buildKeepScript(remoteDir, folder)), encodeDeletionPaths(paths));
   if (result.code === null) throw new ConnectionError('the connection dropped while keeping remote files');
   const made = /([^\0]*)\0/.exec(result.stdout.toString('utf8'))?.[1];
   if (result.code !== 0 || !made) {
@@ -67,8 +65,8 @@ export async function keepRemoteFiles(client: ExecClient, remoteDir: string, pat
   return paths.length === 1 ? { folder: rel, count: 1, path: `${rel}/${paths[0]}` } : { folder: rel, count: paths.length };
 }
 
-async function run(client: ExecClient, remoteDir: string, command: 'rm -f --' | 'rmdir --', list: readonly string[]): Promise<void> {
-  const result = await execCapture(client, wrapForLoginShell(buildDeletionScript(remoteDir, command)), encodeDeletionPaths(list));
+async function run(host: HostCapture, remoteDir: string, command: 'rm -f --' | 'rmdir --', list: readonly string[]): Promise<void> {
+  const result = await host.capture(wrapForLoginShell(buildDeletionScript(remoteDir, command)), encodeDeletionPaths(list));
   if (result.code === null) throw new ConnectionError('the connection dropped while deleting remote files');
   if (result.code === 0) return;
   if (result.code === REFUSED) throw describeRefusal(remoteDir, result.stderr);

@@ -4,10 +4,9 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ConnectionError, SyncError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
 import type { Logger } from '../log.js';
 import { wrapForLoginShell } from '../remote/command.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { DownloadResult } from './download.js';
 import { localKind, planLocalTarget, type LocalDest } from './download-target.js';
@@ -17,7 +16,8 @@ import type { RsyncVersion } from './rsync-version.js';
 import type { SyncProgress } from './types.js';
 
 export interface RsyncDownloadOptions {
-  connection: SshConnection;
+  /** The relay rides it when it is mtr's own connection. */
+  host: Host;
   /** What OpenSSH uses when rsync runs its own ssh (a shared master, openrsync). */
   target: SshTarget;
   /** Resolved remote path (resolveRemotePath). */
@@ -32,8 +32,8 @@ export interface RsyncDownloadOptions {
 }
 
 export async function downloadViaRsync(options: RsyncDownloadOptions): Promise<DownloadResult> {
-  const { connection, remotePath } = options;
-  const probe = await execCapture(connection.client, wrapForLoginShell(buildKindProbe(remotePath)));
+  const { host, remotePath } = options;
+  const probe = await host.capture(wrapForLoginShell(buildKindProbe(remotePath)));
   const kind = parseKind(probe.stdout.toString('utf8'));
   if (probe.code === null) throw new ConnectionError('the connection dropped before the download');
   if (!kind) throw new SyncError(`could not inspect ${remotePath} on the server: ${probe.stderr.toString('utf8').trim() || `exit ${probe.code}`}`);
@@ -54,7 +54,7 @@ export async function downloadViaRsync(options: RsyncDownloadOptions): Promise<D
     env: options.env,
     version: options.version,
     ...(options.log ? { log: options.log } : {}),
-    ...(connection.shared ? {} : { tunnel: connection.client }),
+    ...(host.shared ? {} : { tunnel: host }),
     onProgress: (p) => options.onProgress?.({ files: p.files, bytes: p.bytes }),
   });
   return { localPath, files: summary.filesSent, bytes: summary.bytesSent };

@@ -1,11 +1,11 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Client } from 'ssh2';
+import type { Host } from '../host/types.js';
 import { localKind, planLocalTarget, type LocalDest } from './download-target.js';
 import { localTempName, removeLeftovers } from './local-temp.js';
 import { getFile } from './sftp-get.js';
 import { joinRemotePath } from '../remote/remote-path.js';
-import { runPool } from './sftp-pool.js';
+import { runPool } from '../util/pool.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SftpOpError, SyncError, walkSftp, type SftpSession } from './sftp-session.js';
 import type { RemoteEntry, SyncProgress } from './types.js';
 
@@ -15,7 +15,7 @@ import type { RemoteEntry, SyncProgress } from './types.js';
 // target is followed if it is a symlink: what the server says never leads outside the target.
 
 export interface DownloadOptions {
-  client: Client;
+  host: Pick<Host, 'sftp' | 'destroy'>;
   /** Absolute, `~`/`~/…`, or relative to home; build it with resolveRemotePath(). */
   remotePath: string;
   /** Where it goes (download-target.ts has the rule). */
@@ -44,14 +44,14 @@ export function resolveRemotePath(remoteDir: string, p: string): string {
 }
 
 export async function downloadViaSftp(options: DownloadOptions): Promise<DownloadResult> {
-  const { client, signal } = options;
+  const { host, signal } = options;
   if (signal?.aborted) throw signal.reason;
   // Every request in flight fails at once, so each fetch removes its temp file and settles.
-  const stop = () => client.destroy();
+  const stop = () => host.destroy();
   signal?.addEventListener('abort', stop, { once: true });
   let session: SftpSession | undefined;
   try {
-    session = await openSftp(client);
+    session = await openSftp(host);
     return await fetchInto(session, options);
   } catch (error) {
     if (signal?.aborted) throw signal.reason;

@@ -1,8 +1,6 @@
 import path from 'node:path';
-import type { Client } from 'ssh2';
-import type { ExecClient } from '../exec/exec-client.js';
+import type { Host, HostCapture } from '../host/types.js';
 import { ConnectionError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
 import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SyncError, walkSftp, type SftpSession } from './sftp-session.js';
 import type { RemoteEntry } from './types.js';
@@ -152,15 +150,12 @@ export interface ManifestOptions {
   realPaths?: boolean;
   /** An open SFTP session for the fallback walk; otherwise one is opened and closed here. */
   session?: SftpSession;
-  /** Where the fallback walk gets an ssh2 client when `client` only runs commands (shared connection). */
-  sftpClient?: () => Promise<Client>;
   /** List upload temp files older than this as `leftovers` (GNU find only; none with the SFTP walk). */
   leftoverAgeSeconds?: number;
 }
 
-export async function readRemoteManifest(client: ExecClient, remoteDir: string, options: ManifestOptions = {}): Promise<RemoteManifest> {
-  const result = await execCapture(
-    client,
+export async function readRemoteManifest(host: Pick<Host, 'capture' | 'sftp'>, remoteDir: string, options: ManifestOptions = {}): Promise<RemoteManifest> {
+  const result = await host.capture(
     wrapForLoginShell(buildManifestScript(remoteDir, { realPaths: options.realPaths, leftoverAgeSeconds: options.leftoverAgeSeconds })),
   );
   if (result.code === null) throw new ConnectionError('the connection dropped while listing the remote directory');
@@ -176,15 +171,15 @@ export async function readRemoteManifest(client: ExecClient, remoteDir: string, 
   const list =
     state === 'F'
       ? parseFindPrintf(records, leftovers)
-      : (await walkWithSftp(options.sftpClient ? await options.sftpClient() : (client as Client), remoteDir, home, options.session)).filter(
+      : (await walkWithSftp(host, remoteDir, home, options.session)).filter(
           (e) => !isConflictsPath(e.path) && (e.type === 'dir' || !isUploadTemp(path.posix.basename(e.path))),
         );
   return { exists: true, home, ...(real ? { real } : {}), entries: new Map(list.map((e) => [e.path, e])), leftovers };
 }
 
 // BusyBox and BSD find lack -printf: list the tree with SFTP readdir instead (slower, no link targets).
-async function walkWithSftp(client: Client, remoteDir: string, home: string, given?: SftpSession): Promise<RemoteEntry[]> {
-  const session = given ?? (await openSftp(client));
+async function walkWithSftp(host: Pick<Host, 'sftp'>, remoteDir: string, home: string, given?: SftpSession): Promise<RemoteEntry[]> {
+  const session = given ?? (await openSftp(host));
   try {
     return await walkSftp(session, resolveSftpPath(remoteDir, home));
   } catch (error) {
@@ -223,9 +218,9 @@ export function parseMtimes(stdout: Buffer): Map<string, number> {
 }
 
 /** One remote command: the exact mtimes of `paths` (what SFTP's whole seconds cannot tell). */
-export async function readExactMtimes(client: ExecClient, remoteDir: string, paths: readonly string[]): Promise<Map<string, number>> {
+export async function readExactMtimes(host: HostCapture, remoteDir: string, paths: readonly string[]): Promise<Map<string, number>> {
   const input = Buffer.from(paths.map((p) => `./${p}\0`).join(''), 'utf8');
-  const result = await execCapture(client, wrapForLoginShell(buildMtimesScript(remoteDir)), input);
+  const result = await host.capture(wrapForLoginShell(buildMtimesScript(remoteDir)), input);
   if (result.code === null) throw new ConnectionError('the connection dropped while reading remote file times');
   return parseMtimes(result.stdout);
 }

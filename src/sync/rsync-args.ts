@@ -8,7 +8,7 @@ import type { SshTarget } from '../ssh/target.js';
 import { buildSweepScript, CONFLICTS_DIR, type ConflictWindow } from './conflicts.js';
 import { buildRsyncGuardScript, type RsyncGuard } from './rsync-guard.js';
 import { rsyncCapabilities, type ProgressMode, type RsyncVersion } from './rsync-version.js';
-import { bracketHost } from './ssh-command.js';
+import { bracketHost } from '../ssh/openssh-args.js';
 
 export interface RsyncArgsInput {
   /** Local project root (absolute). */

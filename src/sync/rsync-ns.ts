@@ -3,8 +3,7 @@
 // ones refuse it or take -1 as "always differs") and that remote_dir's file system keeps the
 // nanoseconds rsync sets. One remote command, run before the first rsync sync to a target; the
 // answer goes in the sync record. Where it cannot be told, the answer is no.
-import type { ExecClient } from '../exec/exec-client.js';
-import { execCapture } from '../exec/capture.js';
+import type { HostCapture } from '../host/types.js';
 import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
 import { parseRsyncVersion, rsyncCapabilities } from './rsync-version.js';
 
@@ -40,8 +39,8 @@ export function judgeNsProbe(output: string): boolean {
 }
 
 /** Asks the server; undefined when it could not be asked (the link dropped): ask again next time. */
-export async function probeRemoteNs(client: ExecClient, remoteDir: string): Promise<boolean | undefined> {
-  const result = await execCapture(client, wrapForLoginShell(buildNsProbeScript(remoteDir))).catch(() => undefined);
+export async function probeRemoteNs(host: HostCapture, remoteDir: string): Promise<boolean | undefined> {
+  const result = await host.capture(wrapForLoginShell(buildNsProbeScript(remoteDir))).catch(() => undefined);
   if (!result || result.code === null) return undefined;
   return judgeNsProbe(result.stdout.toString('utf8'));
 }

@@ -2,8 +2,7 @@
 // relay sends on fd 3, runs it on mtr's open connection, and joins the two byte streams; when the
 // remote command ends, fd 3 is ended and its exit status written to fd 4 for the relay to exit with.
 import type { Readable, Writable } from 'node:stream';
-import type { ClientChannel } from 'ssh2';
-import type { ExecClient } from '../exec/exec-client.js';
+import type { HostChannel, HostExec } from '../host/types.js';
 import type { Logger } from '../log.js';
 import { parseRelayHeader } from './rsync-relay.js';
 
@@ -28,12 +27,12 @@ export interface Tunnel {
 const STDERR_TAIL_BYTES = 16 * 1024;
 const SSH_FAILURE = 255;
 
-export function openTunnel(client: ExecClient, ends: TunnelEnds, log?: Logger): Tunnel {
+export function openTunnel(host: HostExec, ends: TunnelEnds, log?: Logger): Tunnel {
   const { data, status } = ends;
   let started = false;
   let linkLost = false;
   let stderr = '';
-  let channel: ClientChannel | undefined;
+  let channel: HostChannel | undefined;
   let finished = false;
   let buffered = Buffer.alloc(0);
 
@@ -62,28 +61,33 @@ export function openTunnel(client: ExecClient, ends: TunnelEnds, log?: Logger): 
     started = true;
     data.pause();
     log?.debug(`rsync tunnel: ${header.command}`);
-    client.exec(header.command, (error, opened) => {
-      if (error) return fail(`could not start rsync on the server: ${error.message}`);
-      channel = opened;
-      let code = SSH_FAILURE;
-      let exited = false;
-      // A remote command ended by a signal has no status: ssh exits 255 then, and so does the relay.
-      opened.on('exit', (exitCode: number | null) => {
-        exited = true;
-        code = typeof exitCode === 'number' ? exitCode : SSH_FAILURE;
-      });
-      opened.stderr.on('data', (text: Buffer) => {
-        stderr = (stderr + text.toString('utf8')).slice(-STDERR_TAIL_BYTES);
-      });
-      // Both directions with backpressure; the relay's stream ends only when rsync exits.
-      if (header.rest.length) opened.write(header.rest);
-      data.pipe(opened);
-      opened.pipe(data, { end: false });
-      opened.on('close', () => {
-        if (!exited && channel) linkLost = true;
-        channel = undefined;
-        finish(code);
-      });
+    host.exec(header.command).then(
+      (opened) => joinRemote(opened, header.rest),
+      (error: Error) => fail(`could not start rsync on the server: ${error.message}`),
+    );
+  };
+  const joinRemote = (opened: HostChannel, rest: Buffer) => {
+    // rsync went away while the command was starting.
+    if (finished) return opened.close();
+    channel = opened;
+    let code = SSH_FAILURE;
+    let exited = false;
+    // A remote command ended by a signal has no status: ssh exits 255 then, and so does the relay.
+    opened.on('exit', (status, signal) => {
+      exited = true;
+      code = signal === undefined ? status : SSH_FAILURE;
+    });
+    opened.stderr.on('data', (text: Buffer) => {
+      stderr = (stderr + text.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    });
+    // Both directions with backpressure; the relay's stream ends only when rsync exits.
+    if (rest.length) opened.stdin.write(rest);
+    data.pipe(opened.stdin);
+    opened.stdout.pipe(data, { end: false });
+    opened.on('close', () => {
+      if (!exited && channel) linkLost = true;
+      channel = undefined;
+      finish(code);
     });
   };
   data.on('data', onHeader);

@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { ConnectionError, EXIT, MtrError, UsageError } from '../errors.js';
-import { exitStatusFrom } from '../exec/exit-status.js';
-import type { ExecClient } from '../exec/exec-client.js';
+import { exitStatusFrom } from '../util/exit-status.js';
+import type { HostExec } from '../host/types.js';
 import type { Logger } from '../log.js';
 import { shellJoin } from '../remote/shell-quote.js';
 import type { SshTarget } from '../ssh/target.js';
@@ -18,7 +18,8 @@ import { relayRshCommand } from './rsync-relay.js';
 import { openTunnel, type Tunnel, type TunnelEnds } from './rsync-tunnel.js';
 import { createProgressParser, type RsyncProgressUpdate, type RsyncSummary } from './rsync-progress.js';
 import { detectLocalRsync, progressModeFor, type RsyncVersion } from './rsync-version.js';
-import { bracketHost, buildSshArgs, sshCommandString } from './ssh-command.js';
+import { bracketHost, buildSshArgs } from '../ssh/openssh-args.js';
+import { sshCommandString } from './ssh-command.js';
 
 export interface RunRsyncOptions {
   root: string;
@@ -57,7 +58,7 @@ export interface RunRsyncOptions {
    * mtr's open connection: rsync's remote side runs on it (GNU rsync only). Without it, or when the
    * relay cannot start (an rsync that closes inherited descriptors), rsync runs its own ssh.
    */
-  tunnel?: ExecClient;
+  tunnel?: HostExec;
 }
 
 const STDERR_TAIL_BYTES = 16 * 1024;
@@ -167,7 +168,7 @@ function spawnRsync(
   invocation: RsyncInvocation,
   input: Buffer,
   options: CommonOptions & { env: NodeJS.ProcessEnv },
-  tunnelClient: ExecClient | undefined,
+  tunnelClient: HostExec | undefined,
   onStdout: (text: string) => void,
 ): Promise<Ended> {
   const { signal, log } = options;

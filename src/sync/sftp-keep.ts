@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { CONFLICTS_DIR, type KeptReport } from './conflicts.js';
-import { runPool } from './sftp-pool.js';
+import { runPool } from '../util/pool.js';
 import { SFTP_STATUS, type SftpOpError, type SftpSession } from './sftp-session.js';
 import type { RemoteEntry } from './types.js';
 

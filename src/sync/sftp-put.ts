@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SFTP_STATUS, SftpOpError, SyncError, type SftpSession } from './sftp-session.js';
+import { isDiskFull, SFTP_STATUS, SftpOpError, SyncError, type SftpSession } from './sftp-session.js';
 import type { LocalEntry } from './types.js';
 import { tempNameFor } from './upload-temp.js';
 
@@ -42,7 +42,7 @@ export async function putFile(
   } catch (error) {
     // Ask about space before the temp file is removed: once it is gone the disk has room again.
     if (error instanceof SftpOpError && error.code === SFTP_STATUS.failure && !session.closed) {
-      error.diskFull = await session.isDiskFull(path.posix.dirname(target));
+      error.diskFull = await isDiskFull(session, path.posix.dirname(target));
     }
     if (handle) await session.close(handle, temp).catch(() => undefined);
     if (!session.closed) await session.unlink(temp).catch(() => undefined);

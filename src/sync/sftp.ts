@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { Client } from 'ssh2';
+import type { Host } from '../host/types.js';
 import { readRemoteManifest } from './remote-manifest.js';
 import { isServerEdit, type ConflictWindow, type KeptReport, type Written } from './conflicts.js';
 import { planKeeps, planUpload, type UploadPlan } from './sftp-plan.js';
 import { keepOnServer, statRemote } from './sftp-keep.js';
-import { runPool } from './sftp-pool.js';
+import { runPool } from '../util/pool.js';
 import { putFile, putSymlink, tempSuffixes } from './sftp-put.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SFTP_STATUS, SyncError, type SftpOpError, type SftpSession } from './sftp-session.js';
 import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from './types.js';
@@ -13,7 +13,8 @@ import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from './types.j
 // files over up to four SFTP channels of the existing connection (one file: sftp-put.ts).
 
 export interface SftpSyncOptions {
-  client: Client;
+  /** Where SFTP channels come from. */
+  host: Pick<Host, 'sftp' | 'capture'>;
   /** Local project root (tree paths are relative to it). */
   root: string;
   tree: LocalTree;
@@ -67,7 +68,7 @@ export function uploadChannels(files: number, max = MAX_CHANNELS): number {
 }
 
 export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncResult> {
-  const { client, root, tree, onProgress, signal } = options;
+  const { host, root, tree, onProgress, signal } = options;
   if (tree.statted === false) throw new Error('internal: the SFTP engine needs a scan with stats (statTree)');
   // The SFTP subsystem opens only when there is something to send: a no-change run with the
   // listing already fetched never starts it.
@@ -77,7 +78,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     let remote = options.remote;
     let found = options.leftovers ?? [];
     if (!remote) {
-      const manifest = await readRemoteManifest(client, options.remoteDir, { session: (opened ??= await openSftp(client)), leftoverAgeSeconds: options.leftoverAgeSeconds });
+      const manifest = await readRemoteManifest(host, options.remoteDir, { session: (opened ??= await openSftp(host)), leftoverAgeSeconds: options.leftoverAgeSeconds });
       remote = manifest.entries;
       found = manifest.leftovers;
     }
@@ -88,7 +89,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
       throw new SyncError(`remote directories stand where local files go: ${list}`, 'remove or rename them on the server, then sync again');
     }
     if (isEmptyPlan(plan) && !leftovers.length && options.remote) return { filesSent: 0, bytesSent: 0, plan };
-    const session = (opened ??= await openSftp(client));
+    const session = (opened ??= await openSftp(host));
     const base = resolveSftpPath(options.remoteDir, session.home);
     const width = Math.max(1, Math.min(options.concurrency ?? PER_CHANNEL, session.maxOpenHandles - 2));
     await mkdirP(session, base);
@@ -103,7 +104,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     }
     // Regular files only, as the rsync engine counts them (symlinks are sent, not counted).
     const sendCount = plan.uploads.length + plan.symlinks.length;
-    extra = await openExtraSessions(client, uploadChannels(sendCount, options.maxChannels) - 1);
+    extra = await openExtraSessions(host, uploadChannels(sendCount, options.maxChannels) - 1);
     // Lane i uses channel i mod n: each channel has exactly `width` files in flight.
     const channels = [session, ...extra];
     const nextSuffix = tempSuffixes();
@@ -154,9 +155,9 @@ async function keepServerEdits(session: SftpSession, base: string, plan: UploadP
 }
 
 // Extra channels are a speed-up, never a requirement: one the server refuses (MaxSessions) is skipped.
-async function openExtraSessions(client: Client, count: number): Promise<SftpSession[]> {
+async function openExtraSessions(host: Pick<Host, 'sftp'>, count: number): Promise<SftpSession[]> {
   if (count <= 0) return [];
-  const settled = await Promise.allSettled(Array.from({ length: count }, () => openSftp(client)));
+  const settled = await Promise.allSettled(Array.from({ length: count }, () => openSftp(host)));
   return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
 }
 

@@ -4,11 +4,11 @@ import type { ServerConfig } from '../config/types.js';
 import { ConnectionError, UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { Logger } from '../log.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host } from '../host/types.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { RsyncVersion } from './rsync-version.js';
 import { planKeepalive } from '../ssh/keepalive.js';
-import { isPasswordOnly } from './ssh-command.js';
+import { isPasswordOnly } from '../ssh/openssh-args.js';
 import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { createIgnoreMatcher, readRulesFile } from './ignore.js';
 import { findOnPath } from './local-tools.js';
@@ -16,6 +16,7 @@ import { describeUnsendable } from './names.js';
 import type { RsyncSummary } from './rsync-progress.js';
 import { conflictWindow, formatKeptNotice, isServerEdit, type ConflictWindow, type KeptReport } from './conflicts.js';
 import { lastSyncEnded, readFileSystemClock, readSyncRecord, syncRecordName, writeSyncRecord, type SyncRecord } from './sync-record.js';
+import type { Notify } from './notice.js';
 import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
 import { statTree, walkLocalTree } from './walk.js';
 
@@ -23,8 +24,8 @@ export interface SyncRequest {
   ctx: Context;
   server: ServerConfig;
   projectRoot: string;
-  /** The link, possibly still being made (the scan runs meanwhile). */
-  connection: Promise<SshConnection>;
+  /** The host, possibly still being connected (the scan runs meanwhile). */
+  connection: Promise<Host>;
   /** What OpenSSH (rsync) uses: same host, keys, known_hosts, and the shared socket when reusing. */
   target: SshTarget;
   /** A scan started earlier, e.g. while connecting. */
@@ -33,6 +34,8 @@ export interface SyncRequest {
   /** Mirror local deletions (server `delete: true` or --delete). */
   deleteRemote: boolean;
   onProgress?: (text: string) => void;
+  /** Receives what the user should hear of (another engine, names not sent). */
+  notify: Notify;
   /** Stops the transfer; the SFTP engine removes its temp files first. Rejects with the reason. */
   signal?: AbortSignal;
 }
@@ -92,7 +95,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   const started = Date.now();
   const { server, ctx } = req;
   req.onProgress?.('scanning project');
-  // sync: sftp needs an ssh2 client and the remote listing: fetch both while the scan runs.
+  // sync: sftp needs the remote listing: fetch it while the scan runs.
   const early = server.sync === 'sftp' && !req.deleteRemote ? startSftpListing(req) : undefined;
   // `rsync --version` (a process) runs while the tree is scanned.
   const { detectLocalRsync } = await import('./rsync-version.js');
@@ -114,14 +117,14 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
     return await sendAndRecord();
   } finally {
     const notice = formatKeptNotice(server.name, kept);
-    if (notice) ctx.stderr.write(`mtr: ${notice}\n`);
+    if (notice) req.notify({ kind: 'kept', text: notice });
   }
 
   // The engines' part: send, delete when asked, then record the sync.
   async function sendAndRecord(): Promise<SyncStats & { notice?: string }> {
     const localRsync = await detecting;
     let choice = chooseServerEngine(server, req.target, ctx.env, localRsync);
-    if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
+    if (choice.notice) req.notify({ kind: 'engine', engine: choice.engine, text: choice.notice });
 
     // With deletion on, the guard runs before anything is sent, and the listing is reused.
     const manifest = req.deleteRemote ? await readGuardedManifest(req) : undefined;
@@ -137,8 +140,9 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
         if (linkError) throw linkError;
         const { RemoteRsyncMissing } = await import('./rsync-errors.js');
         if (!(error instanceof RemoteRsyncMissing) || server.sync !== 'auto') throw error;
-        choice = { engine: 'sftp', notice: 'rsync is not installed on the server; syncing with SFTP' };
-        ctx.stderr.write(`mtr: ${choice.notice}\n`);
+        const notice = 'rsync is not installed on the server; syncing with SFTP';
+        choice = { engine: 'sftp', notice };
+        req.notify({ kind: 'engine', engine: 'sftp', text: notice });
       }
     }
     req.logger.debug(`sync engine: ${choice.engine}`);
@@ -146,7 +150,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       const { syncViaSftp } = await import('./sftp.js');
       const listing = manifest ?? (early ? await early.listing : undefined);
       const viaSftp = await syncViaSftp({
-        client: early ? await early.client : await (await req.connection).ssh2(),
+        host: await req.connection,
         root: req.projectRoot,
         // SFTP compares sizes and mtimes: a tree scanned for rsync gets them now.
         tree: await statTree(tree),
@@ -159,7 +163,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
         onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
       });
       const unsent = describeUnsendable(viaSftp.plan.unsendable);
-      if (unsent) ctx.stderr.write(`mtr: ${unsent}\n`);
+      if (unsent) req.notify({ kind: 'unsendable', text: unsent });
       sent = viaSftp;
     }
 
@@ -176,15 +180,13 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
 }
 
 function startSftpListing(req: SyncRequest) {
-  const client = req.connection.then((connection) => connection.ssh2());
-  const listing = client.then(async (c) => {
+  const listing = req.connection.then(async (host) => {
     const { readRemoteManifest } = await import('./remote-manifest.js');
-    return readRemoteManifest(c, req.server.remoteDir, { leftoverAgeSeconds: abandonAfter(req.server) });
+    return readRemoteManifest(host, req.server.remoteDir, { leftoverAgeSeconds: abandonAfter(req.server) });
   });
   // Awaited later; a failure then is reported where it is awaited.
-  client.catch(() => undefined);
   listing.catch(() => undefined);
-  return { client, listing };
+  return { listing };
 }
 
 // rsync rides the run's own ssh2 connection (one handshake for the whole run) unless commands go
@@ -221,7 +223,7 @@ async function uploadWithRsync(
         env: req.ctx.env,
         log: req.logger,
         ...(localRsync ? { version: localRsync } : {}),
-        ...(connection.shared ? {} : { tunnel: connection.client }),
+        ...(connection.shared ? {} : { tunnel: connection }),
         ...(req.signal ? { signal: req.signal } : {}),
         ioTimeoutSeconds: abandonAfter(req.server),
         remoteGuard: { checkSeconds: planKeepalive(req.server.deadLinkTimeout).intervalSeconds, idleSeconds: abandonAfter(req.server) },
@@ -243,9 +245,9 @@ async function uploadWithRsync(
   });
 }
 
-async function askAboutNanoseconds(req: SyncRequest, connection: SshConnection): Promise<boolean | undefined> {
+async function askAboutNanoseconds(req: SyncRequest, connection: Host): Promise<boolean | undefined> {
   const { probeRemoteNs } = await import('./rsync-ns.js');
-  const able = await probeRemoteNs(connection.client, req.server.remoteDir);
+  const able = await probeRemoteNs(connection, req.server.remoteDir);
   req.logger.debug(`sync: nanosecond mtimes on this target: ${able === undefined ? 'could not ask' : able ? 'yes' : 'no'}`);
   return able;
 }
@@ -255,7 +257,7 @@ async function sendOverSftp(req: SyncRequest, root: string, entries: LocalEntry[
   const { syncViaSftp } = await import('./sftp.js');
   const tree = await statTree({ root, entries: [...entries], excludedCount: 0, statted: false });
   const sent = await syncViaSftp({
-    client: await (await req.connection).ssh2(),
+    host: await req.connection,
     root,
     tree,
     remoteDir: req.server.remoteDir,
@@ -272,8 +274,7 @@ async function readGuardedManifest(req: SyncRequest) {
   const { checkDeleteTarget, checkResolvedDeleteTarget, precheckDeleteTarget, refuseDelete } = await import('./sftp-plan.js');
   const early = precheckDeleteTarget(req.server.remoteDir);
   if (early) throw early;
-  const manifest = await readRemoteManifest(connection.client, req.server.remoteDir, {
-    sftpClient: () => connection.ssh2(),
+  const manifest = await readRemoteManifest(connection, req.server.remoteDir, {
     realPaths: true,
     leftoverAgeSeconds: abandonAfter(req.server),
   });
@@ -303,14 +304,14 @@ async function deleteMissing(
   const plan = planDeletions(tree, remote, (p, isDir) => matcher.isIgnored(p, isDir));
   req.logger.debug(`delete: ${plan.files.length} files, ${plan.dirs.length} dirs`);
   if (!plan.files.length && !plan.dirs.length) return 0;
-  const client = (await req.connection).client;
+  const host = await req.connection;
   // The server's own edits among them are kept instead (their folders then stay, not empty).
   const keep = window ? plan.files.filter((p) => isServerEdit(remote.get(p) ?? { mtime: 0 }, window)) : [];
   if (keep.length) {
     const { keepRemoteFiles } = await import('./delete.js');
-    const report = await keepRemoteFiles(client, req.server.remoteDir, keep, (window as ConflictWindow).folder);
+    const report = await keepRemoteFiles(host, req.server.remoteDir, keep, (window as ConflictWindow).folder);
     if (report) onKept(report);
   }
   const kept = new Set(keep);
-  return applyDeletions(client, req.server.remoteDir, { ...plan, files: plan.files.filter((p) => !kept.has(p)) });
+  return applyDeletions(host, req.server.remoteDir, { ...plan, files: plan.files.filter((p) => !kept.has(p)) });
 }

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { MtrError, EXIT } from '../errors.js';
+import { CancelledError } from '../errors.js';
 import { holdLiveLine } from './live-line.js';
 
 // Line prompts for the rare questions mtr asks at a terminal (unknown host key, key passphrase).
@@ -28,9 +28,10 @@ async function readLine(ctx: Context, question: string): Promise<string> {
 }
 
 /** Ctrl+C at a prompt: the run ends as after Ctrl+C anywhere else, with one line and 130. */
-export class PromptCancelled extends MtrError {
+export class PromptCancelled extends CancelledError {
+  override name = 'PromptCancelled';
   constructor(what: string) {
-    super(`cancelled at the ${what} prompt`, { exitCode: EXIT.sigint });
+    super(`cancelled at the ${what} prompt`);
   }
 }
 

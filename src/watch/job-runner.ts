@@ -1,11 +1,9 @@
-import type { ClientChannel } from 'ssh2';
-import { streamJob, type StreamedJob } from '../commands/launch.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { execCapture } from '../exec/capture.js';
-import { buildJobMeta } from '../jobs/meta.js';
-import type { StartSpec } from '../remote/job-script.js';
-import type { SshConnection } from '../ssh/connect.js';
+import type { Host, HostChannel } from '../host/types.js';
+import { startSpecOf } from '../jobs/start-spec.js';
+import { streamJob, type StreamedJob } from '../jobs/stream-job.js';
+import type { JobPlan } from '../plan/types.js';
 import { buildStopScript, runJobName } from './restart-plan.js';
 
 // Opens channels: the command of `mtr --watch <command>` as a series of tmux jobs, one per run, each
@@ -17,14 +15,10 @@ const DRAIN_MS = 1500;
 export interface JobRunnerOptions {
   /** stdout/stderr receive each run's output; stdin is never forwarded (runs restart). */
   ctx: Context;
-  server: string;
-  baseName: string;
-  argv: string[];
-  /** The remote script (cd, exports, pre_cmd, command) from buildRemoteScript. */
-  script: string;
-  remoteCwd: string;
-  /** The project's remote_dir, which the jobs' history belongs to. */
-  project: string;
+  /** The planned job; run n is named `<name>-<n>`. */
+  job: JobPlan;
+  /** The server's kill_grace (seconds between the stop signals); unset, STOP_GRACE_SECONDS. */
+  killGrace?: number;
   /** A run ended by itself (not stopped by us, not cut off by a dropped link): its exit status. */
   onEnd: (run: number, code: number) => void;
   /** The run could not start (no tmux, launch failure). */
@@ -42,14 +36,14 @@ interface Run {
   stopping: boolean;
   /** The exec reported an exit status (so a 255 is the job's own, not a lost link). */
   exited: boolean;
-  channel?: ClientChannel;
+  channel?: HostChannel;
 }
 
 export interface JobRunner {
   /** Starts run n+1; resolves once the server says whether it started. */
-  start(connection: SshConnection): Promise<boolean>;
+  start(connection: Host): Promise<boolean>;
   /** Stops the current run (SIGINT, SIGTERM, SIGKILL) and waits for its output to end. */
-  stop(connection: SshConnection): Promise<void>;
+  stop(connection: Host): Promise<void>;
   /** A run is going (or was when the link dropped). */
   readonly running: boolean;
   readonly runs: number;
@@ -63,16 +57,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   let runs = 0;
   let current: Run | undefined;
 
-  const start = async (connection: SshConnection): Promise<boolean> => {
+  const start = async (connection: Host): Promise<boolean> => {
     const run = ++runs;
-    const name = runJobName(options.baseName, run);
-    const spec: StartSpec = {
-      name,
-      project: options.project,
-      script: options.script,
-      metaJson: buildJobMeta({ name, argv: options.argv, server: options.server, cwd: options.remoteCwd, started: new Date().toISOString(), mode: 'batch' }),
-      wrapper: { interactive: false, stdinFifo: false },
-    };
+    const name = runJobName(options.job.name, run);
+    const spec = startSpecOf({ ...options.job, name }, new Date());
     let markLaunched: (ok: boolean) => void = () => undefined;
     const launched = new Promise<boolean>((resolve) => (markLaunched = resolve));
     const job: Run = { run, name, launched, ended: false, lost: false, stopping: false, exited: false, done: Promise.resolve(undefined) };
@@ -90,9 +78,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         job.lost = !job.exited;
         markLaunched(false);
         if (result.launch === 'no-tmux') {
-          options.onStartError(new UsageError(`tmux is not installed on ${options.server}, so --watch cannot stop and restart the command`, 'install tmux on the server, or use `mtr --watch` without a command'));
+          options.onStartError(new UsageError(`tmux is not installed on ${options.job.server}, so --watch cannot stop and restart the command`, 'install tmux on the server, or use `mtr --watch` without a command'));
         } else if (result.launch === undefined && !job.lost) {
-          options.onStartError(new UsageError(`could not start ${name} on ${options.server} (exit ${result.code})`));
+          options.onStartError(new UsageError(`could not start ${name} on ${options.job.server} (exit ${result.code})`));
         } else if (result.launch !== undefined && !job.stopping && !job.lost) {
           options.onEnd(run, result.code);
         }
@@ -108,12 +96,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     return launched;
   };
 
-  const stop = async (connection: SshConnection): Promise<void> => {
+  const stop = async (connection: Host): Promise<void> => {
     const job = current;
     if (!job || (job.ended && !job.lost)) return;
     job.stopping = true;
     if (!job.ended) await job.launched;
-    await execCapture(connection.client, buildStopScript(job.name)).catch(() => undefined);
+    await connection.capture(buildStopScript(job.name, options.killGrace)).catch(() => undefined);
     if (!job.ended) await Promise.race([job.done, sleep(DRAIN_MS)]);
     if (!job.ended) {
       job.channel?.close();

@@ -1,27 +1,24 @@
-import type { Client } from 'ssh2';
+import type { Host } from '../host/types.js';
 import type { Logger } from '../log.js';
-import type { SshConnection } from '../ssh/connect.js';
 import { backoffDelay } from './backoff.js';
 
 // The kept-open connection of a watch session, and getting a new one after it dropped.
 
 export interface Link {
-  connection: SshConnection;
-  /** The real ssh2 client: SFTP, and its `close` says the link is gone. */
-  client: Client;
+  /** mtr's own connection (SFTP rides it); `closed` says the link is gone. */
+  connection: Host;
   /** The remote $HOME, once an SFTP session told it. */
   home?: string;
 }
 
-export async function openLink(connection: SshConnection, onClose: (link: Link) => void): Promise<Link> {
-  const client = await connection.ssh2();
-  const link: Link = { connection, client };
-  client.once('close', () => onClose(link));
+export async function openLink(connection: Host, onClose: (link: Link) => void): Promise<Link> {
+  const link: Link = { connection };
+  void connection.closed.then(() => onClose(link));
   return link;
 }
 
 export interface ReconnectOptions {
-  connect: () => Promise<SshConnection>;
+  connect: () => Promise<Host>;
   signal: AbortSignal;
   logger: Logger;
   /** Before each wait: which attempt, how long, and why the last one failed. */
@@ -30,7 +27,7 @@ export interface ReconnectOptions {
 }
 
 // Tries again and again, waiting longer each time (capped); undefined once `signal` aborts.
-export async function reconnectWithBackoff(options: ReconnectOptions): Promise<SshConnection | undefined> {
+export async function reconnectWithBackoff(options: ReconnectOptions): Promise<Host | undefined> {
   let reason: string | undefined;
   for (let attempt = 0; ; attempt++) {
     const delay = backoffDelay(attempt, options.random);

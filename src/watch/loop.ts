@@ -1,33 +1,24 @@
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import type { Session } from '../commands/session.js';
 import type { Context } from '../context.js';
-import { ConnectionError, MtrError } from '../errors.js';
-import type { SshConnection } from '../ssh/connect.js';
-import { createIgnoreMatcher, readRulesFile } from '../sync/ignore.js';
-import { syncExcludes } from '../sync/sync-project.js';
-import { createBatcher, type ChangeBatch } from './batcher.js';
-import { createWatchFilter, type WatchFilter } from './filter.js';
+import type { Host } from '../host/types.js';
+import { isLinkError } from './batch-plan.js';
+import { createCommandRuns, type CommandRuns } from './command-runs.js';
 import type { JobRunner } from './job-runner.js';
-import { openLink, reconnectWithBackoff, type Link } from './link.js';
-import { shouldRestart } from './restart-plan.js';
-import { describePaths, formatRestartLine, type WatchStatus } from './status.js';
-import { createWatchSyncs, type SyncOutcome } from './syncs.js';
-import { startWatcher, type ProjectWatcher } from './watcher.js';
+import { createLinkSupervisor } from './link-supervisor.js';
+import { createProjectTree } from './project-tree.js';
+import { describePaths, type WatchStatus } from './status.js';
+import { createSyncQueue } from './sync-queue.js';
+import type { WatchSession } from './syncs.js';
 
-// The watch engine: one kept-open connection, a watcher feeding the batcher, and one serial queue
-// that runs syncs, restarts and reconnects one at a time (events keep batching meanwhile).
-
-/** Debounce: flush after this much quiet, and at the latest this long after a batch's first event. */
-export const QUIET_MS = 50;
-export const MAX_WAIT_MS = 1000;
+// The watch engine, wired from its parts: the link (link-supervisor), the watched project
+// (project-tree), the queue that syncs batches one at a time (sync-queue) and the command's runs
+// (command-runs). One stop signal ends them all.
 
 export interface WatchLoopOptions {
   ctx: Context;
-  session: Session;
+  session: WatchSession;
   status: WatchStatus;
   deleteRemote: boolean;
-  connect: () => Promise<SshConnection>;
+  connect: () => Promise<Host>;
   /** With a command: its runs. */
   runner?: JobRunner;
   /** A fatal problem: the loop cannot go on (watcher limits, the command cannot start). */
@@ -43,170 +34,44 @@ export interface WatchLoop {
   abandon(): void;
 }
 
-const RULE_FILES = new Set(['.gitignore', '.mtrignore']);
-const CONFIG_FILE = '.mtr/config.yaml';
-
-export function touchesRules(paths: readonly string[]): boolean {
-  return paths.some((p) => RULE_FILES.has(path.posix.basename(p)));
-}
-
-const isLinkError = (error: unknown) => error instanceof ConnectionError;
-
 export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
   const { ctx, session, status, runner } = options;
-  const root = session.config.projectRoot;
+  const root = session.projectRoot;
   const { server, logger } = session;
-  const abort = new AbortController();
-  let link: Link | undefined;
-  let watcher: ProjectWatcher | undefined;
-  let filter = buildFilter();
-  let stopping = false;
-  let sftpRefused = false;
-  let queue: Promise<void> = Promise.resolve();
-  let starting: Promise<void> = Promise.resolve();
+  const stopping = new AbortController();
+  const { signal } = stopping;
 
-  // Runs tasks one after another; a task's failure is reported, never breaks the chain.
-  const serial = (task: () => Promise<void>): Promise<void> => {
-    queue = queue.then(task).catch((error: unknown) => options.fail(error));
-    return queue;
-  };
-
-  const batcher = createBatcher({
-    quietMs: QUIET_MS,
-    maxWaitMs: MAX_WAIT_MS,
-    isIgnored: (p, isDir) => filter.isIgnored(p, isDir),
-    onBatch: (batch) => serial(() => handleBatch(batch)),
-    onError: options.fail,
+  const links = createLinkSupervisor({
+    connect: options.connect,
+    logger,
+    signal,
+    onDrop: () => void queue.run(reconnect),
+    onWait: (attempt, inMs, reason) => status.phase({ kind: 'reconnecting', attempt, inMs, ...(reason ? { reason } : {}) }),
   });
-
-  const syncs = createWatchSyncs({
-    // The engines' notices on stderr become status lines (raw writes would break the live line).
-    ctx: { ...ctx, stderr: lineWriter((text) => status.line(text.replace(/^mtr: /, ''))) },
-    session,
-    deleteRemote: options.deleteRemote,
-    filter: () => filter,
-    recheck: (event) => batcher.push(event),
+  const tree = createProjectTree({
+    root,
+    server,
+    logFile: logger.file,
+    onEvent: (event) => queue.push(event),
+    onFatal: options.fail,
+    onNote: (text) => status.line(text),
   });
-
-  // The log file may live inside the project: never react to mtr's own writes.
-  function buildFilter(): WatchFilter {
-    const matcher = createIgnoreMatcher(root, { exclude: syncExcludes(server, root), respectGitignore: server.respectGitignore, readFile: readRulesFile });
-    const log = logger.file ? path.relative(root, logger.file).split(path.sep).join('/') : undefined;
-    return createWatchFilter(matcher, { ownPaths: log && !log.startsWith('..') ? [log] : [] });
-  }
-
-  const openWatcher = () =>
-    startWatcher({
-      root,
-      filter: { isIgnored: (p, isDir) => filter.isIgnored(p, isDir) },
-      onEvent: (event) => batcher.push(event),
-      onError: (error) => {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOSPC' && code !== 'EMFILE') return status.line(`watch: ${error.message}`);
-        options.fail(
-          new MtrError(`cannot watch every directory of the project (${code})`, {
-            exitCode: 1,
-            hint: 'exclude big generated directories (.mtrignore), or raise the limit: sudo sysctl fs.inotify.max_user_watches=524288',
-            cause: error,
-          }),
-        );
-      },
-    });
-
-  async function attach(connection: SshConnection): Promise<void> {
-    link = await openLink(connection, (closed) => {
-      if (stopping || link !== closed) return;
-      link = undefined;
-      logger.debug('watch: connection closed');
-      void serial(reconnect);
-    });
-  }
-
-  const currentLink = (): Link => {
-    if (!link) throw new ConnectionError('not connected');
-    return link;
-  };
-
-  async function handleBatch(incoming: ChangeBatch): Promise<void> {
-    if (stopping || !link) return;
-    // The config is watched only to say it changed: like all of .mtr/, it is never sent.
-    const configChanged = incoming.upserts.includes(CONFIG_FILE) || incoming.removals.some((r) => r.path === CONFIG_FILE);
-    if (configChanged) status.line(`${CONFIG_FILE} changed; restart mtr --watch to apply it`);
-    const batch: ChangeBatch = {
-      ...incoming,
-      upserts: incoming.upserts.filter((p) => p !== CONFIG_FILE),
-      removals: incoming.removals.filter((r) => r.path !== CONFIG_FILE),
-    };
-    const paths = [...batch.upserts, ...batch.removals.map((r) => r.path)];
-    if (!paths.length) return;
-    logger.debug(`watch: batch of ${paths.length} paths (${batch.events} events, ${batch.reason})`);
-    status.phase({ kind: 'syncing', paths: paths.length });
-    let outcome: SyncOutcome | undefined;
-    try {
-      if (touchesRules(paths)) outcome = await reloadRules();
-      else if (sftpRefused) outcome = await syncs.full(currentLink());
-      else outcome = await syncs.changes(currentLink(), batch);
-    } catch (error) {
-      outcome = await recoverFromSyncError(error);
-    }
-    if (!outcome) return;
-    // A batch that moved nothing (say, a directory that already exists remotely) is not reported.
-    if (outcome.changed || outcome.report.full) status.synced(outcome.report);
-    else status.phase({ kind: 'watching' });
-    if (runner && shouldRestart({ cause: 'change', changed: outcome.changed, running: runner.running })) {
-      await restartRun(`${describePaths(paths)} changed`);
-    }
-  }
-
-  // A failed incremental sync is retried once as a full sync (it repairs a remote that drifted);
-  // a dropped link is left to the reconnect, which does a full sync anyway.
-  async function recoverFromSyncError(error: unknown): Promise<SyncOutcome | undefined> {
-    if (stopping || !link || isLinkError(error)) return undefined;
-    if (error instanceof MtrError && /refused an SFTP channel/.test(error.message)) sftpRefused = true;
-    logger.debug(`watch: incremental sync failed, trying a full sync: ${String(error)}`);
-    try {
-      return await syncs.full(currentLink());
-    } catch (again) {
-      if (!isLinkError(again)) reportError(again);
-      return undefined;
-    }
-  }
-
-  function reportError(error: unknown): void {
-    const hint = error instanceof MtrError && error.hint ? ` (fix: ${error.hint})` : '';
-    status.line(`sync failed: ${error instanceof Error ? error.message : String(error)}${hint}`);
-    status.phase({ kind: 'watching' });
-  }
-
-  // New ignore rules: directories they free were never watched, so the watcher starts over, then a
-  // full sync sends what the old rules held back.
-  async function reloadRules(): Promise<SyncOutcome> {
-    status.line('ignore rules changed; rescanning the project');
-    filter = buildFilter();
-    await watcher?.close();
-    watcher = await openWatcher();
-    return syncs.full(currentLink());
-  }
-
-  async function restartRun(why: string): Promise<void> {
-    if (!runner || !link || stopping) return;
-    await runner.stop(link.connection);
-    if (!link || stopping) return;
-    status.line(formatRestartLine(runner.runs + 1, why));
-    await runner.start(link.connection);
-  }
+  const runs: CommandRuns | undefined = runner ? createCommandRuns({ runner, links, status, signal }) : undefined;
+  const queue = createSyncQueue({
+    // The syncs' notices become status notes (raw writes would break the live line).
+    syncs: { ctx, session, deleteRemote: options.deleteRemote, notify: (notice) => status.notice(notice) },
+    links,
+    tree,
+    status,
+    logger,
+    signal,
+    onSynced: async (outcome, paths) => runs?.afterSync('change', outcome.changed, `${describePaths(paths)} changed`),
+    fail: options.fail,
+  });
 
   async function reconnect(): Promise<void> {
     status.line('connection lost; reconnecting');
-    const connection = await reconnectWithBackoff({
-      connect: options.connect,
-      signal: abort.signal,
-      logger,
-      onWait: (attempt, inMs, reason) => status.phase({ kind: 'reconnecting', attempt, inMs, ...(reason ? { reason } : {}) }),
-    });
-    if (!connection) return;
-    if (stopping) return connection.close();
-    await attach(connection);
+    if (!(await links.reconnect())) return;
     status.line('reconnected; syncing the whole project');
     await afterConnect('reconnect');
   }
@@ -215,43 +80,35 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
   async function afterConnect(cause: 'initial' | 'reconnect'): Promise<void> {
     let changed = 0;
     try {
-      const outcome = await syncs.full(currentLink());
+      const outcome = await queue.full();
       changed = outcome.changed;
       status.synced(outcome.report);
     } catch (error) {
       if (cause === 'initial') throw error;
-      if (!isLinkError(error)) reportError(error);
+      if (!isLinkError(error)) status.failed(error);
       return;
     }
-    if (!runner || stopping) return;
-    if (cause === 'initial') await runner.start(currentLink().connection);
-    else if (shouldRestart({ cause, changed, running: runner.running })) await restartRun('reconnected');
+    if (cause === 'initial') await runs?.first();
+    else await runs?.afterSync('reconnect', changed, 'reconnected');
   }
 
   async function start(): Promise<void> {
     // The full sync runs after the watcher is ready: a change during its scan is then either seen
     // by the sync or reported by the watcher, never neither.
-    const [connected, watching] = await Promise.allSettled([options.connect(), openWatcher()]);
-    if (watching.status === 'fulfilled') watcher = watching.value;
-    if (connected.status === 'fulfilled') await attach(connected.value);
+    const [connected, watching] = await Promise.allSettled([options.connect(), tree.open()]);
+    if (connected.status === 'fulfilled') await links.attach(connected.value);
     if (connected.status === 'rejected') throw connected.reason;
     if (watching.status === 'rejected') throw watching.reason;
-    if (stopping) return;
+    if (signal.aborted) return;
     let failure: { error: unknown } | undefined;
-    await serial(() => afterConnect('initial').catch((error: unknown) => void (failure = { error })));
+    await queue.run(() => afterConnect('initial').catch((error: unknown) => void (failure = { error })));
     if (failure) throw failure.error;
-    if (stopping) return;
+    if (signal.aborted) return;
     status.line(`watching ${root} → ${server.name}:${server.remoteDir} (Ctrl+C to stop)`);
     status.phase({ kind: 'watching' });
   }
 
-  const halt = () => {
-    stopping = true;
-    abort.abort();
-    batcher.close();
-    syncs.cancel();
-  };
-
+  let starting: Promise<void> = Promise.resolve();
   return {
     start() {
       starting = start();
@@ -259,37 +116,20 @@ export function createWatchLoop(options: WatchLoopOptions): WatchLoop {
     },
 
     async stop() {
-      halt();
+      stopping.abort();
       await starting.catch(() => undefined);
-      await queue;
-      await watcher?.close();
-      if (runner?.running && link) {
-        status.line('stopping the command (Ctrl+C again to stop waiting)');
-        await runner.stop(link.connection);
-      } else if (runner?.running) {
-        status.line(`job ${runner.currentName} keeps running on the server (no connection to stop it)`);
-      }
-      link?.connection.close();
-      link = undefined;
+      await queue.idle();
+      await tree.close();
+      await runs?.finish();
+      links.close();
       status.close();
     },
 
     abandon() {
-      halt();
-      void watcher?.close();
-      link?.connection.close();
-      link = undefined;
+      stopping.abort();
+      void tree.close();
+      links.close();
       status.close();
     },
   };
-}
-
-// A stream that hands each complete line written to it to `onLine`.
-function lineWriter(onLine: (text: string) => void): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString('utf8').split('\n')) if (text.trim()) onLine(text);
-      done();
-    },
-  });
 }

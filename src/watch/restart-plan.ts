@@ -3,7 +3,7 @@ import { buildKillScript } from '../remote/job-script.js';
 // `mtr --watch <command>`: when to (re)start the command, what each run's job is called, and the
 // remote script that stops a run. Pure.
 
-/** SIGINT, then SIGTERM after this long, then SIGKILL after as long again. */
+/** SIGINT, then SIGTERM after this long, then SIGKILL after as long again; kill_grace overrides it. */
 export const STOP_GRACE_SECONDS = 2;
 
 const MAX_NAME = 64;
@@ -24,6 +24,14 @@ export interface RestartInput {
   running: boolean;
 }
 
+/** When the watch ends: stop the run that goes on, say it goes on (no link to stop it), or nothing. */
+export type FinishStep = 'stop' | 'leave' | 'none';
+
+export function planFinish(input: { running: boolean; connected: boolean }): FinishStep {
+  if (!input.running) return 'none';
+  return input.connected ? 'stop' : 'leave';
+}
+
 // A change restarts the command only when the sync moved something. After a reconnect the old run's
 // output stream is gone: a run that was going is restarted, a finished one only if files changed.
 export function shouldRestart(input: RestartInput): boolean {
@@ -31,7 +39,7 @@ export function shouldRestart(input: RestartInput): boolean {
   return input.changed > 0;
 }
 
-// Stopping a run for a restart is --kill with a shorter grace period: one script, one behaviour.
-export function buildStopScript(name: string, graceSeconds = STOP_GRACE_SECONDS): string {
-  return buildKillScript(name, graceSeconds);
+// Stopping a run for a restart is --kill with a shorter default grace: one script, one behaviour.
+export function buildStopScript(name: string, graceSeconds: number | undefined): string {
+  return buildKillScript(name, graceSeconds ?? STOP_GRACE_SECONDS);
 }

@@ -1,8 +1,11 @@
 import type { Context } from '../context.js';
+import { MtrError } from '../errors.js';
+import { formatNotice, type SyncNotice } from '../sync/notice.js';
 import { formatBytes } from '../ui/progress.js';
 
 // What `mtr --watch` tells the user. On a terminal (and no command running): one status line, redrawn
-// in place. Otherwise: one stderr line per sync. Errors, notes and restart separators are always lines.
+// in place. Otherwise: one stderr line per sync. Errors, notes, notices and restart separators are
+// always lines.
 
 export interface SyncReport {
   at: Date;
@@ -40,6 +43,12 @@ export function formatSyncLine(report: SyncReport): string {
   const via = report.engine ? ` via ${report.engine}` : '';
   const latency = report.latencyMs === undefined ? '' : `, ${formatMs(report.latencyMs)} after the change`;
   return `${what} (${formatBytes(report.bytesSent)}${deleted})${via} in ${formatMs(report.ms)}${latency}`;
+}
+
+/** `sync failed: <message> (fix: <hint>)` (without the `mtr: `). */
+export function formatSyncFailure(error: unknown): string {
+  const hint = error instanceof MtrError && error.hint ? ` (fix: ${error.hint})` : '';
+  return `sync failed: ${error instanceof Error ? error.message : String(error)}${hint}`;
 }
 
 /** `src/a.py`, `src/a.py, b.py`, `src/a.py and 4 more`. */
@@ -88,8 +97,14 @@ export function formatStatusLine(state: StatusState, columns = 80): string {
 export interface WatchStatus {
   phase(phase: WatchPhase): void;
   synced(report: SyncReport): void;
-  /** A full line (`mtr: ` is added); the status line is redrawn below it. */
+  /** A note as a full line (`mtr: ` is added); the status line is redrawn below it. */
   line(text: string): void;
+  /** What a sync had to say (another engine, names not sent), as a note. */
+  notice(notice: SyncNotice): void;
+  /** The separator between two runs of the command. */
+  restart(run: number, why: string): void;
+  /** A sync failed (the watch goes on): a note, then back to watching. */
+  failed(error: unknown): void;
   /** Leaves the terminal clean (status line ended with a newline). */
   close(): void;
 }
@@ -116,6 +131,12 @@ export function createWatchStatus(ctx: Pick<Context, 'stderr'>, options: WatchSt
     if (drawn) out.write('\r\x1b[2K');
     drawn = false;
   };
+  // A full line of its own, above the status line.
+  const above = (text: string) => {
+    clear();
+    out.write(`${text}\n`);
+    draw();
+  };
   return {
     phase(phase) {
       state.phase = phase;
@@ -129,8 +150,17 @@ export function createWatchStatus(ctx: Pick<Context, 'stderr'>, options: WatchSt
       if (!options.quiet) out.write(`mtr: ${formatSyncLine(report)}\n`);
     },
     line(text) {
-      clear();
-      out.write(text.startsWith('──') ? `${text}\n` : `mtr: ${text}\n`);
+      above(`mtr: ${text}`);
+    },
+    notice(notice) {
+      above(`mtr: ${formatNotice(notice)}`);
+    },
+    restart(run, why) {
+      above(formatRestartLine(run, why));
+    },
+    failed(error) {
+      above(`mtr: ${formatSyncFailure(error)}`);
+      state.phase = { kind: 'watching' };
       draw();
     },
     close() {

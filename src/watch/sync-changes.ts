@@ -1,14 +1,14 @@
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Client } from 'ssh2';
-import type { ExecClient } from '../exec/exec-client.js';
+import type { Host } from '../host/types.js';
 import { classifyRemote, conflictWindow, isServerEdit, type ConflictWindow, type KeptReport, type Written } from '../sync/conflicts.js';
 import { isPrivatePath } from '../sync/ignore.js';
 import { lastSyncEnded, noteWatchWrites, readSyncRecord } from '../sync/sync-record.js';
 import { planDeletions, type DeletionPlan } from '../sync/sftp-plan.js';
 import type { LocalEntry, RemoteEntry } from '../sync/types.js';
-import { comparePaths, drainQueue } from '../sync/walk.js';
+import { comparePaths } from '../sync/walk.js';
+import { drainQueue } from '../util/drain-queue.js';
 import type { Removal } from './batcher.js';
 import type { WatchFilter } from './filter.js';
 
@@ -108,10 +108,8 @@ export function planRemovals(removals: readonly Removal[], removedDirContents: r
 }
 
 export interface ChangeSyncRequest {
-  /** Real ssh2 client (SFTP). */
-  sftpClient: Client;
-  /** Runs the deletion helper. */
-  exec: ExecClient;
+  /** SFTP, and the deletion helper. */
+  host: Pick<Host, 'sftp' | 'capture'>;
   root: string;
   remoteDir: string;
   upserts: readonly string[];
@@ -152,7 +150,7 @@ export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncRes
   const removedFiles = window ? removals.filter((r) => !r.isDir).map((r) => r.path) : [];
   let remote: RemoteFacts = { home: req.home, dirs: new Map(), removedDirContents: [] };
   if (dirs.length > 0 || removedDirs.length > 0 || removedFiles.length > 0 || (removals.length > 0 && req.home === undefined)) {
-    remote = await inspectRemote(req.sftpClient, req.remoteDir, dirs, removedDirs, removedFiles);
+    remote = await inspectRemote(req.host, req.remoteDir, dirs, removedDirs, removedFiles);
   }
   let filesSent = 0;
   let bytesSent = 0;
@@ -163,7 +161,7 @@ export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncRes
     const tree = { root: req.root, entries: snapshot.entries, excludedCount: 0 };
     // Every file of the batch is sent (the watcher says it changed); only directories are listed.
     const sent = await syncViaSftp({
-      client: req.sftpClient,
+      host: req.host,
       root: req.root,
       tree,
       remoteDir: req.remoteDir,
@@ -207,9 +205,9 @@ interface RemoteFacts {
 
 // One SFTP session for what the server must be asked: $HOME (deletion guard), the batch's directories
 // and the contents of removed ones.
-async function inspectRemote(client: Client, remoteDir: string, dirs: readonly string[], removedDirs: readonly string[], removedFiles: readonly string[]): Promise<RemoteFacts> {
+async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: readonly string[], removedDirs: readonly string[], removedFiles: readonly string[]): Promise<RemoteFacts> {
   const { describeSftpFailure, openSftp, resolveSftpPath, walkSftp } = await import('../sync/sftp-session.js');
-  const session = await openSftp(client);
+  const session = await openSftp(host);
   const facts: RemoteFacts = { home: session.home, dirs: new Map(), removedDirContents: [] };
   try {
     const base = resolveSftpPath(remoteDir, session.home);
@@ -245,12 +243,12 @@ async function deleteRemoved(req: ChangeSyncRequest, remote: RemoteFacts, remova
   const { applyDeletions, keepRemoteFiles } = await import('../sync/delete.js');
   const keep = window ? await serverEdits(req, plan.files, remote.removedDirContents, window) : [];
   if (keep.length && window) {
-    const report = await keepRemoteFiles(req.exec, req.remoteDir, keep, window.folder);
+    const report = await keepRemoteFiles(req.host, req.remoteDir, keep, window.folder);
     if (report) kept.push(report);
   }
   for (const p of plan.files) req.written?.delete(p);
   const moved = new Set(keep);
-  return applyDeletions(req.exec, req.remoteDir, { ...plan, files: plan.files.filter((p) => !moved.has(p)) });
+  return applyDeletions(req.host, req.remoteDir, { ...plan, files: plan.files.filter((p) => !moved.has(p)) });
 }
 
 // The removed paths the server edited since the last sync, by their SFTP attributes (whole
@@ -268,5 +266,5 @@ async function serverEdits(req: ChangeSyncRequest, paths: readonly string[], att
 
 async function exactTimes(req: ChangeSyncRequest, paths: readonly string[]): Promise<ReadonlyMap<string, number>> {
   const { readExactMtimes } = await import('../sync/remote-manifest.js');
-  return readExactMtimes(req.exec, req.remoteDir, paths);
+  return readExactMtimes(req.host, req.remoteDir, paths);
 }

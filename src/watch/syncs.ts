@@ -1,5 +1,7 @@
-import type { Session } from '../commands/session.js';
+import type { ServerConfig } from '../config/types.js';
 import type { Context } from '../context.js';
+import type { Logger } from '../log.js';
+import type { Notify } from '../sync/notice.js';
 import type { ChangeBatch, WatchEvent } from './batcher.js';
 import type { WatchFilter } from './filter.js';
 import type { Link } from './link.js';
@@ -17,10 +19,18 @@ export interface SyncOutcome {
   changed: number;
 }
 
+/** What the watch syncs: the project, to which server, with which log. */
+export interface WatchSession {
+  readonly server: ServerConfig;
+  readonly projectRoot: string;
+  readonly logger: Logger;
+}
+
 export interface WatchSyncsOptions {
-  /** Its stderr receives the engines' notices. */
   ctx: Context;
-  session: Session;
+  /** The syncs' notices (another engine, names not sent), shown as status notes. */
+  notify: Notify;
+  session: WatchSession;
   deleteRemote: boolean;
   filter: () => WatchFilter;
   /** Paths to sync again: written while (or just after) they were sent. */
@@ -36,7 +46,7 @@ export interface WatchSyncs {
 
 export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
   const { session } = options;
-  const root = session.config.projectRoot;
+  const root = session.projectRoot;
   const timers = new Set<NodeJS.Timeout>();
   // What this session wrote on the server: a later look finds it as it left it, not an edit there.
   const written = new Map<string, { size: number; mtime: number }>();
@@ -69,6 +79,7 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
         target: link.connection.target,
         logger: session.logger,
         deleteRemote: options.deleteRemote,
+        notify: options.notify,
       });
       const { filesSent, bytesSent, deleted, ms, filesTotal, engine } = stats;
       return { report: { at: new Date(), full: true, filesSent, bytesSent, deleted, ms, filesTotal, engine }, changed: filesSent + deleted };
@@ -79,8 +90,7 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
       const { syncChanges } = await import('./sync-changes.js');
       const { syncRecordName } = await import('../sync/sync-record.js');
       const result = await syncChanges({
-        sftpClient: link.client,
-        exec: link.connection.client,
+        host: link.connection,
         root,
         remoteDir: session.server.remoteDir,
         upserts: batch.upserts,

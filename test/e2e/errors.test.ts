@@ -84,9 +84,10 @@ function sshKeygen(args: string[]): void {
   if (result.status !== 0) throw new Error(`ssh-keygen ${args.join(' ')} failed: ${result.stderr}`);
 }
 
+// Each row is its own mtr in its own folder, refused before anything connects: they run at once.
 describe('usage errors', () => {
   const cwd = () => makeTempDir();
-  it.each([
+  it.concurrent.each([
     ['no command', [], /no command given[\s\S]*usage: mtr/],
     ['only options, no command', ['--no-sync', '-s', 'gpu'], /no command given[\s\S]*usage: mtr/],
     ['unknown option', ['--bogus', 'echo'], /unknown option '--bogus'/],
@@ -106,7 +107,7 @@ describe('usage errors', () => {
 
 describe('config errors', () => {
   const config = (port: string) => ['servers:', '  x:', '    host: 127.0.0.1', `    port: ${port}`, ''].join('\n');
-  it.each([
+  it.concurrent.each([
     ['unknown server lists the configured ones', config('22') + '  y:\n    host: h\n', ['-s', 'nope'], {}, /unknown server "nope" \(configured: x, y\)/],
     ['unknown MTR_SERVER names the variable', config('22'), [], { MTR_SERVER: 'nope' }, /unknown server "nope"[\s\S]*MTR_SERVER/],
     ['bad YAML points at file:line:col', 'servers:\n  x: {host: [unclosed\n', [], {}, /\.mtr\/config\.yaml:\d+:\d+: /],

@@ -99,7 +99,7 @@ async function waitForModes(t: Terminal, want: PaneModes, timeoutMs = 5000): Pro
   const deadline = Date.now() + timeoutMs;
   let modes = await t.paneModes();
   while (JSON.stringify(modes) !== JSON.stringify(want) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     modes = await t.paneModes();
   }
   expect(modes).toEqual(want);
@@ -217,7 +217,7 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
 
   it('Ctrl+] d detaches, the job goes on, --attach from a new terminal resumes it, Ctrl+C ends it with 130', async () => {
     const name = uniqueName('e2e-detach');
-    const loop = 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.5; done';
+    const loop = 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done';
     try {
       let seen = 0;
       await withTerminal(terminalFor(['--name', name, 'sh', '-c', loop]), async (t) => {

@@ -27,6 +27,9 @@ const readJobFile = (name: string, file: string): string | undefined => {
 
 /** Polls until `probe` returns something truthy; fails with `what` after `timeoutMs`. */
 
+/** Seconds between --kill's signals in this file's project (the default is 5). */
+const KILL_GRACE = 0.5;
+
 /** `sleep 3600.<random>`: a process whose command line is unique, so `ps` can find it. */
 const uniqueSleep = () => `sleep 3600.${randomInt(100_000, 999_999)}`;
 
@@ -137,7 +140,8 @@ function watch(running: Running): Client {
 
 describeE2E('mtr jobs: signals to the client', (sshd) => {
   let shared: Project | undefined;
-  const project = (): Project => (shared ??= makeProject({ sshd }));
+  // A short kill_grace: the --kill escalations below wait it out twice.
+  const project = (): Project => (shared ??= makeProject({ sshd, servers: { test: { kill_grace: KILL_GRACE } } }));
   const mtr = (args: string[]) => project().run(args);
   const spawnJob = (name: string, argv: string[], flags: string[] = []) =>
     watch(project().spawn([...flags, '--no-sync', '--name', name, ...argv], { timeoutMs: 60_000 }));
@@ -160,14 +164,15 @@ describeE2E('mtr jobs: signals to the client', (sshd) => {
 
   it('SIGKILL of the client: the job finishes on the server; --wait gives its code, --logs its output', async () => {
     const name = newName('kill9');
-    const running = spawnJob(name, ['sh', '-c', 'sleep 2; echo done; exit 5']);
-    const spawnedAt = Date.now();
-    await eventually(() => `the job to start (${running.output()})`, () => readJobFile(name, 'pid'), 20_000);
-    await sleep(Math.max(0, 500 - (Date.now() - spawnedAt)));
+    // The job ends once the test writes `go`, after the client is gone.
+    const go = jobFile(name, 'go');
+    const running = spawnJob(name, ['sh', '-c', `while [ ! -f ${go} ]; do sleep 0.05; done; echo done; exit 5`]);
+    await eventually(() => `the client to stream the job (${running.output()})`, () => readJobFile(name, 'pid') && pollersOf(name).length > 0, 20_000);
     process.kill(-running.child.pid!, 'SIGKILL');
     const client = await running.result;
     expect(client.signal).toBe('SIGKILL');
     expect(readJobFile(name, 'rc')).toBeUndefined(); // it was still running when the client died
+    fs.writeFileSync(go, '');
 
     const waited = await mtr(['--wait', name]);
     expect({ code: waited.code, stdout: waited.stdout, stderr: waited.stderr }).toEqual({ code: 5, stdout: '', stderr: '' });
@@ -224,12 +229,12 @@ describeE2E('mtr jobs: signals to the client', (sshd) => {
     const client = await running.result;
     expect(client.code === null ? client.signal : client.code).not.toBe(0);
 
-    await sleep(500); // give a wrongly forwarded signal time to land
-    expect(findProcesses({ args: marker })).toHaveLength(1);
+    // A wrongly forwarded signal has had the time of a whole --jobs run to land.
     const listed = await mtr(['--jobs', '--json']);
     expectCode(listed, 0);
     const job = (JSON.parse(listed.stdout) as Array<{ name: string; state: string }>).find((j) => j.name === name);
     expect(job?.state).toBe('running');
+    expect(findProcesses({ args: marker })).toHaveLength(1);
 
     const killed = await mtr(['--kill', name]);
     expectCode(killed, 0);
@@ -264,14 +269,16 @@ describeE2E('mtr jobs: signals to the client', (sshd) => {
     await running.until('ready\n');
     process.kill(running.child.pid!, 'SIGINT');
     await running.until('got INT\n', 5_000);
-    await sleep(300);
-    expect(running.child.exitCode).toBeNull(); // still waiting for the job
+    // A whole --jobs run later the client is still waiting for the job, which still runs.
+    const job = (JSON.parse((await mtr(['--jobs', '--json'])).stdout) as Array<{ name: string; state: string }>).find((j) => j.name === name);
+    expect(job?.state).toBe('running');
+    expect(running.child.exitCode).toBeNull();
     process.kill(running.child.pid!, 'SIGINT');
     const client = await exitWithin(running, 5_000);
     expectCode(client, 130);
     expect(client.stderr).toContain(`mtr --attach ${name}`);
-    const job = (JSON.parse((await mtr(['--jobs', '--json'])).stdout) as Array<{ name: string; state: string }>).find((j) => j.name === name);
-    expect(job?.state).toBe('running');
+    const after = (JSON.parse((await mtr(['--jobs', '--json'])).stdout) as Array<{ name: string; state: string }>).find((j) => j.name === name);
+    expect(after?.state).toBe('running');
   });
 
   it.each([
@@ -309,8 +316,22 @@ describeE2E('mtr jobs: signals to the client', (sshd) => {
 
     const killed = await mtr(['--kill', name]);
     expectCode(killed, 0);
+    // It says which signal it took, and the code the job recorded.
+    expect(killed.stderr).toBe(`mtr: job ${name} stopped (SIG${code === 143 ? 'TERM' : 'KILL'}, exit ${code})\n`);
     expect(findProcesses({ args: marker, pgid })).toEqual([]);
     expect(tmuxHasSession(sshd, name)).toBe(false);
     expect(readJobFile(name, 'rc')?.trim()).toBe(String(code));
   }, 40_000);
+
+  // Were kill_grace ignored, the 5 s default would let the handler finish and record 0.
+  it('--kill honours kill_grace: an INT handler that takes longer than it is cut short by SIGTERM (rc 143)', async () => {
+    const name = newName('kill-grace');
+    const marker = uniqueSleep();
+    const script = `trap 'sleep ${KILL_GRACE * 8}; exit 0' INT; ${marker}`;
+    expectCode(await mtr(['--no-sync', '-d', '--name', name, 'sh', '-c', script]), 0);
+    await eventually(`${marker} to run`, () => findProcesses({ args: marker }).length === 1);
+
+    expectCode(await mtr(['--kill', name]), 0);
+    expect(readJobFile(name, 'rc')?.trim()).toBe('143');
+  });
 });

@@ -75,5 +75,14 @@ describeE2E('prompts at a terminal during a sync', (sshd) => {
       expect(screen).toContain('mtr: cancelled at the passphrase prompt');
       expect(screen).not.toMatch(/internal error|This is a bug/);
     });
+    // --doctor asks the same question: Ctrl+C there stops the doctor, it is no failed check.
+    await withTerminal(terminal(p, ['--doctor']), async (t) => {
+      await t.waitFor(/^Enter passphrase for key '.*id_enc': *$/m);
+      await t.sendKeys('C-c');
+      expect(await t.waitForExit()).toBe(130);
+      const screen = await t.capture();
+      expect(screen).toContain('mtr: cancelled at the passphrase prompt');
+      expect(screen).not.toMatch(/check failed|✗/);
+    });
   });
 });

@@ -7,10 +7,14 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { makeProject, type Project } from '../support/mtr.js';
 import { eventually } from '../support/eventually.js';
+import { makeOwnKey, type OwnKey } from '../support/own-key.js';
 import { describeE2E } from '../support/sshd.js';
 
-const socketDir = () => path.join(process.env.MTR_TEST_RUNTIME_DIR as string, 'mtr');
-const sockets = () => (fs.existsSync(socketDir()) ? fs.readdirSync(socketDir()).filter((n) => n.endsWith('.sock')) : []);
+/** The shared-connection sockets of runs whose XDG_RUNTIME_DIR is `runtime`. */
+const socketsIn = (runtime: string) => {
+  const dir = path.join(runtime, 'mtr');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.sock')).map((n) => path.join(dir, n)) : [];
+};
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -35,8 +39,6 @@ const processesIn = (dir: string): string[] =>
   (spawnSync('pgrep', ['-af', `${dir}/`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
 
 describeE2E('connection reuse', (sshd) => {
-  const authCount = () => (fs.readFileSync(sshd.logFile, 'utf8').match(/Accepted publickey/g) ?? []).length;
-  const newSockets = (before: string[]) => sockets().filter((s) => !before.includes(s));
 
   // A runtime folder of one test's own: its masters are counted and closed without touching others'.
   const ownDirs: string[] = [];
@@ -49,25 +51,29 @@ describeE2E('connection reuse', (sshd) => {
     for (const dir of ownDirs) spawnSync('pkill', ['-f', `${dir}/`], { stdio: 'ignore' });
   });
 
-  // Each project has its own HOME (own known_hosts): its own master, so tests don't share one.
-  async function warmProject(files: Record<string, string> = {}): Promise<{ project: Project; socket: string }> {
-    const before = sockets();
-    const project = makeProject({ sshd, files });
+  // Each project has its own HOME (own known_hosts), runtime folder and key: its own master and
+  // logins, told apart from those of test files running at the same time.
+  async function warmProject(files: Record<string, string> = {}): Promise<{ project: Project; socket: string; runtime: string; key: OwnKey }> {
+    const runtime = ownRuntimeDir();
+    const key = makeOwnKey(sshd);
+    const project = makeProject({ sshd, files, servers: { test: { key_filename: key.file } } });
+    project.env.XDG_RUNTIME_DIR = runtime;
     const cold = await project.run(['--no-sync', 'true']);
     expect(cold.code).toBe(0);
-    await waitFor(() => newSockets(before).length === 1 && masterAlive(path.join(socketDir(), newSockets(before)[0]!)), 'the shared master');
-    return { project, socket: path.join(socketDir(), newSockets(before)[0]!) };
+    await waitFor(() => socketsIn(runtime).length === 1 && masterAlive(socketsIn(runtime)[0]!), 'the shared master');
+    return { project, socket: socketsIn(runtime)[0]!, runtime, key };
   }
 
   it('leaves a master in a private 0700 folder, and the next run (sync + command) authenticates nowhere', async () => {
-    const { project, socket } = await warmProject({ 'data.txt': 'v1\n' });
-    expect(fs.statSync(socketDir()).mode & 0o777).toBe(0o700);
-    const before = authCount();
+    const { project, socket, runtime, key } = await warmProject({ 'data.txt': 'v1\n' });
+    expect(fs.statSync(path.join(runtime, 'mtr')).mode & 0o777).toBe(0o700);
+    const before = key.logins();
+    expect(before).toBeGreaterThan(0); // not vacuous: the cold run's logins are counted
     const warm = await project.run(['--log-file', 'warm.log', 'sh', '-c', 'cat data.txt; echo err >&2; exit 3']);
     expect({ code: warm.code, stdout: warm.stdout }).toEqual({ code: 3, stdout: 'v1\n' });
     expect(warm.stderr).toContain('err');
     expect(fs.readFileSync(path.join(project.root, 'warm.log'), 'utf8')).toContain(`reusing the shared connection ${socket}`);
-    expect(authCount()).toBe(before);
+    expect(key.logins()).toBe(before);
   });
 
   it('a dead master is replaced silently: same output, no error', async () => {
@@ -80,12 +86,12 @@ describeE2E('connection reuse', (sshd) => {
   });
 
   it('--no-reuse neither uses nor leaves a master; --disconnect closes them', async () => {
-    const { project, socket } = await warmProject();
-    const before = authCount();
+    const { project, socket, key } = await warmProject();
+    const before = key.logins();
     const run = await project.run(['--no-sync', '--no-reuse', '--log-file', 'n.log', 'true']);
     expect(run.code).toBe(0);
     expect(fs.readFileSync(path.join(project.root, 'n.log'), 'utf8')).not.toContain('reusing');
-    expect(authCount()).toBe(before + 1);
+    expect(key.logins()).toBe(before + 1);
 
     const off = await project.run(['--disconnect']);
     expect(off.code).toBe(0);
@@ -95,11 +101,12 @@ describeE2E('connection reuse', (sshd) => {
   });
 
   it('reuse: false in the config turns it off', async () => {
-    const before = sockets();
+    // A master is started before the run exits: in a runtime folder of its own, none may be left.
+    const runtime = ownRuntimeDir();
     const project = makeProject({ sshd, servers: { test: { reuse: false } } });
-    expect((await project.run(['--no-sync', 'true'])).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(newSockets(before)).toEqual([]);
+    expect((await project.run(['--no-sync', 'true'], { env: { XDG_RUNTIME_DIR: runtime } })).code).toBe(0);
+    expect(processesIn(runtime)).toEqual([]);
+    expect(socketsIn(runtime)).toEqual([]);
   });
 
   it('eight simultaneous first runs leave exactly one master (no stray logged-in ssh), and --disconnect closes it', async () => {

@@ -8,11 +8,13 @@ import type { ServerConfig } from '../../src/config/types.js';
 import type { Context } from '../../src/context.js';
 import { ConnectionError } from '../../src/errors.js';
 import { nullLogger } from '../../src/log.js';
-import { openConnection, type SshConnection } from '../../src/ssh/connect.js';
+import { openHost } from '../../src/host/open.js';
+import type { Host } from '../../src/host/types.js';
 import { resolveTarget } from '../../src/ssh/target.js';
 import type { SshTarget } from '../../src/ssh/target.js';
 import { runRsync, type RunRsyncOptions } from '../../src/sync/rsync.js';
 import { makeProject, type Project } from '../support/mtr.js';
+import { eventually } from '../support/eventually.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 
 // Exclude rules as sync-project builds them from a walk; mtr's own .mtr/ is always among them.
@@ -183,7 +185,7 @@ describeE2E('rsync engine', (sshd) => {
     });
   });
   describe("over mtr's own connection (the relay)", () => {
-    const connections: SshConnection[] = [];
+    const connections: Host[] = [];
     const connect = async (p: Project) => {
       const server: ServerConfig = {
         name: 'test', host: sshd.host, port: sshd.port, user: sshd.user, keyFilename: sshd.clientKey,
@@ -191,7 +193,7 @@ describeE2E('rsync engine', (sshd) => {
         connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile: path.join(p.home, '.ssh', 'known_hosts'), reuse: false, reuseIdle: 0, deadLinkTimeout: 30,
       };
       const ctx: Context = { cwd: p.root, env: {}, homedir: p.home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
-      const connection = await openConnection(resolveTarget(server, { homedir: p.home, localUser: sshd.user }), ctx, nullLogger);
+      const connection = await openHost({ kind: 'ssh', server: 'test', target: resolveTarget(server, { homedir: p.home, localUser: sshd.user }), reuse: false }, ctx, nullLogger);
       connections.push(connection);
       return connection;
     };
@@ -211,7 +213,7 @@ describeE2E('rsync engine', (sshd) => {
       const seen: string[] = [];
       const watching = setInterval(() => seen.push(...ps().filter((line) => line.includes(p.remoteDir))), 5);
       try {
-        const result = await sync(p, keyTarget(sshd, p), { excludeList: excludes('/a/secret.txt'), tunnel: connection.client });
+        const result = await sync(p, keyTarget(sshd, p), { excludeList: excludes('/a/secret.txt'), tunnel: connection });
         expect(result.filesSent).toBe(2);
       } finally {
         clearInterval(watching);
@@ -221,7 +223,7 @@ describeE2E('rsync engine', (sshd) => {
       expect(fs.existsSync(path.join(p.remoteDir, 'a/secret.txt'))).toBe(false);
       // Whatever ps caught of this sync: never an ssh process carrying it.
       expect(seen.filter((line) => /^(sshpass|ssh) /.test(line))).toEqual([]);
-      expect(await sync(p, keyTarget(sshd, p), { excludeList: excludes('/a/secret.txt'), tunnel: connection.client })).toEqual({ filesSent: 0, bytesSent: 0 });
+      expect(await sync(p, keyTarget(sshd, p), { excludeList: excludes('/a/secret.txt'), tunnel: connection })).toEqual({ filesSent: 0, bytesSent: 0 });
       expect(await leftovers(p.root)).toEqual([]);
     });
 
@@ -229,11 +231,11 @@ describeE2E('rsync engine', (sshd) => {
       const p = project();
       write(p.root, 'big.bin', Buffer.alloc(4 * 1024 * 1024, 7));
       const connection = await connect(p);
-      const running = sync(p, keyTarget(sshd, p), { excludeList: excludes(), tunnel: connection.client, extraArgs: ['--bwlimit=200', '--no-z'] }).catch((e: unknown) => e);
-      // Drop the link once the server side is writing.
-      for (let i = 0; i < 200 && !ps().some((line) => line.includes('rsync --server') && line.includes(p.remoteDir)); i++) await new Promise((r) => setTimeout(r, 25));
-      await new Promise((r) => setTimeout(r, 300));
-      (connection.client as unknown as { _sock: { destroy(): void } })._sock.destroy();
+      const running = sync(p, keyTarget(sshd, p), { excludeList: excludes(), tunnel: connection, extraArgs: ['--bwlimit=200', '--no-z'] }).catch((e: unknown) => e);
+      // Drop the link once the server side is writing: its temp file (.big.bin.XXXXXX) has bytes.
+      const writing = () => fs.existsSync(p.remoteDir) && fs.readdirSync(p.remoteDir).some((n) => n.startsWith('.big.bin.') && fs.statSync(path.join(p.remoteDir, n)).size > 0);
+      await eventually('the server side to write big.bin', writing);
+      connection.destroy();
       const error = await running;
       expect(error).toBeInstanceOf(ConnectionError);
       expect((error as Error).message).toMatch(/connection to .* dropped during the transfer \(rsync\)/);
@@ -247,7 +249,7 @@ describeE2E('rsync engine', (sshd) => {
       write(p.root, 'big.bin', Buffer.alloc(4 * 1024 * 1024, 7));
       const connection = await connect(p);
       const controller = new AbortController();
-      const running = sync(p, keyTarget(sshd, p), { excludeList: excludes(), tunnel: connection.client, signal: controller.signal, extraArgs: ['--bwlimit=200', '--no-z'] }).catch((e: unknown) => e);
+      const running = sync(p, keyTarget(sshd, p), { excludeList: excludes(), tunnel: connection, signal: controller.signal, extraArgs: ['--bwlimit=200', '--no-z'] }).catch((e: unknown) => e);
       for (let i = 0; i < 200 && !ps().some((line) => line.includes('rsync --server') && line.includes(p.remoteDir)); i++) await new Promise((r) => setTimeout(r, 25));
       expect(ps().some((line) => /^rsync .*mtr-rsh/.test(line) && line.includes(p.root))).toBe(true);
       controller.abort();

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config/types.js';
 import type { Context } from '../../src/context.js';
 import { ConnectionError, MtrError } from '../../src/errors.js';
-import { execCapture } from '../../src/exec/capture.js';
 import { nullLogger } from '../../src/log.js';
-import { openConnection, type SshConnection } from '../../src/ssh/connect.js';
+import { openHost } from '../../src/host/open.js';
+import type { Host } from '../../src/host/types.js';
 import { resolveTarget } from '../../src/ssh/target.js';
 import { applyDeletions } from '../../src/sync/delete.js';
 import { downloadViaSftp, resolveRemotePath } from '../../src/sync/download.js';
@@ -20,7 +20,7 @@ import { checkDeleteTarget, planDeletions } from '../../src/sync/sftp-plan.js';
 import { openSftp, walkSftp } from '../../src/sync/sftp-session.js';
 import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from '../../src/sync/types.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
-import type { Client } from 'ssh2';
+import { fileStamps, passCtimeTick } from '../support/tree.js';
 
 const T = 1_600_000_000;
 const BIG = 20 * 1024 * 1024;
@@ -62,10 +62,7 @@ function context(home: string): Context {
   return { cwd: home, env: {}, homedir: home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
 }
 
-/** A direct connection whose client is the ssh2 Client the engines take. */
-type DirectConnection = SshConnection & { client: Client };
-
-async function connect(sshd: SshdInfo, home: string, auth: { user: string; key?: string; password?: string }): Promise<DirectConnection> {
+async function connect(sshd: SshdInfo, home: string, auth: { user: string; key?: string; password?: string }): Promise<Host> {
   const knownHostsFile = path.join(home, 'known_hosts');
   fs.writeFileSync(knownHostsFile, `${sshd.knownHostsLine}\n`);
   const server: ServerConfig = {
@@ -73,13 +70,12 @@ async function connect(sshd: SshdInfo, home: string, auth: { user: string; key?:
     remoteDir: '/unused', sync: 'sftp', exclude: [], respectGitignore: false, delete: false,
     connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile, reuse: false, reuseIdle: 0, deadLinkTimeout: 30,
   };
-  const connection = await openConnection(resolveTarget(server, { homedir: home, localUser: auth.user }), context(home), nullLogger);
-  return { ...connection, client: await connection.ssh2() };
+  return openHost({ kind: 'ssh', server: 'test', target: resolveTarget(server, { homedir: home, localUser: auth.user }), reuse: false }, context(home), nullLogger);
 }
 
 describeE2E('sftp engine', (sshd) => {
   let base: string;
-  let conn: DirectConnection;
+  let conn: Host;
   const fresh = (label: string) => {
     const dir = fs.mkdtempSync(path.join(base, `${label}-`));
     const remote = fs.mkdtempSync(path.join(sshd.remoteRoot, 'sftp-'));
@@ -109,7 +105,7 @@ describeE2E('sftp engine', (sshd) => {
     buildProject(local);
     const tree = walkTree(local);
     const progress: SyncProgress[] = [];
-    const first = await syncViaSftp({ client: conn.client, root: local, tree, remoteDir: remote, onProgress: (p) => progress.push(p), concurrency: 8 });
+    const first = await syncViaSftp({ host: conn, root: local, tree, remoteDir: remote, onProgress: (p) => progress.push(p), concurrency: 8 });
     // Regular files only (the symlink is made, not counted), as the rsync engine counts.
     expect(first.filesSent).toBe(6);
     expect(first.bytesSent).toBe(tree.entries.reduce((n, e) => n + e.size, 0));
@@ -126,18 +122,18 @@ describeE2E('sftp engine', (sshd) => {
     expect(fs.readlinkSync(path.join(remote, 'link-to-mod'))).toBe('src/deep/er/mod.py');
     expect(fs.statSync(path.join(remote, 'empty')).isDirectory()).toBe(true);
 
-    const ctimes = `cd '${remote}' && find . -type f -exec stat -c '%n %Z' {} + | sort`;
-    const before = (await execCapture(conn.client, ctimes)).stdout.toString();
-    expect(before).toContain('big.bin');
-    await new Promise((r) => setTimeout(r, 1100));
-    const second = await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote });
+    // The "server" is this machine: its files' inodes and ns ctimes show any rewrite.
+    const before = fileStamps(remote);
+    expect(Object.keys(before)).toContain('data/big.bin');
+    await passCtimeTick(path.dirname(remote));
+    const second = await syncViaSftp({ host: conn, root: local, tree: walkTree(local), remoteDir: remote });
     expect([second.filesSent, second.bytesSent, second.plan.unchanged]).toEqual([0, 0, tree.entries.length]);
-    expect((await execCapture(conn.client, ctimes)).stdout.toString()).toBe(before);
+    expect(fileStamps(remote)).toEqual(before);
 
     write(local, 'src/deep/er/mod.py', 'print(2)  # changed\n', 0o644, T + 100);
     fs.chmodSync(path.join(local, 'README.md'), 0o755);
     fs.writeFileSync(path.join(remote, 'remote-only.log'), 'server output\n');
-    const third = await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote });
+    const third = await syncViaSftp({ host: conn, root: local, tree: walkTree(local), remoteDir: remote });
     expect(third.filesSent).toBe(1);
     expect(third.plan.modeFixes).toEqual([{ path: 'README.md', mode: 0o755 }]);
     expect(fs.readFileSync(path.join(remote, 'src/deep/er/mod.py'), 'utf8')).toBe('print(2)  # changed\n');
@@ -151,24 +147,23 @@ describeE2E('sftp engine', (sshd) => {
     write(local, 'goes.txt', 'g');
     const tree = walkTree(local);
     fs.rmSync(path.join(local, 'goes.txt'));
-    const result = await syncViaSftp({ client: conn.client, root: local, tree, remoteDir: remote });
+    const result = await syncViaSftp({ host: conn, root: local, tree, remoteDir: remote });
     expect(result.filesSent).toBe(1);
     expect(fs.readdirSync(remote)).toEqual(['stays.txt']);
   });
 
-  // Counts the SFTP channels the engine asks the real client for (the client itself is untouched).
+  // Counts the SFTP channels the engine asks the host for.
   async function countingChannels<T>(run: () => Promise<T>, on = conn): Promise<{ result: T; channels: number }> {
-    const client = on.client as unknown as { sftp: (...args: unknown[]) => unknown };
-    const original = client.sftp;
+    const original = on.sftp;
     let channels = 0;
-    client.sftp = function (this: unknown, ...args: unknown[]) {
+    on.sftp = () => {
       channels++;
-      return original.apply(this, args);
+      return original.call(on);
     };
     try {
       return { result: await run(), channels };
     } finally {
-      client.sftp = original;
+      on.sftp = original;
     }
   }
 
@@ -182,7 +177,7 @@ describeE2E('sftp engine', (sshd) => {
     const { local, remote } = fresh('many');
     manyFiles(local, 900);
     const tree = walkTree(local);
-    const { result, channels } = await countingChannels(() => syncViaSftp({ client: conn.client, root: local, tree, remoteDir: remote }));
+    const { result, channels } = await countingChannels(() => syncViaSftp({ host: conn, root: local, tree, remoteDir: remote }));
     expect(channels).toBe(4);
     expect(result.filesSent).toBe(900);
     expect(listAll(remote)).toEqual(listAll(local));
@@ -200,7 +195,7 @@ describeE2E('sftp engine', (sshd) => {
     const own = await connect(sshd, fs.mkdtempSync(path.join(base, 'own-')), { user: sshd.user, key: sshd.clientKey });
     try {
       const hogs: Awaited<ReturnType<typeof openSftp>>[] = [];
-      for (let next; (next = await openSftp(own.client).catch(() => undefined)); ) {
+      for (let next; (next = await openSftp(own).catch(() => undefined)); ) {
         hogs.push(next);
         expect(hogs.length).toBeLessThan(100);
       }
@@ -209,7 +204,7 @@ describeE2E('sftp engine', (sshd) => {
       // The server frees the slot a moment after the channel closes: until then the upload's own
       // channel is refused too (and nothing is written), so that case is tried again.
       const attempt = () =>
-        countingChannels(() => syncViaSftp({ client: own.client, root: local, tree: walkTree(local), remoteDir: remote, remote: new Map() }), own);
+        countingChannels(() => syncViaSftp({ host: own, root: local, tree: walkTree(local), remoteDir: remote, remote: new Map() }), own);
       let outcome: Awaited<ReturnType<typeof attempt>> | undefined;
       const deadline = Date.now() + 10_000;
       while (!outcome) {
@@ -232,17 +227,17 @@ describeE2E('sftp engine', (sshd) => {
     const { local, remote } = fresh('del');
     write(local, 'keep.txt', 'k');
     write(local, 'src/a.py', 'a');
-    await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote });
+    await syncViaSftp({ host: conn, root: local, tree: walkTree(local), remoteDir: remote });
     for (const rel of ['gone.txt', 'src/old.py', 'stale/dir/x.txt', 'outputs/model.bin', 'src/cache.pyc', '-rf', 'new\nline']) {
       write(remote, rel, 'remote');
     }
-    const manifest = await readRemoteManifest(conn.client, remote);
+    const manifest = await readRemoteManifest(conn, remote);
     expect(manifest.exists).toBe(true);
     expect(checkDeleteTarget(remote, manifest.home)).toBeUndefined();
     const isIgnored = (p: string) => p === 'outputs' || p.endsWith('.pyc');
     const plan = planDeletions(walkTree(local), manifest.entries, isIgnored);
     expect(plan.dirs).toEqual(['stale/dir', 'stale']);
-    expect(await applyDeletions(conn.client, remote, plan)).toBe(7);
+    expect(await applyDeletions(conn, remote, plan)).toBe(7);
     expect(listAll(remote)).toEqual(['keep.txt', 'outputs', 'outputs/model.bin', 'src', 'src/a.py', 'src/cache.pyc']);
   });
 
@@ -251,9 +246,9 @@ describeE2E('sftp engine', (sshd) => {
     write(local, 'a b/c\nd.txt', 'x', 0o751, T + 9);
     write(local, 'ü/e', 'yy');
     fs.symlinkSync('a b', path.join(local, 'ln'));
-    await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote });
-    const viaFind = [...(await readRemoteManifest(conn.client, remote)).entries.values()];
-    const session = await openSftp(conn.client);
+    await syncViaSftp({ host: conn, root: local, tree: walkTree(local), remoteDir: remote });
+    const viaFind = [...(await readRemoteManifest(conn, remote)).entries.values()];
+    const session = await openSftp(conn);
     try {
       const viaSftp = await walkSftp(session, remote);
       const strip = ({ linkTarget: _drop, mtimeMs: _exact, ...rest }: RemoteEntry) => ({ ...rest, size: rest.type === 'file' ? rest.size : 0 });
@@ -266,10 +261,10 @@ describeE2E('sftp engine', (sshd) => {
   });
 
   it('reports a missing remote dir, and the server refuses deletions in $HOME', async () => {
-    const manifest = await readRemoteManifest(conn.client, path.join(sshd.remoteRoot, 'does not exist'));
+    const manifest = await readRemoteManifest(conn, path.join(sshd.remoteRoot, 'does not exist'));
     expect(manifest).toMatchObject({ exists: false, entries: new Map() });
     expect(manifest.home).toMatch(/^\//);
-    await expect(applyDeletions(conn.client, '~', { files: ['definitely-not-here-mtr'], dirs: [] })).rejects.toMatchObject({
+    await expect(applyDeletions(conn, '~', { files: ['definitely-not-here-mtr'], dirs: [] })).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(/^refusing to delete remote files: remote_dir "~" is your home directory once symlinks are followed/),
     });
@@ -282,15 +277,15 @@ describeE2E('sftp engine', (sshd) => {
     fs.symlinkSync('run1/metrics.json', path.join(remote, 'out/latest'));
     fs.mkdirSync(local, { recursive: true });
 
-    const one = await downloadViaSftp({ client: conn.client, remotePath: resolveRemotePath(remote, 'out/run1/metrics.json'), dest: { path: local, into: true }, who: 'server test' });
+    const one = await downloadViaSftp({ host: conn, remotePath: resolveRemotePath(remote, 'out/run1/metrics.json'), dest: { path: local, into: true }, who: 'server test' });
     expect(one).toEqual({ localPath: path.join(local, 'metrics.json'), files: 1, bytes: 10 });
     const st = fs.statSync(one.localPath);
     expect([st.mode & 0o777, st.mtimeMs / 1000]).toEqual([0o640, T + 3]);
 
-    const renamed = await downloadViaSftp({ client: conn.client, remotePath: `${remote}/out/run1/metrics.json`, dest: { path: path.join(local, 'new', 'm.json'), into: false }, who: 'server test' });
+    const renamed = await downloadViaSftp({ host: conn, remotePath: `${remote}/out/run1/metrics.json`, dest: { path: path.join(local, 'new', 'm.json'), into: false }, who: 'server test' });
     expect(fs.readFileSync(renamed.localPath, 'utf8')).toBe('{"loss":1}');
 
-    const tree = await downloadViaSftp({ client: conn.client, remotePath: resolveRemotePath(remote, 'out'), dest: { path: local, into: true }, who: 'server test' });
+    const tree = await downloadViaSftp({ host: conn, remotePath: resolveRemotePath(remote, 'out'), dest: { path: local, into: true }, who: 'server test' });
     expect(tree).toMatchObject({ localPath: path.join(local, 'out'), files: 2, bytes: 300_010 });
     expect(listAll(tree.localPath)).toEqual(['latest', 'run1', 'run1/deep', 'run1/deep/x.bin', 'run1/metrics.json']);
     expect(sha(path.join(tree.localPath, 'run1/deep/x.bin'))).toBe(sha(path.join(remote, 'out/run1/deep/x.bin')));
@@ -298,7 +293,7 @@ describeE2E('sftp engine', (sshd) => {
     expect(fs.readlinkSync(path.join(tree.localPath, 'latest'))).toBe('run1/metrics.json');
     expect(listAll(local).some((p) => p.includes('.mtr-tmp-'))).toBe(false);
 
-    await expect(downloadViaSftp({ client: conn.client, remotePath: `${remote}/nope`, dest: { path: local, into: true }, who: 'server test' })).rejects.toThrow(/does not exist on the server/);
+    await expect(downloadViaSftp({ host: conn, remotePath: `${remote}/nope`, dest: { path: local, into: true }, who: 'server test' })).rejects.toThrow(/does not exist on the server/);
   });
 
   it('turns a dropped connection into ConnectionError 255 and leaves no half file under a real name', async () => {
@@ -306,8 +301,8 @@ describeE2E('sftp engine', (sshd) => {
     write(local, 'huge.bin', randomBytes(BIG));
     const own = await connect(sshd, base, { user: sshd.user, key: sshd.clientKey });
     const sync = syncViaSftp({
-      client: own.client, root: local, tree: walkTree(local), remoteDir: remote,
-      onProgress: (p) => p.bytes > 0 && own.client.destroy(),
+      host: own, root: local, tree: walkTree(local), remoteDir: remote,
+      onProgress: (p) => p.bytes > 0 && own.destroy(),
     });
     const error = await sync.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
@@ -324,7 +319,7 @@ describeE2E('sftp engine', (sshd) => {
     }
     try {
       for (let i = 0; i < 4; i++) write(local, `part${i}.bin`, randomBytes(600_000));
-      const error = await syncViaSftp({ client: conn.client, root: local, tree: walkTree(local), remoteDir: remote }).catch((e: unknown) => e);
+      const error = await syncViaSftp({ host: conn, root: local, tree: walkTree(local), remoteDir: remote }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MtrError);
       expect((error as MtrError).exitCode).toBe(1);
       expect((error as MtrError).message).toMatch(/^the server's disk is full \(writing .*part\d\.bin\)$/);
@@ -342,19 +337,19 @@ describeE2E('sftp engine', (sshd) => {
       try {
         const { local } = fresh('pw');
         write(local, 'a/b.txt', 'via password\n', 0o640);
-        const result = await syncViaSftp({ client: own.client, root: local, tree: walkTree(local), remoteDir: `~/${name}/proj` });
+        const result = await syncViaSftp({ host: own, root: local, tree: walkTree(local), remoteDir: `~/${name}/proj` });
         expect(result.filesSent).toBe(1);
-        const check = await execCapture(own.client, `cat ~/${name}/proj/a/b.txt && stat -c %a ~/${name}/proj/a/b.txt && whoami`);
+        const check = await own.capture(`cat ~/${name}/proj/a/b.txt && stat -c %a ~/${name}/proj/a/b.txt && whoami`);
         expect(check.stdout.toString()).toBe(`via password\n640\n${pw.user}\n`);
 
         const locked = fs.mkdtempSync(path.join(sshd.remoteRoot, 'locked-'));
         fs.chmodSync(locked, 0o755);
-        const error = await syncViaSftp({ client: own.client, root: local, tree: walkTree(local), remoteDir: locked }).catch((e: unknown) => e);
+        const error = await syncViaSftp({ host: own, root: local, tree: walkTree(local), remoteDir: locked }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(MtrError);
         expect((error as MtrError).exitCode).toBe(1);
         expect((error as MtrError).message).toMatch(/permission denied/);
       } finally {
-        await execCapture(own.client, `rm -rf ~/${name}`);
+        await own.capture(`rm -rf ~/${name}`);
         own.close();
       }
     });

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/ui/progress.js';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { sleep } from '../support/eventually.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
-import { T, snapshotTree, writeFile, type TreeNode } from '../support/tree.js';
+import { T, fileStamps, passCtimeTick, snapshotTree, writeFile, type TreeNode } from '../support/tree.js';
 
 type Engine = 'rsync' | 'sftp';
 type Auth = 'key' | 'password';
@@ -113,12 +114,6 @@ function expectedRemote(root: string): Record<string, TreeNode> {
 }
 
 /** ctime of every remote entry: a rewrite, chmod or utime of any of them changes it. */
-function ctimes(root: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const rel of fs.readdirSync(root, { recursive: true }) as string[]) out[rel] = fs.lstatSync(path.join(root, rel)).ctimeMs;
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Output helpers.
 
@@ -175,8 +170,6 @@ function mtrpassHome(user: string): string {
   return execFileSync('sh', ['-c', `getent passwd ${user} | cut -d: -f6`], { encoding: 'utf8' }).trim();
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describeE2E('sync', (sshd) => {
   const passwordSkip = sshd.password ? '' : ` [skipped: ${sshd.passwordReason ?? 'no password user'}]`;
   const combos: [Engine, Auth][] = [
@@ -221,20 +214,20 @@ describeE2E('sync', (sshd) => {
       expect(temps).toEqual([]);
     });
 
-    it.skipIf(skip)('second sync with no change rewrites nothing (ctimes unchanged) and reports nothing sent', async () => {
-      const before = ctimes(remote());
-      await sleep(1100); // a rewrite would now show a different ctime
+    it.skipIf(skip)('second sync with no change rewrites nothing (inodes and ctimes unchanged) and reports nothing sent', async () => {
+      const before = fileStamps(remote());
+      await passCtimeTick(path.dirname(remote())); // a rewrite would now show a different ctime
       const result = await p.run(['-v', 'echo', 'again']);
       expectOk(result, 'again\n');
       expectNothingSent(result);
-      expect(ctimes(remote())).toEqual(before);
+      expect(fileStamps(remote())).toEqual(before);
     });
 
     it.skipIf(skip)('a changed file is sent again, alone; remote-only files survive', async () => {
       writeRemoteFile(remote(), 'checkpoints/x.pt', 'weights from the server\n');
       writeRemoteFile(remote(), 'outputs/run1/log.txt', 'server log\n');
-      const before = ctimes(remote());
-      await sleep(1100);
+      const before = fileStamps(remote());
+      await passCtimeTick(path.dirname(remote()));
       writeFile(p.root, 'README.md', 'readme v2 — longer now\n', 0o644, T + 5000);
       const result = await p.run(['-v', 'cat', 'README.md']);
       expectOk(result, 'readme v2 — longer now\n');
@@ -245,7 +238,7 @@ describeE2E('sync', (sshd) => {
       expect(fs.readFileSync(remote('checkpoints/x.pt'), 'utf8')).toBe('weights from the server\n');
       expect(fs.readFileSync(remote('outputs/run1/log.txt'), 'utf8')).toBe('server log\n');
       expect(Math.floor(fs.statSync(remote('README.md')).mtimeMs / 1000)).toBe(T + 5000);
-      const after = ctimes(remote());
+      const after = fileStamps(remote());
       const rewritten = Object.keys(after).filter((rel) => after[rel] !== before[rel] && fs.lstatSync(remote(rel)).isFile());
       expect(rewritten).toEqual(['README.md']);
       expect(snapshotTree(remote())).toMatchObject(expectedRemote(p.root));
@@ -445,10 +438,9 @@ describeE2E('sync', (sshd) => {
       // Not vacuous: ps caught the local rsync with the relay as its remote shell, and the server side.
       expect(seen.some((line) => /^rsync .*mtr-rsh/.test(line)), seen.slice(0, 5).join('\n')).toBe(true);
       expect(seen.some((line) => line.includes('rsync --server'))).toBe(true);
-      // No ssh of its own. Other test files run rsync through their own ssh at the same time, as
-      // the key user: only an ssh logging in as this run's password user counts.
-      const ownUser = new RegExp(`(-l ${sshd.password!.user} |${sshd.password!.user}@)`);
-      expect(seen.filter((line) => /^sshpass -e rsync|^(sshpass -e )?ssh .*rsync --server/.test(line) && ownUser.test(line))).toEqual([]);
+      // No ssh of its own. Other test files (and other runs) start rsync through ssh at the same
+      // time: only one for this project's remote_dir counts.
+      expect(seen.filter((line) => /^sshpass -e rsync|^(sshpass -e )?ssh .*rsync --server/.test(line) && line.includes(p.remoteDir))).toEqual([]);
       expect(seen.filter((line) => line.includes(password))).toEqual([]);
       expect(result.stdout + result.stderr).not.toContain(password);
     });
@@ -464,7 +456,8 @@ describeE2E('sync', (sshd) => {
       const { result, seen } = await watchSlowRsync(p, { PATH: `${bin}:${process.env.PATH}` });
       expectOk(result, 'done\n');
       expect(onlySummary(result).engine).toBe('rsync');
-      expect(seen.some((line) => /^sshpass -e rsync /.test(line)), seen.slice(0, 5).join('\n')).toBe(true);
+      // Named by its remote_dir, as the check of the relay test above expects.
+      expect(seen.some((line) => /^sshpass -e rsync /.test(line) && line.includes(p.remoteDir)), seen.slice(0, 5).join('\n')).toBe(true);
       expect(seen.some((line) => line.includes('rsync --server'))).toBe(true);
       expect(seen.filter((line) => line.includes(password))).toEqual([]);
       expect(result.stdout + result.stderr).not.toContain(password);

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { makeProject, type Project, type Running } from '../support/mtr.js';
@@ -135,10 +136,10 @@ describeE2E('mtr --watch', () => {
       for (let i = 0; i < 300; i++) write(project.root, `burst/f${i}.txt`, `file ${i}\n`);
       const burstArrived = () => Array.from({ length: 300 }, (_, i) => i).every((i) => readOr(remote(`burst/f${i}.txt`)) === `file ${i}\n`);
       await eventually('300 burst files on the remote', burstArrived, 20_000);
-      // Let any straggling batch report before counting.
-      write(project.root, 'marker.txt', 'm');
-      await eventually('marker.txt on the remote', () => fs.existsSync(remote('marker.txt')));
-      await sleep(300);
+      // A marker synced after the burst, of a size no burst batch has (the burst is ~3 KB in all):
+      // once its line is out, every burst batch has reported.
+      write(project.root, 'marker.txt', 'm'.repeat(9999));
+      await eventually('the sync line of marker.txt', () => watch.stderr().includes('mtr: synced 1 file (9.8 KB)'));
       const burstSyncs = syncLines(watch.stderr()) - before - 1;
       expect(burstSyncs).toBeGreaterThanOrEqual(1);
       expect(burstSyncs).toBeLessThanOrEqual(10);
@@ -203,6 +204,21 @@ describeE2E('mtr --watch', () => {
     }
   }, 90_000);
 
+  // The stop waits kill_grace after SIGINT before SIGTERM: a handler that needs longer than that
+  // (but less than the 2 s default) is cut short, and the run records 143, not its own 0.
+  it('stopping the command honours kill_grace: SIGTERM follows SIGINT after it', async () => {
+    const project = makeProject({ servers: { test: { kill_grace: 0.3 } }, files: { 'app.txt': 'v1\n' } });
+    const name = `e2e-watch-grace-${randomInt(100_000, 999_999)}`;
+    const watch = await startWatch(project, ['--name', name, 'sh', '-c', "trap 'sleep 1.2; exit 0' INT; echo ready; while :; do sleep 0.1; done"]);
+    try {
+      await eventually('the run to be ready', () => watch.stdout().includes('ready'), 15_000);
+      expect(await watch.stop()).toBe(0);
+      expect(readOr(path.join(os.userInfo().homedir, '.mtr', 'jobs', `${name}-1`, 'rc')).trim()).toBe('143');
+    } finally {
+      watch.kill();
+    }
+  }, 60_000);
+
   it('picks up new ignore rules: a file they no longer exclude is sent, and its directory is now watched', async () => {
     const project = makeProject({ files: { '.gitignore': 'data/\n', 'data/x.txt': 'x\n', 'a.txt': 'a\n' } });
     const remote = (rel: string) => path.join(project.remoteDir, rel);
@@ -234,6 +250,22 @@ describeE2E('mtr --watch', () => {
     }
   }, 60_000);
 
+  it("shows a sync's notice as one line of its own, before the watching line", async () => {
+    const project = makeProject({ servers: { test: { sync: 'sftp' } }, files: { 'a.txt': 'a\n' } });
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${project.root}/caf`), Buffer.from([0xff]), Buffer.from('.txt')]), 'raw name\n');
+    const watch = await startWatch(project, []);
+    try {
+      const lines = watch.stderr().split('\n');
+      const notices = lines.filter((line) => line.includes('not valid UTF-8'));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/^mtr: SFTP did not send 1 file whose names? (is|are) not valid UTF-8 .*: caf\\xff\.txt;/);
+      expect(lines.indexOf(notices[0]!)).toBeLessThan(lines.findIndex((line) => line.startsWith('mtr: watching ')));
+      expect(await watch.stop()).toBe(0);
+    } finally {
+      watch.kill();
+    }
+  }, 60_000);
+
   it('reconnects after the connection drops and syncs what changed meanwhile', async () => {
     const project = makeProject({ files: { 'a.txt': 'one\n' } });
     const remote = (rel: string) => path.join(project.remoteDir, rel);
@@ -248,6 +280,27 @@ describeE2E('mtr --watch', () => {
       write(project.root, 'after.txt', 'after\n');
       await eventually('after.txt on the remote', () => readOr(remote('after.txt')) === 'after\n');
       expect(await watch.stop()).toBe(0);
+    } finally {
+      watch.kill();
+    }
+  }, 90_000);
+
+  it('after a reconnect, restarts the command that was running: the old run is stopped, one run goes on', async () => {
+    const project = makeProject({ files: { 'app.txt': 'v1\n' } });
+    const sleepArgs = `sleep 600.${randomInt(100_000, 999_999)}`;
+    const watch = await startWatch(project, ['sh', '-c', `echo started $$; ${sleepArgs}`]);
+    const pids = () => [...watch.stdout().matchAll(/started (\d+)/g)].map((m) => Number(m[1]));
+    try {
+      const [first] = await eventually('the first run', () => (pids().length === 1 ? pids() : undefined), 15_000);
+      await eventually('the first sleep', () => processesWithArgs(sleepArgs).length === 1);
+      for (const pid of sshdProcessesFor(watch.running.child.pid as number, project.sshd.port)) process.kill(pid, 'SIGKILL');
+      const [, second] = await eventually('the second run', () => (pids().length === 2 ? pids() : undefined), 30_000);
+      expect(watch.stderr()).toMatch(/^mtr: connection lost; reconnecting$/m);
+      expect(watch.stderr()).toMatch(/^──── mtr: reconnected: restarting \(run 2\) ────$/m);
+      expect(isAlive(first as number)).toBe(false);
+      await eventually('exactly one sleep (the second run)', () => processesWithArgs(sleepArgs).length === 1);
+      expect(await watch.stop()).toBe(0);
+      expect(isAlive(second as number)).toBe(false);
     } finally {
       watch.kill();
     }

@@ -140,7 +140,7 @@ export async function startTerminal(options: TerminalOptions): Promise<Terminal>
       screen = await capture(opts);
       if (test(screen)) return screen;
       if (Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const what = typeof pattern === 'function' ? 'condition' : String(pattern);
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} on the local terminal; screen:\n${screen.replace(/\s+$/, '')}\n--- end of screen`);

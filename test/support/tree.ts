@@ -47,3 +47,39 @@ export function snapshotTree(root: string, skip: readonly string[] = []): Record
   visit('');
   return out;
 }
+
+/**
+ * Per path below `root`: inode and ctime in ns. A rewrite changes one of them: a rename over the
+ * file its inode, a write in place its ctime (once the ctime clock has moved, see passCtimeTick).
+ */
+export function fileStamps(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of fs.readdirSync(root, { recursive: true }) as string[]) {
+    const st = fs.lstatSync(path.join(root, rel), { bigint: true });
+    out[rel] = `${st.ino}:${st.ctimeNs}`;
+  }
+  return out;
+}
+
+/**
+ * Returns once a file written in `dir` gets a later ctime than one written at the call: from then
+ * on a rewrite of anything written before shows in fileStamps. The kernel stamps files from a
+ * coarse clock (a few ms; a whole second on some filesystems), so this polls instead of sleeping.
+ */
+export async function passCtimeTick(dir: string, timeoutMs = 5000): Promise<void> {
+  const probe = path.join(dir, `.ctime-probe-${process.pid}`);
+  const stamp = () => {
+    fs.writeFileSync(probe, '');
+    return fs.statSync(probe, { bigint: true }).ctimeNs;
+  };
+  try {
+    const start = stamp();
+    const deadline = Date.now() + timeoutMs;
+    while (stamp() <= start) {
+      if (Date.now() > deadline) throw new Error(`the ctime clock of ${dir} did not move in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
+}

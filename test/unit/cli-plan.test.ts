@@ -50,7 +50,7 @@ describe('planInvocation', () => {
     [{ name: '-rf' }, ['ls'], /invalid job name "-rf" for --name/],
     [{ name: 'x'.repeat(65) }, ['ls'], /invalid job name/],
     [{ name: 'a b' }, ['ls'], /invalid job name "a b" for --name/],
-    [{ watch: true, name: '' }, [], /invalid job name "" for --name/],
+    [{ watch: true, name: '' }, ['x'], /invalid job name "" for --name/],
     [{ logs: '' }, [], /invalid job name "" for --logs/],
     [{ attach: '' }, [], /invalid job name "" for --attach/],
     [{ wait: '' }, [], /invalid job name "" for --wait/],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { combineExitCodes, formatFanOutSummary } from '../../../src/commands/fanout-summary.js';
+import { formatFanOutSummary } from '../../../src/commands/fanout-summary.js';
+import { combineExitCodes } from '../../../src/commands/results.js';
 
 const r = (name: string, code: number, failure?: string) => ({ name, code, ms: 1500, ...(failure ? { failure } : {}) });
 

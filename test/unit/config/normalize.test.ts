@@ -56,6 +56,8 @@ describe('normalizeConfig', () => {
     _('user server beats user defaults', 'servers:\n  gpu: {host: g}\n', 'defaults: {user: u}\nservers:\n  gpu: {user: us}\n', 'user', 'us'),
     _('user config fills gaps', 'servers:\n  gpu: {host: g}\n', 'defaults: {connect_timeout: 3}\n', 'connectTimeout', 3),
     _('dead_link_timeout from the user config', 'servers:\n  gpu: {host: g}\n', 'defaults: {dead_link_timeout: 120}\n', 'deadLinkTimeout', 120),
+    _('kill_grace as written, fractions too', 'servers:\n  gpu: {host: g, kill_grace: 0.5}\n', undefined, 'killGrace', 0.5),
+    _('kill_grace unset: each stop uses its own default', 'servers:\n  gpu: {host: g}\n', undefined, 'killGrace', undefined),
     _('host from user config', 'servers:\n  gpu: {port: 2}\n', 'servers:\n  gpu: {host: uh}\n', 'host', 'uh'),
     _('project host wins', 'servers:\n  gpu: {host: g}\n', 'servers:\n  gpu: {host: uh}\n', 'host', 'g'),
     _(

@@ -31,14 +31,16 @@ const config = (defaultServer?: string): LoadedConfig => ({
 });
 
 describe('selectServer', () => {
+  // The reason comes back with the choice: the dry run shows it, and cannot disagree with the run.
   it.each([
-    ['flag beats env and default', 'tpu', { MTR_SERVER: 'cpu' }, 'cpu', 'tpu'],
-    ['env beats default', undefined, { MTR_SERVER: 'cpu' }, 'tpu', 'cpu'],
-    ['empty env is ignored', undefined, { MTR_SERVER: '' }, 'tpu', 'tpu'],
-    ['default beats first', undefined, {}, 'cpu', 'cpu'],
-    ['first server', undefined, {}, undefined, 'gpu'],
-  ])('%s', (_name, flag, env, defaultServer, expected) => {
-    expect(selectServer(config(defaultServer), { flag, env }).name).toBe(expected);
+    ['flag beats env and default', 'tpu', { MTR_SERVER: 'cpu' }, 'cpu', 'tpu', 'flag'],
+    ['env beats default', undefined, { MTR_SERVER: 'cpu' }, 'tpu', 'cpu', 'env'],
+    ['empty env is ignored', undefined, { MTR_SERVER: '' }, 'tpu', 'tpu', 'default'],
+    ['default beats first', undefined, {}, 'cpu', 'cpu', 'default'],
+    ['first server', undefined, {}, undefined, 'gpu', 'first'],
+  ])('%s', (_name, flag, env, defaultServer, expected, chosenBy) => {
+    const selected = selectServer(config(defaultServer), { flag, env });
+    expect({ name: selected.server.name, chosenBy: selected.chosenBy }).toEqual({ name: expected, chosenBy });
   });
 
   it.each([
@@ -77,19 +79,21 @@ servers:
   b: {host: b}
   c: {host: c}
 `);
-  const names = (servers: { name: string }[]) => servers.map((s) => s.name);
+  const names = (selected: { server: { name: string } }[]) => selected.map((s) => s.server.name);
 
   it.each([
-    [{}, ['a', 'b']],
-    [{ flag: 'c' }, ['c']],
-    [{ flag: 'a,c' }, ['a', 'c']],
-    [{ flag: 'cluster,pair' }, ['a', 'b', 'c']],
-    [{ flag: 'b, a ,b' }, ['b', 'a']],
-    [{ all: true }, ['a', 'b', 'c']],
-    [{ envServer: 'pair' }, ['b', 'c']],
-  ])('%j → %j', (opts, expected) => {
+    [{}, ['a', 'b'], 'default'],
+    [{ flag: 'c' }, ['c'], 'flag'],
+    [{ flag: 'a,c' }, ['a', 'c'], 'flag'],
+    [{ flag: 'cluster,pair' }, ['a', 'b', 'c'], 'flag'],
+    [{ flag: 'b, a ,b' }, ['b', 'a'], 'flag'],
+    [{ all: true }, ['a', 'b', 'c'], 'all'],
+    [{ envServer: 'pair' }, ['b', 'c'], 'env'],
+  ])('%j → %j (%s)', (opts, expected, chosenBy) => {
     const { envServer, ...rest } = opts as { envServer?: string; flag?: string; all?: boolean };
-    expect(names(selectServers(multi(), { ...rest, env: envServer ? { MTR_SERVER: envServer } : {} }))).toEqual(expected);
+    const selected = selectServers(multi(), { ...rest, env: envServer ? { MTR_SERVER: envServer } : {} });
+    expect(names(selected)).toEqual(expected);
+    expect(selected.every((s) => s.chosenBy === chosenBy)).toBe(true);
   });
 
   it('unknown names list servers and groups', () => {

@@ -63,6 +63,9 @@ describe('validateConfig: problems', () => {
       lines('servers:', '  gpu: {host: a, dead_link_timeout: 30s}'),
       [`${FILE}:2: servers.gpu.dead_link_timeout: expected a whole number of seconds, at least 2, got "30s"`],
     ],
+    ['kill_grace zero', lines('servers:', '  gpu: {host: a, kill_grace: 0}'), [`${FILE}:2: servers.gpu.kill_grace: expected a number of seconds from 0.1 to 3600, got 0`]],
+    ['kill_grace too long', lines('defaults:', '  kill_grace: 7200', 'servers:', '  gpu: {host: a}'), [`${FILE}:2: defaults.kill_grace: expected a number of seconds from 0.1 to 3600, got 7200`]],
+    ['kill_grace as text', lines('servers:', '  gpu: {host: a, kill_grace: 5s}'), [`${FILE}:2: servers.gpu.kill_grace: expected a number of seconds from 0.1 to 3600, got "5s"`]],
     ['exclude not a list', lines('servers:', '  gpu:', '    host: a', '    exclude: data/'), [`${FILE}:4: servers.gpu.exclude: expected a list of strings, got "data/"`]],
     [
       'exclude item',
@@ -109,7 +112,7 @@ describe('validateConfig: accepted', () => {
         'default: gpu',
         'defaults: {user: u, port: 22, key_filename: k, password: p, remote_dir: r, pre_cmd: c, sync: rsync, exclude: [x],',
         '  respect_gitignore: false, delete: true, download_dir: d, connect_timeout: 2.5, strict_host_key_checking: accept-new,',
-        '  known_hosts_file: kh, dead_link_timeout: 60}',
+        '  known_hosts_file: kh, dead_link_timeout: 60, kill_grace: 0.5}',
         'servers:',
         '  gpu: {host: a, port: 2222}',
       ),

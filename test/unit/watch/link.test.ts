@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nullLogger } from '../../../src/log.js';
-import type { SshConnection } from '../../../src/ssh/connect.js';
+import type { Host } from '../../../src/host/types.js';
 import { reconnectWithBackoff, sleep } from '../../../src/watch/link.js';
-import { touchesRules } from '../../../src/watch/loop.js';
 
-const fakeConnection = { close: () => undefined } as unknown as SshConnection;
+const fakeConnection = { close: () => undefined } as unknown as Host;
 
 describe('reconnectWithBackoff', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -54,17 +53,5 @@ describe('reconnectWithBackoff', () => {
     const aborted = sleep(100, controller.signal);
     controller.abort();
     expect(await aborted).toBe(false);
-  });
-});
-
-describe('touchesRules', () => {
-  it.each([
-    [['src/a.py'], false],
-    [['.gitignore'], true],
-    [['src/.gitignore', 'x'], true],
-    [['.mtrignore'], true],
-    [['src/.mtrignore.bak'], false],
-  ])('%j → %s', (paths, expected) => {
-    expect(touchesRules(paths)).toBe(expected);
   });
 });

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { SyncError } from '../../../src/errors.js';
 import { createWatchStatus, describePaths, formatRestartLine, formatStatusLine, formatSyncLine, type SyncReport } from '../../../src/watch/status.js';
 
 const at = new Date(2026, 0, 2, 9, 5, 7);
@@ -68,10 +69,33 @@ describe('createWatchStatus', () => {
     status.phase({ kind: 'syncing', paths: 1 });
     status.synced(report({ latencyMs: 80 }));
     status.line('watching /p → t:/r (Ctrl+C to stop)');
-    status.line(formatRestartLine(2, 'a changed'));
+    status.restart(2, 'a changed');
     status.close();
     expect(out.text()).toBe(
       'mtr: synced 1 file (12 B) in 30 ms, 80 ms after the change\nmtr: watching /p → t:/r (Ctrl+C to stop)\n──── mtr: a changed: restarting (run 2) ────\n',
+    );
+  });
+
+  it('notices and notes are always `mtr: ` lines; only the restart separator is not (nothing is sniffed)', () => {
+    const out = capture(false);
+    const status = createWatchStatus({ stderr: out.stream }, { live: false, quiet: true, target: 't:/r' });
+    status.notice({ kind: 'engine', engine: 'sftp', text: 'rsync is not installed on the server; syncing with SFTP' });
+    status.line('──── looks like a separator');
+    status.restart(3, 'b changed');
+    expect(out.text()).toBe(
+      'mtr: rsync is not installed on the server; syncing with SFTP\nmtr: ──── looks like a separator\n──── mtr: b changed: restarting (run 3) ────\n',
+    );
+  });
+
+  it('a failed sync is a note with its fix, then the status is back to watching', () => {
+    const out = capture(true);
+    const status = createWatchStatus({ stderr: out.stream }, { live: true, quiet: false, target: 't:/r' });
+    status.phase({ kind: 'syncing', paths: 2 });
+    status.failed(new SyncError('permission denied', 'fix the remote_dir permissions'));
+    const clear = '\r\x1b[2K';
+    expect(out.text()).toBe(
+      `${clear}mtr watch → t:/r · syncing 2 changes…${clear}mtr: sync failed: permission denied (fix: fix the remote_dir permissions)\n` +
+        `${clear}mtr watch → t:/r · syncing 2 changes…${clear}mtr watch → t:/r · 0 syncs · Ctrl+C to stop`,
     );
   });
 

@@ -1,0 +1,47 @@
+import { EventEmitter } from 'node:events';
+import type { Client, ClientChannel } from 'ssh2';
+import { exitStatusFrom } from '../util/exit-status.js';
+import type { ExecOptions, HostChannel } from './types.js';
+
+// Opens channels: HostChannel on an ssh2 exec channel, which is one Duplex (stdout in, stdin out).
+
+class Ssh2Channel extends EventEmitter implements HostChannel {
+  readonly stdout: ClientChannel;
+  readonly stdin: ClientChannel;
+  readonly stderr: ClientChannel['stderr'];
+
+  constructor(private readonly channel: ClientChannel, private readonly pty: boolean) {
+    super();
+    this.stdout = channel;
+    this.stdin = channel;
+    this.stderr = channel.stderr;
+    // ssh2 reports (code) or (null, signal name); a channel closed without either has no status.
+    channel.on('exit', (code: number | null, signal?: string) => {
+      const status = exitStatusFrom(code, signal);
+      if (status !== null) this.emit('exit', status, typeof code === 'number' ? undefined : signal);
+    });
+    channel.on('close', () => this.emit('close'));
+  }
+
+  resize(rows: number, cols: number): void {
+    if (this.pty) this.channel.setWindow(rows, cols, 0, 0);
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+}
+
+/** Runs `command` on the connection as it is (no staging: staged-exec.ts does that). */
+export function execOnSsh2(client: Client, command: string, options: ExecOptions = {}): Promise<HostChannel> {
+  const { pty } = options;
+  return new Promise((resolve, reject) => {
+    const opened = (error: Error | undefined, channel: ClientChannel) => (error ? reject(error) : resolve(new Ssh2Channel(channel, Boolean(pty))));
+    try {
+      if (pty) client.exec(command, { pty: { term: pty.term, cols: pty.cols, rows: pty.rows, width: 0, height: 0 } }, opened);
+      else client.exec(command, { pty: false }, opened);
+    } catch (error) {
+      reject(error);
+    }
+  });
+}

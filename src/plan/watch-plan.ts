@@ -1,0 +1,45 @@
+import { selectServer } from '../config/select.js';
+import type { LoadedConfig } from '../config/types.js';
+import type { WatchOptions } from '../options.js';
+import { buildRemoteCommand, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
+import { checkJobName, generateJobName } from '../remote/job-name.js';
+import type { PlanInputs } from './inputs.js';
+import { planHost, planLog, planSync, projectSubdir } from './host-plan.js';
+import { COMMAND_ENV, planJob } from './run-plan.js';
+import type { WatchPlan } from './types.js';
+
+// `mtr --watch [command…]`: a full sync, then one per batch of changes over a kept-open connection
+// of its own; with a command, batch jobs `<name>-1`, `<name>-2`, … restarted after each sync.
+export function planWatch(options: WatchOptions, config: LoadedConfig, inputs: PlanInputs): WatchPlan {
+  if (options.name !== undefined) checkJobName(options.name);
+  const host = planHost(selectServer(config, { flag: options.server, env: inputs.env }), inputs, { reuse: false });
+  const { server } = host;
+  const hasCommand = options.command.length > 0;
+  const base = {
+    action: 'watch' as const,
+    projectRoot: config.projectRoot,
+    log: planLog(options, config.projectRoot, inputs),
+    debug: options.debug,
+    host,
+    sync: planSync(server, { enabled: true, deleteFlag: options.deleteRemote, live: false, verbose: false }),
+    status: { live: !hasCommand && options.tty !== false && inputs.terminal.stderr, quiet: options.quiet },
+    dryRun: options.dryRun,
+    agent: Boolean(inputs.env.SSH_AUTH_SOCK),
+  };
+  const command: RemoteCommandSpec = {
+    remoteDir: server.remoteDir,
+    subdir: projectSubdir(config.projectRoot, inputs.cwd),
+    ...(server.preCmd === undefined ? {} : { preCmd: server.preCmd }),
+    argv: options.command,
+    env: COMMAND_ENV,
+  };
+  const remoteCwd = joinRemoteDir(command.remoteDir, command.subdir);
+  if (!hasCommand) return { ...base, remoteCwd };
+  const name = options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
+  return {
+    ...base,
+    remoteCwd,
+    job: planJob(host, command, remoteCwd, { name, mode: 'batch', stdinIsData: false }),
+    remoteCommand: buildRemoteCommand(command),
+  };
+}
