@@ -1,6 +1,7 @@
 import { ConnectionError } from '../errors.js';
 import type { HostCapture } from '../host/types.js';
 import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
+import { buildKeepScript, type KeptReport } from './conflicts.js';
 import { checkResolvedDeleteTarget, refuseDelete, type DeletionPlan } from './sftp-plan.js';
 import { SyncError } from './sftp-session.js';
 
@@ -45,6 +46,23 @@ export async function applyDeletions(host: HostCapture, remoteDir: string, paths
   if (paths.files.length > 0) await run(host, remoteDir, 'rm -f --', paths.files);
   if (paths.dirs.length > 0) await run(host, remoteDir, 'rmdir --', paths.dirs);
   return paths.files.length + paths.dirs.length;
+}
+
+/**
+ * Moves `paths` (remote_dir-relative) into a fresh `.mtr-conflicts/<folder>` instead of deleting
+ * them (conflicts.ts): the server's own edits. One remote command.
+ */
+export async function keepRemoteFiles(host: HostCapture, remoteDir: string, paths: readonly string[], folder: string): Promise<KeptReport | undefined> {
+  if (paths.length === 0) return undefined;
+  const result = await host.capture(wrapForLoginShell(buildKeepScript(remoteDir, folder)), encodeDeletionPaths(paths));
+  if (result.code === null) throw new ConnectionError('the connection dropped while keeping remote files');
+  const made = /([^\0]*)\0/.exec(result.stdout.toString('utf8'))?.[1];
+  if (result.code !== 0 || !made) {
+    const said = result.stderr.toString('utf8').trim().split('\n').slice(-3).join(' ');
+    throw new SyncError(`could not keep the server's edited files in ${remoteDir} (exit ${result.code})${said ? `: ${said}` : ''}`, 'check the permissions of remote_dir on the server');
+  }
+  const rel = made.replace(/^\.\//, '');
+  return paths.length === 1 ? { folder: rel, count: 1, path: `${rel}/${paths[0]}` } : { folder: rel, count: paths.length };
 }
 
 async function run(host: HostCapture, remoteDir: string, command: 'rm -f --' | 'rmdir --', list: readonly string[]): Promise<void> {

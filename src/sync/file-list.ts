@@ -1,5 +1,5 @@
 // Pure views of a LocalTree: the list rsync reads on stdin and the numbers the dry-run plan shows.
-import { PRIVATE_NAMES } from './ignore.js';
+import { CONFLICTS_DIR, PRIVATE_NAMES } from './ignore.js';
 import type { LocalEntry, LocalTree } from './types.js';
 
 export interface TreeSummary {
@@ -62,11 +62,13 @@ export function rsyncExcludeRule(relPath: string, isDir: boolean): string {
 /**
  * NUL-separated exclude rules for `rsync -r --exclude-from=- --from0`: exactly what the walk left
  * out (a name that is not UTF-8 by its own bytes: latin1 maps each byte to one char and back), then
- * `.git` and `.mtr` at any depth, so one made after the walk is not sent either.
+ * `.git` and `.mtr` at any depth and the top `.mtr-conflicts`, so one made after the walk is not
+ * sent either.
  */
 export function toRsyncExcludeList(tree: LocalTree): Buffer {
   const rules = (tree.excludedPaths ?? []).map((e) =>
     e.raw ? Buffer.from(rsyncExcludeRule(e.raw.toString('latin1'), e.isDir), 'latin1') : Buffer.from(rsyncExcludeRule(e.path, e.isDir), 'utf8'),
   );
-  return Buffer.concat([...rules, ...PRIVATE_NAMES.map((name) => Buffer.from(name))].flatMap((rule) => [rule, NUL]));
+  const always = [...PRIVATE_NAMES, `/${CONFLICTS_DIR}/`].map((name) => Buffer.from(name));
+  return Buffer.concat([...rules, ...always].flatMap((rule) => [rule, NUL]));
 }

@@ -3,7 +3,8 @@
 // Precedence for one path, first decisive step wins:
 //   1. a path named `.git` or `.mtr` (dir or file, any depth) is always ignored: a `.mtr/` holds a
 //      config with possible passwords, logs, sandbox keys (a nested one may be another project's),
-//      so none is ever sent to a server, and none is ever deleted there;
+//      so none is ever sent to a server, and none is ever deleted there; so is the top-level
+//      `.mtr-conflicts` (the server's kept edits, conflicts.ts);
 //   2. any ancestor directory ignored → ignored (git: a file can't be re-included if a parent dir is excluded);
 //   3. mtr's own rules — config `exclude`, then the root `.mtrignore` — last matching line decides, so a
 //      `.mtrignore` negation (`!data/`) can re-include what a .gitignore excluded;
@@ -180,10 +181,12 @@ function createRuleSet(rules: readonly IgnoreRule[]): RuleSet {
 /** Names no sync ever sends or deletes, at any depth: no rule can re-include them. */
 export const PRIVATE_NAMES: readonly string[] = ['.git', '.mtr'];
 const PRIVATE_PATH = /(?:^|\/)\.(?:git|mtr)(?:\/|$)/;
+/** Where the server's own edits are kept (conflicts.ts), at the top of remote_dir: never synced either way. */
+export const CONFLICTS_DIR = '.mtr-conflicts';
 
-/** relPath (POSIX, relative) is, or lies inside, a `.git` or `.mtr` at any depth. */
+/** relPath (POSIX, relative) is, or lies inside, a `.git` or `.mtr` at any depth, or the top `.mtr-conflicts`. */
 export function isPrivatePath(relPath: string): boolean {
-  return PRIVATE_PATH.test(relPath);
+  return PRIVATE_PATH.test(relPath) || relPath === CONFLICTS_DIR || relPath.startsWith(`${CONFLICTS_DIR}/`);
 }
 
 const parentOf = (relPath: string): string => relPath.slice(0, Math.max(0, relPath.lastIndexOf('/')));
@@ -216,7 +219,7 @@ export function createIgnoreMatcher(root: string, options: IgnoreOptions): Ignor
 
   const decideSelf = (rel: string, isDir: boolean): boolean => {
     // Ancestors were decided already: only this path's own name is left to check.
-    if (PRIVATE_NAMES.includes(rel.slice(rel.lastIndexOf('/') + 1))) return true;
+    if (PRIVATE_NAMES.includes(rel.slice(rel.lastIndexOf('/') + 1)) || rel === CONFLICTS_DIR) return true;
     const own = mtrRules(toBytes(rel), isDir);
     if (own !== undefined) return own;
     return options.respectGitignore ? (decideGit(rel, isDir) ?? false) : false;

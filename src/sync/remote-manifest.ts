@@ -1,13 +1,15 @@
 import path from 'node:path';
-import type { Host } from '../host/types.js';
+import type { Host, HostCapture } from '../host/types.js';
 import { ConnectionError } from '../errors.js';
 import { remotePathExpr, wrapForLoginShell } from '../remote/command.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SyncError, walkSftp, type SftpSession } from './sftp-session.js';
 import type { RemoteEntry } from './types.js';
+import { CONFLICTS_DIR, isConflictsPath } from './conflicts.js';
 import { isUploadTemp, UPLOAD_TEMP_GLOB } from './upload-temp.js';
 
 // What is already on the server, in one round trip: GNU find prints every entry as NUL-separated
 // fields, which no file name can break (names may hold newlines, spaces, quotes, any UTF-8).
+// The conflicts folder (conflicts.ts) is never listed: no sync sends, replaces or deletes in it.
 
 export interface RemoteManifest {
   /** False when remote_dir does not exist (or cannot be entered) yet. */
@@ -58,7 +60,7 @@ export function buildManifestScript(remoteDir: string, options: { realPaths?: bo
     `printf '\\0mtr-manifest-1\\0%s\\0' "$HOME"`,
     `cd ${remotePathExpr(remoteDir)} 2>/dev/null || { printf M; exit 0; }`,
     ...(options.realPaths ? GUARD_LINES : []),
-    `if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then printf F; find . -mindepth 1 -printf '${FIND_FORMAT}'${stale}; else printf N; fi`,
+    `if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then printf F; find . -mindepth 1 ! \\( -path ./${CONFLICTS_DIR} -prune \\) -printf '${FIND_FORMAT}'${stale}; else printf N; fi`,
   ].join('\n');
 }
 
@@ -89,7 +91,7 @@ export function parseFindPrintf(buf: Buffer, leftovers?: string[]): RemoteEntry[
       continue;
     }
     const type = TYPES[kind];
-    if (!type) continue;
+    if (!type || isConflictsPath(rel)) continue;
     const entry: RemoteEntry = {
       path: rel,
       type,
@@ -97,6 +99,8 @@ export function parseFindPrintf(buf: Buffer, leftovers?: string[]): RemoteEntry[
       mtime: floorSeconds(mtime),
       mode: Number.parseInt(mode, 8) & 0o7777,
     };
+    const ms = Number(mtime) * 1000;
+    if (mtime !== '' && Number.isFinite(ms)) entry.mtimeMs = ms;
     if (type === 'symlink') entry.linkTarget = link;
     entries.push(entry);
   }
@@ -168,7 +172,7 @@ export async function readRemoteManifest(host: Pick<Host, 'capture' | 'sftp'>, r
     state === 'F'
       ? parseFindPrintf(records, leftovers)
       : (await walkWithSftp(host, remoteDir, home, options.session)).filter(
-          (e) => e.type === 'dir' || !isUploadTemp(path.posix.basename(e.path)),
+          (e) => !isConflictsPath(e.path) && (e.type === 'dir' || !isUploadTemp(path.posix.basename(e.path))),
         );
   return { exists: true, home, ...(real ? { real } : {}), entries: new Map(list.map((e) => [e.path, e])), leftovers };
 }
@@ -183,4 +187,40 @@ async function walkWithSftp(host: Pick<Host, 'sftp'>, remoteDir: string, home: s
   } finally {
     if (!given) session.end();
   }
+}
+
+const TIMES_TAG = '\0mtr-times-1\0';
+
+/**
+ * The exact mtimes of some paths (stdin: NUL-separated, `./`-prefixed), as `path\0%T@\0` records
+ * after a tag; GNU find only (elsewhere nothing is printed and nothing is known).
+ */
+export function buildMtimesScript(remoteDir: string): string {
+  return [
+    `cd ${remotePathExpr(remoteDir)} || exit 1`,
+    `printf '\\0mtr-times-1\\0'`,
+    `xargs -0 sh -c 'find "$@" -maxdepth 0 -printf "%p\\0%T@\\0" 2>/dev/null; exit 0' sh`,
+  ].join('\n');
+}
+
+/** path (remote_dir-relative) → mtime in ms, for those `buildMtimesScript` printed. */
+export function parseMtimes(stdout: Buffer): Map<string, number> {
+  const text = stdout.toString('utf8');
+  const at = text.indexOf(TIMES_TAG);
+  const times = new Map<string, number>();
+  if (at === -1) return times;
+  const fields = text.slice(at + TIMES_TAG.length).split('\0');
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const ms = Number(fields[i + 1]) * 1000;
+    if (fields[i + 1] !== '' && Number.isFinite(ms)) times.set((fields[i] as string).replace(/^\.\//, ''), ms);
+  }
+  return times;
+}
+
+/** One remote command: the exact mtimes of `paths` (what SFTP's whole seconds cannot tell). */
+export async function readExactMtimes(host: HostCapture, remoteDir: string, paths: readonly string[]): Promise<Map<string, number>> {
+  const input = Buffer.from(paths.map((p) => `./${p}\0`).join(''), 'utf8');
+  const result = await host.capture(wrapForLoginShell(buildMtimesScript(remoteDir)), input);
+  if (result.code === null) throw new ConnectionError('the connection dropped while reading remote file times');
+  return parseMtimes(result.stdout);
 }

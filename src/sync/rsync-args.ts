@@ -5,6 +5,7 @@ import path from 'node:path';
 import { remotePathExpr } from '../remote/command.js';
 import { shellQuote } from '../remote/shell-quote.js';
 import type { SshTarget } from '../ssh/target.js';
+import { buildSweepScript, CONFLICTS_DIR, type ConflictWindow } from './conflicts.js';
 import { buildRsyncGuardScript, type RsyncGuard } from './rsync-guard.js';
 import { rsyncCapabilities, type ProgressMode, type RsyncVersion } from './rsync-version.js';
 import { bracketHost } from '../ssh/openssh-args.js';
@@ -28,6 +29,21 @@ export interface RsyncArgsInput {
   ioTimeoutSeconds?: number;
   /** Stops the remote rsync (it removes its temp file) once it has read nothing for a while: a dead link. */
   remoteGuard?: RsyncGuard;
+  /** Print each item's name after its itemize code (`%i %n`): which files were sent. */
+  itemizeNames?: boolean;
+  /**
+   * A second look: only the files listed on stdin (NUL-separated, relative to root), each compared
+   * by checksum whatever its size and mtime say, for files that may have changed within the mtime
+   * second their remote copy has (sync-record.ts).
+   */
+  recheck?: boolean;
+  /** Compare mtimes to the nanosecond (`--modify-window=-1`; rsync-ns.ts says where it may). */
+  nanosecondWindow?: boolean;
+  /**
+   * Keep the server's own edits (conflicts.ts): rsync moves each file it replaces into
+   * `.mtr-conflicts/<incoming>`, and the shell that started it sorts them out afterwards.
+   */
+  keepServerEdits?: { incoming: string; window: ConflictWindow };
 }
 
 export interface RsyncInvocation {
@@ -65,10 +81,14 @@ export function rsyncDestination(target: SshTarget, remoteDir: string, version: 
   return `${bracketHost(target.host)}:${word}`;
 }
 
-/** `--rsync-path` value: create remote_dir (and parents), then start rsync; works on every rsync. */
-export function rsyncPathCommand(remoteDir: string, guard?: RsyncGuard): string {
-  const guarded = guard ? `exec sh -c ${shellQuote(buildRsyncGuardScript(guard))} mtr-rsync ` : '';
-  return `mkdir -p ${remotePathExpr(trimSlashes(remoteDir))} && ${guarded}rsync`;
+/**
+ * `--rsync-path` value: create remote_dir (and parents), then start rsync; works on every rsync.
+ * With `sweep` a shell waits for rsync and runs it afterwards (conflicts.ts buildSweepScript).
+ */
+export function rsyncPathCommand(remoteDir: string, guard?: RsyncGuard, sweep?: string): string {
+  const swept = sweep ? `exec sh -c ${shellQuote(sweep)} mtr-sweep ` : '';
+  const guarded = guard ? `${sweep ? '' : 'exec '}sh -c ${shellQuote(buildRsyncGuardScript(guard))} mtr-rsync ` : '';
+  return `mkdir -p ${remotePathExpr(trimSlashes(remoteDir))} && ${swept}${guarded}rsync`;
 }
 
 // The relay's `cat`s cannot retry a write: --blocking-io makes rsync hand them a blocking stdout
@@ -81,14 +101,18 @@ export function buildRsyncArgs(input: RsyncArgsInput): RsyncInvocation {
   // -r with the walk's exact exclusions (on stdin) sends the same set as a file list would, by
   // rsync's incremental recursion: 2-3x faster than --files-from on a no-change sync of 10k files.
   // --from0 first: rsync reads --exclude-from while parsing, with the separator known so far.
-  const args = ['-rlptz', '--from0', '--exclude-from=-', ...PROGRESS_ARGS[input.progress]];
+  const args = input.recheck ? ['-lptzc', '--from0', '--files-from=-'] : ['-rlptz', '--from0', '--exclude-from=-', ...PROGRESS_ARGS[input.progress]];
   // Exact counts of regular files sent (rsync >= 3; older ones only know --log-format).
-  if (input.version.major >= 3 && !input.version.openrsync) args.push('--out-format=%i');
+  if (input.version.major >= 3 && !input.version.openrsync) args.push(input.itemizeNames ? '--out-format=%i %n' : '--out-format=%i');
+  if (input.nanosecondWindow && rsyncCapabilities(input.version).nanosecondWindow) args.push('--modify-window=-1');
   // Keepalives from both ends while idle: what lets the remote guard tell a quiet link from a dead one.
   if (input.ioTimeoutSeconds) args.push(`--timeout=${Math.max(1, Math.round(input.ioTimeoutSeconds))}`);
+  const keep = input.dryRun || input.version.openrsync ? undefined : input.keepServerEdits;
+  // Relative to the destination, on the server; rsync leaves its own backup folder out of the transfer.
+  if (keep) args.push('--backup', `--backup-dir=${CONFLICTS_DIR}/${keep.incoming}`);
   if (input.dryRun) args.push('--dry-run');
   // A dry run must not create anything remotely; rsync -n copes with a missing destination.
-  else args.push(`--rsync-path=${rsyncPathCommand(input.remoteDir, input.remoteGuard)}`);
+  else args.push(`--rsync-path=${rsyncPathCommand(input.remoteDir, input.remoteGuard, keep && buildSweepScript(input.remoteDir, keep.incoming, keep.window))}`);
   args.push(...rshArgs(input));
   args.push(path.join(input.root, '/'), rsyncDestination(input.target, input.remoteDir, input.version));
   if (input.target.password === undefined || input.tunnel) return { command: 'rsync', args, env: {} };

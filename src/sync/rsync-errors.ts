@@ -45,6 +45,9 @@ function withTail(message: string, stderr: string): string {
 /** The server has no rsync: `sync: auto` falls back to SFTP on this one. */
 export class RemoteRsyncMissing extends SyncError {}
 
+/** The server's rsync refused `--modify-window=-1` (older than 3.1.0 there): sync again without it. */
+export class RemoteRsyncNoNanoseconds extends SyncError {}
+
 // File-side failures exit 1 as with the SFTP engine; login, host-key and link failures are ConnectionErrors.
 function syncError(message: string, hint: string | undefined, stderr: string): MtrError {
   return new SyncError(withTail(message, stderr), hint);
@@ -84,6 +87,9 @@ function fromStderr(stderr: string, where: string): MtrError | undefined {
       'make ~/.bashrc (or your shell startup file) print nothing for non-interactive shells, ' + SFTP_HINT,
       '',
     );
+  }
+  if (/on remote machine: -@-?\d*: unknown option|unknown option.*modify-window/.test(stderr)) {
+    return new RemoteRsyncNoNanoseconds('the remote rsync does not know --modify-window=-1', `update rsync on ${where}, ${SFTP_HINT}`);
   }
   if (/\brsync: (?:command )?not found|command not found: rsync|Unknown command:? '?rsync/.test(stderr)) {
     return new RemoteRsyncMissing(`rsync is not installed on ${where}`, `install rsync there (e.g. sudo apt install rsync), ${SFTP_HINT}`);

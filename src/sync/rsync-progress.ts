@@ -45,12 +45,34 @@ export function parseProgressLine(line: string): ProgressLine | undefined {
   return parsed;
 }
 
-// `--out-format=%i` prints one itemize code per changed item (names left out on purpose: any name
-// is safe). `>f` = a regular file was sent; links and dirs have other codes.
-const ITEMIZE = /^[<>ch.*][fdLDS][.+?a-zA-Z]{9,10}$/;
+// `--out-format=%i` (or `%i %n`) prints one itemize code per changed item, then its name when
+// asked. `<f` (upload) or `>f` (download) = a regular file was transferred; links and dirs have
+// other codes.
+const ITEMIZE = /^([<>ch.*][fdLDS][.+?a-zA-Z]{9,10})(?: (.*))?$/s;
+
+/**
+ * A name as rsync prints it, as the file system's bytes: rsync writes a byte it will not print
+ * (controls, and in some locales anything above 0x7f) as `\#ooo`, and a backslash that would
+ * read as such an escape as `\#134`; the rest arrives as UTF-8.
+ */
+export function unescapeRsyncName(text: string): Buffer {
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const match of text.matchAll(/\\#([0-7]{3})/g)) {
+    parts.push(Buffer.from(text.slice(last, match.index), 'utf8'), Buffer.from([Number.parseInt(match[1] as string, 8) & 0xff]));
+    last = match.index + match[0].length;
+  }
+  parts.push(Buffer.from(text.slice(last), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+export interface ProgressParserOptions {
+  /** Each regular file transferred, by name (its bytes), when `%n` is in the out-format. */
+  onSentFile?: (name: Buffer) => void;
+}
 
 // progress2 lines carry run totals; legacy lines restart at 0 for each file, so completed files are summed.
-export function createProgressParser(mode: 'info2' | 'legacy'): ProgressParser {
+export function createProgressParser(mode: 'info2' | 'legacy', options: ProgressParserOptions = {}): ProgressParser {
   let pending = '';
   let files = 0;
   let doneBytes = 0;
@@ -77,8 +99,13 @@ export function createProgressParser(mode: 'info2' | 'legacy'): ProgressParser {
   function take(lines: string[]): RsyncProgressUpdate[] {
     const updates: RsyncProgressUpdate[] = [];
     for (const text of lines) {
-      if (ITEMIZE.test(text)) {
-        if (text.startsWith('>f')) itemizedFiles = (itemizedFiles ?? 0) + 1;
+      const itemized = ITEMIZE.exec(text);
+      if (itemized) {
+        const code = itemized[1] as string;
+        if (code.startsWith('>f') || code.startsWith('<f')) {
+          itemizedFiles = (itemizedFiles ?? 0) + 1;
+          if (itemized[2] !== undefined) options.onSentFile?.(unescapeRsyncName(itemized[2]));
+        }
         continue;
       }
       const line = parseProgressLine(text);

@@ -18,6 +18,8 @@ export interface RsyncCapabilities {
   escapesRemoteArgs: boolean;
   /** `-e` honours quotes (rsync 2.6+); openrsync splits on whitespace only. */
   quotedRsh: boolean;
+  /** `--modify-window=-1`: mtimes compared to the nanosecond (3.1.3+; the receiver must be too). */
+  nanosecondWindow: boolean;
 }
 
 export type ProgressMode = 'info2' | 'legacy' | 'none';
@@ -54,6 +56,7 @@ export function rsyncCapabilities(v: RsyncVersion): RsyncCapabilities {
     mkpath: gnu && atLeast(v, 3, 2, 3),
     escapesRemoteArgs: gnu && atLeast(v, 3, 2, 4),
     quotedRsh: gnu,
+    nanosecondWindow: gnu && atLeast(v, 3, 1, 3),
   };
 }
 

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { shellJoin } from '../remote/shell-quote.js';
 import type { SshTarget } from '../ssh/target.js';
 import { buildRsyncArgs, buildRsyncPullArgs, type PullKind, type RsyncArgsInput, type RsyncInvocation } from './rsync-args.js';
+import { takeKeptReport, type KeptReport } from './conflicts.js';
 import { describeRsyncExit } from './rsync-errors.js';
 import type { RsyncGuard } from './rsync-guard.js';
 import { relayRshCommand } from './rsync-relay.js';
@@ -43,6 +44,16 @@ export interface RunRsyncOptions {
   ioTimeoutSeconds?: number;
   /** Stops the remote rsync once it reads nothing (a dead link), so it removes its temp file. */
   remoteGuard?: RsyncGuard;
+  /** Each regular file sent, by name (its bytes); rsync >= 3 only (rsync-args.ts `itemizeNames`). */
+  onSentFile?: (name: Buffer) => void;
+  /** `excludeList` is instead the list of files to compare by checksum (rsync-args.ts `recheck`). */
+  recheck?: boolean;
+  /** Compare mtimes to the nanosecond, when this rsync can (rsync-args.ts `nanosecondWindow`). */
+  nanosecondWindow?: boolean;
+  /** Keep the server's own edits it would replace (rsync-args.ts `keepServerEdits`). */
+  keepServerEdits?: RsyncArgsInput['keepServerEdits'];
+  /** What the server kept (conflicts.ts), whether rsync then succeeded or not. */
+  onKept?: (report: KeptReport) => void;
   /**
    * mtr's open connection: rsync's remote side runs on it (GNU rsync only). Without it, or when the
    * relay cannot start (an rsync that closes inherited descriptors), rsync runs its own ssh.
@@ -63,7 +74,19 @@ export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>)
 
 export async function runRsync(options: RunRsyncOptions): Promise<RsyncSummary> {
   return execute({ ...options, cwd: options.root }, options.excludeList, (common) =>
-    buildRsyncArgs({ ...common, root: options.root, remoteDir: options.remoteDir, dryRun: options.dryRun, extraArgs: options.extraArgs, ioTimeoutSeconds: options.ioTimeoutSeconds, remoteGuard: options.remoteGuard }),
+    buildRsyncArgs({
+      ...common,
+      root: options.root,
+      remoteDir: options.remoteDir,
+      dryRun: options.dryRun,
+      extraArgs: options.extraArgs,
+      ioTimeoutSeconds: options.ioTimeoutSeconds,
+      remoteGuard: options.remoteGuard,
+      itemizeNames: options.onSentFile !== undefined,
+      recheck: options.recheck,
+      nanosecondWindow: options.nanosecondWindow,
+      keepServerEdits: options.keepServerEdits,
+    }),
   );
 }
 
@@ -110,7 +133,7 @@ async function execute(options: CommonOptions, input: Buffer, build: (common: Co
   const attempt = async (viaTunnel: boolean) => {
     const built = invocation(viaTunnel);
     options.log?.debug(`sync: ${built.command} ${shellJoin(built.args)}`);
-    const parser = progress === 'none' ? undefined : createProgressParser(progress);
+    const parser = progress === 'none' ? undefined : createProgressParser(progress, options.onSentFile ? { onSentFile: options.onSentFile } : {});
     const ended = await spawnRsync(built, input, { ...options, env }, viaTunnel ? tunnel : undefined, (text) => {
       for (const update of parser?.push(text) ?? []) options.onProgress?.(update);
     });
@@ -122,10 +145,12 @@ async function execute(options: CommonOptions, input: Buffer, build: (common: Co
     options.log?.debug('sync: the rsync relay did not start; running rsync with its own ssh');
     run = await attempt(false);
   }
+  const { report, rest } = takeKeptReport(run.ended.stderr);
+  if (report) options.onKept?.(report);
   if (run.ended.linkLost && run.ended.code !== 0) {
     throw new ConnectionError(`the connection to ${where} dropped during the transfer (rsync)`, 'run again: rsync renames only complete files into place');
   }
-  const error = describeRsyncExit(run.ended.code, run.ended.stderr, run.built.command, where);
+  const error = describeRsyncExit(run.ended.code, rest, run.built.command, where);
   if (error) throw error;
   return run.parser?.summary() ?? { filesSent: 0, bytesSent: 0 };
 }

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { isPrivatePath } from './ignore.js';
+import { classifyRemote, type ConflictWindow, type Written } from './conflicts.js';
+import { isRacy } from './sync-record.js';
 import type { LocalEntry, LocalTree, RemoteEntry } from './types.js';
 
 // What the SFTP engine has to do, decided from the two listings alone: pure, table-tested.
@@ -13,7 +15,7 @@ export interface ModeFix {
 export interface UploadPlan {
   /** Directories to create, parents first. */
   mkdirs: string[];
-  /** Files to send: missing remotely, or size / whole-second mtime / type differ. */
+  /** Files to send: missing remotely, size / whole-second mtime / type differ, or changed since the last sync began. */
   uploads: LocalEntry[];
   /** chmod only: new directories (mkdir is masked by umask) and entries whose permission bits differ. */
   modeFixes: ModeFix[];
@@ -33,7 +35,16 @@ export interface UploadPlan {
   unsendable: LocalEntry[];
 }
 
-export function planUpload(local: LocalTree, remote: ReadonlyMap<string, RemoteEntry>): UploadPlan {
+export interface PlanOptions {
+  /**
+   * When the last complete sync to this remote began (file system clock, ms; sync-record.ts). A
+   * file changed since then may share its size and mtime second with the copy that sync sent, so
+   * it is sent again however it compares; older files compare by size and whole second.
+   */
+  changedSinceMs?: number;
+}
+
+export function planUpload(local: LocalTree, remote: ReadonlyMap<string, RemoteEntry>, options: PlanOptions = {}): UploadPlan {
   const plan: UploadPlan = { mkdirs: [], uploads: [], modeFixes: [], symlinks: [], removals: [], conflicts: [], unchanged: 0, bytes: 0, unsendable: [] };
   // Under a path that is (re)created nothing remote is trusted: its remote listing is of something else.
   const fresh = new Set<string>();
@@ -61,7 +72,7 @@ export function planUpload(local: LocalTree, remote: ReadonlyMap<string, RemoteE
     } else if (entry.type === 'symlink') {
       if (found?.type === 'symlink' && found.linkTarget !== undefined && found.linkTarget === entry.linkTarget) plan.unchanged++;
       else plan.symlinks.push(entry);
-    } else if (found?.type !== 'file' || found.size !== entry.size || found.mtime !== Math.floor(entry.mtime)) {
+    } else if (found?.type !== 'file' || found.size !== entry.size || found.mtime !== Math.floor(entry.mtime) || isRacy(entry, options.changedSinceMs)) {
       plan.uploads.push(entry);
       plan.bytes += entry.size;
     } else if ((found.mode & 0o7777) !== mode) {
@@ -71,6 +82,30 @@ export function planUpload(local: LocalTree, remote: ReadonlyMap<string, RemoteE
     }
   }
   return plan;
+}
+
+/**
+ * What the upload would replace or remove that the server edited since the last sync
+ * (conflicts.ts): remote files and symlinks standing where a file, a symlink or a directory goes.
+ * `remote` may lack some of them (watch mode lists none): those are looked up by the caller, and
+ * so are the exact times of the `unsure` ones.
+ */
+export function planKeeps(
+  plan: UploadPlan,
+  remote: ReadonlyMap<string, RemoteEntry>,
+  window: ConflictWindow,
+  written?: ReadonlyMap<string, Written>,
+): { keep: string[]; unsure: string[] } {
+  const keep: string[] = [];
+  const unsure: string[] = [];
+  for (const p of [...plan.uploads.map((e) => e.path), ...plan.symlinks.map((e) => e.path), ...plan.removals]) {
+    const found = remote.get(p);
+    if (!found || found.type === 'dir') continue;
+    const verdict = classifyRemote(found, window, written?.get(p));
+    if (verdict === 'edit') keep.push(p);
+    else if (verdict === 'unsure') unsure.push(p);
+  }
+  return { keep: keep.sort(), unsure: unsure.sort() };
 }
 
 export interface DeletionPlan {

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Host } from '../host/types.js';
 import { readRemoteManifest } from './remote-manifest.js';
-import { planUpload, type UploadPlan } from './sftp-plan.js';
+import { isServerEdit, type ConflictWindow, type KeptReport, type Written } from './conflicts.js';
+import { planKeeps, planUpload, type UploadPlan } from './sftp-plan.js';
+import { keepOnServer, statRemote } from './sftp-keep.js';
 import { runPool } from '../util/pool.js';
 import { putFile, putSymlink, tempSuffixes } from './sftp-put.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SFTP_STATUS, SyncError, type SftpOpError, type SftpSession } from './sftp-session.js';
@@ -25,6 +27,18 @@ export interface SftpSyncOptions {
   /** Upload temp files untouched this long are an interrupted upload's, and removed (default: kept). */
   leftoverAgeSeconds?: number;
   onProgress?: (progress: SyncProgress) => void;
+  /** Files modified since then are sent whatever they compare like (sftp-plan.ts PlanOptions). */
+  changedSinceMs?: number;
+  /** Remote files this would replace or remove that the server edited are kept (conflicts.ts). */
+  keepServerEdits?: ConflictWindow;
+  /** `remote` lists only some paths (watch mode): look up the rest before keeping server edits. */
+  statTargets?: boolean;
+  /** What mtr itself wrote earlier (watch mode): still as it left it, never the server's edit. */
+  written?: ReadonlyMap<string, Written>;
+  /** What was kept, as soon as it is (a later failure does not hide it). */
+  onKept?: (report: KeptReport) => void;
+  /** The exact mtimes (ms) of paths a listing in whole seconds cannot place (conflicts.ts classifyRemote). */
+  exactTimes?: (paths: readonly string[]) => Promise<ReadonlyMap<string, number>>;
   /** Files in flight at once per SFTP channel; also capped by the server's open-handle limit. */
   concurrency?: number;
   /** Most SFTP channels to upload over (default 4; more are opened only for many files). */
@@ -68,7 +82,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
       remote = manifest.entries;
       found = manifest.leftovers;
     }
-    const plan = planUpload(tree, remote);
+    const plan = planUpload(tree, remote, options.changedSinceMs === undefined ? {} : { changedSinceMs: options.changedSinceMs });
     const leftovers = leftoversToRemove(found, tree);
     if (plan.conflicts.length > 0) {
       const list = plan.conflicts.slice(0, 3).join(', ');
@@ -79,7 +93,10 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     const base = resolveSftpPath(options.remoteDir, session.home);
     const width = Math.max(1, Math.min(options.concurrency ?? PER_CHANNEL, session.maxOpenHandles - 2));
     await mkdirP(session, base);
-    await runPool(plan.removals, width, (p) => session.unlink(remotePath(base, p)), { signal });
+    const kept = options.keepServerEdits ? await keepServerEdits(session, base, plan, remote, options) : undefined;
+    if (kept?.report) options.onKept?.(kept.report);
+    const movedAway = new Set(kept?.paths);
+    await runPool(plan.removals.filter((p) => !movedAway.has(p)), width, (p) => session.unlink(remotePath(base, p)), { signal });
     // Another run may have removed one first: a leftover already gone is fine.
     await runPool(leftovers, width, (p) => session.unlink(remotePath(base, p)).catch(ignoreMissing), { signal });
     for (const level of byDepth(plan.mkdirs)) {
@@ -117,6 +134,24 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     for (const s of extra) s.end();
     opened?.end();
   }
+}
+
+// Before anything is replaced: the server's own edits among the targets go to the conflicts folder.
+async function keepServerEdits(session: SftpSession, base: string, plan: UploadPlan, remote: ReadonlyMap<string, RemoteEntry>, options: SftpSyncOptions) {
+  const window = options.keepServerEdits as ConflictWindow;
+  let known = remote;
+  if (options.statTargets) {
+    const unknown = [...plan.uploads, ...plan.symlinks].map((e) => e.path).filter((p) => !remote.has(p));
+    if (unknown.length) known = new Map([...remote, ...(await statRemote(session, base, unknown))]);
+  }
+  const { keep, unsure } = planKeeps(plan, known, window, options.written);
+  if (unsure.length && options.exactTimes) {
+    const exact = await options.exactTimes(unsure);
+    keep.push(...unsure.filter((p) => isServerEdit({ mtime: 0, mtimeMs: exact.get(p) ?? 0 }, window)));
+  }
+  const paths = keep.sort();
+  const report = await keepOnServer(session, base, paths, window.folder);
+  return { paths, report };
 }
 
 // Extra channels are a speed-up, never a requirement: one the server refuses (MaxSessions) is skipped.

@@ -8,6 +8,8 @@ export interface LocalEntry {
   size: number;
   /** Whole seconds since the epoch (SFTP v3 has 1 s resolution). */
   mtime: number;
+  /** The local mtime at the file system's resolution, in ms (fractional), once statted. */
+  mtimeMs?: number;
   /** Permission bits, e.g. 0o755. */
   mode: number;
   /** Symlink target as stored (symlinks only). */
@@ -46,6 +48,8 @@ export interface LocalTree {
   statted?: boolean;
   /** Sockets, FIFOs and devices the walk skipped (never sent). */
   skippedSpecial?: number;
+  /** When the scan began, by the project's file system clock (ms; sync-record.ts). */
+  startedMs?: number;
 }
 
 /** One remote file as listed by the remote manifest (find -printf) or SFTP readdir. */
@@ -54,6 +58,8 @@ export interface RemoteEntry {
   type: 'file' | 'dir' | 'symlink';
   size: number;
   mtime: number;
+  /** The mtime with its fraction, in ms, when the listing has it (GNU find's %T@; SFTP has seconds). */
+  mtimeMs?: number;
   mode: number;
   /** Symlink target (symlinks only), when the listing could read it (GNU find %l). */
   linkTarget?: string;

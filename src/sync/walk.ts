@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import fs, { type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { IgnoreMatcher } from './ignore.js';
+import { isRacy } from './sync-record.js';
 import type { ExcludedPath, LocalEntry, LocalTree } from './types.js';
 
 type EntryType = LocalEntry['type'];
@@ -38,6 +39,15 @@ export function localPathOf(absRoot: string, entry: Pick<LocalEntry, 'path' | 'r
   return entry.raw ? Buffer.concat([Buffer.from(`${absRoot}/`), entry.raw]) : path.join(absRoot, entry.path);
 }
 
+function lstatIfThere(abs: string | Buffer): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(abs);
+  } catch (error) {
+    if (isVanished(error)) return undefined;
+    throw error;
+  }
+}
+
 /** Fills in one entry's stats (and link target); false when it vanished since it was listed. */
 function statEntrySync(absRoot: string, entry: LocalEntry): boolean {
   const abs = localPathOf(absRoot, entry);
@@ -45,6 +55,7 @@ function statEntrySync(absRoot: string, entry: LocalEntry): boolean {
     const st = fs.lstatSync(abs);
     entry.size = entry.type === 'file' ? st.size : 0;
     entry.mtime = Math.floor(st.mtimeMs / 1000);
+    entry.mtimeMs = st.mtimeMs;
     entry.mode = st.mode & 0o7777;
     if (entry.type === 'symlink') readLinkTarget(abs, entry);
     return true;
@@ -70,6 +81,27 @@ export async function statTree(tree: LocalTree): Promise<LocalTree> {
   entries.length = kept;
   tree.statted = true;
   return tree;
+}
+
+/**
+ * The regular files of a tree modified at or after `sinceMs` (sync-record.ts isRacy): the ones a
+ * size-and-second comparison cannot vouch for. A names-only tree is lstat-ed here, in slices, and
+ * left as it is; vanished files drop out.
+ */
+export async function filesChangedSince(tree: LocalTree, sinceMs: number): Promise<LocalEntry[]> {
+  const changed: LocalEntry[] = [];
+  let n = 0;
+  for (const entry of tree.entries) {
+    if (entry.type !== 'file') continue;
+    if (tree.statted !== false) {
+      if (isRacy(entry, sinceMs)) changed.push(entry);
+      continue;
+    }
+    if (++n % STATS_PER_SLICE === 0) await yieldToLoop();
+    const st = lstatIfThere(localPathOf(tree.root, entry));
+    if (st?.isFile() && st.mtimeMs >= sinceMs) changed.push(entry);
+  }
+  return changed;
 }
 
 // A target that is not UTF-8 is kept lossy (rsync reads the link itself; SFTP cannot write it).

@@ -2,7 +2,9 @@ import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Host } from '../host/types.js';
+import { classifyRemote, conflictWindow, isServerEdit, type ConflictWindow, type KeptReport, type Written } from '../sync/conflicts.js';
 import { isPrivatePath } from '../sync/ignore.js';
+import { lastSyncEnded, noteWatchWrites, readSyncRecord } from '../sync/sync-record.js';
 import { planDeletions, type DeletionPlan } from '../sync/sftp-plan.js';
 import type { LocalEntry, RemoteEntry } from '../sync/types.js';
 import { comparePaths } from '../sync/walk.js';
@@ -12,6 +14,7 @@ import type { WatchFilter } from './filter.js';
 
 // Opens sockets: sends one batch of changed paths over the kept-open connection with the SFTP engine
 // (temp + rename, mode, mtime), without listing the remote tree: the watcher already says what changed.
+// Only the batch's own targets are looked at on the server, to keep what was edited there.
 
 const STAT_CONCURRENCY = 64;
 
@@ -115,6 +118,13 @@ export interface ChangeSyncRequest {
   deleteRemote: boolean;
   /** The remote $HOME if known (for the deletion guard); read over SFTP otherwise. */
   home?: string;
+  /**
+   * This target's sync record (sync-record.ts): the server's own edits since the last full sync
+   * (or since this session wrote the file, `written`) are kept, never overwritten (conflicts.ts).
+   */
+  recordName?: string;
+  /** What this watch session wrote (path → size, mtime second); kept up to date here. */
+  written?: Map<string, Written>;
 }
 
 export interface ChangeSyncResult {
@@ -126,31 +136,58 @@ export interface ChangeSyncResult {
   deleted: number;
   fingerprints: Map<string, string>;
   home?: string;
+  /** The server's own edits moved to the conflicts folder instead of being replaced or deleted. */
+  kept: KeptReport[];
 }
 
 export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncResult> {
+  const window = req.recordName === undefined ? undefined : conflictWindow(lastSyncEnded(readSyncRecord(req.root, req.recordName)), new Date());
   const snapshot = await snapshotPaths(req.root, req.upserts, req.filter);
   const dirs = snapshot.entries.filter((e) => e.type === 'dir').map((e) => e.path);
   const removals = req.deleteRemote ? await stillMissing(req.root, req.removals) : [];
   const removedDirs = removals.filter((r) => r.isDir).map((r) => r.path);
+  // Removed files are looked at only to tell the server's own edits (kept) from mtr's copies.
+  const removedFiles = window ? removals.filter((r) => !r.isDir).map((r) => r.path) : [];
   let remote: RemoteFacts = { home: req.home, dirs: new Map(), removedDirContents: [] };
-  if (dirs.length > 0 || removedDirs.length > 0 || (removals.length > 0 && req.home === undefined)) {
-    remote = await inspectRemote(req.host, req.remoteDir, dirs, removedDirs);
+  if (dirs.length > 0 || removedDirs.length > 0 || removedFiles.length > 0 || (removals.length > 0 && req.home === undefined)) {
+    remote = await inspectRemote(req.host, req.remoteDir, dirs, removedDirs, removedFiles);
   }
   let filesSent = 0;
   let bytesSent = 0;
   let dirsMade = 0;
+  const kept: KeptReport[] = [];
   if (snapshot.entries.length > 0) {
     const { syncViaSftp } = await import('../sync/sftp.js');
     const tree = { root: req.root, entries: snapshot.entries, excludedCount: 0 };
-    const sent = await syncViaSftp({ host: req.host, root: req.root, tree, remoteDir: req.remoteDir, remote: remote.dirs });
+    // Every file of the batch is sent (the watcher says it changed); only directories are listed.
+    const sent = await syncViaSftp({
+      host: req.host,
+      root: req.root,
+      tree,
+      remoteDir: req.remoteDir,
+      remote: remote.dirs,
+      ...(window ? keepOptions(req, window, kept) : {}),
+      ...(req.written ? { written: req.written } : {}),
+    });
     ({ filesSent, bytesSent } = sent);
     dirsMade = sent.plan.mkdirs.length;
+    for (const entry of sent.plan.uploads) req.written?.set(entry.path, { size: entry.size, mtime: Math.floor(entry.mtime) });
   }
   let deleted = 0;
-  if (removals.length > 0) deleted = await deleteRemoved(req, remote, removals);
+  if (removals.length > 0) deleted = await deleteRemoved(req, remote, removals, window, kept);
+  if (req.recordName !== undefined && filesSent > 0) noteWatchWrites(req.root, req.recordName);
   const home = remote.home;
-  return { filesSent, dirsMade, bytesSent, deleted, fingerprints: snapshot.fingerprints, ...(home === undefined ? {} : { home }) };
+  return { filesSent, dirsMade, bytesSent, deleted, fingerprints: snapshot.fingerprints, kept, ...(home === undefined ? {} : { home }) };
+}
+
+// Before a file is replaced: its SFTP attributes (the exact time where those cannot tell) decide.
+function keepOptions(req: ChangeSyncRequest, window: ConflictWindow, kept: KeptReport[]) {
+  return {
+    keepServerEdits: window,
+    statTargets: true,
+    exactTimes: (paths: readonly string[]) => exactTimes(req, paths),
+    onKept: (report: KeptReport) => kept.push(report),
+  };
 }
 
 async function stillMissing(root: string, removals: readonly Removal[]): Promise<Removal[]> {
@@ -162,13 +199,13 @@ interface RemoteFacts {
   home: string | undefined;
   /** Remote entries at the batch's directory paths: new ones must be made, existing ones only chmod-ed. */
   dirs: Map<string, RemoteEntry>;
-  /** Everything below the removed directories, project-relative. */
+  /** Everything below the removed directories, and the removed files as they are, project-relative. */
   removedDirContents: RemoteEntry[];
 }
 
 // One SFTP session for what the server must be asked: $HOME (deletion guard), the batch's directories
 // and the contents of removed ones.
-async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: readonly string[], removedDirs: readonly string[]): Promise<RemoteFacts> {
+async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: readonly string[], removedDirs: readonly string[], removedFiles: readonly string[]): Promise<RemoteFacts> {
   const { describeSftpFailure, openSftp, resolveSftpPath, walkSftp } = await import('../sync/sftp-session.js');
   const session = await openSftp(host);
   const facts: RemoteFacts = { home: session.home, dirs: new Map(), removedDirContents: [] };
@@ -185,6 +222,10 @@ async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: 
       for (const entry of entries) facts.removedDirContents.push({ ...entry, path: `${rel}/${entry.path}` });
     };
     await Promise.all([...dirs.map(statDir), ...removedDirs.map(listRemoved)]);
+    if (removedFiles.length) {
+      const { statRemote } = await import('../sync/sftp-keep.js');
+      for (const entry of (await statRemote(session, base, removedFiles)).values()) facts.removedDirContents.push(entry);
+    }
     return facts;
   } catch (error) {
     throw describeSftpFailure(error, session.closed);
@@ -193,12 +234,37 @@ async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: 
   }
 }
 
-async function deleteRemoved(req: ChangeSyncRequest, remote: RemoteFacts, removals: readonly Removal[]): Promise<number> {
+async function deleteRemoved(req: ChangeSyncRequest, remote: RemoteFacts, removals: readonly Removal[], window: ConflictWindow | undefined, kept: KeptReport[]): Promise<number> {
   const { checkDeleteTarget } = await import('../sync/sftp-plan.js');
   const refusal = checkDeleteTarget(req.remoteDir, remote.home ?? '/');
   if (refusal) throw refusal;
   const plan = planRemovals(removals, remote.removedDirContents, req.filter);
   if (!plan.files.length && !plan.dirs.length) return 0;
-  const { applyDeletions } = await import('../sync/delete.js');
-  return applyDeletions(req.host, req.remoteDir, plan);
+  const { applyDeletions, keepRemoteFiles } = await import('../sync/delete.js');
+  const keep = window ? await serverEdits(req, plan.files, remote.removedDirContents, window) : [];
+  if (keep.length && window) {
+    const report = await keepRemoteFiles(req.host, req.remoteDir, keep, window.folder);
+    if (report) kept.push(report);
+  }
+  for (const p of plan.files) req.written?.delete(p);
+  const moved = new Set(keep);
+  return applyDeletions(req.host, req.remoteDir, { ...plan, files: plan.files.filter((p) => !moved.has(p)) });
+}
+
+// The removed paths the server edited since the last sync, by their SFTP attributes (whole
+// seconds), asking their exact times only for the ones those cannot place.
+async function serverEdits(req: ChangeSyncRequest, paths: readonly string[], attrs: readonly RemoteEntry[], window: ConflictWindow): Promise<string[]> {
+  const known = new Map(attrs.map((e) => [e.path, e]));
+  const verdicts = paths.map((p) => {
+    const entry = known.get(p);
+    return { p, verdict: entry ? classifyRemote(entry, window, req.written?.get(p)) : 'ours' };
+  });
+  const unsure = verdicts.filter((v) => v.verdict === 'unsure').map((v) => v.p);
+  const exact = unsure.length ? await exactTimes(req, unsure) : new Map<string, number>();
+  return verdicts.filter(({ p, verdict }) => verdict === 'edit' || (verdict === 'unsure' && isServerEdit({ mtime: 0, mtimeMs: exact.get(p) ?? 0 }, window))).map((v) => v.p);
+}
+
+async function exactTimes(req: ChangeSyncRequest, paths: readonly string[]): Promise<ReadonlyMap<string, number>> {
+  const { readExactMtimes } = await import('../sync/remote-manifest.js');
+  return readExactMtimes(req.host, req.remoteDir, paths);
 }

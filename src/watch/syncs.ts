@@ -48,6 +48,8 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
   const { session } = options;
   const root = session.projectRoot;
   const timers = new Set<NodeJS.Timeout>();
+  // What this session wrote on the server: a later look finds it as it left it, not an edit there.
+  const written = new Map<string, { size: number; mtime: number }>();
   let cancelled = false;
 
   // Files written during their upload (or inside chokidar's change throttle) are sent again.
@@ -66,6 +68,8 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
 
   return {
     async full(link) {
+      // A full sync looks at every file: what it leaves is judged by its end from now on.
+      written.clear();
       const { syncProject } = await import('../sync/sync-project.js');
       const stats = await syncProject({
         ctx: options.ctx,
@@ -84,6 +88,7 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
     async changes(link, batch) {
       const started = Date.now();
       const { syncChanges } = await import('./sync-changes.js');
+      const { syncRecordName } = await import('../sync/sync-record.js');
       const result = await syncChanges({
         host: link.connection,
         root,
@@ -93,8 +98,15 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
         filter: options.filter(),
         deleteRemote: options.deleteRemote,
         ...(link.home === undefined ? {} : { home: link.home }),
+        recordName: syncRecordName(link.connection.target, session.server.remoteDir),
+        written,
       });
       if (result.home !== undefined) link.home = result.home;
+      if (result.kept.length) {
+        const { formatKeptNotice } = await import('../sync/conflicts.js');
+        const notice = formatKeptNotice(session.server.name, result.kept);
+        if (notice) options.ctx.stderr.write(`mtr: ${notice}\n`);
+      }
       scheduleRecheck(result.fingerprints, batch.lastEventAt);
       const now = Date.now();
       const { filesSent, bytesSent, deleted } = result;

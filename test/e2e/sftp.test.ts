@@ -251,7 +251,7 @@ describeE2E('sftp engine', (sshd) => {
     const session = await openSftp(conn);
     try {
       const viaSftp = await walkSftp(session, remote);
-      const strip = ({ linkTarget: _drop, ...rest }: RemoteEntry) => ({ ...rest, size: rest.type === 'file' ? rest.size : 0 });
+      const strip = ({ linkTarget: _drop, mtimeMs: _exact, ...rest }: RemoteEntry) => ({ ...rest, size: rest.type === 'file' ? rest.size : 0 });
       expect(viaSftp).toEqual(viaFind.map(strip).sort((a, b) => (a.path < b.path ? -1 : 1)));
       expect(viaFind.find((e) => e.path === 'ln')?.linkTarget).toBe('a b');
       expect(viaSftp.find((e) => e.path === 'a b/c\nd.txt')).toMatchObject({ mode: 0o751, mtime: T + 9, size: 1 });

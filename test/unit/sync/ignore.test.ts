@@ -104,6 +104,10 @@ describe('isPrivatePath', () => {
     ['a/x.mtr', false],
     ['.mtr-tmp', false],
     ['src/main.py', false],
+    ['.mtr-conflicts', true],
+    ['.mtr-conflicts/2026-01-01T00-00-00/train.py', true],
+    ['sub/.mtr-conflicts', false],
+    ['.mtr-conflicts-old', false],
   ])('%s → %s', (p, expected) => expect(isPrivatePath(p)).toBe(expected));
 });
 
@@ -131,6 +135,8 @@ describe('createIgnoreMatcher', () => {
     ['.git beats negation', {}, ['!.git/'], true, '.git', true, true],
     ['.mtr dir', {}, [], true, '.mtr', true, true],
     ['nested .mtr dir', {}, [], false, 'sub/.mtr', true, true],
+    ['the top .mtr-conflicts, even re-included', { '.mtrignore': '!.mtr-conflicts/\n' }, [], false, '.mtr-conflicts', true, true],
+    ['a deeper .mtr-conflicts is the project\'s', {}, [], false, 'sub/.mtr-conflicts', true, false],
     ['nested .mtr contents', {}, [], false, 'a/b/.mtr/config.yaml', false, true],
     ['a file named .mtr', {}, [], false, 'x/.mtr', false, true],
     ['.mtr beats .mtrignore negation', { '.mtrignore': '!sub/.mtr/\n!sub/.mtr/**\n' }, [], true, 'sub/.mtr/config.yaml', false, true],

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveRemotePath } from '../../../src/sync/download.js';
 import { resolveSftpPath } from '../../../src/sync/sftp-session.js';
-import { buildManifestScript, floorSeconds, parseFindPrintf, parseManifestOutput } from '../../../src/sync/remote-manifest.js';
+import { buildManifestScript, buildMtimesScript, floorSeconds, parseFindPrintf, parseManifestOutput, parseMtimes } from '../../../src/sync/remote-manifest.js';
 
 const record = (...fields: string[]) => fields.map((f) => `${f}\0`).join('');
 
@@ -15,14 +15,15 @@ describe('parseFindPrintf', () => {
     const buf = Buffer.from(names.map((n, i) => record('f', n, String(i), `1700000000.${i}99999999`, '644', '')).join(''));
     const entries = parseFindPrintf(buf);
     expect(entries.map((e) => e.path)).toEqual(names);
-    expect(entries[3]).toEqual({ path: 'ünï/cödé 🚀', type: 'file', size: 3, mtime: 1700000000, mode: 0o644 });
+    expect(entries[3]).toEqual({ path: 'ünï/cödé 🚀', type: 'file', size: 3, mtime: 1700000000, mtimeMs: 1700000000399.9999, mode: 0o644 });
   });
 
   it.each([
-    ['file', record('f', 'x', '12', '1700000000.9999999999', '755', ''), { path: 'x', type: 'file', size: 12, mtime: 1700000000, mode: 0o755 }],
-    ['dir size is ignored', record('d', 'src', '4096', '1.5', '2775', ''), { path: 'src', type: 'dir', size: 0, mtime: 1, mode: 0o2775 }],
-    ['symlink with target', record('l', 'ln', '9', '100', '777', '../a b\nc'), { path: 'ln', type: 'symlink', size: 0, mtime: 100, mode: 0o777, linkTarget: '../a b\nc' }],
-    ['whole-second mtime', record('f', 'y', '0', '1700000000.0000000000', '600', ''), { path: 'y', type: 'file', size: 0, mtime: 1700000000, mode: 0o600 }],
+    ['file', record('f', 'x', '12', '1700000000.9999999999', '755', ''), { path: 'x', type: 'file', size: 12, mtime: 1700000000, mtimeMs: 1700000001000, mode: 0o755 }],
+    ['dir size is ignored', record('d', 'src', '4096', '1.5', '2775', ''), { path: 'src', type: 'dir', size: 0, mtime: 1, mtimeMs: 1500, mode: 0o2775 }],
+    ['symlink with target', record('l', 'ln', '9', '100', '777', '../a b\nc'), { path: 'ln', type: 'symlink', size: 0, mtime: 100, mtimeMs: 100000, mode: 0o777, linkTarget: '../a b\nc' }],
+    ['whole-second mtime', record('f', 'y', '0', '1700000000.0000000000', '600', ''), { path: 'y', type: 'file', size: 0, mtime: 1700000000, mtimeMs: 1700000000000, mode: 0o600 }],
+    ['no mtime at all', record('f', 'z', '0', '', '600', ''), { path: 'z', type: 'file', size: 0, mtime: 0, mode: 0o600 }],
   ])('%s', (_name, input, expected) => expect(parseFindPrintf(Buffer.from(input))).toEqual([expected]));
 
   it('skips sockets, fifos and devices, and drops a truncated trailing record', () => {
@@ -45,8 +46,42 @@ describe('parseFindPrintf', () => {
       expect(entries).toEqual([
         expect.objectContaining({ path: 'link', type: 'symlink', linkTarget: 'sub dir/new\nline ü' }),
         expect.objectContaining({ path: 'sub dir', type: 'dir' }),
-        { path: 'sub dir/new\nline ü', type: 'file', size: 5, mtime: 1600000000, mode: 0o751 },
+        { path: 'sub dir/new\nline ü', type: 'file', size: 5, mtime: 1600000000, mtimeMs: 1600000000750, mode: 0o751 },
       ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the conflicts folder', () => {
+  it('is never listed by the real GNU find (a folder of that name deeper down is)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-find-'));
+    try {
+      for (const rel of ['.mtr-conflicts/2026-01-01T00-00-00/a.py', 'sub/.mtr-conflicts/b.py', 'c.py']) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), 'x');
+      }
+      const parsed = parseManifestOutput(execFileSync('sh', ['-c', buildManifestScript(dir)]))!;
+      expect(parseFindPrintf(parsed.records).map((e) => e.path).sort()).toEqual(['c.py', 'sub', 'sub/.mtr-conflicts', 'sub/.mtr-conflicts/b.py']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('exact mtimes', () => {
+  it('the real GNU find prints those of the paths asked (hostile names too); missing ones drop out', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-times-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'sub'));
+      for (const [rel, t] of [['a b', 1600000000.25], ['sub/-n\nx', 1600000001.5]] as const) {
+        fs.writeFileSync(path.join(dir, rel), 'x');
+        fs.utimesSync(path.join(dir, rel), t, t);
+      }
+      const out = execFileSync('sh', ['-c', buildMtimesScript(dir)], { input: './a b\0./sub/-n\nx\0./gone\0' });
+      expect(parseMtimes(out)).toEqual(new Map([['a b', 1600000000250], ['sub/-n\nx', 1600000001500]]));
+      expect(parseMtimes(Buffer.from('no tag'))).toEqual(new Map());
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

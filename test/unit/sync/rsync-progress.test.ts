@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressParser, parseProgressLine } from '../../../src/sync/rsync-progress.js';
+import { createProgressParser, parseProgressLine, unescapeRsyncName } from '../../../src/sync/rsync-progress.js';
 
 describe('parseProgressLine', () => {
   it.each([
@@ -80,4 +80,25 @@ describe('itemized counts (--out-format=%i)', () => {
     expect(parser.summary()).toEqual({ filesSent: 2, bytesSent: 100 });
     expect(updates).toEqual([]);
   });
+});
+
+describe('sent names (--out-format=%i %n)', () => {
+  it("reports each regular file transferred by name, as bytes, rsync's \\#ooo escapes undone", () => {
+    const names: string[] = [];
+    const parser = createProgressParser('info2', { onSentFile: (name) => names.push(name.toString('latin1')) });
+    // An upload itemizes sent files as <f (a download as >f); names may arrive escaped or as UTF-8.
+    parser.push('cd+++++++++ sub/\n<f+++++++++ sub/a b.txt\n<f..t...... caf\\#377.txt\ncL+++++++++ link -> x\n');
+    parser.push('<f.st...... \\#303\\#274.txt\n>f+++++++++ new\\#012line\n.f..t...... not-sent\n<f+++++++++ ü2.txt\n');
+    parser.end();
+    expect(names).toEqual(['sub/a b.txt', 'caf\xff.txt', '\xc3\xbc.txt', 'new\nline', '\xc3\xbc2.txt']);
+    expect(parser.summary().filesSent).toBe(5);
+  });
+
+  it.each([
+    ['plain', 'plain'],
+    ['a\\#134#101', 'a\\#101'],
+    ['\\#377\\#376', '\xff\xfe'],
+    ['back\\slash', 'back\\slash'],
+    ['日本', '\xe6\x97\xa5\xe6\x9c\xac'],
+  ])('unescapeRsyncName(%j) → bytes %j', (text, expected) => expect(unescapeRsyncName(text).toString('latin1')).toBe(expected));
 });

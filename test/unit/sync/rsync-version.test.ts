@@ -81,14 +81,14 @@ describe('parseRsyncVersion', () => {
 describe('rsyncCapabilities and progress mode', () => {
   const v = (text: string) => parseRsyncVersion(text)!;
   it.each([
-    ['3.4.1', v(RSYNC_341), { infoProgress2: true, mkpath: true, escapesRemoteArgs: true, quotedRsh: true }, 'info2'],
-    ['3.2.7', v(RSYNC_327), { infoProgress2: true, mkpath: true, escapesRemoteArgs: true, quotedRsh: true }, 'info2'],
-    ['3.2.3', { major: 3, minor: 2, patch: 3, openrsync: false }, { infoProgress2: true, mkpath: true, escapesRemoteArgs: false, quotedRsh: true }, 'info2'],
-    ['3.1.0', { major: 3, minor: 1, patch: 0, openrsync: false }, { infoProgress2: true, mkpath: false, escapesRemoteArgs: false, quotedRsh: true }, 'info2'],
-    ['3.0.9', { major: 3, minor: 0, patch: 9, openrsync: false }, { infoProgress2: false, mkpath: false, escapesRemoteArgs: false, quotedRsh: true }, 'legacy'],
-    ['2.6.9', v(RSYNC_269), { infoProgress2: false, mkpath: false, escapesRemoteArgs: false, quotedRsh: true }, 'legacy'],
-    ['openrsync', v(OPENRSYNC), { infoProgress2: false, mkpath: false, escapesRemoteArgs: false, quotedRsh: false }, 'none'],
-    ['4.0.0', { major: 4, minor: 0, patch: 0, openrsync: false }, { infoProgress2: true, mkpath: true, escapesRemoteArgs: true, quotedRsh: true }, 'info2'],
+    ['3.4.1', v(RSYNC_341), { infoProgress2: true, mkpath: true, escapesRemoteArgs: true, quotedRsh: true, nanosecondWindow: true }, 'info2'],
+    ['3.2.7', v(RSYNC_327), { infoProgress2: true, mkpath: true, escapesRemoteArgs: true, quotedRsh: true, nanosecondWindow: true }, 'info2'],
+    ['3.2.3', { major: 3, minor: 2, patch: 3, openrsync: false }, { infoProgress2: true, mkpath: true, escapesRemoteArgs: false, quotedRsh: true, nanosecondWindow: true }, 'info2'],
+    ['3.1.0', { major: 3, minor: 1, patch: 0, openrsync: false }, { infoProgress2: true, mkpath: false, escapesRemoteArgs: false, quotedRsh: true, nanosecondWindow: false }, 'info2'],
+    ['3.0.9', { major: 3, minor: 0, patch: 9, openrsync: false }, { infoProgress2: false, mkpath: false, escapesRemoteArgs: false, quotedRsh: true, nanosecondWindow: false }, 'legacy'],
+    ['2.6.9', v(RSYNC_269), { infoProgress2: false, mkpath: false, escapesRemoteArgs: false, quotedRsh: true, nanosecondWindow: false }, 'legacy'],
+    ['openrsync', v(OPENRSYNC), { infoProgress2: false, mkpath: false, escapesRemoteArgs: false, quotedRsh: false, nanosecondWindow: false }, 'none'],
+    ['4.0.0', { major: 4, minor: 0, patch: 0, openrsync: false }, { infoProgress2: true, mkpath: true, escapesRemoteArgs: true, quotedRsh: true, nanosecondWindow: true }, 'info2'],
   ])('%s', (_name, version, caps, mode) => {
     expect(rsyncCapabilities(version)).toEqual(caps);
     expect(progressModeFor(version)).toBe(mode);

@@ -69,6 +69,19 @@ describe('planUpload', () => {
   });
 });
 
+describe("planUpload with the last sync's start (changedSinceMs)", () => {
+  const since = T * 1000 + 400;
+  const at = (ms: number, size = 10): LocalEntry => ({ ...file('f', size, Math.floor(ms / 1000)), mtimeMs: ms });
+  it.each([
+    ['changed after that sync began, same size and second: sent', at(T * 1000 + 700), since, 'upload'],
+    ['changed before it began, same second: trusted', at(T * 1000 + 100), since, 'unchanged'],
+    ['no record: compared by size and second', at(T * 1000 + 700), undefined, 'unchanged'],
+  ] as const)('%s', (_name, local, changedSinceMs, expected) => {
+    const plan = planUpload(tree(local), remote(file('f', local.size, local.mtime)), changedSinceMs === undefined ? {} : { changedSinceMs });
+    expect(plan.uploads.length ? 'upload' : plan.unchanged ? 'unchanged' : 'other').toBe(expected);
+  });
+});
+
 describe('planUpload: names that are not UTF-8', () => {
   it('sends none of them (nor what is inside such a folder, nor a link to such a target) and lists them', () => {
     const rawDir: LocalEntry = { ...dir('d\uFFFD'), raw: Buffer.from([0x64, 0xfe]) };

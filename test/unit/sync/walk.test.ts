@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIgnoreMatcher, readRulesFile } from '../../../src/sync/ignore.js';
-import { comparePaths, statTree, walkLocalTree } from '../../../src/sync/walk.js';
+import { comparePaths, filesChangedSince, statTree, walkLocalTree } from '../../../src/sync/walk.js';
 
 const temps: string[] = [];
 afterEach(() => temps.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
@@ -181,6 +181,28 @@ describe('walkLocalTree', () => {
   it('rejects when the root does not exist', async () => {
     const missing = path.join(tempDir(), 'nope');
     await expect(walkLocalTree(missing, matcherFor(missing))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('filesChangedSince', () => {
+  it('finds the regular files modified at or after a time, on a names-only tree and a statted one alike', async () => {
+    const root = tempDir();
+    const T0 = 1_700_000_000;
+    for (const [rel, mtime] of [['old.txt', T0 - 10], ['same-second-before.txt', T0 + 0.25], ['at.txt', T0 + 0.5], ['after.txt', T0 + 3], ['sub/new.py', T0 + 1]] as const) {
+      write(root, rel, 'x');
+      fs.utimesSync(path.join(root, rel), mtime, mtime);
+    }
+    fs.symlinkSync('old.txt', path.join(root, 'link'));
+    write(root, 'gone.txt');
+    fs.utimesSync(path.join(root, 'gone.txt'), T0 + 5, T0 + 5);
+    const names = await walkLocalTree(root, matcherFor(root), { stat: false });
+    fs.rmSync(path.join(root, 'gone.txt'));
+    const since = T0 * 1000 + 500;
+    expect((await filesChangedSince(names, since)).map((e) => e.path)).toEqual(['after.txt', 'at.txt', 'sub/new.py']);
+    expect(names.statted).toBe(false);
+    const full = await walkLocalTree(root, matcherFor(root));
+    expect(full.entries.every((e) => e.mtimeMs !== undefined && e.mtime === Math.floor(e.mtimeMs / 1000))).toBe(true);
+    expect((await filesChangedSince(full, since)).map((e) => e.path)).toEqual(['after.txt', 'at.txt', 'sub/new.py']);
   });
 });
 
