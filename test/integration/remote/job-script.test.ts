@@ -232,8 +232,12 @@ describe.each(SHELLS)('the environment a job sees, run by %s', (_label, shell) =
     spawnSync('tmux', ['-L', 'mtr', 'wait-for', '-S', `mtr-go-${name}`], { env: box.env });
     const waited = await runScript(shell, buildStreamScript(name, { exitWithJob: true }), box.env);
     expect(waited.code).toBe(0);
-    // The pane's output, logged by pipe-pane: what --logs and --wait --for read.
-    return fs.readFileSync(path.join(box.jobs, name, 'out'), 'utf8');
+    // The pane's output, logged by pipe-pane: what --logs and --wait --for read. tmux hands it to
+    // the pipe's `cat` on its own time, so the last bytes may land just after the job's rc.
+    const out = path.join(box.jobs, name, 'out');
+    const deadline = Date.now() + 5000;
+    while (!fs.readFileSync(out, 'utf8').includes('end') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return fs.readFileSync(out, 'utf8');
   }
 
   it('interactive: the user\'s TERM when the server knows it; its pane output is logged to out', async () => {
