@@ -9,19 +9,26 @@ export interface LiveLine {
 
 export interface LiveLineSlot {
   current: LiveLine | undefined;
+  /** Prompts holding the line now: a spinner made meanwhile starts paused (progress.ts). */
+  held: number;
 }
 
 export function createLiveLineSlot(): LiveLineSlot {
-  return { current: undefined };
+  return { current: undefined, held: 0 };
 }
 
-/** Runs `ask` with any spinner on the slot stopped, and restarts it afterwards. */
+/**
+ * Runs `ask` with any spinner on the slot stopped, and restarts the one current afterwards (a
+ * sync step may have made a new one while the question was open: it waited, paused).
+ */
 export async function holdLiveLine<T>(slot: LiveLineSlot | undefined, ask: () => Promise<T>): Promise<T> {
-  const live = slot?.current;
-  live?.pause();
+  if (!slot) return ask();
+  slot.held++;
+  slot.current?.pause();
   try {
     return await ask();
   } finally {
-    live?.resume();
+    slot.held--;
+    if (slot.held === 0) slot.current?.resume();
   }
 }

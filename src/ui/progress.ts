@@ -19,13 +19,16 @@ export interface ProgressOptions {
 export async function createProgress(ctx: Context, options: ProgressOptions): Promise<Progress> {
   if (options.live && ctx.stderr.isTTY) {
     const { default: ora } = await import('ora');
-    const spinner = ora({ stream: ctx.stderr, discardStdin: false, hideCursor: true }).start();
     const slot = ctx.liveLine;
-    let paused = false;
+    // While a prompt holds the line the spinner waits: drawing (even a stop, which moves the cursor
+    // to column 0) would land in the middle of the question and the answer being typed.
+    const spinner = ora({ stream: ctx.stderr, discardStdin: false, hideCursor: true });
+    let paused = Boolean(slot && slot.held > 0);
+    if (!paused) spinner.start();
     const live = {
       pause: () => {
+        if (!paused) spinner.stop();
         paused = true;
-        spinner.stop();
       },
       resume: () => {
         paused = false;
@@ -34,13 +37,13 @@ export async function createProgress(ctx: Context, options: ProgressOptions): Pr
     };
     if (slot) slot.current = live;
     return {
+      // ora draws a new text on its next frame; a paused spinner has none.
       update: (text) => {
         spinner.text = text;
-        if (paused) spinner.stop();
       },
       done: () => {
         if (slot?.current === live) slot.current = undefined;
-        spinner.stop();
+        if (spinner.isSpinning) spinner.stop();
       },
     };
   }
