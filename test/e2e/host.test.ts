@@ -16,6 +16,7 @@ import { probeMaster, stopMaster } from '../../src/ssh/mux-client.js';
 import { planReuse } from '../../src/ssh/reuse.js';
 import { resolveTarget } from '../../src/ssh/target.js';
 import { sleep } from '../support/eventually.js';
+import { makeOwnKey } from '../support/own-key.js';
 import { describeE2E } from '../support/sshd.js';
 
 function get(port: number, pathname: string): Promise<{ status: number; body: string }> {
@@ -32,7 +33,9 @@ function get(port: number, pathname: string): Promise<{ status: number; body: st
 }
 
 describeE2E('host', (sshd) => {
-  const authCount = () => (fs.readFileSync(sshd.logFile, 'utf8').match(/Accepted publickey/g) ?? []).length;
+  // Logins with this file's own key: test files running at the same time log in with the rig's.
+  const ownKey = makeOwnKey(sshd);
+  const authCount = () => ownKey.logins();
   let base: string;
   let ctx: Context;
   let web: http.Server;
@@ -44,7 +47,7 @@ describeE2E('host', (sshd) => {
 
   const plan = (reuse: boolean): HostPlan => {
     const server: ServerConfig = {
-      name: 'test', host: sshd.host, port: sshd.port, user: sshd.user, keyFilename: sshd.clientKey,
+      name: 'test', host: sshd.host, port: sshd.port, user: sshd.user, keyFilename: ownKey.file,
       remoteDir: '/unused', sync: 'auto', exclude: [], respectGitignore: false, delete: false,
       connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile: path.join(base, 'known_hosts'), reuse: true, reuseIdle: 60, deadLinkTimeout: 30,
     };
@@ -88,6 +91,8 @@ describeE2E('host', (sshd) => {
   // Before anything below opens the shared host's own connection (PTY, SFTP).
   it('shared: commands and forwards ride the master (no new login)', async () => {
     const before = authCount();
+    // The hosts opened above logged in with this key: the count can see a login.
+    expect(before).toBeGreaterThan(0);
     expect((await shared.capture('echo hi')).stdout.toString()).toBe('hi\n');
     const stream = await shared.forwardOut('127.0.0.1', webPort);
     const reply = new Promise<string>((resolve) => {
