@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { selectServers } from '../config/select.js';
-import type { LoadedConfig } from '../config/types.js';
+import type { LoadedConfig, ServerConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_JOB_SIZE, DEFAULT_MAX_OUTPUT, type RunOptions } from '../options.js';
 import { buildRemoteCommand, buildRemoteScript, buildSetupScript, commandLine, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
@@ -103,15 +103,20 @@ interface JobChoice {
   stdinIsData: boolean;
 }
 
-function planHostRun(host: HostPlan, options: RunOptions, config: LoadedConfig, inputs: PlanInputs, job: JobChoice): HostRunPlan {
-  const { server } = host;
-  const command: RemoteCommandSpec = {
+/** The remote command of a run or a watch: the cwd's folder under remote_dir, pre_cmd, the argv. */
+export function planCommand(server: ServerConfig, projectRoot: string, cwd: string, argv: readonly string[]): RemoteCommandSpec {
+  return {
     remoteDir: server.remoteDir,
-    subdir: projectSubdir(config.projectRoot, inputs.cwd),
+    subdir: projectSubdir(projectRoot, cwd),
     ...(server.preCmd === undefined ? {} : { preCmd: server.preCmd }),
-    argv: options.command,
+    argv,
     env: COMMAND_ENV,
   };
+}
+
+function planHostRun(host: HostPlan, options: RunOptions, config: LoadedConfig, inputs: PlanInputs, job: JobChoice): HostRunPlan {
+  const { server } = host;
+  const command = planCommand(server, config.projectRoot, inputs.cwd, options.command);
   const remoteCwd = joinRemoteDir(command.remoteDir, command.subdir);
   const interactive = job.mode === 'interactive';
   return {

@@ -1,12 +1,12 @@
 import { selectServer } from '../config/select.js';
 import type { LoadedConfig } from '../config/types.js';
 import type { WatchOptions } from '../options.js';
-import { buildRemoteCommand, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
+import { buildRemoteCommand, joinRemoteDir } from '../remote/command.js';
 import { checkJobName, generateJobName } from '../remote/job-name.js';
 import type { PlanInputs } from './inputs.js';
 import { planForwards } from './forwards-plan.js';
-import { planHost, planLog, planSync, projectSubdir } from './host-plan.js';
-import { COMMAND_ENV, planJob } from './run-plan.js';
+import { planHost, planLog, planSync } from './host-plan.js';
+import { planCommand, planJob } from './run-plan.js';
 import type { WatchPlan } from './types.js';
 
 // `mtr --watch [command…]`: a full sync, then one per batch of changes over a kept-open connection
@@ -29,13 +29,7 @@ export function planWatch(options: WatchOptions, config: LoadedConfig, inputs: P
     agent: Boolean(inputs.env.SSH_AUTH_SOCK),
     ...(forwards.length ? { forwards } : {}),
   };
-  const command: RemoteCommandSpec = {
-    remoteDir: server.remoteDir,
-    subdir: projectSubdir(config.projectRoot, inputs.cwd),
-    ...(server.preCmd === undefined ? {} : { preCmd: server.preCmd }),
-    argv: options.command,
-    env: COMMAND_ENV,
-  };
+  const command = planCommand(server, config.projectRoot, inputs.cwd, options.command);
   const remoteCwd = joinRemoteDir(command.remoteDir, command.subdir);
   if (!hasCommand) return { ...base, remoteCwd };
   const name = options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
