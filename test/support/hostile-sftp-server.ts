@@ -41,8 +41,19 @@ export interface HostileSftpServer {
 
 type Handle = { kind: 'dir'; entries: FileEntry[]; sent: boolean } | { kind: 'file'; data: Buffer; path: string };
 
+/**
+ * ssh2's ed25519 generator strips a leading zero byte of the public key, so about 1 key in 256
+ * cannot be parsed back (mscdex/ssh2#1390, #1513): generate until both halves parse.
+ */
+function parseableHostKey(): { private: string; public: string } {
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+}
+
 export async function startHostileSftpServer(sshd: SshdInfo, home: string): Promise<HostileSftpServer> {
-  const hostKey = utils.generateKeyPairSync('ed25519');
+  const hostKey = parseableHostKey();
   const clientKey = utils.parseKey(fs.readFileSync(sshd.clientKey));
   if (clientKey instanceof Error) throw clientKey;
   const listings = new Map<string, HostileEntry[]>();
