@@ -23,7 +23,8 @@ export function controlPathFor(dir: string, target: ControlIdentity, credentials
   return path.join(dir, `${controlKey(target, credentials)}.sock`);
 }
 
-const escapePercent = (value: string): string => value.replace(/%/g, '%%');
+/** ssh expands %-tokens in ControlPath, IdentityFile and UserKnownHostsFile; a literal % must be doubled. */
+export const escapePercent = (value: string): string => value.replace(/%/g, '%%');
 
 /** Options that make an ssh become (or reuse) the master and keep it for `idleSeconds`. */
 export function controlMasterOptions(controlPath: string, idleSeconds: number): string[] {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { shellQuote } from '../remote/shell-quote.js';
-import { controlMasterOptions } from './control.js';
+import { controlMasterOptions, escapePercent } from './control.js';
 import { serverAliveOptions } from './keepalive.js';
 import type { SshTarget } from './target.js';
 
@@ -26,9 +26,6 @@ export function isPasswordOnly(target: SshTarget): boolean {
 export function bracketHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
-
-// ssh expands %-tokens in IdentityFile and UserKnownHostsFile; a literal % must be doubled.
-const escapePercent = (value: string): string => value.replace(/%/g, '%%');
 
 function knownHostsOption(files: readonly string[]): string {
   const words = files.map((file) => {
