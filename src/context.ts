@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from './log.js';
-import { createLiveLineSlot, type LiveLineSlot } from './ui/live-line.js';
+import { createLiveLineSlot, type LiveLineSlot } from './util/live-line.js';
 
 // What commands may touch of the outside world. Passed in, never read at import time, so tests swap it.
 export interface TtyReadable extends Readable {

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { CancelledError } from '../errors.js';
-import { holdLiveLine } from './live-line.js';
+import { holdLiveLine } from '../util/live-line.js';
 
 // Line prompts for the rare questions mtr asks at a terminal (unknown host key, key passphrase).
 // Only called when stdin and stderr are TTYs; batch mode refuses instead of asking.
