@@ -10,15 +10,26 @@ class Ssh2Channel extends EventEmitter implements HostChannel {
   readonly stdin: ClientChannel;
   readonly stderr: ClientChannel['stderr'];
 
+  private exited?: { status: number; signal: string | undefined };
+
   constructor(private readonly channel: ClientChannel, private readonly pty: boolean) {
     super();
     this.stdout = channel;
     this.stdin = channel;
     this.stderr = channel.stderr;
+    // A fast command's whole reply (exec success, output, exit status, close) can arrive in one read,
+    // so ssh2 reports the exit while the caller is still awaiting the channel: a listener added
+    // later still hears it (once, on the next microtask; 'close' comes after the streams end).
+    this.on('newListener', (event: string | symbol, listener: (status: number, signal: string | undefined) => void) => {
+      const exited = this.exited;
+      if (event === 'exit' && exited) queueMicrotask(() => listener(exited.status, exited.signal));
+    });
     // ssh2 reports (code) or (null, signal name); a channel closed without either has no status.
     channel.on('exit', (code: number | null, signal?: string) => {
       const status = exitStatusFrom(code, signal);
-      if (status !== null) this.emit('exit', status, typeof code === 'number' ? undefined : signal);
+      if (status === null || this.exited) return;
+      this.exited = { status, signal: typeof code === 'number' ? undefined : signal };
+      this.emit('exit', status, this.exited.signal);
     });
     channel.on('close', () => this.emit('close'));
   }
