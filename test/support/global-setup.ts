@@ -23,7 +23,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-e2e-'));
-  const server = await startSshd({ dir });
+  // The login account's ~/.bashrc stays out of ssh commands unless MTR_TEST_USER_RC=1: what it
+  // prints (a pyenv init racing between concurrent logins, say) is not mtr's output.
+  const server = await startSshd({ dir, userRc: process.env.MTR_TEST_USER_RC === '1' });
   // Remote dirs for root and the password user; local projects and homes beside them.
   const remoteRoot = path.join(dir, 'remote');
   const localRoot = path.join(dir, 'local');
