@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { eventually } from '../support/eventually.js';
 import { describeE2E } from '../support/sshd.js';
 import { writeFile } from '../support/tree.js';
 
@@ -62,7 +63,8 @@ describeE2E('flag scope and dry runs', (sshd) => {
     const sleeper = `sleep 3600.${randomInt(100_000, 999_999)}`;
     const started = await project().run(['--no-sync', '-d', '--name', name, ...sleeper.split(' ')]);
     expectCode(started, 0);
-    expect(processesRunning(sleeper)).toHaveLength(1);
+    // -d returns once tmux has the job; its pane may start the command a moment later.
+    await eventually('the detached sleeper running', () => processesRunning(sleeper).length === 1, 15_000);
 
     const dry = await project().run(['--dry-run', '--kill', name]);
     expectCode(dry, 2);
