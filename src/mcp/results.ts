@@ -29,7 +29,7 @@ export function toolError(error: unknown, debug = false): ToolResult {
 export function answerOf(result: JobsResult): { answer: JobAnswer; code: number; server: string } {
   const host = result.hosts[0];
   if (!host?.answer || host.answer.kind === 'streamed') {
-    throw new ConnectionError(host?.failure ?? `${result.label}: the connection dropped`, 'call the tool again (the connection is opened afresh)');
+    throw new ConnectionError(host?.failure ?? `${result.label}: the connection dropped; a job goes on on the server`, 'call the tool again (the connection is opened afresh)');
   }
   return { answer: host.answer, code: host.code, server: host.name };
 }
