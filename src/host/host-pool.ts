@@ -22,15 +22,20 @@ interface Entry {
   gone: boolean;
 }
 
+/** How the pool opens a host (openHost; tests pass their own). */
+export type OpenHost = (plan: HostPlan, ctx: Context, logger: Logger) => Promise<Host>;
+
 export class HostPool implements HostSource {
   private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly open: OpenHost = openHost) {}
 
   async lease(plan: HostPlan, ctx: Context, logger: Logger): Promise<Host> {
     const key = poolKey(plan);
     let entry = this.entries.get(key);
     if (!entry || entry.gone) {
       // The pool's own ssh2 connection: it outlives every call, so no shared master is needed.
-      const opened: Entry = { host: openHost({ ...plan, reuse: false }, ctx, logger), gone: false };
+      const opened: Entry = { host: this.open({ ...plan, reuse: false }, ctx, logger), gone: false };
       entry = opened;
       this.entries.set(key, opened);
       opened.host.then(
