@@ -3,6 +3,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Context } from '../context.js';
 import { HostPool } from '../host/host-pool.js';
 import type { McpOptions } from '../options.js';
+import { loadProject } from '../commands/session.js';
+import { defaultLogPath } from '../log.js';
 import { VERSION } from '../version.js';
 import { callContext, commandContext, type ToolCall } from './call.js';
 import { mcpDefaults } from './requests.js';
@@ -16,7 +18,7 @@ import { registerTools, type ToolHandler } from './register.js';
 export async function runMcpServer(base: Context, options: McpOptions): Promise<number> {
   const pool = new HostPool();
   const ctx = commandContext(base, pool);
-  const defaults = mcpDefaults(options);
+  const defaults = mcpDefaults(await fixLogFile(ctx, options));
   const server = new McpServer({ name: 'mtr', version: VERSION }, { capabilities: { tools: {} } });
   const handle: ToolHandler = async (def, args, extra) => {
     const token = extra._meta?.progressToken;
@@ -46,4 +48,11 @@ export async function runMcpServer(base: Context, options: McpOptions): Promise<
   pool.closeAll();
   await server.close().catch(() => undefined);
   return 0;
+}
+
+// --enable-log: one log file for the server's life (named at its start), not one per call.
+async function fixLogFile(ctx: Context, options: McpOptions): Promise<McpOptions> {
+  if (!options.enableLog || options.logFile) return options;
+  const config = await loadProject(ctx);
+  return { ...options, enableLog: false, logFile: defaultLogPath(config.projectRoot, new Date()) };
 }

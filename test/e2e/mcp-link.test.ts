@@ -2,6 +2,8 @@
 // for the next call (the jobs go on in the server's tmux), and stdout carries nothing but MCP
 // messages even while commands print. Through a loopback proxy the test can reset or cut.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect, it, type TestContext } from 'vitest';
 import { startCutProxy, trustProxy, type CutProxy } from '../support/cut-proxy.js';
 import { call, connectMcp, failed, ok } from '../support/mcp-client.js';
@@ -69,5 +71,21 @@ describeE2E('mtr --mcp: its connection', (sshd) => {
     expect(mcp.errors).toEqual([]);
     // Diagnostics go to stderr.
     expect(mcp.stderr()).toMatch(/MCP server ready/);
+  });
+
+  it('takes only its own flags (exit 2 otherwise), and --log-file keeps one log for every call', async (context) => {
+    const project = makeProject({ sshd });
+    for (const args of [['--mcp', 'echo'], ['--mcp', '--json'], ['--mcp', '--dry-run'], ['--mcp', '--jobs']]) {
+      const refused = await project.run(args);
+      expect({ code: refused.code, stdout: refused.stdout }, args.join(' ')).toEqual({ code: 2, stdout: '' });
+      expect(refused.stderr).toMatch(/^mtr: .*\n {2}fix: /);
+    }
+    const mcp = await connectMcp(project, ['--log-file', 'mcp.log']);
+    context.onTestFinished(() => mcp.close());
+    ok(await call(mcp, 'run', { command: 'echo logged', sync: false }));
+    ok(await call(mcp, 'jobs', {}));
+    const log = fs.readFileSync(path.join(project.root, 'mcp.log'), 'utf8');
+    expect(log).toMatch(/mtr run: server=test/);
+    expect(fs.readdirSync(project.root).filter((f) => f.endsWith('.log'))).toEqual(['mcp.log']);
   });
 });

@@ -53,6 +53,12 @@ describeE2E('mtr --mcp', (sshd) => {
     expect(argv).toMatchObject({ state: 'ended', exitCode: 0, stdout: 'a b|$HOME|;|' });
   });
 
+  it('run on a terminal: the terminal stream and the exit code', async () => {
+    const record = ok(await call(mcp, 'run', { command: 'test -t 1 && echo on-a-tty; exit 4', tty: true, sync: false }));
+    expect(record).toMatchObject({ state: 'ended', exitCode: 4, stderr: '' });
+    expect(String(record.stdout)).toMatch(/on-a-tty\r?\n/);
+  });
+
   it('run: still running at timeoutSeconds → state "running", and the job goes on', async () => {
     const name = newName('slow');
     const record = ok(await call(mcp, 'run', { command: 'echo begun; sleep 30', name, timeoutSeconds: 1, sync: false }));
