@@ -27,6 +27,16 @@ export function commandContext(base: Context, hosts: HostSource): Context {
   return { ...rest, stdin: Readable.from([]), stdout: sink, stdinIsData: false, hostSource: hosts };
 }
 
-export function callContext(ctx: Context, progress: (message: string) => void): Context {
-  return { ...ctx, onProgress: progress };
+/** A sync's progress lines reach the client at most this often (rsync reports per file). */
+export const SYNC_PROGRESS_EVERY_MS = 1000;
+
+export function callContext(ctx: Context, progress: (message: string) => void, now: () => number = Date.now): Context {
+  let last: number | undefined;
+  const onProgress = (text: string) => {
+    const at = now();
+    if (last !== undefined && at - last < SYNC_PROGRESS_EVERY_MS) return;
+    last = at;
+    progress(text);
+  };
+  return { ...ctx, onProgress };
 }

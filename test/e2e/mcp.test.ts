@@ -62,14 +62,16 @@ describeE2E('mtr --mcp', (sshd) => {
   it('run: still running at timeoutSeconds → state "running", and the job goes on', async () => {
     const name = newName('slow');
     const record = ok(await call(mcp, 'run', { command: 'echo begun; sleep 30', name, timeoutSeconds: 1, sync: false }));
-    expect(record).toMatchObject({ name, state: 'running', exitCode: null, stdout: 'begun\n' });
+    expect(record).toMatchObject({ name, state: 'running', exitCode: null });
+    expect(ok(await call(mcp, 'wait', { name, pattern: 'begun', timeoutSeconds: 20 }))).toMatchObject({ matched: true });
     const jobs = ok(await call(mcp, 'jobs', {}));
     expect((jobs.jobs as { name: string; state: string }[]).find((j) => j.name === name)?.state).toBe('running');
   });
 
   it('start, jobs and output (offsets give only what is new)', async () => {
     const name = newName('start');
-    const started = ok(await call(mcp, 'start', { command: 'echo one; sleep 1; echo two; echo bad >&2; sleep 30', name, sync: false }));
+    // The second line comes once the test says so (a file in the job's folder).
+    const started = ok(await call(mcp, 'start', { command: `echo one; while [ ! -f ${name}.go ]; do sleep 0.1; done; echo two; echo bad >&2; sleep 30`, name, sync: false }));
     expect(started).toEqual({ name, server: 'test', state: 'running' });
     const listed = ok(await call(mcp, 'jobs', {}));
     expect((listed.jobs as { name: string; kind: string }[]).find((j) => j.name === name)).toMatchObject({ kind: 'batch' });
@@ -78,6 +80,7 @@ describeE2E('mtr --mcp', (sshd) => {
     for (let i = 0; i < 100 && !String(first.stdout).includes('one'); i++) first = ok(await call(mcp, 'output', { name }));
     expect(first.stdout).toBe('one\n');
     expect(first.nextOffset).toBe(4);
+    fs.writeFileSync(path.join(project.remoteDir, `${name}.go`), '');
     let next = ok(await call(mcp, 'output', { name, sinceOffset: first.nextOffset }));
     for (let i = 0; i < 200 && next.stdout === ''; i++) next = ok(await call(mcp, 'output', { name, sinceOffset: first.nextOffset }));
     expect(next).toMatchObject({ stdout: 'two\n', nextOffset: 8, truncated: false });
@@ -176,7 +179,13 @@ describeE2E('mtr --mcp', (sshd) => {
   it('progress notifications during the sync and a long run', async () => {
     fs.writeFileSync(path.join(project.root, 'more.txt'), 'more\n');
     const messages: string[] = [];
-    const record = ok(await call(mcp, 'run', { command: 'sleep 6; echo done', timeoutSeconds: 30 }, { onprogress: (p) => messages.push(p.message ?? '') }));
+    // The job ends once a "running for" notification has come (the test then drops its file).
+    const go = `progress-${randomBytes(3).toString('hex')}.go`;
+    const onprogress = (p: { message?: string }) => {
+      messages.push(p.message ?? '');
+      if (/running for/.test(p.message ?? '')) fs.writeFileSync(path.join(project.remoteDir, go), '');
+    };
+    const record = ok(await call(mcp, 'run', { command: `while [ ! -f ${go} ]; do sleep 0.1; done; echo done`, timeoutSeconds: 60 }, { onprogress }));
     expect(record).toMatchObject({ state: 'ended', stdout: 'done\n' });
     expect(messages[0]).toMatch(/sync/);
     expect(messages.some((m) => /running for \d+ s/.test(m))).toBe(true);
