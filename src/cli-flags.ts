@@ -54,10 +54,11 @@ export interface RawFlags {
   size?: string;
   maxOutput?: string;
   forward?: string[];
+  mcp?: boolean;
 }
 
 /** What one invocation does. `watch` only syncs; `watch-cmd` also restarts a command. */
-export const ACTIONS = ['run', 'detach', 'session', 'watch', 'watch-cmd', 'get', 'jobs', 'attach', 'logs', 'wait', 'kill', 'send', 'keys', 'screen', 'forward', 'init', 'disconnect', 'doctor', 'completion', 'complete'] as const;
+export const ACTIONS = ['run', 'detach', 'session', 'watch', 'watch-cmd', 'get', 'jobs', 'attach', 'logs', 'wait', 'kill', 'send', 'keys', 'screen', 'forward', 'init', 'disconnect', 'doctor', 'completion', 'complete', 'mcp'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** How an action is named in a message: "--dry-run does not apply to --kill". */
@@ -82,6 +83,7 @@ export const ACTION_LABEL: Record<Action, string> = {
   doctor: '--doctor',
   completion: '--completion',
   complete: '--complete',
+  mcp: '--mcp',
 };
 
 export interface FlagRow {
@@ -110,7 +112,7 @@ const SYNCS = [...RUNS, 'session', ...WATCH, 'get'] as const;
 /** Actions whose result --json prints as one document. */
 const JSON_RESULTS = [...RUNS, 'session', 'get', 'jobs', 'logs', 'wait', 'kill', ...TERMINAL_COMMANDS] as const;
 /** Actions that choose a server and connect to it. */
-const REMOTE = [...SYNCS, ...JOB_COMMANDS, 'forward', 'doctor'] as const;
+const REMOTE = [...SYNCS, ...JOB_COMMANDS, 'forward', 'doctor', 'mcp'] as const;
 const EVERY = ACTIONS;
 const WATCH_DETACH = ['--watch stays in the foreground; it cannot be combined with --detach', 'drop -d (`mtr -d CMD` starts a job without watching)'] as const;
 const WATCH_NO_SYNC = ['--watch syncs on every change; it cannot be combined with --no-sync', 'drop --no-sync'] as const;
@@ -131,6 +133,7 @@ export const FLAG_TABLE: readonly FlagRow[] = [
   { long: '--complete', key: 'complete', selects: 'complete', accepts: ['complete'] },
   { long: '--doctor', key: 'doctor', selects: 'doctor', accepts: ['doctor'] },
   { long: '--session', key: 'session', selects: 'session', accepts: ['session'] },
+  { long: '--mcp', key: 'mcp', selects: 'mcp', accepts: ['mcp'] },
   { long: '--send', key: 'send', selects: 'send', accepts: ['send'] },
   { long: '--keys', key: 'keys', selects: 'keys', accepts: ['keys'] },
   { long: '--screen', key: 'screen', selects: 'screen', accepts: ['screen'] },

@@ -5,7 +5,7 @@ import { checkJobName } from './remote/job-name.js';
 import { formatExcerpt } from './util/excerpt.js';
 import { parseForwardSpec, type ForwardSpec } from './config/forward-spec.js';
 import { checkKeys } from './remote/job-keys.js';
-import { DEFAULT_JOB_SIZE, DEFAULT_MAX_OUTPUT, type ForwardOptions, type GetOptions, type GlobalOptions, type InitOptions, type JobAction, type JobOptions, type RunOptions, type WatchOptions } from './options.js';
+import { DEFAULT_JOB_SIZE, DEFAULT_MAX_OUTPUT, type ForwardOptions, type GetOptions, type GlobalOptions, type InitOptions, type JobAction, type JobOptions, type McpOptions, type RunOptions, type WatchOptions } from './options.js';
 
 export type { RawFlags } from './cli-flags.js';
 
@@ -19,7 +19,8 @@ export type Invocation =
   | { kind: 'disconnect'; options: GlobalOptions }
   | { kind: 'doctor'; options: GlobalOptions & { server?: string } }
   | { kind: 'completion'; shell: Shell }
-  | { kind: 'complete'; what: CompleteWhat };
+  | { kind: 'complete'; what: CompleteWhat }
+  | { kind: 'mcp'; options: McpOptions };
 
 /** Largest count a flag takes: every tail, shell and timer on the way handles a 32-bit int. */
 export const MAX_COUNT = 2 ** 31 - 1;
@@ -147,6 +148,9 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
     case 'complete':
       if (flags.complete !== 'servers' && flags.complete !== 'jobs') throw new UsageError('--complete takes servers or jobs');
       return { kind: 'complete', what: flags.complete };
+    case 'mcp':
+      noCommand('`mtr --mcp` serves tools over stdio; the client sends the commands');
+      return { kind: 'mcp', options: { ...global, ...(flags.server === undefined ? {} : { server: flags.server }), ...(flags.sync === undefined ? {} : { sync: flags.sync }) } };
     case 'disconnect':
       noCommand();
       return { kind: 'disconnect', options: global };

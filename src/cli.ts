@@ -74,6 +74,7 @@ export function buildProgram(ctx: Context, onAction: (flags: RawFlags, command: 
     .option('--ansi', 'with --screen: keep colours')
     .option('--size <cols>x<rows>', 'with -d --tty: the terminal size (default 120x40)')
     .option('--forward <spec>', 'forward a local port to the server: PORT, LOCAL:PORT or LOCAL:HOST:PORT (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--mcp', 'serve mtr as MCP tools over stdio, for AI agents (README "MCP server")')
     .option('--no-reuse', 'do not use or leave a shared connection this time')
     .option('--disconnect', 'close the shared connections kept for fast repeated runs')
     .option('--init', 'write a commented .mtr/config.yaml here')
@@ -141,6 +142,10 @@ async function act(ctx: Context, invocation: Invocation, flags: () => FlagSpec[]
     case 'init': {
       const { runInit } = await import('./commands/init.js');
       return print.printInit(ctx, (await runInit(ctx, invocation.options)).written);
+    }
+    case 'mcp': {
+      const { runMcpServer } = await import('./mcp/server.js');
+      return runMcpServer(ctx, invocation.options);
     }
     case 'disconnect': {
       const { runDisconnect } = await import('./commands/disconnect.js');

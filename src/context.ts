@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import type { HostSource } from './host/host-pool.js';
 import type { Logger } from './log.js';
 import { createLiveLineSlot, type LiveLineSlot } from './util/live-line.js';
 
@@ -28,6 +29,10 @@ export interface Context {
   liveLine?: LiveLineSlot;
   /** The debug log once a command opened one: an error that ends the run leaves its stack there. */
   debugLog?: { current: Logger | undefined };
+  /** Hosts kept open across commands (the MCP server's pool); absent: each command connects itself. */
+  hostSource?: HostSource;
+  /** Told each progress line of a sync (the MCP server's progress notifications). */
+  onProgress?: (text: string) => void;
 }
 
 // A pipe, a file or a socket may carry input for the remote command; a TTY or /dev/null does not.

@@ -117,3 +117,10 @@ export interface ForwardOptions extends GlobalOptions {
 export interface InitOptions extends GlobalOptions {
   force: boolean;
 }
+
+/** `mtr --mcp`: serve the tools over stdio; `server` is the tools' default server. */
+export interface McpOptions extends GlobalOptions {
+  server?: string;
+  /** false with --no-sync: the tools' `sync` defaults to false. */
+  sync?: boolean;
+}

@@ -90,10 +90,12 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
         const onTimeout = () => (timedOut = true);
         const timeout = (): HostAnswer => ({ code: EXIT.timeout, answer: { kind: 'timed-out', name: action.name, seconds: action.timeoutSeconds ?? 0 } });
         if (action.pattern === undefined) {
-          const code = await withTimeout(connection, action.timeoutSeconds, onTimeout, () =>
-            runBatch(connection, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }).then((r) => r.code),
+          const end = await withTimeout(connection, action.timeoutSeconds, onTimeout, () =>
+            runBatch(connection, buildWaitScript(action.name), ctx, { lostMessage: lost, closedOnPurpose: () => timedOut, holdStdin: true }),
           );
-          return timedOut || code === undefined ? timeout() : { code, answer: { kind: 'ended', name: action.name, status: code } };
+          if (timedOut || end === undefined) return timeout();
+          // A dropped link says nothing of how the job ended (it goes on).
+          return end.lost ? streamed(EXIT.transport) : { code: end.code, answer: { kind: 'ended', name: action.name, status: end.code } };
         }
         const pattern = new RegExp(action.pattern);
         const end = await withTimeout(connection, action.timeoutSeconds, onTimeout, () => waitForPattern(ctx, connection, action.name, pattern, () => timedOut));

@@ -25,6 +25,8 @@ export function openSession(host: HostPlan, projectRoot: string, logger: Logger)
 }
 
 // The target already carries the shared socket when reuse is on (the plan decided it).
+// A pool (ctx.hostSource) lends its open connection instead.
 export async function connectSession(session: Session, ctx: Context): Promise<Host> {
-  return openHost(sshHostPlan(session), ctx, session.logger);
+  const plan = sshHostPlan(session);
+  return ctx.hostSource ? ctx.hostSource.lease(plan, ctx, session.logger) : openHost(plan, ctx, session.logger);
 }

@@ -63,7 +63,10 @@ export async function runSyncStep(
       ...(tree ? { tree } : {}),
       logger: session.logger,
       deleteRemote: policy.delete,
-      onProgress: (text) => progress.update(text),
+      onProgress: (text) => {
+        progress.update(text);
+        ctx.onProgress?.(text);
+      },
       notify: printNotices(ctx.stderr),
       signal: stop.signal,
     });

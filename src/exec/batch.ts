@@ -7,6 +7,8 @@ export interface BatchResult {
   code: number;
   /** Our stdout's reader went away (`mtr … | head`): we stopped reading, code is 141. */
   stdoutGone?: boolean;
+  /** The link dropped (or was closed) before the command said how it ended; code is 255. */
+  lost?: boolean;
 }
 
 /** What a shell reports for a pipeline member killed by SIGPIPE; node cannot die of it itself. */
@@ -92,7 +94,7 @@ export async function runBatch(host: HostExec, command: string, ctx: Context, op
       if (output.goneBeforeHeader()) return settle({ code: BROKEN_PIPE_EXIT, stdoutGone: true });
       if (status === null) {
         if (!options.closedOnPurpose?.()) (options.notes ?? ctx.stderr).write(`mtr: ${options.lostMessage ?? 'connection lost before the remote command finished'}\n`);
-        return settle({ code: EXIT.transport });
+        return settle({ code: EXIT.transport, lost: true });
       }
       settle({ code: status });
     });

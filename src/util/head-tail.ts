@@ -55,7 +55,7 @@ export class HeadTail {
 }
 
 // The largest cut at or before `end` that does not split a UTF-8 character.
-function utf8Boundary(bytes: Buffer, end: number): number {
+export function utf8Boundary(bytes: Buffer, end: number): number {
   let i = end;
   while (i > 0 && i > end - 4 && ((bytes[i - 1] as number) & 0xc0) === 0x80) i--;
   if (i === 0) return end;

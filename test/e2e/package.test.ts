@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanEnv, makeProject, REPO_ROOT, spawnProcess } from '../support/mtr.js';
 import { describeE2E } from '../support/sshd.js';
@@ -52,5 +54,29 @@ describeE2E('the npm package', (sshd) => {
     const run = await spawnProcess(installed, ['--no-tty', 'cat', 'hello.txt'], { cwd: p.root, env: p.env }).result;
     expect(run.stdout).toBe('from the package\n');
     expect(run.code).toBe(0);
+  });
+
+  it('serves `mtr --mcp` from the bundle alone, and loads the MCP SDK only on that path', async () => {
+    const p = makeProject({ sshd });
+    const client = new Client({ name: 'package-test', version: '0' });
+    await client.connect(new StdioClientTransport({ command: installed, args: ['--mcp'], cwd: p.root, env: cleanEnv(p.env), stderr: 'ignore' }));
+    try {
+      expect((await client.listTools()).tools).toHaveLength(11);
+    } finally {
+      await client.close();
+    }
+    // The chunks dist/index.js imports statically, and theirs: none holds the SDK.
+    const distDir = path.join(REPO_ROOT, 'dist');
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = fs.readFileSync(path.join(distDir, file), 'utf8');
+      for (const [, chunk] of code.matchAll(/(?:^|[;}\s])import\s*(?:[^"'();]*?from\s*)?["']\.\/([^"']+\.js)["']/g)) visit(chunk!);
+    };
+    visit('index.js');
+    expect(seen.size).toBeGreaterThan(1);
+    const withSdk = [...seen].filter((file) => fs.readFileSync(path.join(distDir, file), 'utf8').includes('notifications/progress'));
+    expect(withSdk).toEqual([]);
   });
 });

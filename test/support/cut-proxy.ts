@@ -16,6 +16,8 @@ export interface CutProxy {
   reset(): void;
   /** Forwards at most this many bytes per second each way (a slow link); undefined = full speed. */
   throttle(bytesPerSecond: number | undefined): void;
+  /** Connections accepted so far (each ssh login is one). */
+  accepted(): number;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,9 @@ interface Pair {
 export async function startCutProxy(target: { host: string; port: number }): Promise<CutProxy> {
   const pairs = new Set<Pair>();
   let rate: number | undefined;
+  let accepted = 0;
   const listener = net.createServer((client) => {
+    accepted += 1;
     const server = net.connect({ host: target.host, port: target.port });
     const pair: Pair = { client, server, dead: false };
     pairs.add(pair);
@@ -73,6 +77,7 @@ export async function startCutProxy(target: { host: string; port: number }): Pro
         }
       }
     },
+    accepted: () => accepted,
     throttle: (bytesPerSecond) => {
       rate = bytesPerSecond;
     },

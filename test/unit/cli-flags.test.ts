@@ -46,6 +46,7 @@ const ACTION_ARGV: Record<Action, { flags: string[]; command: string[] }> = {
   doctor: { flags: ['--doctor'], command: [] },
   completion: { flags: ['--completion', 'bash'], command: [] },
   complete: { flags: ['--complete', 'servers'], command: [] },
+  mcp: { flags: ['--mcp'], command: [] },
 };
 
 const KIND: Record<Action, Invocation['kind']> = {
@@ -69,6 +70,7 @@ const KIND: Record<Action, Invocation['kind']> = {
   doctor: 'doctor',
   completion: 'completion',
   complete: 'complete',
+  mcp: 'mcp',
 };
 
 /** A valid value for each flag that takes one. */
@@ -172,6 +174,8 @@ describe('what accepted flags become', () => {
     [['--all', '--logs', 'x'], { kind: 'job', options: { all: true } }],
     [['--no-sync', '--no-tty', '--no-reuse', '--jobs'], { kind: 'job', options: { reuse: false } }],
     [['-d', '--dry-run', 'echo'], { kind: 'run', options: { detach: true, dryRun: true } }],
+    [['--mcp', '-s', 'gpu', '--no-sync'], { kind: 'mcp', options: { server: 'gpu', sync: false, reuse: true } }],
+    [['--mcp', '--log-file', 'mcp.log'], { kind: 'mcp', options: { logFile: 'mcp.log', enableLog: false } }],
   ])('%j → %j', async (argv, expected) => {
     expect(await planArgv(argv)).toMatchObject(expected);
   });
