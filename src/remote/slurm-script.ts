@@ -1,0 +1,199 @@
+import { PRE_CMD_FAILED, PRE_CMD_HINT, commandLine, remotePathExpr } from './command.js';
+import { buildSbatchArgs, buildSrunArgs, type SlurmRequest } from './slurm-args.js';
+import { shellJoin, shellQuote } from './shell-quote.js';
+
+// The job script of a run on a Slurm cluster (run.sh of the tmux job on the login node). Pure.
+//   srun:   snapshot, pre_cmd, then `srun CMD` in the foreground: live stdout/stderr, the task's code
+//   pty:    the same with `srun --pty`, and a "queued" line on the terminal while the job waits
+//   sbatch: snapshot, pre_cmd, `sbatch`, then it follows the Slurm job: its output files to the
+//           tmux job's out/err, its state to the record's `slurm` file, its code as the job's code
+// Every submission runs in its own hard-linked copy of remote_dir, REMOTE_DIR/.mtr/snapshots/NAME
+// (a sync replaces files by rename, so the copy keeps the code as it was); MTR_REMOTE_DIR names the
+// live remote_dir. The snapshot goes with the job's record (job-history.ts prunes both).
+
+export type SlurmMode = 'srun' | 'pty' | 'sbatch';
+
+export interface SlurmLaunch {
+  readonly mode: SlurmMode;
+  readonly request: SlurmRequest;
+  /** The mtr job's name: also the Slurm job's name and the snapshot's folder. */
+  readonly jobName: string;
+  /** For messages: the server's name in the config. */
+  readonly server: string;
+}
+
+/** Codes for jobs Slurm ended without one of their own (README "Exit codes"). */
+export const SLURM_EXIT = {
+  TIMEOUT: 240,
+  OUT_OF_MEMORY: 241,
+  CANCELLED: 242,
+  NODE_FAIL: 243,
+  PREEMPTED: 244,
+  other: 245,
+} as const;
+
+/** Slurm states that are final. */
+export const SLURM_FINAL_STATES = ['COMPLETED', 'FAILED', 'TIMEOUT', 'OUT_OF_MEMORY', 'CANCELLED', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'SPECIAL_EXIT', 'REVOKED'] as const;
+
+/** A state's exit code when the job has none of its own; undefined for COMPLETED/FAILED (their code counts). */
+export function slurmStateExit(state: string): number | undefined {
+  const base = state.split(/\s/)[0] ?? '';
+  if (base === 'COMPLETED' || base === 'FAILED' || base === '') return undefined;
+  if (base in SLURM_EXIT) return SLURM_EXIT[base as keyof typeof SLURM_EXIT];
+  return (SLURM_FINAL_STATES as readonly string[]).includes(base) ? SLURM_EXIT.other : undefined;
+}
+
+// `case` arms setting mtr_rc from a final state in $mtr_st (mirrors slurmStateExit).
+const STATE_CODES = [
+  ...Object.entries(SLURM_EXIT)
+    .filter(([state]) => state !== 'other')
+    .map(([state, code]) => `${state}*) mtr_rc=${code};;`),
+  `BOOT_FAIL*|DEADLINE*|SPECIAL_EXIT*|REVOKED*) mtr_rc=${SLURM_EXIT.other};;`,
+].join(' ');
+
+/** The folder of a job's snapshot, relative to remote_dir. */
+export const snapshotDir = (name: string) => `.mtr/snapshots/${name}`;
+
+export interface SlurmScriptSpec {
+  readonly remoteDir: string;
+  readonly subdir: string;
+  readonly preCmd?: string;
+  readonly argv: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly slurm: SlurmLaunch;
+}
+
+export function buildSlurmScript(spec: SlurmScriptSpec): string {
+  const { slurm } = spec;
+  const lines = [
+    // The tmux job's folder (the wrapper starts run.sh there): the `slurm` record goes here.
+    'mtr_job=$PWD',
+    ...buildSnapshotLines(spec.remoteDir, spec.subdir, slurm.jobName),
+    ...Object.entries(spec.env ?? {}).map(([key, value]) => `export ${key}=${shellQuote(value)}`),
+    ...buildPreCmdLines(spec.preCmd),
+    buildToolCheck(slurm.mode === 'sbatch' ? ['sbatch', 'squeue', 'scancel'] : ['srun', 'squeue', 'scancel'], slurm.server),
+  ];
+  const task = buildTaskScript(commandLine(spec.argv));
+  return [...lines, ...(slurm.mode === 'sbatch' ? buildSbatchLines(slurm, task) : buildSrunLines(slurm, task))].join('\n');
+}
+
+// cd remote_dir (made if missing), then a fresh hard-linked copy of it without .mtr/, then the cwd's
+// place in the copy.
+function buildSnapshotLines(remoteDir: string, subdir: string, name: string): string[] {
+  const dir = remotePathExpr(remoteDir);
+  const into = subdir ? shellQuote(`./${subdir}`) : '.';
+  return [
+    `cd ${dir} 2>/dev/null || { mkdir -p ${dir} && cd ${dir}; } || { echo "mtr: cannot enter remote directory "${dir} >&2; exit 1; }`,
+    'MTR_REMOTE_DIR=$PWD; export MTR_REMOTE_DIR',
+    `mtr_snap="$MTR_REMOTE_DIR"/${snapshotDir(name)}`,
+    'mtr_copy() { rm -rf "$mtr_snap" && mkdir -p "$mtr_snap" || return 1; for f in * .[!.]* ..?*; do { [ -e "$f" ] || [ -L "$f" ]; } || continue; [ "$f" = .mtr ] && continue; cp -al "$f" "$mtr_snap"/ || return 1; done; }',
+    `mtr_copy || { echo "mtr: could not snapshot the code into $mtr_snap (cp -al)" >&2; exit 1; }`,
+    `cd "$mtr_snap"/${into} 2>/dev/null || { mkdir -p "$mtr_snap"/${into} && cd "$mtr_snap"/${into}; } || exit 1`,
+  ];
+}
+
+function buildPreCmdLines(preCmd: string | undefined): string[] {
+  if (!preCmd?.trim()) return [];
+  return [
+    preCmd.trim(),
+    `mtr_rc=$?; if [ "$mtr_rc" -ne 0 ]; then printf '%s\n' "mtr: pre_cmd failed (exit $mtr_rc), so the command did not run" ${shellQuote(`  fix: ${PRE_CMD_HINT}; \`mtr --doctor\` checks it`)} >&2; exit ${PRE_CMD_FAILED}; fi`,
+  ];
+}
+
+/** Exit code when the login node lacks a Slurm command (a setup problem the user fixes). */
+export const SLURM_TOOL_MISSING = 2;
+
+function buildToolCheck(tools: readonly string[], server: string): string {
+  const hint = `  fix: install Slurm's client tools on ${server}'s login node, or load them in pre_cmd (e.g. \`module load slurm\`)`;
+  return `for t in ${tools.join(' ')}; do command -v "$t" >/dev/null 2>&1 || { printf '%s\\n' "mtr: $t not found on the login node of ${server}" ${shellQuote(hint)} >&2; exit ${SLURM_TOOL_MISSING}; }; done`;
+}
+
+// What each task runs on its node: the rendezvous variables torchrun wants (master = the first node
+// of the allocation; a port from the job id), then the command line, in bash where there is one.
+export function buildTaskScript(line: string): string {
+  const env = [
+    'MASTER_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" 2>/dev/null | head -n 1); export MASTER_ADDR',
+    'MASTER_PORT=${MASTER_PORT:-$((20000 + ${SLURM_JOB_ID:-0} % 20000))}; export MASTER_PORT',
+    'NNODES=${SLURM_NNODES:-1}; NODE_RANK=${SLURM_NODEID:-0}; export NNODES NODE_RANK',
+  ];
+  return [...env, line].join('\n');
+}
+
+const runTask = (task: string) => `sh -c 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1"; else exec sh -c "$1"; fi' mtr ${shellQuote(task)}`;
+
+// The newest Slurm job of this name: `ID STATE NODES` (squeue keeps ended jobs for MinJobAge).
+const findJob = (name: string) => `squeue -h -u "$(id -un)" -n ${name} -t all -o '%i %T %N' 2>/dev/null | sort -n | tail -n 1`;
+
+function buildSrunLines(slurm: SlurmLaunch, task: string): string[] {
+  const srun = `${shellJoin(buildSrunArgs(slurm.request, { jobName: slurm.jobName, pty: slurm.mode === 'pty' }))} ${runTask(task)}`;
+  const cancel = `scancel --quiet -u "$(id -un)" -n ${slurm.jobName} 2>/dev/null`;
+  // Batch: srun runs in its own session, so Ctrl+C/SIGTERM (sent to the tmux job's process group)
+  // reach only this shell, whose trap cancels the Slurm job at once (CANCELLED, as scancel makes it);
+  // srun then ends with the step. Its stdin is the job's (an async command's default is /dev/null).
+  // At a terminal srun --pty stays in the foreground: keys, Ctrl+C included, go to the task.
+  const run =
+    slurm.mode === 'pty'
+      ? [buildQueuedLine(slurm.jobName), srun, 'mtr_rc=$?', 'kill "$mtr_q" 2>/dev/null']
+      : ['mtr_ss=; command -v setsid >/dev/null 2>&1 && mtr_ss=setsid', `$mtr_ss ${srun} <&0 & mtr_p=$!`, 'while :; do wait "$mtr_p"; mtr_rc=$?; kill -0 "$mtr_p" 2>/dev/null || break; done'];
+  return [
+    slurm.mode === 'pty' ? "mtr_sig=; trap 'mtr_sig=1' INT TERM" : `mtr_sig=; trap 'mtr_sig=1; ${cancel}' INT TERM`,
+    ...run,
+    `if [ -n "$mtr_sig" ]; then ${cancel}`,
+    // A job Slurm ended (time limit, memory, node) has a distinct code; ask only when it failed.
+    `elif [ "$mtr_rc" -ne 0 ]; then i=0; while :; do mtr_st=$(${findJob(slurm.jobName)}); set -- $mtr_st; mtr_st=$2; case $mtr_st in PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED) [ $i -lt 50 ] || break; sleep 0.2; i=$((i+1));; *) break;; esac; done`,
+    `  case $mtr_st in ${STATE_CODES} esac`,
+    `  [ "$mtr_rc" -lt ${SLURM_EXIT.TIMEOUT} ] || echo "mtr: Slurm ended job $1: $mtr_st" >&2`,
+    'fi',
+    'exit "$mtr_rc"',
+  ];
+}
+
+// At a terminal, while the job waits: `queued: job N (Reason)` on one redrawn line, cleared once it runs.
+function buildQueuedLine(name: string): string {
+  const poll = `s=$(squeue -h -u "$(id -un)" -n ${name} -o '%i %T %r' 2>/dev/null | sort -n | tail -n 1)`;
+  return (
+    `( shown=; i=0; while sleep 1; do ${poll}; set -- $s; ` +
+    'if [ "$2" = PENDING ]; then shown=1; printf \'\\rmtr: queued: job %s (%s)\\033[K\' "$1" "$3" >&2; ' +
+    'elif [ -n "$1" ] || [ $i -ge 30 ]; then [ -z "$shown" ] || printf \'\\r\\033[K\' >&2; exit 0; fi; i=$((i+1)); done ) & mtr_q=$!'
+  );
+}
+
+// -d: submit, then follow the Slurm job until it is final. Its output files are copied live to this
+// job's out/err (so --logs, --follow, --wait --for and --attach read them as for any job); `slurm`
+// in the record holds `ID STATE NODES` for --jobs. --kill's INT → scancel (Slurm's TERM, then KILL
+// after its KillWait); the TERM that follows after kill_grace → SIGKILL to the job at once.
+function buildSbatchLines(slurm: SlurmLaunch, task: string): string[] {
+  const io = `"$MTR_REMOTE_DIR"/${snapshotDir(slurm.jobName)}.slurm`;
+  const sbatch = shellJoin(buildSbatchArgs(slurm.request, { jobName: slurm.jobName, output: 'OUT', error: 'ERR' })).replace('--output=OUT', '--output="$mtr_io"/out').replace('--error=ERR', '--error="$mtr_io"/err');
+  // The batch script: the task on each node (srun inside the allocation), its code to a file.
+  const batch = ['#!/bin/sh', `srun --quiet ${runTask(task)}`, 'mtr_rc=$?', 'echo "$mtr_rc" >"$MTR_SLURM_IO"/rc.tmp && mv "$MTR_SLURM_IO"/rc.tmp "$MTR_SLURM_IO"/rc', 'exit "$mtr_rc"'].join('\n');
+  const record = 'printf \'%s %s %s\\n\' "$mtr_id" "$mtr_st" "$mtr_nodes" >"$mtr_job"/slurm.tmp && mv "$mtr_job"/slurm.tmp "$mtr_job"/slurm';
+  return [
+    `mtr_io=${io}; rm -rf "$mtr_io" && mkdir -p "$mtr_io" || exit 1`,
+    'MTR_SLURM_IO=$mtr_io; export MTR_SLURM_IO',
+    `mtr_id=$(printf '%s\\n' ${shellQuote(batch)} | ${sbatch}) || exit $?`,
+    'mtr_id=${mtr_id%%;*}; mtr_st=PENDING; mtr_nodes=',
+    record,
+    'printf \'%s\\n\' "$mtr_id" >"$mtr_job"/slurm-id',
+    // Copiers that outlive Ctrl+C/--kill's signals, so the last lines still arrive; stopped at the end.
+    '(trap \'\' INT TERM; exec tail -s 0.2 -n +1 -F "$mtr_io"/out 2>/dev/null) & mtr_t1=$!',
+    '(trap \'\' INT TERM; exec tail -s 0.2 -n +1 -F "$mtr_io"/err 2>/dev/null >&2) & mtr_t2=$!',
+    'mtr_stop=0',
+    'trap \'mtr_stop=$((mtr_stop+1)); if [ $mtr_stop = 1 ]; then scancel --quiet "$mtr_id"; else scancel --quiet --signal=KILL --full "$mtr_id"; fi\' INT TERM',
+    'while :; do',
+    '  mtr_line=$(squeue -h -j "$mtr_id" -t all -o \'%T %N\' 2>/dev/null)',
+    '  if [ -n "$mtr_line" ]; then set -- $mtr_line; mtr_new=$1; mtr_nodes=${2:-$mtr_nodes}',
+    // Gone from squeue (past MinJobAge): scontrol may still know it; else its own rc file decides.
+    '  else mtr_new=$(scontrol show job "$mtr_id" 2>/dev/null | sed -n \'s/.*JobState=\\([A-Z_]*\\).*/\\1/p\'); [ -n "$mtr_new" ] || { [ -f "$mtr_io"/rc ] && mtr_new=COMPLETED || mtr_new=$mtr_st; }; fi',
+    `  [ "$mtr_new" = "$mtr_st" ] || { mtr_st=$mtr_new; ${record}; }`,
+    `  case $mtr_st in ${SLURM_FINAL_STATES.map((s) => `${s}*`).join('|')}) break;; esac`,
+    '  sleep 1',
+    'done',
+    // The copiers' last poll (every 0.2 s) picks up what the job wrote last.
+    'sleep 1; kill -9 "$mtr_t1" "$mtr_t2" 2>/dev/null; wait 2>/dev/null',
+    'mtr_rc=; [ ! -f "$mtr_io"/rc ] || read -r mtr_rc <"$mtr_io"/rc',
+    `case $mtr_st in COMPLETED*|FAILED*) mtr_rc=\${mtr_rc:-${SLURM_EXIT.other}};; ${STATE_CODES} *) mtr_rc=${SLURM_EXIT.other};; esac`,
+    `[ "$mtr_rc" -lt ${SLURM_EXIT.TIMEOUT} ] || echo "mtr: Slurm ended job $mtr_id: $mtr_st" >&2`,
+    'exit "$mtr_rc"',
+  ];
+}
