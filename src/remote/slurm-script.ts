@@ -43,6 +43,13 @@ export function slurmStateExit(state: string): number | undefined {
   return (SLURM_FINAL_STATES as readonly string[]).includes(base) ? SLURM_EXIT.other : undefined;
 }
 
+/** The Slurm state a code of SLURM_EXIT stands for (`other` reads FAILED); undefined for any other code. */
+export function slurmStateOfExit(code: number): string | undefined {
+  const found = Object.entries(SLURM_EXIT).find(([, value]) => value === code);
+  if (!found) return undefined;
+  return found[0] === 'other' ? 'FAILED' : found[0];
+}
+
 // `case` arms setting mtr_rc from a final state in $mtr_st (mirrors slurmStateExit).
 const STATE_CODES = [
   ...Object.entries(SLURM_EXIT)
@@ -121,41 +128,53 @@ export function buildTaskScript(line: string): string {
 
 const runTask = (task: string) => `sh -c 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1"; else exec sh -c "$1"; fi' mtr ${shellQuote(task)}`;
 
-// The newest Slurm job of this name: `ID STATE NODES` (squeue keeps ended jobs for MinJobAge).
-const findJob = (name: string) => `squeue -h -u "$(id -un)" -n ${name} -t all -o '%i %T %N' 2>/dev/null | sort -n | tail -n 1`;
+// Writes `ID STATE NODES` to the record's `slurm` file (temp + mv: --jobs never reads half a line).
+const RECORD_FUNCTION = 'mtr_rec() { printf \'%s %s %s\\n\' "$1" "$2" "$3" >"$mtr_job"/slurm.tmp && mv "$mtr_job"/slurm.tmp "$mtr_job"/slurm; }';
+
+// Waits (up to 10 s) until Slurm calls job $mtr_id final; leaves the state in $mtr_st, nodes in $mtr_nodes.
+const AWAIT_FINAL = `i=0; while :; do set -- $(squeue -h -j "$mtr_id" -t all -o '%T %N' 2>/dev/null); mtr_st=\${1:-$mtr_st}; mtr_nodes=\${2:-$mtr_nodes}; case $mtr_st in PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED|'') [ $i -lt 50 ] || break; sleep 0.2; i=$((i+1));; *) break;; esac; done`;
 
 function buildSrunLines(slurm: SlurmLaunch, task: string): string[] {
-  const srun = `${shellJoin(buildSrunArgs(slurm.request, { jobName: slurm.jobName, pty: slurm.mode === 'pty' }))} ${runTask(task)}`;
-  const cancel = `scancel --quiet -u "$(id -un)" -n ${slurm.jobName} 2>/dev/null`;
+  const pty = slurm.mode === 'pty';
+  const srun = `${shellJoin(buildSrunArgs(slurm.request, { jobName: slurm.jobName, pty }))} ${runTask(task)}`;
   // Batch: srun runs in its own session, so Ctrl+C/SIGTERM (sent to the tmux job's process group)
   // reach only this shell, whose trap cancels the Slurm job at once (CANCELLED, as scancel makes it);
   // srun then ends with the step. Its stdin is the job's (an async command's default is /dev/null).
   // At a terminal srun --pty stays in the foreground: keys, Ctrl+C included, go to the task.
-  const run =
-    slurm.mode === 'pty'
-      ? [buildQueuedLine(slurm.jobName), srun, 'mtr_rc=$?', 'kill "$mtr_q" 2>/dev/null']
-      : ['mtr_ss=; command -v setsid >/dev/null 2>&1 && mtr_ss=setsid', `$mtr_ss ${srun} <&0 & mtr_p=$!`, 'while :; do wait "$mtr_p"; mtr_rc=$?; kill -0 "$mtr_p" 2>/dev/null || break; done'];
+  const run = pty
+    ? [srun, 'mtr_rc=$?']
+    : ['mtr_ss=; command -v setsid >/dev/null 2>&1 && mtr_ss=setsid', `$mtr_ss ${srun} <&0 & mtr_p=$!`, 'while :; do wait "$mtr_p"; mtr_rc=$?; kill -0 "$mtr_p" 2>/dev/null || break; done'];
+  const cancel = `scancel --quiet -u "$(id -un)" -n ${slurm.jobName} 2>/dev/null`;
   return [
-    slurm.mode === 'pty' ? "mtr_sig=; trap 'mtr_sig=1' INT TERM" : `mtr_sig=; trap 'mtr_sig=1; ${cancel}' INT TERM`,
+    RECORD_FUNCTION,
+    pty ? "mtr_sig=; trap 'mtr_sig=1' INT TERM" : `mtr_sig=; trap 'mtr_sig=1; ${cancel}' INT TERM`,
+    buildJobWatcher(slurm.jobName, pty),
     ...run,
-    `if [ -n "$mtr_sig" ]; then ${cancel}`,
-    // A job Slurm ended (time limit, memory, node) has a distinct code; ask only when it failed.
-    `elif [ "$mtr_rc" -ne 0 ]; then i=0; while :; do mtr_st=$(${findJob(slurm.jobName)}); set -- $mtr_st; mtr_st=$2; case $mtr_st in PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED) [ $i -lt 50 ] || break; sleep 0.2; i=$((i+1));; *) break;; esac; done`,
-    `  case $mtr_st in ${STATE_CODES} esac`,
-    `  [ "$mtr_rc" -lt ${SLURM_EXIT.TIMEOUT} ] || echo "mtr: Slurm ended job $1: $mtr_st" >&2`,
+    'kill "$mtr_w" 2>/dev/null',
+    'mtr_id=; mtr_st=; mtr_nodes=; [ ! -f "$mtr_job"/slurm ] || read -r mtr_id mtr_st mtr_nodes <"$mtr_job"/slurm',
+    `[ -z "$mtr_sig" ] || ${cancel}`,
+    // The final state for --jobs; a job Slurm ended (time limit, memory, node) gets a distinct code.
+    'if [ -n "$mtr_id" ]; then',
+    `  if [ "$mtr_rc" -eq 0 ]; then mtr_st=COMPLETED; else ${AWAIT_FINAL}; fi`,
+    '  mtr_rec "$mtr_id" "$mtr_st" "$mtr_nodes"',
+    `  [ -n "$mtr_sig" ] || [ "$mtr_rc" -eq 0 ] || case $mtr_st in ${STATE_CODES} esac`,
+    `  [ "$mtr_rc" -lt ${SLURM_EXIT.TIMEOUT} ] || [ "$mtr_rc" -gt ${SLURM_EXIT.other} ] || echo "mtr: Slurm ended job $mtr_id: $mtr_st" >&2`,
     'fi',
     'exit "$mtr_rc"',
   ];
 }
 
-// At a terminal, while the job waits: `queued: job N (Reason)` on one redrawn line, cleared once it runs.
-function buildQueuedLine(name: string): string {
-  const poll = `s=$(squeue -h -u "$(id -un)" -n ${name} -o '%i %T %r' 2>/dev/null | sort -n | tail -n 1)`;
-  return (
-    `( shown=; i=0; while sleep 1; do ${poll}; set -- $s; ` +
-    'if [ "$2" = PENDING ]; then shown=1; printf \'\\rmtr: queued: job %s (%s)\\033[K\' "$1" "$3" >&2; ' +
-    'elif [ -n "$1" ] || [ $i -ge 30 ]; then [ -z "$shown" ] || printf \'\\r\\033[K\' >&2; exit 0; fi; i=$((i+1)); done ) & mtr_q=$!'
-  );
+// In the background while srun runs: the job's id, state and nodes to the record once a second;
+// at a terminal also `queued: job N (Reason)` on one redrawn line while it waits, cleared once it runs.
+function buildJobWatcher(name: string, pty: boolean): string {
+  // Fields split on `|`: a pending job has no nodes, and a reason may hold spaces.
+  const poll =
+    `l=$(squeue -h -u "$(id -un)" -n ${name} -t PD,CF,R,S,CG -o '%i|%T|%N|%r' 2>/dev/null | sort -n | tail -n 1); ` +
+    'j=${l%%|*}; l=${l#*|}; st=${l%%|*}; l=${l#*|}; nd=${l%%|*}; why=${l#*|}';
+  const queued = pty
+    ? 'if [ "$st" = PENDING ]; then shown=1; printf \'\\rmtr: queued: job %s (%s)\\033[K\' "$j" "$why" >&2; elif [ -n "$shown" ]; then shown=; printf \'\\r\\033[K\' >&2; fi; '
+    : '';
+  return `( trap - INT TERM; shown=; while :; do ${poll}; if [ -n "$j" ]; then ${queued}mtr_rec "$j" "$st" "$nd"; fi; sleep 1; done ) </dev/null >/dev/null & mtr_w=$!`;
 }
 
 // -d: submit, then follow the Slurm job until it is final. Its output files are copied live to this
@@ -165,35 +184,41 @@ function buildQueuedLine(name: string): string {
 function buildSbatchLines(slurm: SlurmLaunch, task: string): string[] {
   const io = `"$MTR_REMOTE_DIR"/${snapshotDir(slurm.jobName)}.slurm`;
   const sbatch = shellJoin(buildSbatchArgs(slurm.request, { jobName: slurm.jobName, output: 'OUT', error: 'ERR' })).replace('--output=OUT', '--output="$mtr_io"/out').replace('--error=ERR', '--error="$mtr_io"/err');
-  // The batch script: the task on each node (srun inside the allocation), its code to a file.
-  const batch = ['#!/bin/sh', `srun --quiet ${runTask(task)}`, 'mtr_rc=$?', 'echo "$mtr_rc" >"$MTR_SLURM_IO"/rc.tmp && mv "$MTR_SLURM_IO"/rc.tmp "$MTR_SLURM_IO"/rc', 'exit "$mtr_rc"'].join('\n');
-  const record = 'printf \'%s %s %s\\n\' "$mtr_id" "$mtr_st" "$mtr_nodes" >"$mtr_job"/slurm.tmp && mv "$mtr_job"/slurm.tmp "$mtr_job"/slurm';
+  // The batch script: the task, then its code to a file of its own (no accounting needed to read it).
+  // One node: the batch shell runs the task itself (stderr is the task's alone); several: srun starts one per node.
+  const batch = ['#!/bin/sh', `if [ "\${SLURM_NNODES:-1}" -gt 1 ]; then srun --quiet ${runTask(task)}; else ${runTask(task)}; fi`, 'mtr_rc=$?', 'echo "$mtr_rc" >"$MTR_SLURM_IO"/rc.tmp && mv "$MTR_SLURM_IO"/rc.tmp "$MTR_SLURM_IO"/rc', 'exit "$mtr_rc"'].join('\n');
+  const record = 'mtr_rec "$mtr_id" "$mtr_st" "$mtr_nodes"';
   return [
+    RECORD_FUNCTION,
     `mtr_io=${io}; rm -rf "$mtr_io" && mkdir -p "$mtr_io" || exit 1`,
     'MTR_SLURM_IO=$mtr_io; export MTR_SLURM_IO',
     `mtr_id=$(printf '%s\\n' ${shellQuote(batch)} | ${sbatch}) || exit $?`,
     'mtr_id=${mtr_id%%;*}; mtr_st=PENDING; mtr_nodes=',
     record,
     'printf \'%s\\n\' "$mtr_id" >"$mtr_job"/slurm-id',
-    // Copiers that outlive Ctrl+C/--kill's signals, so the last lines still arrive; stopped at the end.
-    '(trap \'\' INT TERM; exec tail -s 0.2 -n +1 -F "$mtr_io"/out 2>/dev/null) & mtr_t1=$!',
-    '(trap \'\' INT TERM; exec tail -s 0.2 -n +1 -F "$mtr_io"/err 2>/dev/null >&2) & mtr_t2=$!',
+    // The Slurm job's output files are copied to this job's stdout/stderr (its out/err) by byte
+    // offsets, every 0.5 s; squeue is asked every 2 s, or at once when the batch script wrote its rc.
+    "mtr_copy_out() { for f in out err; do [ -f \"$mtr_io\"/$f ] || continue; n=$(wc -c <\"$mtr_io\"/$f); eval \"o=\\${mtr_o_$f:-0}\"; [ \"$n\" -gt \"$o\" ] || continue; if [ $f = out ]; then tail -c +$((o+1)) \"$mtr_io\"/$f | head -c $((n-o)); else tail -c +$((o+1)) \"$mtr_io\"/$f | head -c $((n-o)) >&2; fi; eval \"mtr_o_$f=$n\"; done; }",
     'mtr_stop=0',
     'trap \'mtr_stop=$((mtr_stop+1)); if [ $mtr_stop = 1 ]; then scancel --quiet "$mtr_id"; else scancel --quiet --signal=KILL --full "$mtr_id"; fi\' INT TERM',
+    'i=0',
     'while :; do',
-    '  mtr_line=$(squeue -h -j "$mtr_id" -t all -o \'%T %N\' 2>/dev/null)',
-    '  if [ -n "$mtr_line" ]; then set -- $mtr_line; mtr_new=$1; mtr_nodes=${2:-$mtr_nodes}',
+    '  mtr_copy_out',
+    '  if [ $((i % 4)) = 0 ] || [ -f "$mtr_io"/rc ]; then',
+    '    mtr_line=$(squeue -h -j "$mtr_id" -t all -o \'%T %N\' 2>/dev/null)',
+    '    if [ -n "$mtr_line" ]; then set -- $mtr_line; mtr_new=$1; mtr_nodes=${2:-$mtr_nodes}',
     // Gone from squeue (past MinJobAge): scontrol may still know it; else its own rc file decides.
-    '  else mtr_new=$(scontrol show job "$mtr_id" 2>/dev/null | sed -n \'s/.*JobState=\\([A-Z_]*\\).*/\\1/p\'); [ -n "$mtr_new" ] || { [ -f "$mtr_io"/rc ] && mtr_new=COMPLETED || mtr_new=$mtr_st; }; fi',
-    `  [ "$mtr_new" = "$mtr_st" ] || { mtr_st=$mtr_new; ${record}; }`,
-    `  case $mtr_st in ${SLURM_FINAL_STATES.map((s) => `${s}*`).join('|')}) break;; esac`,
-    '  sleep 1',
+    '    else mtr_new=$(scontrol show job "$mtr_id" 2>/dev/null | sed -n \'s/.*JobState=\\([A-Z_]*\\).*/\\1/p\'); [ -n "$mtr_new" ] || { [ -f "$mtr_io"/rc ] && mtr_new=COMPLETED || mtr_new=$mtr_st; }; fi',
+    `    [ "$mtr_new" = "$mtr_st" ] || { mtr_st=$mtr_new; ${record}; }`,
+    `    case $mtr_st in ${SLURM_FINAL_STATES.map((s) => `${s}*`).join('|')}) break;; esac`,
+    '  fi',
+    '  i=$((i+1)); sleep 0.5',
     'done',
-    // The copiers' last poll (every 0.2 s) picks up what the job wrote last.
-    'sleep 1; kill -9 "$mtr_t1" "$mtr_t2" 2>/dev/null; wait 2>/dev/null',
+    // What the job wrote last (the files are complete once Slurm calls the job final).
+    'mtr_copy_out',
     'mtr_rc=; [ ! -f "$mtr_io"/rc ] || read -r mtr_rc <"$mtr_io"/rc',
     `case $mtr_st in COMPLETED*|FAILED*) mtr_rc=\${mtr_rc:-${SLURM_EXIT.other}};; ${STATE_CODES} *) mtr_rc=${SLURM_EXIT.other};; esac`,
-    `[ "$mtr_rc" -lt ${SLURM_EXIT.TIMEOUT} ] || echo "mtr: Slurm ended job $mtr_id: $mtr_st" >&2`,
+    `[ "$mtr_rc" -lt ${SLURM_EXIT.TIMEOUT} ] || [ "$mtr_rc" -gt ${SLURM_EXIT.other} ] || echo "mtr: Slurm ended job $mtr_id: $mtr_st" >&2`,
     'exit "$mtr_rc"',
   ];
 }

@@ -102,6 +102,105 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
     });
   });
 
+  describe.concurrent('-d: sbatch, and the job commands', () => {
+    interface Listed { name: string; state: string; exitCode: number | null; slurm: { jobId: number; state: string; nodes: string | null } | null }
+    const listed = async (p: Project, name: string): Promise<Listed | undefined> => {
+      const result = await p.run(['--jobs', '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as Listed[]).find((job) => job.name === name);
+    };
+    const untilSlurmState = (p: Project, name: string, states: string[], timeoutMs = 30_000) =>
+      (async () => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const job = await listed(p, name);
+          if (job?.slurm && states.includes(job.slurm.state)) return job;
+          if (Date.now() > deadline) throw new Error(`job ${name} never reached ${states.join('/')}: ${JSON.stringify(job)}`);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+      })();
+
+    it('submits with sbatch; --wait, --logs and --jobs show the job, its code and its Slurm state', async () => {
+      const p = project();
+      const name = newName('d');
+      const started = await p.run(['--no-sync', '-d', '--name', name, 'sh', '-c', 'echo hello; echo oops >&2; exit 4']);
+      expect(summary(started)).toEqual({ code: 0, stdout: `${name}\n`, stderr: '' });
+      const waited = await p.run(['--wait', name], { timeoutMs: 60_000 });
+      expect(waited.code, waited.stderr).toBe(4);
+      const logs = await p.run(['--logs', name]);
+      expect(summary(logs)).toEqual({ code: 0, stdout: 'hello\n', stderr: 'oops\n' });
+      const job = await listed(p, name);
+      expect(job).toMatchObject({ state: 'exited', exitCode: 4, slurm: { state: 'FAILED', nodes: expect.stringMatching(/^n[12]$/) } });
+      expect(slurmJob(rig(), name)).toMatchObject({ id: job!.slurm!.jobId, state: 'FAILED' });
+      const table = await p.run(['--jobs']);
+      expect(table.stdout).toMatch(new RegExp(`${name}\\s+exited 4\\s+${job!.slurm!.jobId} FAILED n[12]`));
+    });
+
+    it('-d --nodes 2: one task per node, both outputs in the job\'s logs', async () => {
+      const p = project();
+      const name = newName('d2');
+      await p.run(['--no-sync', '-d', '--nodes', '2', '--name', name, 'sh', '-c', 'echo "$SLURMD_NODENAME rank=$NODE_RANK nnodes=$NNODES master=$MASTER_ADDR"']);
+      const waited = await p.run(['--wait', name], { timeoutMs: 60_000 });
+      expect(waited.code, waited.stderr).toBe(0);
+      const logs = await p.run(['--logs', name]);
+      expect(logs.stdout.trim().split('\n').sort()).toEqual(['n1 rank=0 nnodes=2 master=n1', 'n2 rank=1 nnodes=2 master=n1']);
+      expect((await listed(p, name))?.slurm).toMatchObject({ state: 'COMPLETED', nodes: 'n[1-2]' });
+    });
+
+    it('--logs --follow streams until the job ends; --wait --for matches its output', async () => {
+      const p = project();
+      const name = newName('follow');
+      await p.run(['--no-sync', '-d', '--name', name, 'sh', '-c', 'echo one; sleep 2; echo ready; sleep 1; echo three']);
+      const matched = await p.run(['--wait', name, '--for', '^ready$'], { timeoutMs: 60_000 });
+      expect(matched.code, matched.stderr).toBe(0);
+      const followed = await p.run(['--logs', name, '--follow'], { timeoutMs: 60_000 });
+      expect(summary(followed)).toEqual({ code: 0, stdout: 'one\nready\nthree\n', stderr: '' });
+    });
+
+    it('--kill cancels the Slurm job (scancel): CANCELLED, exit 242', async () => {
+      const p = project();
+      const name = newName('kill');
+      await p.run(['--no-sync', '-d', '--name', name, 'sleep', '300']);
+      const running = await untilSlurmState(p, name, ['RUNNING']);
+      const killed = await p.run(['--kill', name], { timeoutMs: 60_000 });
+      expect(killed.code, killed.stderr).toBe(0);
+      const waited = await p.run(['--wait', name], { timeoutMs: 60_000 });
+      expect(waited.code).toBe(242);
+      expect(slurmJob(rig(), name)).toMatchObject({ id: running.slurm!.jobId, state: 'CANCELLED' });
+      expect(await listed(p, name)).toMatchObject({ exitCode: 242, slurm: { state: 'CANCELLED' } });
+    });
+
+    it('the job keeps the code it was submitted with while later syncs change remote_dir', async () => {
+      const gate = path.join(rig().dir, `gate-${randomBytes(3).toString('hex')}`);
+      const p = makeProject({ sshd, servers: { cluster: clusterServer(rig()) }, files: { 'code.txt': 'v1\n' } });
+      const name = newName('snapd');
+      const started = await p.run(['-d', '--name', name, 'sh', '-c', `while [ ! -f ${gate} ]; do sleep 0.2; done; cat code.txt; cat "$MTR_REMOTE_DIR/code.txt"`]);
+      expect(started.code, started.stderr).toBe(0);
+      await untilSlurmState(p, name, ['RUNNING']);
+      fs.writeFileSync(path.join(p.root, 'code.txt'), 'v2\n');
+      const synced = await p.run(['true']);
+      expect(synced.code, synced.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(p.remoteDir, 'code.txt'), 'utf8')).toBe('v2\n');
+      fs.writeFileSync(gate, '');
+      const waited = await p.run(['--wait', name], { timeoutMs: 60_000 });
+      expect(waited.code, waited.stderr).toBe(0);
+      expect((await p.run(['--logs', name])).stdout).toBe('v1\nv2\n');
+    });
+
+    it('a job past its time limit: TIMEOUT, exit 240 (batch and -d)', async () => {
+      const p = project();
+      const name = newName('time');
+      const detached = await p.run(['--no-sync', '-d', '--time', '1', '--name', name, 'sleep', '600']);
+      expect(detached.code, detached.stderr).toBe(0);
+      const batch = await p.run(['--no-sync', '--time', '1', '--json', 'sleep', '600'], { timeoutMs: 150_000 });
+      expect(batch.code, batch.stderr).toBe(240);
+      expect(JSON.parse(batch.stdout)).toMatchObject({ state: 'TIMEOUT', exitCode: 240 });
+      const waited = await p.run(['--wait', name], { timeoutMs: 150_000 });
+      expect(waited.code).toBe(240);
+      expect(await listed(p, name)).toMatchObject({ exitCode: 240, slurm: { state: 'TIMEOUT' } });
+    }, 180_000);
+  });
+
   describe('refusals', () => {
     it('Slurm flags on a plain server: exit 2 with a fix', async () => {
       const p = makeProject({ sshd });
