@@ -93,6 +93,8 @@ function buildSnapshotLines(remoteDir: string, subdir: string, name: string): st
     `cd ${dir} 2>/dev/null || { mkdir -p ${dir} && cd ${dir}; } || { echo "mtr: cannot enter remote directory "${dir} >&2; exit 1; }`,
     'MTR_REMOTE_DIR=$PWD; export MTR_REMOTE_DIR',
     `mtr_snap="$MTR_REMOTE_DIR"/${snapshotDir(name)}`,
+    // Named in the record, so the prune of old records removes the snapshot too (job-history.ts).
+    'printf \'%s\\n\' "$mtr_snap" >"$mtr_job"/snapshot',
     'mtr_copy() { rm -rf "$mtr_snap" && mkdir -p "$mtr_snap" || return 1; for f in * .[!.]* ..?*; do { [ -e "$f" ] || [ -L "$f" ]; } || continue; [ "$f" = .mtr ] && continue; cp -al "$f" "$mtr_snap"/ || return 1; done; }',
     `mtr_copy || { echo "mtr: could not snapshot the code into $mtr_snap (cp -al)" >&2; exit 1; }`,
     `cd "$mtr_snap"/${into} 2>/dev/null || { mkdir -p "$mtr_snap"/${into} && cd "$mtr_snap"/${into}; } || exit 1`,

@@ -448,6 +448,25 @@ describe.each(SHELLS)('buildPruneLine, run by %s', (_label, shell) => {
     expect(keptMark()).toBe('4\n');
   });
 
+  it('a pruned Slurm job takes its code snapshot along; a kept one keeps it; a foreign path is never removed', async () => {
+    const jobs = makeJobs('a', '/srv/a', 5, 10 * DAY);
+    const snapshots = path.join(box.jobs, '..', 'proj', '.mtr', 'snapshots');
+    for (const name of jobs) {
+      fs.mkdirSync(path.join(snapshots, name), { recursive: true });
+      fs.mkdirSync(path.join(snapshots, `${name}.slurm`), { recursive: true });
+      fs.writeFileSync(path.join(box.jobs, name, 'snapshot'), `${path.join(snapshots, name)}\n`);
+    }
+    // A record naming a folder that is not its own snapshot: left alone.
+    const foreign = path.join(box.jobs, '..', 'precious');
+    fs.mkdirSync(foreign);
+    fs.writeFileSync(path.join(box.jobs, jobs[4]!, 'snapshot'), `${foreign}\n`);
+    await prune();
+    expect(left()).toEqual(jobs.slice(0, 3).sort());
+    // a-002's went with it; a-001's record named another folder, so its snapshot stays (and that folder too).
+    expect(fs.readdirSync(snapshots).sort()).toEqual([...jobs.slice(0, 3), jobs[4]!].flatMap((name) => [name, `${name}.slurm`]).sort());
+    expect(fs.existsSync(foreign)).toBe(true);
+  });
+
   it('no jobs dir at all: nothing to do, no noise', async () => {
     await prune();
     expect(fs.existsSync(box.jobs)).toBe(false);
