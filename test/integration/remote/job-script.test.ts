@@ -494,7 +494,7 @@ describe.each(SHELLS)('buildListScript, run by %s', (_label, shell) => {
       if (project !== undefined) fs.writeFileSync(path.join(dir, 'project'), `${project}\n`);
       for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
     };
-    make('mine', `${box.home}/proj`, { rc: '3\n', started: '1700000000.250\n', ended: '1700000001.5\n' });
+    make('mine', `${box.home}/proj`, { rc: '3\n', started: '1700000000.250\n', ended: '1700000001.5\n', slurm: '1234 FAILED n1\n' });
     make('theirs', `${box.home}/other`, { rc: '0\n' });
     make('older', undefined, { rc: '1\n', ended: '1700000002\n' });
     const before = Date.now() / 1000;
@@ -505,9 +505,9 @@ describe.each(SHELLS)('buildListScript, run by %s', (_label, shell) => {
     expect(Number(head)).toBeGreaterThanOrEqual(Math.floor(before));
     expect(head).toMatch(/^\d+\.\d{3,}$/);
     expect(records.filter(Boolean).map((r) => r.split('\0')).sort()).toEqual([
-      ['mine', '{"name":"mine"}', '3', '1700000001.5', '1700000000.250', `${box.home}/proj`, 'batch'],
-      ['older', '{"name":"older"}', '1', '1700000002', '', '', 'batch'],
-      ['theirs', '{"name":"theirs"}', '0', '', '', `${box.home}/other`, 'batch'],
+      ['mine', '{"name":"mine"}', '3', '1700000001.5', '1700000000.250', `${box.home}/proj`, 'batch', '1234 FAILED n1'],
+      ['older', '{"name":"older"}', '1', '1700000002', '', '', 'batch', ''],
+      ['theirs', '{"name":"theirs"}', '0', '', '', `${box.home}/other`, 'batch', ''],
     ]);
     const names = mine.stdout.toString().split('\x1e').slice(1).filter(Boolean).map((r) => r.split('\0')[0]).sort();
     expect(names).toEqual(['mine', 'older']);
