@@ -80,7 +80,7 @@ export function buildSlurmScript(spec: SlurmScriptSpec): string {
     ...buildPreCmdLines(spec.preCmd),
     buildToolCheck(slurm.mode === 'sbatch' ? ['sbatch', 'squeue', 'scancel'] : ['srun', 'squeue', 'scancel'], slurm.server),
   ];
-  const task = buildTaskScript(commandLine(spec.argv));
+  const task = buildTaskScript(commandLine(spec.argv), slurm.mode === 'pty');
   return [...lines, ...(slurm.mode === 'sbatch' ? buildSbatchLines(slurm, task) : buildSrunLines(slurm, task))].join('\n');
 }
 
@@ -119,8 +119,10 @@ function buildToolCheck(tools: readonly string[], server: string): string {
 
 // What each task runs on its node: the rendezvous variables torchrun wants (master = the first node
 // of the allocation; a port from the job id), then the command line, in bash where there is one.
-export function buildTaskScript(line: string): string {
+export function buildTaskScript(line: string, pty = false): string {
   const env = [
+    // At a terminal: erase the "queued" line the login node may have drawn.
+    ...(pty ? ["printf '\\r\\033[K'"] : []),
     'MASTER_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" 2>/dev/null | head -n 1); export MASTER_ADDR',
     'MASTER_PORT=${MASTER_PORT:-$((20000 + ${SLURM_JOB_ID:-0} % 20000))}; export MASTER_PORT',
     'NNODES=${SLURM_NNODES:-1}; NODE_RANK=${SLURM_NODEID:-0}; export NNODES NODE_RANK',
@@ -167,16 +169,17 @@ function buildSrunLines(slurm: SlurmLaunch, task: string): string[] {
 }
 
 // In the background while srun runs: the job's id, state and nodes to the record once a second;
-// at a terminal also `queued: job N (Reason)` on one redrawn line while it waits, cleared once it runs.
+// at a terminal also `queued: job N (Reason)` on one redrawn line while it waits; the task clears
+// that line as it starts (buildTaskScript), so nothing here ever erases what the task drew.
 function buildJobWatcher(name: string, pty: boolean): string {
   // Fields split on `|`: a pending job has no nodes, and a reason may hold spaces.
   const poll =
     `l=$(squeue -h -u "$(id -un)" -n ${name} -t PD,CF,R,S,CG -o '%i|%T|%N|%r' 2>/dev/null | sort -n | tail -n 1); ` +
     'j=${l%%|*}; l=${l#*|}; st=${l%%|*}; l=${l#*|}; nd=${l%%|*}; why=${l#*|}';
   const queued = pty
-    ? 'if [ "$st" = PENDING ]; then shown=1; printf \'\\rmtr: queued: job %s (%s)\\033[K\' "$j" "$why" >&2; elif [ -n "$shown" ]; then shown=; printf \'\\r\\033[K\' >&2; fi; '
+    ? 'if [ "$st" = PENDING ]; then printf \'\\rmtr: queued: job %s (%s)\\033[K\' "$j" "$why" >&2; fi; '
     : '';
-  return `( trap - INT TERM; shown=; while :; do ${poll}; if [ -n "$j" ]; then ${queued}mtr_rec "$j" "$st" "$nd"; fi; sleep 1; done ) </dev/null >/dev/null & mtr_w=$!`;
+  return `( trap - INT TERM; while :; do ${poll}; if [ -n "$j" ]; then ${queued}mtr_rec "$j" "$st" "$nd"; fi; sleep 1; done ) </dev/null >/dev/null & mtr_w=$!`;
 }
 
 // -d: submit, then follow the Slurm job until it is final. Its output files are copied live to this

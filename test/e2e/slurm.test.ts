@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { cleanEnv, makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { mtrCommand, withTerminal, type TerminalOptions } from '../support/local-tmux.js';
 import { clusterServer, describeSlurm, slurmJob } from '../support/slurm.js';
 import { eventually } from '../support/eventually.js';
 
@@ -199,6 +200,54 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
       expect(waited.code).toBe(240);
       expect(await listed(p, name)).toMatchObject({ exitCode: 240, slurm: { state: 'TIMEOUT' } });
     }, 180_000);
+  });
+
+  // Runs at a local terminal (a private tmux) after the concurrent blocks: the queued test fills the cluster.
+  describe('at a terminal: srun --pty', () => {
+    const terminalFor = (args: string[], p: Project = project()): TerminalOptions => ({
+      cwd: p.root,
+      env: cleanEnv({ ...p.env, TERM: 'xterm-256color' }),
+      command: mtrCommand(['--no-sync', ...args]),
+      cols: 100,
+      rows: 30,
+    });
+
+    it('an interactive shell on a compute node: a real terminal, its size, the exit code', async () => {
+      await withTerminal(terminalFor(['sh']), async (t) => {
+        await t.waitFor(/[#$] $/m, 30_000);
+        await t.type('echo "node=$SLURMD_NODENAME size=$(stty size)"; [ -t 0 ] && echo is-a-tty');
+        await t.sendKeys('Enter');
+        await t.waitFor(/^node=n[12] size=30 100$/m);
+        await t.waitFor(/^is-a-tty$/m);
+        await t.type('exit 7');
+        await t.sendKeys('Enter');
+        expect(await t.waitForExit(30_000)).toBe(7);
+      });
+    }, 60_000);
+
+    it('Ctrl+C reaches the task: 130', async () => {
+      await withTerminal(terminalFor(['sh', '-c', 'echo ready; sleep 300']), async (t) => {
+        await t.waitFor(/^ready$/m, 30_000);
+        await t.sendKeys('C-c');
+        expect(await t.waitForExit(30_000)).toBe(130);
+      });
+    }, 60_000);
+
+    it('while the job waits: "queued: job N (Reason)", gone once it runs', async () => {
+      const p = project();
+      const blocker = newName('block');
+      await p.run(['--no-sync', '-d', '--name', blocker, '--nodes', '2', '--gpus', '4', 'sleep', '300']);
+      await eventually('the blocker to run', () => slurmJob(rig(), blocker)?.state === 'RUNNING', 30_000);
+      await withTerminal(terminalFor(['--gpus', '2', 'sh', '-c', 'echo "ran with gpus $CUDA_VISIBLE_DEVICES"']), async (t) => {
+        const screen = await t.waitFor(/mtr: queued: job \d+ \((Resources|Priority)\)/, 30_000);
+        expect(screen).not.toMatch(/ran on/);
+        const killed = await p.run(['--kill', blocker], { timeoutMs: 60_000 });
+        expect(killed.code, killed.stderr).toBe(0);
+        await t.waitFor(/^ran with gpus 0,1/m, 60_000);
+        expect(await t.waitForExit(30_000)).toBe(0);
+        expect(await t.capture()).not.toMatch(/queued: job/);
+      });
+    }, 120_000);
   });
 
   describe('refusals', () => {
