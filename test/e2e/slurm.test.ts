@@ -250,6 +250,18 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
     }, 120_000);
   });
 
+  describe('--doctor', () => {
+    it('checks the Slurm commands and the partition', async () => {
+      const good = makeProject({ sshd, servers: { cluster: clusterServer(rig(), { partition: rig().partition }) } });
+      const ok = await good.run(['--doctor']);
+      expect(ok.stdout).toMatch(new RegExp(`✓ slurm\\s+srun and sbatch found; partition ${rig().partition} exists`));
+      const bad = makeProject({ sshd, servers: { cluster: clusterServer(rig(), { partition: 'nosuch' }) } });
+      const failed = await bad.run(['--doctor']);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toMatch(/✗ slurm\s+partition nosuch is not known to the cluster/);
+    });
+  });
+
   describe('refusals', () => {
     it('Slurm flags on a plain server: exit 2 with a fix', async () => {
       const p = makeProject({ sshd });
