@@ -73,8 +73,9 @@ export interface SlurmScriptSpec {
 export function buildSlurmScript(spec: SlurmScriptSpec): string {
   const { slurm } = spec;
   const lines = [
-    // The tmux job's folder (the wrapper starts run.sh there): the `slurm` record goes here.
-    'mtr_job=$PWD',
+    // The tmux job's folder (the wrapper starts run.sh there): the `slurm` record goes here. Run
+    // without tmux (no job folder) nothing is recorded.
+    'case $PWD in */.mtr/jobs/*) mtr_job=$PWD;; *) mtr_job=/dev/null/none;; esac',
     ...buildSnapshotLines(spec.remoteDir, spec.subdir, slurm.jobName),
     ...Object.entries(spec.env ?? {}).map(([key, value]) => `export ${key}=${shellQuote(value)}`),
     ...buildPreCmdLines(spec.preCmd),
@@ -94,7 +95,7 @@ function buildSnapshotLines(remoteDir: string, subdir: string, name: string): st
     'MTR_REMOTE_DIR=$PWD; export MTR_REMOTE_DIR',
     `mtr_snap="$MTR_REMOTE_DIR"/${snapshotDir(name)}`,
     // Named in the record, so the prune of old records removes the snapshot too (job-history.ts).
-    'printf \'%s\\n\' "$mtr_snap" >"$mtr_job"/snapshot',
+    '[ ! -d "$mtr_job" ] || printf \'%s\\n\' "$mtr_snap" >"$mtr_job"/snapshot',
     'mtr_copy() { rm -rf "$mtr_snap" && mkdir -p "$mtr_snap" || return 1; for f in * .[!.]* ..?*; do { [ -e "$f" ] || [ -L "$f" ]; } || continue; [ "$f" = .mtr ] && continue; cp -al "$f" "$mtr_snap"/ || return 1; done; }',
     `mtr_copy || { echo "mtr: could not snapshot the code into $mtr_snap (cp -al)" >&2; exit 1; }`,
     `cd "$mtr_snap"/${into} 2>/dev/null || { mkdir -p "$mtr_snap"/${into} && cd "$mtr_snap"/${into}; } || exit 1`,
@@ -133,7 +134,7 @@ export function buildTaskScript(line: string, pty = false): string {
 const runTask = (task: string) => `sh -c 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1"; else exec sh -c "$1"; fi' mtr ${shellQuote(task)}`;
 
 // Writes `ID STATE NODES` to the record's `slurm` file (temp + mv: --jobs never reads half a line).
-const RECORD_FUNCTION = 'mtr_rec() { printf \'%s %s %s\\n\' "$1" "$2" "$3" >"$mtr_job"/slurm.tmp && mv "$mtr_job"/slurm.tmp "$mtr_job"/slurm; }';
+const RECORD_FUNCTION = 'mtr_rec() { [ -d "$mtr_job" ] || return 0; printf \'%s %s %s\\n\' "$1" "$2" "$3" >"$mtr_job"/slurm.tmp && mv "$mtr_job"/slurm.tmp "$mtr_job"/slurm; }';
 
 // Waits (up to 10 s) until Slurm calls job $mtr_id final; leaves the state in $mtr_st, nodes in $mtr_nodes.
 const AWAIT_FINAL = `i=0; while :; do set -- $(squeue -h -j "$mtr_id" -t all -o '%T %N' 2>/dev/null); mtr_st=\${1:-$mtr_st}; mtr_nodes=\${2:-$mtr_nodes}; case $mtr_st in PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED|'') [ $i -lt 50 ] || break; sleep 0.2; i=$((i+1));; *) break;; esac; done`;

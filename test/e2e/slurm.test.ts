@@ -9,6 +9,8 @@ import { cleanEnv, makeProject, type Project, type RunResult } from '../support/
 import { mtrCommand, withTerminal, type TerminalOptions } from '../support/local-tmux.js';
 import { clusterServer, describeSlurm, slurmJob } from '../support/slurm.js';
 import { eventually } from '../support/eventually.js';
+import { startSshdWithout, stopSshdWithout } from '../support/sshd-without.js';
+import os from 'node:os';
 
 const summary = (result: RunResult) => ({ code: result.code, stdout: result.stdout, stderr: result.stderr });
 const newName = (what: string) => `e2e-slurm-${what}-${randomBytes(3).toString('hex')}`;
@@ -30,6 +32,11 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
       const result = await project().run(['--no-sync', 'sh', '-c', 'echo "$SLURMD_NODENAME $SLURM_JOB_ID"']);
       expect(summary(result)).toMatchObject({ code: 0, stderr: '' });
       expect(result.stdout).toMatch(/^n[12] \d+\n$/);
+    });
+
+    it('piped stdin reaches the task', async () => {
+      const result = await project().run(['--no-sync', 'sh', '-c', 'tr a-z A-Z'], { input: 'hello\nworld\n' });
+      expect(summary(result)).toEqual({ code: 0, stdout: 'HELLO\nWORLD\n', stderr: '' });
     });
 
     it('a task killed by a signal gives 128+n', async () => {
@@ -259,6 +266,23 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
       const failed = await bad.run(['--doctor']);
       expect(failed.code).toBe(1);
       expect(failed.stdout).toMatch(/✗ slurm\s+partition nosuch is not known to the cluster/);
+    });
+  });
+
+  describe('a login node without tmux', () => {
+    it('runs srun directly with the same code, and writes nothing into the home', async () => {
+      const server = await startSshdWithout(sshd, ['tmux']);
+      try {
+        const p = makeProject({ sshd: { ...sshd, port: server.port, knownHostsLine: server.knownHostsLine }, servers: { cluster: clusterServer(rig()) } });
+        const result = await p.run(['--no-sync', 'sh', '-c', 'echo "on $SLURMD_NODENAME"; exit 5']);
+        expect(result.code, result.stderr).toBe(5);
+        expect(result.stdout).toMatch(/^on n[12]\n$/);
+        expect(result.stderr).toMatch(/tmux not found on cluster/);
+        for (const file of ['slurm', 'snapshot']) expect(fs.existsSync(path.join(os.userInfo().homedir, file))).toBe(false);
+      } finally {
+        await stopSshdWithout(server);
+        fs.rmSync(server.dir, { recursive: true, force: true });
+      }
     });
   });
 
