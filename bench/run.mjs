@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSshd } from '../scripts/sshd-server.mjs';
+import { canRunSlurm, startSlurm } from '../scripts/slurm-rig.mjs';
 import { formatWatchResult, measureWatchLatency } from './watch.mjs';
 import { syncRows } from './sync.mjs';
 import { chooseLogin, makeRemoteDir } from './login.mjs';
@@ -60,11 +61,20 @@ function buildRows() {
       goal: 0.5,
     },
     ...syncRows({ mtrBin: MTR_BIN, sshArgs }),
+    {
+      // Only where the Slurm test rig can run (root, slurm-wlm, munge): srun through mtr's job vs plain ssh.
+      name: 'slurm run: `mtr -s cluster --no-sync true` vs `ssh login srun true`',
+      slurm: true,
+      run: mtr('-s', 'cluster', '--no-sync', 'true'),
+      baseline: (rig) => ({ command: 'ssh', args: sshArgs(rig, `SLURM_CONF=${rig.slurm.conf} srun --quiet true`) }),
+      goal: 1.5,
+      runs: 7,
+    },
   ];
 }
 
 // A project and HOME in `dir` whose config and known_hosts point at the bench sshd.
-function makeRig(dir, sshd, login) {
+function makeRig(dir, sshd, login, slurm) {
   const home = path.join(dir, 'home');
   const project = path.join(dir, 'project');
   const knownHosts = path.join(home, '.ssh', 'known_hosts');
@@ -81,6 +91,18 @@ function makeRig(dir, sshd, login) {
     `    user: ${login.user}`,
     `    key_filename: ${JSON.stringify(sshd.clientKey)}`,
     `    remote_dir: ${JSON.stringify(remoteDir)}`,
+    ...(slurm
+      ? [
+          '  cluster:',
+          `    host: ${sshd.host}`,
+          `    port: ${sshd.port}`,
+          `    user: ${login.user}`,
+          `    key_filename: ${JSON.stringify(sshd.clientKey)}`,
+          `    remote_dir: ${JSON.stringify(remoteDir)}`,
+          `    pre_cmd: ${JSON.stringify(`export SLURM_CONF=${slurm.conf}`)}`,
+          '    slurm: {}',
+        ]
+      : []),
     '',
   ].join('\n');
   fs.writeFileSync(path.join(project, '.mtr', 'config.yaml'), config);
@@ -89,7 +111,7 @@ function makeRig(dir, sshd, login) {
   const runtimeDir = path.join(dir, 'run');
   fs.mkdirSync(runtimeDir, { mode: 0o700 });
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', USER: sshd.user, LOGNAME: sshd.user, XDG_RUNTIME_DIR: runtimeDir };
-  return { sshd, login, home, project, remoteDir, knownHosts, env };
+  return { sshd, login, home, project, remoteDir, knownHosts, env, slurm };
 }
 
 // Milliseconds from spawn to exit; a failing command ends the benchmark (it would time an error).
@@ -163,13 +185,20 @@ async function main() {
   // The login account (sshd reads its authorized keys as that account) must reach the sshd and remote dirs.
   fs.chmodSync(dir, 0o755);
   let sshd;
+  let slurm;
   try {
     sshd = await startSshd({ dir: path.join(dir, 'sshd'), passwordUser: false });
     const login = chooseLogin();
-    const rig = makeRig(dir, sshd, login);
     // BENCH_ONLY=word: just the rows whose name contains it (quick checks while working on one goal).
     const only = process.env.BENCH_ONLY;
-    const results = buildRows().filter((row) => !only || row.name.includes(only)).map((row) => {
+    const rows = buildRows().filter((row) => !only || row.name.includes(only));
+    if (rows.some((row) => row.slurm)) {
+      const check = canRunSlurm();
+      if (check.ok) slurm = await startSlurm({ dir: path.join(dir, 'slurm') });
+      else process.stderr.write(`bench: no Slurm row: ${check.reason}\n`);
+    }
+    const rig = makeRig(dir, sshd, login, slurm);
+    const results = rows.filter((row) => !row.slurm || slurm).map((row) => {
       process.stderr.write(`bench: ${row.name} …\n`);
       return measureRow(rig, row);
     });
@@ -183,6 +212,7 @@ async function main() {
   } finally {
     // A master renames itself `ssh: <socket> [mux]`: match the folder, not `ControlPath=`.
     spawnSync('pkill', ['-f', `${path.join(dir, 'run')}/`], { stdio: 'ignore' });
+    await slurm?.stop();
     await sshd?.stop({ killTmux: true });
     if (!process.env.BENCH_KEEP_TMP) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -8,14 +8,15 @@ have_sshd() { need_cmd sshd || [ -x /usr/sbin/sshd ] || [ -x /usr/local/sbin/ssh
 
 missing=()
 have_sshd || missing+=(sshd)
-for tool in ssh ssh-keygen rsync sshpass tmux python3 top ps pkill zsh fish; do
+for tool in ssh ssh-keygen rsync sshpass tmux python3 top ps pkill zsh fish srun slurmctld munged; do
   need_cmd "$tool" || missing+=("$tool")
 done
 need_cmd vim || need_cmd vim.tiny || missing+=(vim)
 
 # The e2e tests drive real programs through mtr (python3 REPL, vim, top from procps) and load
-# mtr's completion scripts into zsh and fish.
-packages=(openssh-server openssh-client rsync sshpass tmux python3 procps vim-tiny zsh fish)
+# mtr's completion scripts into zsh and fish. The Slurm tests start their own cluster from slurm-wlm and
+# munge (scripts/slurm-rig.mjs; no service is enabled or started here).
+packages=(openssh-server openssh-client rsync sshpass tmux python3 procps vim-tiny zsh fish slurm-wlm munge)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && need_cmd apt-get; then
     echo "setup: installing ${packages[*]} (missing: ${missing[*]})"

@@ -55,6 +55,10 @@ export interface RawFlags {
   maxOutput?: string;
   forward?: string[];
   mcp?: boolean;
+  partition?: string;
+  gpus?: string;
+  nodes?: string;
+  time?: string;
 }
 
 /** What one invocation does. `watch` only syncs; `watch-cmd` also restarts a command. */
@@ -116,6 +120,11 @@ const REMOTE = [...SYNCS, ...JOB_COMMANDS, 'forward', 'doctor', 'mcp'] as const;
 const EVERY = ACTIONS;
 const WATCH_DETACH = ['--watch stays in the foreground; it cannot be combined with --detach', 'drop -d (`mtr -d CMD` starts a job without watching)'] as const;
 const WATCH_NO_SYNC = ['--watch syncs on every change; it cannot be combined with --no-sync', 'drop --no-sync'] as const;
+const SLURM_HINT = 'Slurm flags set the request of a run or -d on a cluster server (one with `slurm:`)';
+const slurmRefusals = (flag: string): FlagRow['refusals'] => ({
+  session: [`${flag} does not apply to --session: Slurm servers take no sessions`, 'drop it, or run the command without --session'],
+  'watch-cmd': [`${flag} does not apply to --watch CMD: Slurm servers take no restarted commands`, 'drop it; `mtr --watch` alone keeps the code synced, and `mtr -d CMD` submits a job'],
+});
 const WATCH_VERBOSE = ['-v does not apply to --watch', '--watch prints a line per sync already (in batch mode); drop -v'] as const;
 
 // Action flags come first, in the order "choose one of" names them.
@@ -147,6 +156,7 @@ export const FLAG_TABLE: readonly FlagRow[] = [
     hint: '--size sets the terminal of a detached job: `mtr -d --tty --size 120x40 CMD`',
     refusals: { run: ['--size applies to a detached terminal job (`mtr -d --tty --size COLSxROWS CMD`)', 'an attached run takes the size of your terminal; add -d --tty'] },
   },
+  ...(['partition', 'gpus', 'nodes', 'time'] as const).map((key): FlagRow => ({ long: `--${key}`, key, accepts: RUNS, hint: SLURM_HINT, refusals: slurmRefusals(`--${key}`) })),
   {
     long: '--max-output',
     key: 'maxOutput',

@@ -5,6 +5,7 @@ import { checkJobName } from './remote/job-name.js';
 import { formatExcerpt } from './util/excerpt.js';
 import { parseForwardSpec, type ForwardSpec } from './config/forward-spec.js';
 import { checkKeys } from './remote/job-keys.js';
+import { SLURM_EXPECT, isGpus, isPartition, isSlurmTime, type SlurmOverrides } from './config/slurm-values.js';
 import { DEFAULT_JOB_SIZE, DEFAULT_MAX_OUTPUT, type ForwardOptions, type GetOptions, type GlobalOptions, type InitOptions, type JobAction, type JobOptions, type McpOptions, type RunOptions, type WatchOptions } from './options.js';
 
 export type { RawFlags } from './cli-flags.js';
@@ -71,6 +72,25 @@ export function parseForwards(values: readonly string[] | undefined): ForwardSpe
     seen.add(forward.localPort);
   }
   return forwards;
+}
+
+// --partition, --gpus, --nodes, --time, checked as the config's `slurm:` values are.
+export function parseSlurmFlags(flags: RawFlags): SlurmOverrides | undefined {
+  const check = (value: string | undefined, flag: string, test: (v: string) => boolean, expected: string, example: string) => {
+    if (value !== undefined && !test(value)) throw new UsageError(`${flag} expects ${expected}, got ${formatExcerpt(value)}`, `e.g. ${flag} ${example}`);
+    return value;
+  };
+  const partition = check(flags.partition, '--partition', isPartition, SLURM_EXPECT.partition, 'gpu');
+  const gpus = check(flags.gpus, '--gpus', isGpus, SLURM_EXPECT.gpus, '2');
+  const time = check(flags.time, '--time', isSlurmTime, SLURM_EXPECT.time, '2:00:00');
+  const nodes = parseCount(flags.nodes, '--nodes', 1);
+  const out: SlurmOverrides = {
+    ...(partition === undefined ? {} : { partition }),
+    ...(gpus === undefined ? {} : { gpus }),
+    ...(nodes === undefined ? {} : { nodes }),
+    ...(time === undefined ? {} : { time }),
+  };
+  return Object.keys(out).length ? out : undefined;
 }
 
 function jobAction(flags: RawFlags, command: readonly string[]): JobAction | undefined {
@@ -195,6 +215,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
       const timeoutSeconds = parseSeconds(flags.timeout, '--timeout');
       // -d --size is a job on a terminal of that size, as -d --tty is one of the default size.
       const size = parseSize(flags.size) ?? (action === 'detach' && flags.tty ? DEFAULT_JOB_SIZE : undefined);
+      const slurm = parseSlurmFlags(flags);
       return {
         kind: 'run',
         options: {
@@ -216,6 +237,7 @@ export function planInvocation(flags: RawFlags, command: string[]): Invocation {
           json: Boolean(flags.json),
           maxOutput: parseCount(flags.maxOutput, '--max-output', 1) ?? DEFAULT_MAX_OUTPUT,
           forwards: parseForwards(flags.forward),
+          ...(slurm === undefined ? {} : { slurm }),
           command,
         },
       };

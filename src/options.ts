@@ -1,5 +1,6 @@
 // Typed options the CLI adapter hands to commands. Commands never read process.argv.
 import type { ForwardSpec } from './config/forward-spec.js';
+import type { SlurmOverrides } from './config/slurm-values.js';
 
 /** Bytes of stdout and of stderr a --json result keeps by default (head and tail). */
 export const DEFAULT_MAX_OUTPUT = 262_144;
@@ -47,6 +48,8 @@ export interface RunOptions extends GlobalOptions {
   /** -d --tty: the terminal's size. */
   size?: { cols: number; rows: number };
   forwards?: ForwardSpec[];
+  /** --partition, --gpus, --nodes, --time: a Slurm server's request for this run. */
+  slurm?: SlurmOverrides;
   command: string[];
 }
 

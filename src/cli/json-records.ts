@@ -35,7 +35,7 @@ export function runRecord(host: HostResult): Record {
   return {
     name: run.job,
     server: host.name,
-    state: run.state,
+    state: run.slurmState ?? run.state,
     exitCode: host.code,
     signal: signalOf(host.code),
     durationSeconds: Math.round(host.ms) / 1000,

@@ -53,7 +53,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<D
     return report(title);
   }
   try {
-    const probe = await connection.capture(wrapForLoginShell(buildDoctorProbe(server.remoteDir, server.preCmd)));
+    const probe = await connection.capture(wrapForLoginShell(buildDoctorProbe(server.remoteDir, server.preCmd, server.slurm)));
     if (probe.code === null) {
       checks.push({ name: 'remote shell', status: 'fail', detail: 'the connection dropped during the checks', fix: 'run `mtr --doctor` again' });
       return report(title);
@@ -67,6 +67,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<D
         ...(server.preCmd ? { preCmd: server.preCmd } : {}),
         sync: server.sync,
         ...(local ? { localRsync: formatRsyncVersion(local) } : {}),
+        ...(server.slurm ? { slurm: server.slurm } : {}),
       }),
     );
   } finally {

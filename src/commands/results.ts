@@ -31,6 +31,8 @@ export interface HostRunFacts {
   sync: SyncStats | null;
   /** --json: the job's output, kept instead of streamed. */
   output?: { stdout: Bounded; stderr: Bounded };
+  /** A Slurm cluster ended the job itself (TIMEOUT, OUT_OF_MEMORY, …): its --json `state` names it. */
+  slurmState?: string;
 }
 
 export interface RunResult {

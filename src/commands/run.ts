@@ -9,6 +9,7 @@ import { openLogger } from './logger.js';
 import type { HostRunFacts, RunResult, RunState } from './results.js';
 import { connectSession, openSession, type Session } from './session.js';
 import { runSyncStep } from './sync-step.js';
+import { slurmStateOfExit } from '../remote/slurm-script.js';
 
 // `mtr cmd…`: sync, then run the planned job on the planned server (several: fanout.ts). The job's
 // output streams to ctx; what the run itself has to say comes back as the result.
@@ -50,7 +51,11 @@ async function runOnHost(ctx: Context, session: Session, run: HostRunPlan, plan:
     sync = end.stats;
   }
   const connection = await connecting;
-  const facts = (state: RunState, output?: HostRunFacts['output']): HostRunFacts => ({ job: run.job.name, state, sync, ...(output ? { output } : {}) });
+  const facts = (state: RunState, output?: HostRunFacts['output'], code?: number): HostRunFacts => {
+    // A code of a job Slurm ended names its state (remote/slurm-script.ts makes those codes).
+    const slurmState = session.server.slurm && state === 'ended' && code !== undefined ? slurmStateOfExit(code) : undefined;
+    return { job: run.job.name, state, sync, ...(output ? { output } : {}), ...(slurmState ? { slurmState } : {}) };
+  };
   try {
     if (plan.session) {
       const { runSessionCommand } = await import('./session-run.js');
@@ -65,11 +70,11 @@ async function runOnHost(ctx: Context, session: Session, run: HostRunPlan, plan:
       case 'batch': {
         const { bounds, output } = await batchBounds(plan);
         const end = await launchBatch(ctx, connection, session, run.job, bounds);
-        return { code: end.code, run: facts(end.state, output?.()) };
+        return { code: end.code, run: facts(end.state, output?.(), end.code) };
       }
       case 'interactive': {
         const end = await runAttached(ctx, connection, session, run, plan.timeoutSeconds);
-        return { code: end.code, run: facts(end.state) };
+        return { code: end.code, run: facts(end.state, undefined, end.code) };
       }
     }
   } finally {

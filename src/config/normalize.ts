@@ -4,6 +4,7 @@ import { anchorRemotePath } from '../remote/remote-path.js';
 import { parseForwardSpec, type ForwardSpec } from './forward-spec.js';
 import { formatLocation, type ConfigPath } from './parse.js';
 import { DEFAULT_DEAD_LINK_TIMEOUT, type LoadedConfig, type ServerConfig } from './types.js';
+import type { SlurmConfig } from './slurm-values.js';
 import type { ConfigFile, ServerFields } from './validate.js';
 
 /** One validated config file and what is needed to resolve and report on it. */
@@ -121,7 +122,9 @@ function mergeLayers(layers: readonly ServerFields[]): ServerFields {
   const exclude: string[] = [];
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
-      if (value !== undefined && key !== 'exclude') Object.assign(merged, { [key]: value });
+      // `slurm:` merges key by key, so a server can change one setting of the defaults' block.
+      if (key === 'slurm' && value !== undefined) merged.slurm = { ...merged.slurm, ...(value as object) };
+      else if (value !== undefined && key !== 'exclude') Object.assign(merged, { [key]: value });
     }
     for (const pattern of layer.exclude ?? []) if (!exclude.includes(pattern)) exclude.push(pattern);
   }
@@ -151,6 +154,23 @@ function buildServerConfig(name: string, host: string, fields: ServerFields, pro
     reuse: fields.reuse ?? SERVER_DEFAULTS.reuse,
     reuseIdle: fields.reuse_idle ?? SERVER_DEFAULTS.reuseIdle,
     knownHostsFile: fields.known_hosts_file,
+    ...(fields.slurm === undefined ? {} : { slurm: buildSlurmConfig(fields.slurm) }),
     ...(fields.forward?.length ? { forwards: fields.forward.map((entry) => parseForwardSpec(String(entry))).filter((spec): spec is ForwardSpec => typeof spec !== 'string') } : {}),
   };
+}
+
+function buildSlurmConfig(fields: NonNullable<ServerFields['slurm']>): SlurmConfig {
+  const text = (value: string | number | undefined) => (value === undefined ? undefined : String(value));
+  const entries: Partial<SlurmConfig> = {
+    partition: text(fields.partition),
+    gpus: text(fields.gpus),
+    time: text(fields.time),
+    nodes: fields.nodes,
+    cpusPerTask: fields.cpus_per_task,
+    mem: text(fields.mem),
+    account: text(fields.account),
+    qos: text(fields.qos),
+  };
+  const set = Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
+  return { ...set, extra: [...(fields.extra ?? [])] };
 }

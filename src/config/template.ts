@@ -116,4 +116,10 @@ servers:
 
     # Any key from \`defaults\` can be set here too and wins over it, e.g.:
     # remote_dir: /scratch/alice/myproject
+
+    # A Slurm cluster: host is the login node, remote_dir on the shared filesystem, and each
+    # run goes through srun (sbatch with -d). Keys (all optional; \`slurm: {}\` = cluster
+    # defaults): partition, gpus, time, nodes, cpus_per_task, mem, account, qos, extra (a list
+    # of srun/sbatch options as given). --partition, --gpus, --nodes, --time override them.
+    # slurm: { partition: gpu, gpus: 1, time: "2:00:00", extra: ["--constraint=h100"] }
 `;

@@ -1,4 +1,7 @@
 import type { ForwardSpec } from './forward-spec.js';
+import type { SlurmConfig } from './slurm-values.js';
+
+export type { SlurmConfig } from './slurm-values.js';
 
 // The shapes config takes after validation and normalization. Raw YAML is `unknown` until validated.
 
@@ -52,6 +55,8 @@ export interface ServerConfig {
   reuseIdle: number;
   /** `forward:`: local ports held open to the server while a run, --watch or --attach lasts. */
   forwards?: ForwardSpec[];
+  /** `slurm:`: the host is a Slurm login node; commands go through srun/sbatch. */
+  slurm?: SlurmConfig;
 }
 
 export interface LoadedConfig {

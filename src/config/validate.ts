@@ -4,6 +4,7 @@ import { formatExcerpt } from '../util/excerpt.js';
 import { checkRemoteDir } from '../remote/remote-path.js';
 import { parseForwardSpec } from './forward-spec.js';
 import { formatLocation, formatPath, type ConfigPath } from './parse.js';
+import { SLURM_EXPECT, isExtraOption, isGpus, isMem, isPartition, isSlurmName, isSlurmTime } from './slurm-values.js';
 
 // Each schema carries the plain-words expectation; the "got" part comes from the data itself.
 const expect = (message: string) => ({ errorMap: () => ({ message }) });
@@ -19,6 +20,26 @@ const FORWARD_SPEC = 'PORT, LOCAL:PORT or LOCAL:HOST:PORT (ports 1-65535; HOST a
 const forwardSpec = z.union([z.string(), z.number()], expect(FORWARD_SPEC)).superRefine((value, ctx) => {
   if (typeof parseForwardSpec(String(value)) === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: FORWARD_SPEC });
 });
+
+// `slurm:` makes a server a Slurm cluster's login node; numbers are accepted where Slurm takes them.
+const checked = (test: (value: string) => boolean, message: string) =>
+  z.union([z.string(), z.number()], expect(message)).superRefine((value, ctx) => {
+    if (!test(String(value))) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+  });
+const wholeCount = (message: string) => z.number(expect(message)).int().min(1).max(100_000);
+const slurmShape = {
+  partition: checked(isPartition, SLURM_EXPECT.partition).optional(),
+  gpus: checked(isGpus, SLURM_EXPECT.gpus).optional(),
+  time: checked(isSlurmTime, SLURM_EXPECT.time).optional(),
+  nodes: wholeCount(SLURM_EXPECT.nodes).optional(),
+  cpus_per_task: wholeCount(SLURM_EXPECT.count).optional(),
+  mem: checked(isMem, SLURM_EXPECT.mem).optional(),
+  account: checked(isSlurmName, SLURM_EXPECT.name).optional(),
+  qos: checked(isSlurmName, SLURM_EXPECT.name).optional(),
+  extra: z.array(z.string(expect(SLURM_EXPECT.option)).refine(isExtraOption, { message: SLURM_EXPECT.option }), expect(SLURM_EXPECT.extra)).optional(),
+};
+const slurmSchema = z.object(slurmShape, expect('a mapping of Slurm settings (or {} for the cluster defaults)'));
+export const SLURM_KEYS: readonly string[] = Object.keys(slurmShape);
 
 const serverShape = {
   user: text.optional(),
@@ -42,6 +63,7 @@ const serverShape = {
   reuse: z.boolean(expect('true or false')).optional(),
   reuse_idle: z.number(expect('a positive number of seconds')).positive().finite().optional(),
   forward: z.array(forwardSpec, expect('a list of forward specs (PORT, LOCAL:PORT or LOCAL:HOST:PORT)')).optional(),
+  slurm: slurmSchema.optional(),
 };
 const settings = expect('a mapping of server settings');
 const defaultsSchema = z.object(serverShape, settings);
@@ -175,8 +197,12 @@ function findUnknownKeys(data: Record<string, unknown>): Finding[] {
   };
   check(data, TOP_KEYS, []);
   check(data.defaults, DEFAULTS_KEYS, ['defaults']);
+  if (isRecord(data.defaults)) check(data.defaults.slurm, SLURM_KEYS, ['defaults', 'slurm']);
   if (isRecord(data.servers)) {
-    for (const [name, server] of Object.entries(data.servers)) check(server, SERVER_KEYS, ['servers', name]);
+    for (const [name, server] of Object.entries(data.servers)) {
+      check(server, SERVER_KEYS, ['servers', name]);
+      if (isRecord(server)) check(server.slurm, SLURM_KEYS, ['servers', name, 'slurm']);
+    }
   }
   return found;
 }
@@ -206,7 +232,10 @@ function dropNulls(data: unknown): unknown {
 function withoutNulls(object: Record<string, unknown>, replacement?: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
-    if (value !== null) out[key] = value;
+    // A bare `slurm:` is `slurm: {}`: through the scheduler, cluster defaults.
+    if (key === 'slurm' && value === null && replacement === undefined) out[key] = {};
+    else if (isRecord(value) && key === 'slurm') out[key] = withoutNulls(value);
+    else if (value !== null) out[key] = value;
     else if (replacement !== undefined) out[key] = replacement;
   }
   return out;

@@ -20,7 +20,7 @@ const MARK = 'mtr-doctor:';
 // One exec answers every remote question. It runs under the shell jobs use (bash, else sh: see
 // wrapForLoginShell), changes nothing (remote_dir is only looked at), and runs pre_cmd the way a
 // job does, in remote_dir when it exists, with stdin closed.
-export function buildDoctorProbe(remoteDir: string, preCmd: string | undefined): string {
+export function buildDoctorProbe(remoteDir: string, preCmd: string | undefined, slurm?: { partition?: string }): string {
   const dir = remotePathExpr(remoteDir);
   const say = (key: string, value: string): string => `printf '%s %s\\n' ${shellQuote(MARK + key)} "${value}"`;
   const lines = [
@@ -41,6 +41,15 @@ export function buildDoctorProbe(remoteDir: string, preCmd: string | undefined):
       `printf '%s\\n' "$mtr_o" | tail -n 3 | sed 's/^/${MARK}precmd-out /'`,
     );
   }
+  if (slurm) {
+    // A cluster: the Slurm commands a run needs, found after pre_cmd (`module load slurm`), and the partition.
+    const partition = slurm.partition === undefined ? '' : ` -p ${shellQuote(slurm.partition)}`;
+    lines.push(
+      `( ${preCmd?.trim() ? `{ ${preCmd.trim()}\n} </dev/null >/dev/null 2>&1; ` : ''}` +
+        `m=; for t in srun sbatch squeue scancel; do command -v "$t" >/dev/null 2>&1 || m="$m $t"; done; ${say('slurm-missing', '${m# }')}; ` +
+        `[ -n "$m" ] || ${say('slurm-partitions', `$(sinfo -h${partition} -o %P 2>/dev/null | tr '\\n' ' ')`)} )`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -52,6 +61,10 @@ export interface ProbeAnswers {
   dir?: string;
   precmd?: number;
   precmdOutput: string[];
+  /** Slurm commands not found (space-separated; '' = all found); undefined when not asked. */
+  slurmMissing?: string;
+  /** Partitions sinfo lists (only the configured one when set). */
+  slurmPartitions?: string;
 }
 
 export function parseDoctorProbe(stdout: string): ProbeAnswers {
@@ -64,6 +77,8 @@ export function parseDoctorProbe(stdout: string): ProbeAnswers {
     const value = space < 0 ? '' : rest.slice(space + 1);
     if (key === 'precmd-out') answers.precmdOutput.push(value);
     else if (key === 'precmd') answers.precmd = Number(value);
+    else if (key === 'slurm-missing') answers.slurmMissing = value.trim();
+    else if (key === 'slurm-partitions') answers.slurmPartitions = value.trim();
     else if (key === 'shell' || key === 'login' || key === 'tmux' || key === 'rsync' || key === 'dir') answers[key] = value;
   }
   return answers;
@@ -76,6 +91,8 @@ export interface RemoteFacts {
   sync: SyncEngine;
   /** `rsync --version` first line here, when installed. */
   localRsync?: string;
+  /** A Slurm server's `slurm:` (the partition is checked). */
+  slurm?: { partition?: string };
 }
 
 
@@ -92,7 +109,18 @@ export function remoteChecks(facts: RemoteFacts): Check[] {
   checks.push(rsyncCheck(facts));
   checks.push(dirCheck(facts.remoteDir, answers.dir));
   checks.push(preCmdCheck(facts.preCmd, answers));
+  if (facts.slurm) checks.push(slurmCheck(facts.slurm, answers));
   return checks;
+}
+
+function slurmCheck(slurm: { partition?: string }, answers: ProbeAnswers): Check {
+  const fix = "install Slurm's client tools on the login node, or load them in pre_cmd (e.g. `module load slurm`)";
+  if (answers.slurmMissing === undefined) return { name: 'slurm', status: 'fail', detail: 'no answer from the login node', fix };
+  if (answers.slurmMissing) return { name: 'slurm', status: 'fail', detail: `not found on the login node: ${answers.slurmMissing}`, fix };
+  const partitions = (answers.slurmPartitions ?? '').split(/\s+/).filter(Boolean).map((p) => p.replace(/\*$/, ''));
+  if (slurm.partition === undefined) return { name: 'slurm', status: 'pass', detail: `srun and sbatch found; partitions: ${partitions.join(', ') || 'none listed'}` };
+  if (partitions.length) return { name: 'slurm', status: 'pass', detail: `srun and sbatch found; partition ${slurm.partition} exists` };
+  return { name: 'slurm', status: 'fail', detail: `partition ${slurm.partition} is not known to the cluster`, fix: 'pick one of `sinfo -s` on the login node for slurm.partition' };
 }
 
 function rsyncCheck(facts: RemoteFacts): Check {

@@ -26,6 +26,14 @@ export interface JobInfo {
   project?: string;
   /** A batch job, one on a terminal (-d --tty, an attached run), or a persistent shell (--session). */
   kind?: JobKind;
+  /** A job on a Slurm cluster: its Slurm job id, state and nodes, as last seen by the job. */
+  slurm?: SlurmJobInfo;
+}
+
+export interface SlurmJobInfo {
+  jobId: string;
+  state: string;
+  nodes: string;
 }
 
 export type JobKind = 'batch' | 'tty' | 'session';
@@ -57,7 +65,7 @@ export function parseEpoch(text: string | undefined): number | undefined {
 }
 
 function parseRecord(record: string): JobInfo | undefined {
-  const [name = '', metaText = '', state = '', ended = '', started = '', project = '', kindText = ''] = record.split('\0');
+  const [name = '', metaText = '', state = '', ended = '', started = '', project = '', kindText = '', slurmText = ''] = record.split('\0');
   if (!name) return undefined;
   let meta: Partial<JobMeta> = {};
   try {
@@ -76,7 +84,14 @@ function parseRecord(record: string): JobInfo | undefined {
     ...(endedAt === undefined ? {} : { ended: endedAt }),
     ...(project ? { project } : {}),
     kind: kindText === 'tty' || kindText === 'session' ? kindText : meta.mode === 'interactive' ? 'tty' : 'batch',
+    ...parseSlurm(slurmText),
   };
+}
+
+function parseSlurm(text: string): { slurm?: SlurmJobInfo } {
+  const [jobId = '', state = '', nodes = ''] = text.trim().split(/\s+/);
+  if (!/^[0-9]+$/.test(jobId)) return {};
+  return { slurm: { jobId, state: state || 'PENDING', nodes: nodes === '(null)' ? '' : nodes } };
 }
 
 // The server's time first, then records separated by 0x1e, fields by NUL (see buildListScript).
@@ -144,6 +159,14 @@ export function formatJobTable(list: JobList, nowMs: number): string {
     ];
   });
   const header = ['NAME', 'STATE', 'STARTED', 'DURATION', 'COMMAND'];
+  // Cluster jobs add what Slurm says: its job id, state and nodes.
+  if (jobs.some((job) => job.slurm)) {
+    header.splice(2, 0, 'SLURM');
+    rows.forEach((row, index) => {
+      const slurm = jobs[index]?.slurm;
+      row.splice(2, 0, slurm ? [slurm.jobId, slurm.state, slurm.nodes].filter(Boolean).join(' ') : '-');
+    });
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ');
@@ -171,5 +194,6 @@ export function jobRecords(list: JobList, nowMs: number): Record<string, unknown
     started: isoTime(job.started),
     ended: isoTime(job.ended),
     durationSeconds: jobDurationSeconds(job, now) ?? null,
+    slurm: job.slurm ? { jobId: Number(job.slurm.jobId), state: job.slurm.state, nodes: job.slurm.nodes || null } : null,
   }));
 }

@@ -3,7 +3,9 @@ import { selectServers } from '../config/select.js';
 import type { LoadedConfig, ServerConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_JOB_SIZE, DEFAULT_MAX_OUTPUT, type RunOptions } from '../options.js';
-import { buildRemoteCommand, buildRemoteScript, buildSetupScript, commandLine, joinRemoteDir, type RemoteCommandSpec } from '../remote/command.js';
+import { buildRemoteCommand, buildRemoteScript, buildSetupScript, commandLine, joinRemoteDir, wrapForLoginShell, type RemoteCommandSpec } from '../remote/command.js';
+import { buildSlurmScript, type SlurmLaunch } from '../remote/slurm-script.js';
+import { planSlurmRequest } from './slurm-plan.js';
 import { FALLBACK_TERM } from '../remote/job-env.js';
 import { checkJobName, entryJobName, generateJobName } from '../remote/job-name.js';
 import { buildDirectCommand } from '../remote/staged-command.js';
@@ -55,6 +57,8 @@ export function planRun(options: RunOptions, config: LoadedConfig, inputs: PlanI
     throw new UsageError('--timeout bounds a run mtr waits for; a detached job (-d) is not waited for', 'drop -d, or bound the wait: `mtr --wait NAME --timeout N`');
   }
   if (options.session !== undefined) {
+    const cluster = hosts.find((h) => h.server.slurm);
+    if (cluster) throw new UsageError(`--session does not apply to Slurm server ${cluster.server.name}: a session is a shell on one machine, and cluster jobs run on compute nodes`, 'run each command as `mtr -s SERVER CMD` (or `mtr -s SERVER bash` for a shell on a compute node)');
     if (hosts.length > 1) throw new UsageError(`--session needs a single server (got ${hosts.map((h) => h.server.name).join(', ')})`, 'pick one with -s NAME');
     return planSessionRun(options.session, hosts[0] as HostPlan, base, options, config, inputs);
   }
@@ -119,14 +123,30 @@ function planHostRun(host: HostPlan, options: RunOptions, config: LoadedConfig, 
   const command = planCommand(server, config.projectRoot, inputs.cwd, options.command);
   const remoteCwd = joinRemoteDir(command.remoteDir, command.subdir);
   const interactive = job.mode === 'interactive';
+  const slurm = planSlurmLaunch(host, options, job);
+  const pane = paneOf(job, options, inputs);
+  const planned = planJob(host, command, remoteCwd, job, pane);
+  const script = slurm ? buildSlurmScript({ ...command, slurm }) : undefined;
   return {
     host,
     command,
     remoteCwd,
-    remoteCommand: buildRemoteCommand(command),
-    job: planJob(host, command, remoteCwd, job, paneOf(job, options, inputs)),
+    remoteCommand: script ? wrapForLoginShell(script) : buildRemoteCommand(command),
+    job: script ? { ...planned, script, fallback: buildDirectCommand(script) } : planned,
     sync: planSync(server, { enabled: options.sync !== false, deleteFlag: options.deleteRemote, live: interactive, verbose: options.verbose }),
   };
+}
+
+// A cluster server's run: srun in the job (at a terminal `srun --pty`), sbatch for -d. Not -d --tty:
+// an sbatch job has no terminal to keep.
+function planSlurmLaunch(host: HostPlan, options: RunOptions, job: JobChoice): SlurmLaunch | undefined {
+  const request = planSlurmRequest(host.server, options.slurm);
+  if (!request) return undefined;
+  if (job.mode === 'detached' && options.size) {
+    throw new UsageError(`-d --tty does not apply to Slurm server ${host.server.name}: a batch job (sbatch) has no terminal`, 'drop --tty/--size for a batch job, or run `mtr -s SERVER CMD` at a terminal for `srun --pty`');
+  }
+  const mode = job.mode === 'detached' ? 'sbatch' : job.mode === 'interactive' ? 'pty' : 'srun';
+  return { mode, request, jobName: job.name, server: host.server.name };
 }
 
 // An attached run's pane takes the user's terminal; a detached one on a terminal (-d --tty) the size

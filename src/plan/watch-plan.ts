@@ -7,6 +7,7 @@ import type { PlanInputs } from './inputs.js';
 import { planForwards } from './forwards-plan.js';
 import { planHost, planLog, planSync } from './host-plan.js';
 import { planCommand, planJob } from './run-plan.js';
+import { refuseOnCluster } from './slurm-plan.js';
 import type { WatchPlan } from './types.js';
 
 // `mtr --watch [command…]`: a full sync, then one per batch of changes over a kept-open connection
@@ -32,6 +33,8 @@ export function planWatch(options: WatchOptions, config: LoadedConfig, inputs: P
   const command = planCommand(server, config.projectRoot, inputs.cwd, options.command);
   const remoteCwd = joinRemoteDir(command.remoteDir, command.subdir);
   if (!hasCommand) return { ...base, remoteCwd };
+  // Restarting on every change fits a process, not a queue: syncing alone (`--watch`) still works.
+  refuseOnCluster(server, '--watch CMD', '`mtr --watch` alone keeps the code synced; submit runs with `mtr -s SERVER CMD` or `mtr -s SERVER -d CMD`');
   const name = options.name ?? generateJobName(config.projectRoot, () => inputs.jobId);
   return {
     ...base,

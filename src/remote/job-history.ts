@@ -28,6 +28,10 @@ export function buildPruneLine(limits: JobHistoryLimits = JOB_HISTORY): string {
   ].join('\n');
 }
 
+// A Slurm job's code snapshot (slurm-script.ts names it in the record's `snapshot`) goes with the
+// record; only a path that is that job's snapshot folder is removed.
+const REMOVE_SNAPSHOT = 's=; [ ! -f "$d/snapshot" ] || read -r s <"$d/snapshot"; case $s in */.mtr/snapshots/"$d") rm -rf -- "$s" "$s.slurm";; esac';
+
 // Lists finished jobs newest first (by rc's time) with their project; awk counts per project and
 // names those past `max`, or past `keep` and not ended within `days` (find -mtime, POSIX).
 function buildPruneScript(limits: JobHistoryLimits): string {
@@ -39,7 +43,7 @@ function buildPruneScript(limits: JobHistoryLimits): string {
     `cd ${JOBS_DIR} || exit 0`,
     `{ find . -mindepth 2 -maxdepth 2 -name rc -mtime -${limits.days} -print; echo /; ` +
       `ls -1t -- */rc | while IFS= read -r f; do d=\${f%/rc}; p=; [ -f "$d/project" ] && read -r p <"$d/project"; printf '%s %s\\n' "$d" "$p"; done; } | ` +
-      `${select} | while IFS= read -r d; do rm -rf -- "./$d"; done`,
+      `${select} | while IFS= read -r d; do ${REMOVE_SNAPSHOT}; rm -rf -- "./$d"; done`,
     'set -- */rc; [ -e "$1" ] || set --; echo $# >kept.count',
   ].join('\n');
 }

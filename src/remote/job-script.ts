@@ -283,7 +283,7 @@ export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string 
 /**
  * The server's time (NOW_FUNCTION), then one record per job; records end with a 0x1e byte, fields
  * are NUL-separated: name, meta.json, state (rc value | "running" | "lost"), ended, started (both
- * may be empty), project, kind (batch, tty or session). With `project` (a remote_dir), only that project's jobs and records
+ * may be empty), project, kind (batch, tty or session), slurm (`ID STATE NODES`, or empty). With `project` (a remote_dir), only that project's jobs and records
  * without a project (an older mtr's) are listed. Every record file is one line (meta.json is
  * JSON.stringify's), read by the shell itself: no process per job but tmux's for running ones.
  */
@@ -303,7 +303,9 @@ export function buildListScript(project?: string): string {
     `  if [ -f "$n/rc" ]; then printf '%s' "$rc"; elif ${TMUX} has-session -t "=$n" 2>/dev/null; then printf running; else printf lost; fi`,
     // The job's kind: a persistent shell, a job on a terminal, or batch.
     `  if [ -f "$n/session.rc" ]; then k=session; elif [ -f "$n/tty" ]; then k=tty; else k=batch; fi`,
-    `  printf '\\0%s\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp" "$k"`,
+    // A Slurm job's `ID STATE NODES` (slurm-script.ts keeps it current).
+    `  ${read('sl', 'slurm')}`,
+    `  printf '\\0%s\\0%s\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp" "$k" "$sl"`,
     'done',
   ].join('\n');
 }

@@ -98,6 +98,10 @@ const SAMPLE: Partial<Record<keyof RawFlags, string>> = {
   size: '100x30',
   maxOutput: '1000',
   forward: '9999',
+  partition: 'gpu',
+  gpus: '2',
+  nodes: '2',
+  time: '30',
 };
 
 function rowArgv(row: FlagRow): string[] {

@@ -448,6 +448,25 @@ describe.each(SHELLS)('buildPruneLine, run by %s', (_label, shell) => {
     expect(keptMark()).toBe('4\n');
   });
 
+  it('a pruned Slurm job takes its code snapshot along; a kept one keeps it; a foreign path is never removed', async () => {
+    const jobs = makeJobs('a', '/srv/a', 5, 10 * DAY);
+    const snapshots = path.join(box.jobs, '..', 'proj', '.mtr', 'snapshots');
+    for (const name of jobs) {
+      fs.mkdirSync(path.join(snapshots, name), { recursive: true });
+      fs.mkdirSync(path.join(snapshots, `${name}.slurm`), { recursive: true });
+      fs.writeFileSync(path.join(box.jobs, name, 'snapshot'), `${path.join(snapshots, name)}\n`);
+    }
+    // A record naming a folder that is not its own snapshot: left alone.
+    const foreign = path.join(box.jobs, '..', 'precious');
+    fs.mkdirSync(foreign);
+    fs.writeFileSync(path.join(box.jobs, jobs[4]!, 'snapshot'), `${foreign}\n`);
+    await prune();
+    expect(left()).toEqual(jobs.slice(0, 3).sort());
+    // a-002's went with it; a-001's record named another folder, so its snapshot stays (and that folder too).
+    expect(fs.readdirSync(snapshots).sort()).toEqual([...jobs.slice(0, 3), jobs[4]!].flatMap((name) => [name, `${name}.slurm`]).sort());
+    expect(fs.existsSync(foreign)).toBe(true);
+  });
+
   it('no jobs dir at all: nothing to do, no noise', async () => {
     await prune();
     expect(fs.existsSync(box.jobs)).toBe(false);
@@ -475,7 +494,7 @@ describe.each(SHELLS)('buildListScript, run by %s', (_label, shell) => {
       if (project !== undefined) fs.writeFileSync(path.join(dir, 'project'), `${project}\n`);
       for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
     };
-    make('mine', `${box.home}/proj`, { rc: '3\n', started: '1700000000.250\n', ended: '1700000001.5\n' });
+    make('mine', `${box.home}/proj`, { rc: '3\n', started: '1700000000.250\n', ended: '1700000001.5\n', slurm: '1234 FAILED n1\n' });
     make('theirs', `${box.home}/other`, { rc: '0\n' });
     make('older', undefined, { rc: '1\n', ended: '1700000002\n' });
     const before = Date.now() / 1000;
@@ -486,9 +505,9 @@ describe.each(SHELLS)('buildListScript, run by %s', (_label, shell) => {
     expect(Number(head)).toBeGreaterThanOrEqual(Math.floor(before));
     expect(head).toMatch(/^\d+\.\d{3,}$/);
     expect(records.filter(Boolean).map((r) => r.split('\0')).sort()).toEqual([
-      ['mine', '{"name":"mine"}', '3', '1700000001.5', '1700000000.250', `${box.home}/proj`, 'batch'],
-      ['older', '{"name":"older"}', '1', '1700000002', '', '', 'batch'],
-      ['theirs', '{"name":"theirs"}', '0', '', '', `${box.home}/other`, 'batch'],
+      ['mine', '{"name":"mine"}', '3', '1700000001.5', '1700000000.250', `${box.home}/proj`, 'batch', '1234 FAILED n1'],
+      ['older', '{"name":"older"}', '1', '1700000002', '', '', 'batch', ''],
+      ['theirs', '{"name":"theirs"}', '0', '', '', `${box.home}/other`, 'batch', ''],
     ]);
     const names = mine.stdout.toString().split('\x1e').slice(1).filter(Boolean).map((r) => r.split('\0')[0]).sort();
     expect(names).toEqual(['mine', 'older']);

@@ -64,3 +64,22 @@ describe('formatDoctorReport', () => {
     expect(doctorExitCode([checks[0]!])).toBe(0);
   });
 });
+
+describe('the slurm check (servers with `slurm:`)', () => {
+  const answers = (extra: Partial<ProbeAnswers>): ProbeAnswers => ({ ...parseDoctorProbe(''), ...extra });
+  it.each([
+    ['all found, no partition configured', {}, { slurmMissing: '', slurmPartitions: 'debug* gpu' }, 'pass', 'srun and sbatch found; partitions: debug, gpu'],
+    ['the partition exists', { partition: 'gpu' }, { slurmMissing: '', slurmPartitions: 'gpu' }, 'pass', 'srun and sbatch found; partition gpu exists'],
+    ['the partition is unknown', { partition: 'gpu' }, { slurmMissing: '', slurmPartitions: '' }, 'fail', 'partition gpu is not known to the cluster'],
+    ['commands missing', {}, { slurmMissing: 'srun sbatch' }, 'fail', 'not found on the login node: srun sbatch'],
+  ])('%s', (_name, slurm, probe, status, detail) => {
+    expect(byName(answers(probe), { slurm }).slurm).toMatchObject({ status, detail });
+  });
+
+  it('no slurm check for a plain server; the probe asks only for clusters', () => {
+    expect(byName(answers({})).slurm).toBeUndefined();
+    expect(buildDoctorProbe('~/p', undefined)).not.toContain('srun');
+    expect(buildDoctorProbe('~/p', 'module load slurm', { partition: 'gpu' })).toContain("sinfo -h -p gpu -o %P");
+    expect(parseDoctorProbe('mtr-doctor:slurm-missing \nmtr-doctor:slurm-partitions gpu \n')).toMatchObject({ slurmMissing: '', slurmPartitions: 'gpu' });
+  });
+});

@@ -62,9 +62,26 @@ describe('parseJobList', () => {
       started: '2026-01-01T00:00:00.125Z',
       ended: '2026-01-01T00:00:10.250Z',
       durationSeconds: 10.125,
+      slurm: null,
     });
     expect(json[0]).toMatchObject({ name: 'b-2', durationSeconds: 90, ended: null, kind: 'tty', tty: true });
     expect(json[3]).toMatchObject({ name: 'c-3', project: null, started: null, durationSeconds: null });
+  });
+
+  it('a Slurm job: its id, state and nodes in the table and the JSON', () => {
+    const list = parseJobList(
+      '1767312090.000\x1e' +
+        record('s-1', meta('s-1', '2026-01-02T00:00:00.000Z', ['python', 'train.py']), 'running', '', '1767312000.000', '/p', 'batch', '1234 RUNNING n[1-2]') +
+        record('s-2', meta('s-2', '2026-01-01T00:00:00.000Z', ['true']), '', '', '1767225600.000', '/p', 'batch', '1235 PENDING ') +
+        record('p-3', meta('p-3', '2025-12-01T00:00:00.000Z', ['true']), '0', '', '1764547200.000', '/p', 'batch', ''),
+    );
+    expect(list.jobs.map((job) => job.slurm)).toEqual([{ jobId: '1234', state: 'RUNNING', nodes: 'n[1-2]' }, { jobId: '1235', state: 'PENDING', nodes: '' }, undefined]);
+    const table = formatJobTable(list, 0);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+STATE\s+SLURM\s+STARTED/);
+    expect(table).toMatch(/^s-1\s+running\s+1234 RUNNING n\[1-2\]\s+2026/m);
+    expect(table).toMatch(/^p-3\s+exited 0\s+-\s+2025/m);
+    const json = JSON.parse(jobsToJson(list, 0));
+    expect(json.map((job: { slurm: unknown }) => job.slurm)).toEqual([{ jobId: 1234, state: 'RUNNING', nodes: 'n[1-2]' }, { jobId: 1235, state: 'PENDING', nodes: null }, null]);
   });
 
   it('without the time header (nothing listed) and empty output → no jobs', () => {
