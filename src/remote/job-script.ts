@@ -44,8 +44,9 @@ export function buildWrapper(spec: WrapperSpec): string {
       ? ' <in >out 2>err'
       : ' </dev/null >out 2>err';
   // Interactive: hold the command until the client has attached (or 30 s passed), so a quick
-  // program's output is not drawn before anyone looks.
-  const gate = spec.interactive && spec.gate !== false
+  // program's output is not drawn before anyone looks. A detached terminal job (no gate) is held
+  // until the launch has set up its pane's log: a quick command's session could end before that.
+  const gate = spec.interactive && (spec.gate !== false || !spec.session)
     ? `(sleep 30; ${TMUX} wait-for -S "mtr-go-$(basename "$PWD")") >/dev/null 2>&1 & gw=$!; ${TMUX} wait-for "mtr-go-$(basename "$PWD")"; kill $gw 2>/dev/null`
     : ':';
   return [
@@ -155,7 +156,7 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     // "server exited unexpectedly"; once more, quietly first, starts a new server.
     `mtr_session() { ${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh'; }`,
     `mtr_session 2>/dev/null || mtr_session || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
-    spec.wrapper.interactive && !spec.wrapper.session ? logPane(spec.name) : ':',
+    spec.wrapper.interactive && !spec.wrapper.session ? logPane(spec.name, spec.wrapper.gate === false) : ':',
     buildPruneLine(),
     `printf ${S.started}`,
   ];
@@ -167,9 +168,11 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
 // see it. The pane is addressed `=NAME:` (a bare `=NAME` is no pane target in tmux 3.3a), and the
 // pipe's shell runs in the tmux server's folder, so the file is named from $HOME. A failure stops
 // the start: the session is ended and the half-made record removed.
-function logPane(name: string): string {
+// `release`: then open the job's start gate (a detached job has no client to open it).
+function logPane(name: string, release: boolean): string {
   const fail = `{ echo "mtr: tmux could not log the job's output (pipe-pane failed)" >&2; ${TMUX} kill-session -t =${name} 2>/dev/null; cd .. && rm -rf ./${name}; printf ${LAUNCH_STATUS.failed}; exit 1; }`;
-  return `${TMUX} pipe-pane -t =${name}: 'exec cat >>"$HOME"/.mtr/jobs/${name}/out' || ${fail}`;
+  const pipe = `${TMUX} pipe-pane -t =${name}: 'exec cat >>"$HOME"/.mtr/jobs/${name}/out' || ${fail}`;
+  return release ? `${pipe}\n${TMUX} wait-for -S mtr-go-${name}` : pipe;
 }
 
 // Sizes of out and err in one process (GNU/BusyBox stat); else (BSD stat, or a file missing, where
