@@ -42,8 +42,10 @@ export function askSecret(ctx: Context, question: string, what = 'passphrase'): 
 // Reads a secret without echo: raw mode, collecting keys until Enter.
 async function readSecret(ctx: Context, question: string, what: string): Promise<string> {
   const stdin = ctx.stdin;
-  ctx.stderr.write(question);
+  // Raw mode before the question shows: a key pressed as soon as it appears is neither echoed
+  // (a passphrase typed ahead) nor turned into a signal by the terminal (Ctrl+C).
   stdin.setRawMode?.(true);
+  ctx.stderr.write(question);
   stdin.resume();
   try {
     return await new Promise<string>((resolve, reject) => {
