@@ -87,6 +87,20 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
       expect(job.state).toBe('CANCELLED');
     });
 
+    it('a client that vanishes leaves the step running; --attach comes back to it', async () => {
+      const name = newName('drop');
+      const running = project().spawn(['--no-sync', '--name', name, 'sh', '-c', 'echo before; sleep 3; echo after; exit 6']);
+      let out = '';
+      running.child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await eventually('the job to start', () => out.includes('before'), 20_000);
+      process.kill(-running.child.pid!, 'SIGKILL');
+      await running.result;
+      expect(slurmJob(rig(), name)?.state).toBe('RUNNING');
+      const attached = await project().run(['--attach', name], { timeoutMs: 60_000 });
+      expect(attached.code, attached.stderr).toBe(6);
+      expect(attached.stdout).toContain('after\n');
+    });
+
     it('SIGTERM cancels the Slurm job and exits 143', async () => {
       const name = newName('term');
       const running = project().spawn(['--no-sync', '--name', name, 'sh', '-c', 'echo started; sleep 300']);
