@@ -1,6 +1,6 @@
-// Pure views of a LocalTree: the list rsync reads on stdin and the numbers the dry-run plan shows.
+// Pure views of a tree: the list rsync reads on stdin and the numbers the dry-run plan shows.
 import { CONFLICTS_DIR, PRIVATE_NAMES } from './ignore.js';
-import type { LocalEntry, LocalTree } from './types.js';
+import type { LocalEntry, LocalTree, StattedTree } from './types.js';
 
 export interface TreeSummary {
   files: number;
@@ -31,7 +31,7 @@ export function pathBytes(entry: Pick<LocalEntry, 'path' | 'raw'>): Buffer {
 const bySizeThenPath = (a: { path: string; size: number }, b: { path: string; size: number }): number =>
   b.size - a.size || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
-export function summarizeTree(tree: LocalTree, top = SUMMARY_LARGEST): TreeSummary {
+export function summarizeTree(tree: StattedTree, top = SUMMARY_LARGEST): TreeSummary {
   const summary: TreeSummary = { files: 0, bytes: 0, dirs: 0, symlinks: 0, largest: [] };
   for (const entry of tree.entries) {
     if (entry.type === 'dir') summary.dirs++;

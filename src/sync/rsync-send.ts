@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { pathBytes, toRsyncExcludeList, toRsyncFileList } from './file-list.js';
 import type { RsyncProgressUpdate, RsyncSummary } from './rsync-progress.js';
 import { rsyncCapabilities, type RsyncVersion } from './rsync-version.js';
-import type { LocalEntry, LocalTree } from './types.js';
+import type { LocalTree, ScannedEntry } from './types.js';
 import { filesChangedSince } from './walk.js';
 
 /** One rsync invocation (rsync.ts runRsync with the target's common options filled in). */
@@ -32,7 +32,7 @@ export interface RsyncSendRequest {
    * Sends the doubtful files another way when this rsync cannot take a file list (openrsync);
    * undefined: rsync's own second pass.
    */
-  sendDoubtful?: (entries: LocalEntry[]) => Promise<RsyncSummary>;
+  sendDoubtful?: (entries: ScannedEntry[]) => Promise<RsyncSummary>;
   log: Logger;
   onProgress?: (progress: RsyncProgressUpdate) => void;
 }
@@ -55,7 +55,7 @@ export function wantsNanoseconds(version: RsyncVersion | undefined, rsyncNs: boo
 const nameKey = (bytes: Buffer): string => bytes.toString('latin1');
 
 /** The changed files the first pass did not send (by name, as rsync printed them). */
-export function pickDoubtful(changed: readonly LocalEntry[], sent: ReadonlySet<string>): LocalEntry[] {
+export function pickDoubtful(changed: readonly ScannedEntry[], sent: ReadonlySet<string>): ScannedEntry[] {
   return changed.filter((entry) => !sent.has(nameKey(pathBytes(entry))));
 }
 

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { isPrivatePath } from './ignore.js';
 import { classifyRemote, type ConflictWindow, type Written } from './conflicts.js';
 import { isRacy } from './sync-record.js';
-import type { LocalEntry, LocalTree, RemoteEntry } from './types.js';
+import type { LocalEntry, LocalTree, RemoteEntry, StattedTree } from './types.js';
 
 // What the SFTP engine has to do, decided from the two listings alone: pure, table-tested.
 
@@ -44,7 +44,7 @@ export interface PlanOptions {
   changedSinceMs?: number;
 }
 
-export function planUpload(local: LocalTree, remote: ReadonlyMap<string, RemoteEntry>, options: PlanOptions = {}): UploadPlan {
+export function planUpload(local: StattedTree, remote: ReadonlyMap<string, RemoteEntry>, options: PlanOptions = {}): UploadPlan {
   const plan: UploadPlan = { mkdirs: [], uploads: [], modeFixes: [], symlinks: [], removals: [], conflicts: [], unchanged: 0, bytes: 0, unsendable: [] };
   // Under a path that is (re)created nothing remote is trusted: its remote listing is of something else.
   const fresh = new Set<string>();

@@ -7,7 +7,7 @@ import { keepOnServer, statRemote } from './sftp-keep.js';
 import { runPool } from '../util/pool.js';
 import { putFile, putSymlink, tempSuffixes } from './sftp-put.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SFTP_STATUS, SyncError, type SftpOpError, type SftpSession } from './sftp-session.js';
-import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from './types.js';
+import type { LocalEntry, LocalTree, RemoteEntry, StattedTree, SyncProgress } from './types.js';
 
 // Opens sockets: the SFTP sync engine. Plans from the two listings, makes directories, then sends
 // files over up to four SFTP channels of the existing connection (one file: sftp-put.ts).
@@ -17,7 +17,8 @@ export interface SftpSyncOptions {
   host: Pick<Host, 'sftp' | 'capture'>;
   /** Local project root (tree paths are relative to it). */
   root: string;
-  tree: LocalTree;
+  /** Statted: SFTP compares sizes and mtimes (walk.ts statTree). */
+  tree: StattedTree;
   /** remote_dir as configured (`~/…`, relative = below home, or absolute). */
   remoteDir: string;
   /** The remote listing when the caller already read it (dry run, deletions); read here otherwise. */
@@ -69,7 +70,6 @@ export function uploadChannels(files: number, max = MAX_CHANNELS): number {
 
 export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncResult> {
   const { host, root, tree, onProgress, signal } = options;
-  if (tree.statted === false) throw new Error('internal: the SFTP engine needs a scan with stats (statTree)');
   // The SFTP subsystem opens only when there is something to send: a no-change run with the
   // listing already fetched never starts it.
   let opened: SftpSession | undefined;

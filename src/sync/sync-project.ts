@@ -17,7 +17,7 @@ import type { RsyncSummary } from './rsync-progress.js';
 import { conflictWindow, formatKeptNotice, isServerEdit, type ConflictWindow, type KeptReport } from './conflicts.js';
 import { lastSyncEnded, readFileSystemClock, readSyncRecord, syncRecordName, writeSyncRecord, type SyncRecord } from './sync-record.js';
 import type { Notify } from './notice.js';
-import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress, SyncStats } from './types.js';
+import type { LocalTree, RemoteEntry, ScannedEntry, ScannedTree, StattedTree, SyncProgress, SyncStats } from './types.js';
 import { statTree, walkLocalTree } from './walk.js';
 
 export interface SyncRequest {
@@ -54,6 +54,9 @@ export function syncExcludes(server: ServerConfig, projectRoot: string): string[
  * The tree to send. Without `stat`, names and types only: enough for rsync (the likely engine).
  * It notes when the scan began, by the file system's clock, for the sync record.
  */
+export async function scanProject(server: ServerConfig, projectRoot: string, options: { stat: true }): Promise<StattedTree>;
+export async function scanProject(server: ServerConfig, projectRoot: string, options: { stat: false }): Promise<ScannedTree>;
+export async function scanProject(server: ServerConfig, projectRoot: string, options?: { stat?: boolean }): Promise<LocalTree>;
 export async function scanProject(server: ServerConfig, projectRoot: string, options: { stat?: boolean } = {}): Promise<LocalTree> {
   const startedMs = readFileSystemClock(projectRoot);
   const matcher = createIgnoreMatcher(projectRoot, {
@@ -231,7 +234,7 @@ async function uploadWithRsync(
         ...(window ? { keepServerEdits: { incoming: `.incoming-${randomBytes(6).toString('hex')}`, window }, onKept } : {}),
       }),
     // openrsync takes no file list: the doubtful files go over SFTP instead.
-    ...(localRsync?.openrsync ? { sendDoubtful: (entries: LocalEntry[]) => sendOverSftp(req, tree.root, entries, window, onKept) } : {}),
+    ...(localRsync?.openrsync ? { sendDoubtful: (entries: ScannedEntry[]) => sendOverSftp(req, tree.root, entries, window, onKept) } : {}),
     onProgress: (p) => req.onProgress?.(progressText('rsync', p)),
   }).then((sent) => ({ ...sent, rsyncNs: sent.nanosecondsRefused ? false : asked }));
   const control = connection.shared ? req.target.control : undefined;
@@ -253,9 +256,9 @@ async function askAboutNanoseconds(req: SyncRequest, connection: Host): Promise<
 }
 
 // Sent whatever the remote copies look like (an empty remote listing): their folders exist already.
-async function sendOverSftp(req: SyncRequest, root: string, entries: LocalEntry[], window: ConflictWindow | undefined, onKept: (report: KeptReport) => void): Promise<RsyncSummary> {
+async function sendOverSftp(req: SyncRequest, root: string, entries: ScannedEntry[], window: ConflictWindow | undefined, onKept: (report: KeptReport) => void): Promise<RsyncSummary> {
   const { syncViaSftp } = await import('./sftp.js');
-  const tree = await statTree({ root, entries: [...entries], excludedCount: 0, statted: false });
+  const tree = await statTree({ kind: 'scanned', root, entries: [...entries], excludedCount: 0 });
   const sent = await syncViaSftp({
     host: await req.connection,
     root,

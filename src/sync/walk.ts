@@ -4,9 +4,9 @@ import fs, { type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { IgnoreMatcher } from './ignore.js';
 import { isRacy } from './sync-record.js';
-import type { ExcludedPath, LocalEntry, LocalTree } from './types.js';
+import type { ExcludedPath, LocalEntry, LocalTree, ScannedEntry, ScannedTree, StattedTree } from './types.js';
 
-type EntryType = LocalEntry['type'];
+type EntryType = ScannedEntry['type'];
 
 /** Plain code-unit order: every directory sorts before its contents (`a` < `a-b` < `a/b`). */
 export function comparePaths(a: string, b: string): number {
@@ -35,7 +35,7 @@ const STATS_PER_SLICE = 512;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Where a tree entry lives on disk: its bytes when its name is not UTF-8. */
-export function localPathOf(absRoot: string, entry: Pick<LocalEntry, 'path' | 'raw'>): string | Buffer {
+export function localPathOf(absRoot: string, entry: Pick<ScannedEntry, 'path' | 'raw'>): string | Buffer {
   return entry.raw ? Buffer.concat([Buffer.from(`${absRoot}/`), entry.raw]) : path.join(absRoot, entry.path);
 }
 
@@ -49,8 +49,10 @@ function lstatIfThere(abs: string | Buffer): fs.Stats | undefined {
 }
 
 /** Fills in one entry's stats (and link target); false when it vanished since it was listed. */
-function statEntrySync(absRoot: string, entry: LocalEntry): boolean {
-  const abs = localPathOf(absRoot, entry);
+function statEntrySync(absRoot: string, scanned: ScannedEntry): scanned is LocalEntry {
+  const abs = localPathOf(absRoot, scanned);
+  // Filled in place: the same object becomes the statted entry.
+  const entry = scanned as LocalEntry;
   try {
     const st = fs.lstatSync(abs);
     entry.size = entry.type === 'file' ? st.size : 0;
@@ -66,21 +68,22 @@ function statEntrySync(absRoot: string, entry: LocalEntry): boolean {
 }
 
 /**
- * Completes a names-only tree with sizes, mtimes, modes and link targets (what SFTP and the dry-run
- * plan need), in place: a 100k-file tree is not held twice. Vanished entries drop out.
+ * Completes a scanned tree with sizes, mtimes, modes and link targets (what SFTP and the dry-run
+ * plan need), in place: a 100k-file tree is not held twice (the scanned tree given is used up: its
+ * entries array is the statted tree's). Vanished entries drop out. A statted tree is returned as is.
  */
-export async function statTree(tree: LocalTree): Promise<LocalTree> {
-  if (tree.statted !== false) return tree;
+export async function statTree(tree: LocalTree): Promise<StattedTree> {
+  if (tree.kind === 'statted') return tree;
   const { entries } = tree;
   let kept = 0;
   for (let i = 0; i < entries.length; i++) {
     if (i > 0 && i % STATS_PER_SLICE === 0) await yieldToLoop();
-    const entry = entries[i] as LocalEntry;
+    const entry = entries[i] as ScannedEntry;
     if (statEntrySync(tree.root, entry)) entries[kept++] = entry;
   }
   entries.length = kept;
-  tree.statted = true;
-  return tree;
+  // Every entry left was filled in above.
+  return { ...tree, kind: 'statted', entries: entries as LocalEntry[] };
 }
 
 /**
@@ -88,15 +91,12 @@ export async function statTree(tree: LocalTree): Promise<LocalTree> {
  * size-and-second comparison cannot vouch for. A names-only tree is lstat-ed here, in slices, and
  * left as it is; vanished files drop out.
  */
-export async function filesChangedSince(tree: LocalTree, sinceMs: number): Promise<LocalEntry[]> {
-  const changed: LocalEntry[] = [];
+export async function filesChangedSince(tree: LocalTree, sinceMs: number): Promise<ScannedEntry[]> {
+  if (tree.kind === 'statted') return tree.entries.filter((entry) => entry.type === 'file' && isRacy(entry, sinceMs));
+  const changed: ScannedEntry[] = [];
   let n = 0;
   for (const entry of tree.entries) {
     if (entry.type !== 'file') continue;
-    if (tree.statted !== false) {
-      if (isRacy(entry, sinceMs)) changed.push(entry);
-      continue;
-    }
     if (++n % STATS_PER_SLICE === 0) await yieldToLoop();
     const st = lstatIfThere(localPathOf(tree.root, entry));
     if (st?.isFile() && st.mtimeMs >= sinceMs) changed.push(entry);
@@ -105,7 +105,7 @@ export async function filesChangedSince(tree: LocalTree, sinceMs: number): Promi
 }
 
 // A target that is not UTF-8 is kept lossy (rsync reads the link itself; SFTP cannot write it).
-function readLinkTarget(abs: string | Buffer, entry: LocalEntry): void {
+function readLinkTarget(abs: string | Buffer, entry: Pick<LocalEntry, 'linkTarget' | 'targetNotUtf8'>): void {
   const target = fs.readlinkSync(abs, { encoding: 'buffer' });
   entry.linkTarget = target.toString('utf8');
   if (!isUtf8(target)) entry.targetNotUtf8 = true;
@@ -157,9 +157,12 @@ export interface WalkOptions {
 }
 
 /** Walks root (never following symlinks), leaving out what the matcher ignores and not entering ignored dirs. */
+export function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, 'isIgnored'>, options: { stat: false }): Promise<ScannedTree>;
+export function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, 'isIgnored'>, options?: { stat?: true }): Promise<StattedTree>;
+export function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, 'isIgnored'>, options?: WalkOptions): Promise<LocalTree>;
 export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, 'isIgnored'>, options: WalkOptions = {}): Promise<LocalTree> {
   const absRoot = path.resolve(root);
-  const entries: LocalEntry[] = [];
+  const entries: ScannedEntry[] = [];
   let excludedCount = 0;
   let skippedSpecial = 0;
   const excludedPaths: ExcludedPath[] = [];
@@ -186,7 +189,7 @@ export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, '
         if (raw) excluded.raw = raw;
         excludedPaths.push(excluded);
       } else {
-        const entry: LocalEntry = { path: rel, type, size: 0, mtime: 0, mode: 0 };
+        const entry: ScannedEntry = { path: rel, type };
         if (raw) entry.raw = raw;
         entries.push(entry);
         if (type === 'dir') dirs.push(raw ? { rel, raw } : { rel });
@@ -196,6 +199,6 @@ export async function walkLocalTree(root: string, matcher: Pick<IgnoreMatcher, '
 
   entries.sort((a, b) => comparePaths(a.path, b.path));
   excludedPaths.sort((a, b) => comparePaths(a.path, b.path));
-  const listed: LocalTree = { root: absRoot, entries, excludedCount, skippedSpecial, excludedPaths, statted: false };
+  const listed: ScannedTree = { kind: 'scanned', root: absRoot, entries, excludedCount, skippedSpecial, excludedPaths };
   return options.stat === false ? listed : statTree(listed);
 }

@@ -104,7 +104,7 @@ export function planRemovals(removals: readonly Removal[], removedDirContents: r
   const remote = new Map<string, RemoteEntry>();
   for (const r of removals) remote.set(r.path, { path: r.path, type: r.isDir ? 'dir' : 'file', size: 0, mtime: 0, mode: 0 });
   for (const entry of removedDirContents) remote.set(entry.path, entry);
-  return planDeletions({ root: '', entries: [], excludedCount: 0 }, remote, (p, isDir) => filter.isIgnored(p, isDir));
+  return planDeletions({ kind: 'scanned', root: '', entries: [], excludedCount: 0 }, remote, (p, isDir) => filter.isIgnored(p, isDir));
 }
 
 export interface ChangeSyncRequest {
@@ -158,7 +158,7 @@ export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncRes
   const kept: KeptReport[] = [];
   if (snapshot.entries.length > 0) {
     const { syncViaSftp } = await import('../sync/sftp.js');
-    const tree = { root: req.root, entries: snapshot.entries, excludedCount: 0 };
+    const tree = { kind: 'statted', root: req.root, entries: snapshot.entries, excludedCount: 0 } as const;
     // Every file of the batch is sent (the watcher says it changed); only directories are listed.
     const sent = await syncViaSftp({
       host: req.host,

@@ -18,7 +18,7 @@ import { readRemoteManifest } from '../../src/sync/remote-manifest.js';
 import { syncViaSftp } from '../../src/sync/sftp.js';
 import { checkDeleteTarget, planDeletions } from '../../src/sync/sftp-plan.js';
 import { openSftp, walkSftp } from '../../src/sync/sftp-session.js';
-import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from '../../src/sync/types.js';
+import type { LocalEntry, RemoteEntry, StattedTree, SyncProgress } from '../../src/sync/types.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 import { fileStamps, passCtimeTick } from '../support/tree.js';
 
@@ -26,7 +26,7 @@ const T = 1_600_000_000;
 const BIG = 20 * 1024 * 1024;
 
 // A small stand-in for the real walker: lstat everything, whole-second mtimes, dirs before contents.
-function walkTree(root: string): LocalTree {
+function walkTree(root: string): StattedTree {
   const entries: LocalEntry[] = [];
   const visit = (rel: string) => {
     for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
@@ -41,7 +41,7 @@ function walkTree(root: string): LocalTree {
   };
   visit('');
   entries.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { root, entries, excludedCount: 0 };
+  return { kind: 'statted', root, entries, excludedCount: 0 };
 }
 
 function write(root: string, rel: string, content: string | Buffer, mode = 0o644, mtime = T): void {

@@ -59,7 +59,7 @@ describe('planKeeps', () => {
   const file = (p: string, mtime = T + 10, size = 5): LocalEntry => ({ path: p, type: 'file', size, mtime, mode: 0o644 });
   const remote = (...entries: RemoteEntry[]) => new Map(entries.map((e) => [e.path, e]));
   it('keeps the server-edited files and links the upload replaces or removes, nothing else', () => {
-    const local = { root: '/p', excludedCount: 0, entries: [file('a.py'), file('b.py'), file('new.py'), { path: 'd', type: 'dir' as const, size: 0, mtime: T, mode: 0o755 }, { path: 'l', type: 'symlink' as const, size: 0, mtime: T, mode: 0o777, linkTarget: 'x' }, file('same.py', T)] };
+    const local = { kind: 'statted' as const, root: '/p', excludedCount: 0, entries: [file('a.py'), file('b.py'), file('new.py'), { path: 'd', type: 'dir' as const, size: 0, mtime: T, mode: 0o755 }, { path: 'l', type: 'symlink' as const, size: 0, mtime: T, mode: 0o777, linkTarget: 'x' }, file('same.py', T)] };
     const there = remote(
       { path: 'a.py', type: 'file', size: 9, mtime: T + 60, mtimeMs: (T + 60) * 1000, mode: 0o644 }, // edited there
       { path: 'b.py', type: 'file', size: 9, mtime: T - 60, mode: 0o644 }, // mtr's older copy

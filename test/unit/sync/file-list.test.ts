@@ -5,11 +5,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rsyncExcludeRule, summarizeTree, toRsyncExcludeList } from '../../../src/sync/file-list.js';
 import { createIgnoreMatcher, readRulesFile } from '../../../src/sync/ignore.js';
-import type { LocalEntry, LocalTree } from '../../../src/sync/types.js';
+import type { LocalEntry, StattedTree } from '../../../src/sync/types.js';
 import { walkLocalTree } from '../../../src/sync/walk.js';
 
 const entry = (p: string, type: LocalEntry['type'] = 'file', size = 0): LocalEntry => ({ path: p, type, size, mtime: 0, mode: 0o644 });
-const treeOf = (...entries: LocalEntry[]): LocalTree => ({ root: '/p', entries, excludedCount: 0 });
+const treeOf = (...entries: LocalEntry[]): StattedTree => ({ kind: 'statted', root: '/p', entries, excludedCount: 0 });
 
 describe('rsyncExcludeRule / toRsyncExcludeList', () => {
   it.each([
@@ -23,14 +23,14 @@ describe('rsyncExcludeRule / toRsyncExcludeList', () => {
   ])('%j (dir %s) → %s', (p, isDir, rule) => expect(rsyncExcludeRule(p, isDir)).toBe(rule));
 
   it('joins the walk\'s exclusions with NULs, then .git and .mtr at any depth and the top .mtr-conflicts', () => {
-    const tree: LocalTree = { ...treeOf(), excludedPaths: [{ path: '.git', isDir: true }, { path: 'x.log', isDir: false }] };
+    const tree: StattedTree = { ...treeOf(), excludedPaths: [{ path: '.git', isDir: true }, { path: 'x.log', isDir: false }] };
     expect(toRsyncExcludeList(tree).toString('utf8')).toBe('/.git/\0/x.log\0.git\0.mtr\0/.mtr-conflicts/\0');
     expect(toRsyncExcludeList(treeOf()).toString('utf8')).toBe('.git\0.mtr\0/.mtr-conflicts/\0');
   });
 
   it('writes a name that is not UTF-8 by its own bytes, wildcards escaped', () => {
     const raw = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2a, 0x2e, 0x6c, 0x6f, 0x67]); // caf\xe9*.log
-    const tree: LocalTree = { ...treeOf(), excludedPaths: [{ path: 'caf\uFFFD*.log', isDir: false, raw }, { path: 'd\uFFFD', isDir: true, raw: Buffer.from([0x64, 0xff]) }] };
+    const tree: StattedTree = { ...treeOf(), excludedPaths: [{ path: 'caf\uFFFD*.log', isDir: false, raw }, { path: 'd\uFFFD', isDir: true, raw: Buffer.from([0x64, 0xff]) }] };
     expect(toRsyncExcludeList(tree)).toEqual(Buffer.concat([Buffer.from('/caf'), Buffer.from([0xe9]), Buffer.from('\\*.log\0/d'), Buffer.from([0xff]), Buffer.from('/\0.git\0.mtr\0/.mtr-conflicts/\0')]));
   });
 });

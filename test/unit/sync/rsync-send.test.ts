@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nullLogger } from '../../../src/log.js';
 import { RemoteRsyncNoNanoseconds } from '../../../src/sync/rsync-errors.js';
 import { pickDoubtful, sendWithRsync, type RunPass } from '../../../src/sync/rsync-send.js';
-import type { LocalEntry, LocalTree } from '../../../src/sync/types.js';
+import type { LocalEntry, ScannedEntry, ScannedTree } from '../../../src/sync/types.js';
 
 const file = (p: string, raw?: Buffer): LocalEntry => ({ path: p, type: 'file', size: 0, mtime: 0, mode: 0o644, ...(raw ? { raw } : {}) });
 const key = (s: string | Buffer) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : s).toString('latin1');
@@ -24,7 +24,7 @@ describe('sendWithRsync', () => {
   const temps: string[] = [];
   afterEach(() => temps.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-  function fixture(): { tree: LocalTree; since: number } {
+  function fixture(): { tree: ScannedTree; since: number } {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-send-'));
     temps.push(root);
     const T0 = 1_700_000_000;
@@ -33,7 +33,7 @@ describe('sendWithRsync', () => {
       fs.utimesSync(path.join(root, rel), t, t);
     }
     const entries = ['edited.py', 'old.py', 'raced.py'].map((p) => file(p));
-    return { tree: { root, entries, excludedCount: 0, statted: false }, since: T0 * 1000 };
+    return { tree: { kind: 'scanned', root, entries, excludedCount: 0 }, since: T0 * 1000 };
   }
 
   function recorder(sentByFirst: string[], refuseNs = false) {
@@ -72,7 +72,7 @@ describe('sendWithRsync', () => {
     const { tree, since } = fixture();
     const { passes, run } = recorder([]);
     const other: string[][] = [];
-    const sendDoubtful = async (entries: LocalEntry[]) => (other.push(entries.map((e) => e.path)), { filesSent: 2, bytesSent: 4 });
+    const sendDoubtful = async (entries: ScannedEntry[]) => (other.push(entries.map((e) => e.path)), { filesSent: 2, bytesSent: 4 });
     expect(await sendWithRsync({ tree, run, log: nullLogger, changedSinceMs: since, sendDoubtful })).toEqual({ filesSent: 2, bytesSent: 14 });
     expect(passes).toHaveLength(1);
     expect(other).toEqual([['edited.py', 'raced.py']]);

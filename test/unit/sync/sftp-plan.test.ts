@@ -3,13 +3,13 @@ import { UsageError } from '../../../src/errors.js';
 import { checkDeleteTarget, checkResolvedDeleteTarget, planDeletions, planUpload, precheckDeleteTarget } from '../../../src/sync/sftp-plan.js';
 import { tempNameFor, tempSuffixes } from '../../../src/sync/sftp-put.js';
 import { uploadChannels } from '../../../src/sync/sftp.js';
-import type { LocalEntry, LocalTree, RemoteEntry } from '../../../src/sync/types.js';
+import type { LocalEntry, RemoteEntry, StattedTree } from '../../../src/sync/types.js';
 
 const T = 1_700_000_000;
 const file = (p: string, size = 10, mtime = T, mode = 0o644): LocalEntry => ({ path: p, type: 'file', size, mtime, mode });
 const dir = (p: string, mode = 0o755): LocalEntry => ({ path: p, type: 'dir', size: 0, mtime: T, mode });
 const link = (p: string, target: string): LocalEntry => ({ path: p, type: 'symlink', size: 0, mtime: T, mode: 0o777, linkTarget: target });
-const tree = (...entries: LocalEntry[]): LocalTree => ({ root: '/p', entries, excludedCount: 0 });
+const tree = (...entries: LocalEntry[]): StattedTree => ({ kind: 'statted', root: '/p', entries, excludedCount: 0 });
 const remote = (...entries: (LocalEntry | RemoteEntry)[]) => new Map<string, RemoteEntry>(entries.map((e) => [e.path, { ...e }]));
 
 describe('planUpload', () => {
