@@ -80,12 +80,12 @@ export async function previewGet(ctx: Context, plan: GetPlan): Promise<GetPrevie
 async function previewGetEngine(ctx: Context, plan: GetPlan): Promise<GetPreview['engine']> {
   const { server, target } = plan.host;
   if (plan.sync.engine === 'sftp') return { kind: 'sftp', why: 'sync: sftp' };
-  const { chooseServerEngine } = await import('../sync/sync-project.js');
+  const { choosePullEngine, fallsBack } = await import('../sync/engine/fallback.js');
   const { detectLocalRsync } = await import('../sync/rsync-version.js');
   const version = await detectLocalRsync({ env: ctx.env });
-  const choice = chooseServerEngine(server, target, ctx.env, version);
-  if (choice.engine === 'sftp' || !version) return { kind: 'sftp', why: choice.notice ?? 'rsync is not installed here' };
-  return { kind: 'rsync', fallback: plan.sync.engine === 'auto' };
+  const choice = choosePullEngine(server, target, ctx.env, version);
+  if (choice.engine === 'sftp') return { kind: 'sftp', why: choice.notice ?? 'rsync is not installed here' };
+  return { kind: 'rsync', fallback: fallsBack(plan.sync.engine) };
 }
 
 async function previewSyncStep(projectRoot: string, host: HostPlan, policy: SyncPolicy): Promise<SyncStepPreview> {

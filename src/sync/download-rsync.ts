@@ -24,7 +24,8 @@ export interface RsyncDownloadOptions {
   remotePath: string;
   /** Where it goes (download-target.ts has the rule). */
   dest: LocalDest;
-  version: RsyncVersion;
+  /** The rsync found here (runRsync looks for it when absent). */
+  version?: RsyncVersion;
   homedir: string;
   env: NodeJS.ProcessEnv;
   log?: Logger;
@@ -52,7 +53,7 @@ export async function downloadViaRsync(options: RsyncDownloadOptions): Promise<D
     target: options.target,
     homedir: options.homedir,
     env: options.env,
-    version: options.version,
+    ...(options.version ? { version: options.version } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(host.shared ? {} : { tunnel: host }),
     onProgress: (p) => options.onProgress?.({ files: p.files, bytes: p.bytes }),
