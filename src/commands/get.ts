@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import type { Host } from '../host/types.js';
 import type { GetPlan } from '../plan/types.js';
-import type { DownloadResult } from '../sync/download.js';
+import type { DownloadResult } from '../sync/sftp/download.js';
 import type { EngineLink } from '../sync/engine/types.js';
 import { printNotices } from '../sync/notice.js';
 import { openLogger } from './logger.js';
@@ -41,7 +41,7 @@ async function download(ctx: Context, session: Session, connection: Host, plan: 
   const { source: remotePath, dest } = plan;
   const { choosePullEngine, runWithFallback } = await import('../sync/engine/fallback.js');
   const { openEngine } = await import('../sync/engine/open.js');
-  const { detectLocalRsync } = await import('../sync/rsync-version.js');
+  const { detectLocalRsync } = await import('../sync/rsync/version.js');
   const version = plan.sync.engine === 'sftp' ? undefined : await detectLocalRsync({ env: ctx.env });
   const choice = choosePullEngine(server, target, ctx.env, version);
   const notify = printNotices(ctx.stderr);

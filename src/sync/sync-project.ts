@@ -6,12 +6,12 @@ import type { Host } from '../host/types.js';
 import type { SshTarget } from '../ssh/target.js';
 import { chooseServerEngine, runWithFallback } from './engine/fallback.js';
 import { abandonAfter, type PushJob } from './engine/types.js';
-import { createIgnoreMatcher, readRulesFile } from './ignore.js';
-import { conflictWindow, formatKeptNotice, isServerEdit, type ConflictWindow, type KeptReport } from './conflicts.js';
+import { createIgnoreMatcher, readRulesFile } from './scan/ignore.js';
+import { conflictWindow, formatKeptNotice, isServerEdit, type ConflictWindow, type KeptReport } from './plan/conflicts.js';
 import { lastSyncEnded, readFileSystemClock, readSyncRecord, syncRecordName, writeSyncRecord, type SyncRecord } from './sync-record.js';
 import type { Notify } from './notice.js';
 import type { LocalTree, RemoteEntry, ScannedTree, StattedTree, SyncStats } from './types.js';
-import { walkLocalTree } from './walk.js';
+import { walkLocalTree } from './scan/walk.js';
 
 export interface SyncRequest {
   ctx: Context;
@@ -71,7 +71,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   // sync: sftp needs the remote listing: fetch it while the scan runs.
   const early = server.sync === 'sftp' && !req.deleteRemote ? startSftpListing(req) : undefined;
   // `rsync --version` (a process) runs while the tree is scanned.
-  const { detectLocalRsync } = await import('./rsync-version.js');
+  const { detectLocalRsync } = await import('./rsync/version.js');
   const detecting = server.sync === 'sftp' ? Promise.resolve(undefined) : detectLocalRsync({ env: ctx.env });
   const tree = await (req.tree ?? scanProject(server, req.projectRoot));
   // Regular files: what both engines count as sent (symlinks and dirs are made, not counted).
@@ -139,7 +139,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
 
 function startSftpListing(req: SyncRequest) {
   const listing = req.connection.then(async (host) => {
-    const { readRemoteManifest } = await import('./remote-manifest.js');
+    const { readRemoteManifest } = await import('./sftp/manifest.js');
     return readRemoteManifest(host, req.server.remoteDir, { leftoverAgeSeconds: abandonAfter(req.server) });
   });
   // Awaited later; a failure then is reported where it is awaited.
@@ -149,8 +149,8 @@ function startSftpListing(req: SyncRequest) {
 
 async function readGuardedManifest(req: SyncRequest) {
   const connection = await req.connection;
-  const { readRemoteManifest } = await import('./remote-manifest.js');
-  const { checkDeleteTarget, checkResolvedDeleteTarget, precheckDeleteTarget, refuseDelete } = await import('./sftp-plan.js');
+  const { readRemoteManifest } = await import('./sftp/manifest.js');
+  const { checkDeleteTarget, checkResolvedDeleteTarget, precheckDeleteTarget, refuseDelete } = await import('./plan/changes.js');
   const early = precheckDeleteTarget(req.server.remoteDir);
   if (early) throw early;
   const manifest = await readRemoteManifest(connection, req.server.remoteDir, {
@@ -173,8 +173,8 @@ async function deleteMissing(
   window: ConflictWindow | undefined,
   onKept: (report: KeptReport) => void,
 ): Promise<number> {
-  const { planDeletions } = await import('./sftp-plan.js');
-  const { applyDeletions } = await import('./delete.js');
+  const { planDeletions } = await import('./plan/changes.js');
+  const { applyDeletions } = await import('./remote/delete.js');
   const matcher = createIgnoreMatcher(req.projectRoot, {
     exclude: syncExcludes(req.server, req.projectRoot),
     respectGitignore: req.server.respectGitignore,
@@ -187,7 +187,7 @@ async function deleteMissing(
   // The server's own edits among them are kept instead (their folders then stay, not empty).
   const keep = window ? plan.files.filter((p) => isServerEdit(remote.get(p) ?? { mtime: 0 }, window)) : [];
   if (keep.length) {
-    const { keepRemoteFiles } = await import('./delete.js');
+    const { keepRemoteFiles } = await import('./remote/delete.js');
     const report = await keepRemoteFiles(host, req.server.remoteDir, keep, (window as ConflictWindow).folder);
     if (report) onKept(report);
   }

@@ -1,9 +1,9 @@
 import type { ServerConfig } from '../../config/types.js';
 import type { SshTarget } from '../../ssh/target.js';
 import { isPasswordOnly } from '../../ssh/openssh-args.js';
-import { chooseEngine, type EngineChoice } from '../choose-engine.js';
-import { findOnPath } from '../local-tools.js';
-import type { RsyncVersion } from '../rsync-version.js';
+import { chooseEngine, type EngineChoice } from './choose.js';
+import { findOnPath } from './local-tools.js';
+import type { RsyncVersion } from '../rsync/version.js';
 import type { EngineName } from './types.js';
 
 // Which engine a transfer uses, and the one rule for changing it on the way: under `sync: auto`,
@@ -69,7 +69,7 @@ export async function runWithFallback<T>(req: FallbackRequest<T>): Promise<Fallb
   } catch (error) {
     const linkError = req.connection ? await req.connection.then(() => undefined, (e: unknown) => e) : undefined;
     if (linkError) throw linkError;
-    const { RemoteRsyncMissing } = await import('../rsync-errors.js');
+    const { RemoteRsyncMissing } = await import('../rsync/errors.js');
     if (!(error instanceof RemoteRsyncMissing) || !fallsBack(req.configured)) throw error;
     const notice = FALLBACK_NOTICE[req.direction];
     req.onFallback(notice);

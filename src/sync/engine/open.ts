@@ -1,4 +1,4 @@
-import type { RsyncVersion } from '../rsync-version.js';
+import type { RsyncVersion } from '../rsync/version.js';
 import { rsyncEngine } from './rsync.js';
 import { sftpEngine } from './sftp.js';
 import type { EngineLink, EngineName, SyncEngine } from './types.js';

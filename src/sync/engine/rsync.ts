@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { ConnectionError, UsageError } from '../../errors.js';
 import type { Host } from '../../host/types.js';
 import { planKeepalive } from '../../ssh/keepalive.js';
-import type { ConflictWindow, KeptReport } from '../conflicts.js';
-import type { RsyncSummary } from '../rsync-progress.js';
-import type { RsyncVersion } from '../rsync-version.js';
+import type { ConflictWindow, KeptReport } from '../plan/conflicts.js';
+import type { RsyncSummary } from '../rsync/progress.js';
+import type { RsyncVersion } from '../rsync/version.js';
 import type { ScannedEntry } from '../types.js';
-import { statTree } from '../walk.js';
+import { statTree } from '../scan/walk.js';
 import { abandonAfter, progressText, type EngineLink, type PushJob, type Pushed, type SyncEngine } from './types.js';
 
 // The rsync engine: rsync rides the run's own ssh2 connection (one handshake for the whole run)
@@ -17,7 +17,7 @@ export function rsyncEngine(link: EngineLink, localRsync: RsyncVersion | undefin
     name: 'rsync',
     push: (job) => pushWithRsync(link, localRsync, job),
     async pull(job) {
-      const { downloadViaRsync } = await import('../download-rsync.js');
+      const { downloadViaRsync } = await import('../rsync/download.js');
       return downloadViaRsync({
         host: await link.connection,
         target: link.target,
@@ -37,8 +37,8 @@ async function pushWithRsync(link: EngineLink, localRsync: RsyncVersion | undefi
   const { server, target } = link;
   const { tree, record, window, onKept } = job;
   const connection = await link.connection;
-  const { runRsync } = await import('../rsync.js');
-  const { sendWithRsync, wantsNanoseconds } = await import('../rsync-send.js');
+  const { runRsync } = await import('../rsync/run.js');
+  const { sendWithRsync, wantsNanoseconds } = await import('../rsync/send.js');
   // Asked once per target, before the first rsync sync there that could use it: may rsync compare
   // nanoseconds? (Before, not beside: a sync comparing whole seconds leaves folder times a
   // fraction off, which the first nanosecond sync would then set again.)
@@ -83,7 +83,7 @@ async function pushWithRsync(link: EngineLink, localRsync: RsyncVersion | undefi
 }
 
 async function askAboutNanoseconds(link: EngineLink, connection: Host): Promise<boolean | undefined> {
-  const { probeRemoteNs } = await import('../rsync-ns.js');
+  const { probeRemoteNs } = await import('../rsync/ns.js');
   const able = await probeRemoteNs(connection, link.server.remoteDir);
   link.logger.debug(`sync: nanosecond mtimes on this target: ${able === undefined ? 'could not ask' : able ? 'yes' : 'no'}`);
   return able;
@@ -91,7 +91,7 @@ async function askAboutNanoseconds(link: EngineLink, connection: Host): Promise<
 
 // Sent whatever the remote copies look like (an empty remote listing): their folders exist already.
 async function sendOverSftp(link: EngineLink, root: string, entries: ScannedEntry[], window: ConflictWindow | undefined, onKept: (report: KeptReport) => void): Promise<RsyncSummary> {
-  const { syncViaSftp } = await import('../sftp.js');
+  const { syncViaSftp } = await import('../sftp/upload.js');
   const tree = await statTree({ kind: 'scanned', root, entries: [...entries], excludedCount: 0 });
   const sent = await syncViaSftp({
     host: await link.connection,

@@ -1,7 +1,7 @@
 import { bracketHost } from '../../ssh/openssh-args.js';
-import type { KeptReport } from '../conflicts.js';
-import { describeUnsendable } from '../names.js';
-import { statTree } from '../walk.js';
+import type { KeptReport } from '../plan/conflicts.js';
+import { describeUnsendable } from '../scan/names.js';
+import { statTree } from '../scan/walk.js';
 import { abandonAfter, progressText, type EngineLink, type SyncEngine } from './types.js';
 
 // The SFTP engine: a push compares the statted tree with the remote listing and sends what differs
@@ -11,7 +11,7 @@ export function sftpEngine(link: EngineLink): SyncEngine {
   return {
     name: 'sftp',
     async push(job) {
-      const { syncViaSftp } = await import('../sftp.js');
+      const { syncViaSftp } = await import('../sftp/upload.js');
       const listing = job.listing ? await job.listing : undefined;
       const changedSinceMs = job.record?.startedMs;
       const sent = await syncViaSftp({
@@ -32,7 +32,7 @@ export function sftpEngine(link: EngineLink): SyncEngine {
       return { filesSent: sent.filesSent, bytesSent: sent.bytesSent };
     },
     async pull(job) {
-      const { downloadViaSftp } = await import('../download.js');
+      const { downloadViaSftp } = await import('../sftp/download.js');
       const { target } = link;
       const who = `server ${server.name} (${target.user}@${bracketHost(target.host)}:${target.port})`;
       return downloadViaSftp({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FALLBACK_NOTICE, fallsBack, runWithFallback } from '../../../../src/sync/engine/fallback.js';
 import type { EngineName } from '../../../../src/sync/engine/types.js';
-import { RemoteRsyncMissing } from '../../../../src/sync/rsync-errors.js';
+import { RemoteRsyncMissing } from '../../../../src/sync/rsync/errors.js';
 import { SyncError } from '../../../../src/errors.js';
 
 type Sync = 'auto' | 'rsync' | 'sftp';
