@@ -90,7 +90,7 @@ async function previewGetEngine(ctx: Context, plan: GetPlan): Promise<GetPreview
 
 async function previewSyncStep(projectRoot: string, host: HostPlan, policy: SyncPolicy): Promise<SyncStepPreview> {
   if (!policy.enabled) return {};
-  const { precheckDeleteTarget } = await import('../sync/plan/changes.js');
+  const { precheckDeleteTarget } = await import('../sync/plan/delete-guard.js');
   const refusal = policy.delete ? precheckDeleteTarget(host.server.remoteDir) : undefined;
   return { sync: await previewSync(projectRoot, host), ...(refusal ? { refusal } : {}) };
 }

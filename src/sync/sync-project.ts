@@ -150,7 +150,7 @@ function startSftpListing(req: SyncRequest) {
 async function readGuardedManifest(req: SyncRequest) {
   const connection = await req.connection;
   const { readRemoteManifest } = await import('./sftp/manifest.js');
-  const { checkDeleteTarget, checkResolvedDeleteTarget, precheckDeleteTarget, refuseDelete } = await import('./plan/changes.js');
+  const { checkDeleteTarget, checkResolvedDeleteTarget, precheckDeleteTarget, refuseDelete } = await import('./plan/delete-guard.js');
   const early = precheckDeleteTarget(req.server.remoteDir);
   if (early) throw early;
   const manifest = await readRemoteManifest(connection, req.server.remoteDir, {

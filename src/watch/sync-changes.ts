@@ -235,7 +235,7 @@ async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: 
 }
 
 async function deleteRemoved(req: ChangeSyncRequest, remote: RemoteFacts, removals: readonly Removal[], window: ConflictWindow | undefined, kept: KeptReport[]): Promise<number> {
-  const { checkDeleteTarget } = await import('../sync/plan/changes.js');
+  const { checkDeleteTarget } = await import('../sync/plan/delete-guard.js');
   const refusal = checkDeleteTarget(req.remoteDir, remote.home ?? '/');
   if (refusal) throw refusal;
   const plan = planRemovals(removals, remote.removedDirContents, req.filter);

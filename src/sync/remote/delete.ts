@@ -2,7 +2,8 @@ import { ConnectionError } from '../../errors.js';
 import type { HostCapture } from '../../host/types.js';
 import { remotePathExpr, wrapForLoginShell } from '../../remote/command.js';
 import { buildKeepScript, type KeptReport } from '../plan/conflicts.js';
-import { checkResolvedDeleteTarget, refuseDelete, type DeletionPlan } from '../plan/changes.js';
+import type { DeletionPlan } from '../plan/changes.js';
+import { checkResolvedDeleteTarget, refuseDelete } from '../plan/delete-guard.js';
 import { SyncError } from '../sftp/session.js';
 
 // Runs remote deletions planned by planDeletions(). Paths travel on stdin, NUL-separated and prefixed
