@@ -14,7 +14,7 @@ import { runSyncStep } from './sync-step.js';
 // --get REMOTE [--to LOCAL]: sync (unless --no-sync), then download a file or directory with the
 // server's sync engine (rsync: only what changed; SFTP otherwise, or when the server has no rsync
 // under `sync: auto`). Where it lands is the plan's (the rule for what goes where is in
-// sync/download-target.ts). Ctrl+C or SIGTERM during an SFTP download ends it with 130 / 143 after
+// sync/plan/download-target.ts). Ctrl+C or SIGTERM during an SFTP download ends it with 130 / 143 after
 // its partial files are removed.
 export async function runGet(ctx: Context, plan: GetPlan): Promise<GetResult> {
   const session = openSession(plan.host, plan.projectRoot, openLogger(plan.log, ctx));

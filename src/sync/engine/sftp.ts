@@ -5,7 +5,7 @@ import { statTree } from '../scan/walk.js';
 import { abandonAfter, progressText, type EngineLink, type SyncEngine } from './types.js';
 
 // The SFTP engine: a push compares the statted tree with the remote listing and sends what differs
-// over the connection's own SFTP channels (sftp.ts); a pull downloads with download.ts.
+// over the connection's own SFTP channels (sftp/upload.ts); a pull downloads with sftp/download.ts.
 export function sftpEngine(link: EngineLink): SyncEngine {
   const { server } = link;
   return {

@@ -55,7 +55,7 @@ export interface Pushed {
   rsyncNs?: boolean;
 }
 
-/** One pull: a resolved remote path (download.ts resolveRemotePath) to where the rule puts it. */
+/** One pull: a resolved remote path (sftp/download.ts resolveRemotePath) to where the rule puts it. */
 export interface PullJob {
   remotePath: string;
   dest: LocalDest;
@@ -77,7 +77,7 @@ export function progressText(engine: EngineName, p: SyncProgress): string {
 }
 
 // When the server side of a silent transfer counts as abandoned: twice the dead-link timeout, so
-// mtr has given up on its end first. The remote rsync is stopped then (rsync-guard.ts; it removes
+// mtr has given up on its end first. The remote rsync is stopped then (rsync/guard.ts; it removes
 // its temp file), and an upload temp file untouched that long belongs to no live upload (a live
 // one is written to), so the next SFTP sync removes it.
 export function abandonAfter(server: Pick<ServerConfig, 'deadLinkTimeout'>): number {

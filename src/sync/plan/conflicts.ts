@@ -101,7 +101,7 @@ export interface KeptReport {
 }
 
 /**
- * Run on the server right after rsync, by the shell that started it (rsync-args.ts), so it costs
+ * Run on the server right after rsync, by the shell that started it (rsync/args.ts), so it costs
  * no round trip: `"$@"` is rsync. rsync moved each file it replaced to `.mtr-conflicts/<incoming>`
  * (`--backup-dir`); those the server edited since the last sync go on to a fresh
  * `.mtr-conflicts/<folder>` (reported on stderr, tagged), the rest (mtr's own earlier versions)

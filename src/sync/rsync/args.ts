@@ -23,7 +23,7 @@ export interface RsyncArgsInput {
   version: RsyncVersion;
   /** Appended before source and destination (e.g. `--bwlimit=100` in tests). */
   extraArgs?: readonly string[];
-  /** rsync rides mtr's open connection (rsync-relay.ts): already logged in, so no sshpass. */
+  /** rsync rides mtr's open connection (rsync/relay.ts): already logged in, so no sshpass. */
   tunnel?: boolean;
   /** `--timeout`: both ends send keepalives while idle, and give up after this much silence. */
   ioTimeoutSeconds?: number;
@@ -37,7 +37,7 @@ export interface RsyncArgsInput {
    * second their remote copy has (sync-record.ts).
    */
   recheck?: boolean;
-  /** Compare mtimes to the nanosecond (`--modify-window=-1`; rsync-ns.ts says where it may). */
+  /** Compare mtimes to the nanosecond (`--modify-window=-1`; rsync/ns.ts says where it may). */
   nanosecondWindow?: boolean;
   /**
    * Keep the server's own edits (conflicts.ts): rsync moves each file it replaces into

@@ -22,7 +22,7 @@ export interface RsyncDownloadOptions {
   target: SshTarget;
   /** Resolved remote path (resolveRemotePath). */
   remotePath: string;
-  /** Where it goes (download-target.ts has the rule). */
+  /** Where it goes (plan/download-target.ts has the rule). */
   dest: LocalDest;
   /** The rsync found here (runRsync looks for it when absent). */
   version?: RsyncVersion;

@@ -1,5 +1,5 @@
 // Spawns rsync: the only process-starting module of the rsync engine. rsync either rides mtr's open
-// connection through the relay (rsync-relay.ts, rsync-tunnel.ts: no second handshake, no sshpass) or
+// connection through the relay (rsync/relay.ts, rsync/tunnel.ts: no second handshake, no sshpass) or
 // runs its own ssh (through sshpass for password logins), e.g. over a shared master. Everything it
 // runs is built by the pure modules beside it.
 import { spawn } from 'node:child_process';
@@ -44,13 +44,13 @@ export interface RunRsyncOptions {
   ioTimeoutSeconds?: number;
   /** Stops the remote rsync once it reads nothing (a dead link), so it removes its temp file. */
   remoteGuard?: RsyncGuard;
-  /** Each regular file sent, by name (its bytes); rsync >= 3 only (rsync-args.ts `itemizeNames`). */
+  /** Each regular file sent, by name (its bytes); rsync >= 3 only (rsync/args.ts `itemizeNames`). */
   onSentFile?: (name: Buffer) => void;
-  /** `excludeList` is instead the list of files to compare by checksum (rsync-args.ts `recheck`). */
+  /** `excludeList` is instead the list of files to compare by checksum (rsync/args.ts `recheck`). */
   recheck?: boolean;
-  /** Compare mtimes to the nanosecond, when this rsync can (rsync-args.ts `nanosecondWindow`). */
+  /** Compare mtimes to the nanosecond, when this rsync can (rsync/args.ts `nanosecondWindow`). */
   nanosecondWindow?: boolean;
-  /** Keep the server's own edits it would replace (rsync-args.ts `keepServerEdits`). */
+  /** Keep the server's own edits it would replace (rsync/args.ts `keepServerEdits`). */
   keepServerEdits?: RsyncArgsInput['keepServerEdits'];
   /** What the server kept (conflicts.ts), whether rsync then succeeded or not. */
   onKept?: (report: KeptReport) => void;
@@ -177,7 +177,7 @@ function spawnRsync(
     const child = spawn(invocation.command, invocation.args, {
       ...(options.cwd ? { cwd: options.cwd } : {}),
       env: childEnv(options.env, invocation.env),
-      // fds 3 and 4 reach the relay through rsync (rsync-relay.ts).
+      // fds 3 and 4 reach the relay through rsync (rsync/relay.ts).
       stdio: tunnelClient ? ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
     });
     const tunnel: Tunnel | undefined = tunnelClient

@@ -1,6 +1,6 @@
 // The upload with rsync, made to send every changed file. rsync skips a file whose size and mtime
 // match the remote copy, to the second by default: an edit within that second would never go.
-// Where the target was checked to allow it (rsync-ns.ts) and the local file system keeps
+// Where the target was checked to allow it (rsync/ns.ts) and the local file system keeps
 // sub-second times, rsync compares to the nanosecond instead: nothing else to do. Elsewhere the
 // files changed since the last complete sync began (sync-record.ts) that the usual pass did not
 // send go again in a second pass, compared by checksum: only when there are any, found (one lstat
@@ -12,7 +12,7 @@ import { rsyncCapabilities, type RsyncVersion } from './version.js';
 import type { LocalTree, ScannedEntry } from '../types.js';
 import { filesChangedSince } from '../scan/walk.js';
 
-/** One rsync invocation (rsync.ts runRsync with the target's common options filled in). */
+/** One rsync invocation (rsync/run.ts runRsync with the target's common options filled in). */
 export type RunPass = (pass: {
   excludeList: Buffer;
   recheck?: boolean;

@@ -1,4 +1,4 @@
-// Opens sockets: the mtr side of the rsync relay (rsync-relay.ts). Reads the remote command the
+// Opens sockets: the mtr side of the rsync relay (rsync/relay.ts). Reads the remote command the
 // relay sends on fd 3, runs it on mtr's open connection, and joins the two byte streams; when the
 // remote command ends, fd 3 is ended and its exit status written to fd 4 for the relay to exit with.
 import type { Readable, Writable } from 'node:stream';

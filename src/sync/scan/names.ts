@@ -68,7 +68,7 @@ function formatList(names: readonly string[]): string {
 
 const files = (n: number) => (n === 1 ? '1 file' : `${n} files`);
 
-/** The one warning for what SFTP could not send (sftp-plan.ts `unsendable`); undefined for none. */
+/** The one warning for what SFTP could not send (plan/changes.ts `unsendable`); undefined for none. */
 export function describeUnsendable(entries: readonly LocalEntry[]): string | undefined {
   const found = collectNotUtf8(entries);
   if (found.names.length === 0) return undefined;

@@ -18,7 +18,7 @@ export interface DownloadOptions {
   host: Pick<Host, 'sftp' | 'destroy'>;
   /** Absolute, `~`/`~/…`, or relative to home; build it with resolveRemotePath(). */
   remotePath: string;
-  /** Where it goes (download-target.ts has the rule). */
+  /** Where it goes (plan/download-target.ts has the rule). */
   dest: LocalDest;
   /** Names the server in errors about what it sent: `server gpu (me@host:22)`. */
   who: string;

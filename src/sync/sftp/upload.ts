@@ -10,7 +10,7 @@ import { describeSftpFailure, openSftp, resolveSftpPath, SFTP_STATUS, SyncError,
 import type { LocalEntry, LocalTree, RemoteEntry, StattedTree, SyncProgress } from '../types.js';
 
 // Opens sockets: the SFTP sync engine. Plans from the two listings, makes directories, then sends
-// files over up to four SFTP channels of the existing connection (one file: sftp-put.ts).
+// files over up to four SFTP channels of the existing connection (one file: sftp/put.ts).
 
 export interface SftpSyncOptions {
   /** Where SFTP channels come from. */
@@ -28,7 +28,7 @@ export interface SftpSyncOptions {
   /** Upload temp files untouched this long are an interrupted upload's, and removed (default: kept). */
   leftoverAgeSeconds?: number;
   onProgress?: (progress: SyncProgress) => void;
-  /** Files modified since then are sent whatever they compare like (sftp-plan.ts PlanOptions). */
+  /** Files modified since then are sent whatever they compare like (plan/changes.ts PlanOptions). */
   changedSinceMs?: number;
   /** Remote files this would replace or remove that the server edited are kept (conflicts.ts). */
   keepServerEdits?: ConflictWindow;
