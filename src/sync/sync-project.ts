@@ -81,7 +81,6 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   // doubtful), and whether rsync may compare nanoseconds there.
   const recordName = syncRecordName(req.target, server.remoteDir);
   const record = readSyncRecord(req.projectRoot, recordName);
-  const changedSinceMs = record?.startedMs;
   let rsyncNs = record?.rsyncNs;
   // Remote files edited on the server since that sync ended are kept, never overwritten silently.
   const window = conflictWindow(lastSyncEnded(record), new Date());
