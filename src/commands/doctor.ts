@@ -58,7 +58,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<D
       checks.push({ name: 'remote shell', status: 'fail', detail: 'the connection dropped during the checks', fix: 'run `mtr --doctor` again' });
       return report(title);
     }
-    const { detectLocalRsync, formatRsyncVersion } = await import('../sync/rsync-version.js');
+    const { detectLocalRsync, formatRsyncVersion } = await import('../sync/rsync/version.js');
     const local = await detectLocalRsync({ env: ctx.env });
     checks.push(
       ...remoteChecks({

@@ -60,7 +60,7 @@ export interface GetPreview extends SyncStepPreview {
 }
 
 export async function previewGet(ctx: Context, plan: GetPlan): Promise<GetPreview> {
-  const { localKind, planLocalTarget } = await import('../sync/download-target.js');
+  const { localKind, planLocalTarget } = await import('../sync/plan/download-target.js');
   const name = path.posix.basename(plan.source.replace(/\/+$/, '') || '/');
   const land = (remoteKind: 'file' | 'dir'): Landing => {
     try {
@@ -80,25 +80,25 @@ export async function previewGet(ctx: Context, plan: GetPlan): Promise<GetPrevie
 async function previewGetEngine(ctx: Context, plan: GetPlan): Promise<GetPreview['engine']> {
   const { server, target } = plan.host;
   if (plan.sync.engine === 'sftp') return { kind: 'sftp', why: 'sync: sftp' };
-  const { chooseServerEngine } = await import('../sync/sync-project.js');
-  const { detectLocalRsync } = await import('../sync/rsync-version.js');
+  const { choosePullEngine, fallsBack } = await import('../sync/engine/fallback.js');
+  const { detectLocalRsync } = await import('../sync/rsync/version.js');
   const version = await detectLocalRsync({ env: ctx.env });
-  const choice = chooseServerEngine(server, target, ctx.env, version);
-  if (choice.engine === 'sftp' || !version) return { kind: 'sftp', why: choice.notice ?? 'rsync is not installed here' };
-  return { kind: 'rsync', fallback: plan.sync.engine === 'auto' };
+  const choice = choosePullEngine(server, target, ctx.env, version);
+  if (choice.engine === 'sftp') return { kind: 'sftp', why: choice.notice ?? 'rsync is not installed here' };
+  return { kind: 'rsync', fallback: fallsBack(plan.sync.engine) };
 }
 
 async function previewSyncStep(projectRoot: string, host: HostPlan, policy: SyncPolicy): Promise<SyncStepPreview> {
   if (!policy.enabled) return {};
-  const { precheckDeleteTarget } = await import('../sync/sftp-plan.js');
+  const { precheckDeleteTarget } = await import('../sync/plan/delete-guard.js');
   const refusal = policy.delete ? precheckDeleteTarget(host.server.remoteDir) : undefined;
   return { sync: await previewSync(projectRoot, host), ...(refusal ? { refusal } : {}) };
 }
 
 async function previewSync(projectRoot: string, host: HostPlan): Promise<SyncPreview> {
   const { scanProject } = await import('../sync/sync-project.js');
-  const { summarizeTree } = await import('../sync/file-list.js');
-  const { describeNotUtf8, displayPath } = await import('../sync/names.js');
+  const { summarizeTree } = await import('../sync/scan/file-list.js');
+  const { describeNotUtf8, displayPath } = await import('../sync/scan/names.js');
   const tree = await scanProject(host.server, projectRoot, { stat: true });
   const summary = summarizeTree(tree);
   const notUtf8 = describeNotUtf8(tree.entries);

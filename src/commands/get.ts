@@ -3,8 +3,9 @@ import type { Context } from '../context.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import type { Host } from '../host/types.js';
 import type { GetPlan } from '../plan/types.js';
-import { bracketHost } from '../ssh/openssh-args.js';
-import type { DownloadResult } from '../sync/download.js';
+import type { DownloadResult } from '../sync/sftp/download.js';
+import type { EngineLink } from '../sync/engine/types.js';
+import { printNotices } from '../sync/notice.js';
 import { openLogger } from './logger.js';
 import type { GetResult } from './results.js';
 import { connectSession, openSession, type Session } from './session.js';
@@ -13,7 +14,7 @@ import { runSyncStep } from './sync-step.js';
 // --get REMOTE [--to LOCAL]: sync (unless --no-sync), then download a file or directory with the
 // server's sync engine (rsync: only what changed; SFTP otherwise, or when the server has no rsync
 // under `sync: auto`). Where it lands is the plan's (the rule for what goes where is in
-// sync/download-target.ts). Ctrl+C or SIGTERM during an SFTP download ends it with 130 / 143 after
+// sync/plan/download-target.ts). Ctrl+C or SIGTERM during an SFTP download ends it with 130 / 143 after
 // its partial files are removed.
 export async function runGet(ctx: Context, plan: GetPlan): Promise<GetResult> {
   const session = openSession(plan.host, plan.projectRoot, openLogger(plan.log, ctx));
@@ -33,32 +34,31 @@ export async function runGet(ctx: Context, plan: GetPlan): Promise<GetResult> {
 
 type Fetched = { stoppedBy?: undefined; result: DownloadResult } | { stoppedBy: StopSignal };
 
+// The engine's pull, under the one fallback rule (sync/engine/fallback.ts). Only an SFTP download
+// is stoppable: it removes its partial files first.
 async function download(ctx: Context, session: Session, connection: Host, plan: GetPlan): Promise<Fetched> {
   const { server, target } = session;
   const { source: remotePath, dest } = plan;
-  const viaSftp = async (): Promise<Fetched> => {
-    const { downloadViaSftp } = await import('../sync/download.js');
-    const who = `server ${server.name} (${target.user}@${bracketHost(target.host)}:${target.port})`;
-    return stoppable((signal) => downloadViaSftp({ host: connection, remotePath, dest, who, signal }));
-  };
-  if (plan.sync.engine === 'sftp') return viaSftp();
-  const { chooseServerEngine } = await import('../sync/sync-project.js');
-  const { detectLocalRsync } = await import('../sync/rsync-version.js');
-  const version = await detectLocalRsync({ env: ctx.env });
-  const choice = chooseServerEngine(server, target, ctx.env, version);
-  if (choice.engine === 'sftp' || !version) {
-    if (choice.notice) ctx.stderr.write(`mtr: ${choice.notice}\n`);
-    return viaSftp();
-  }
-  const { downloadViaRsync } = await import('../sync/download-rsync.js');
-  const { RemoteRsyncMissing } = await import('../sync/rsync-errors.js');
-  try {
-    return { result: await downloadViaRsync({ host: connection, target, remotePath, dest, version, homedir: ctx.homedir, env: ctx.env, log: session.logger }) };
-  } catch (error) {
-    if (!(error instanceof RemoteRsyncMissing) || plan.sync.engine !== 'auto') throw error;
-    ctx.stderr.write('mtr: rsync is not installed on the server; downloading with SFTP\n');
-    return viaSftp();
-  }
+  const { choosePullEngine, runWithFallback } = await import('../sync/engine/fallback.js');
+  const { openEngine } = await import('../sync/engine/open.js');
+  const { detectLocalRsync } = await import('../sync/rsync/version.js');
+  const version = plan.sync.engine === 'sftp' ? undefined : await detectLocalRsync({ env: ctx.env });
+  const choice = choosePullEngine(server, target, ctx.env, version);
+  const notify = printNotices(ctx.stderr);
+  if (choice.notice) notify({ kind: 'engine', engine: choice.engine, text: choice.notice });
+  const link: EngineLink = { ctx, server, projectRoot: plan.projectRoot, connection: Promise.resolve(connection), target, logger: session.logger, notify };
+  const fetched = await runWithFallback({
+    configured: plan.sync.engine,
+    direction: 'pull',
+    engine: choice.engine,
+    run: (name): Promise<Fetched> => {
+      const engine = openEngine(name, link, version);
+      if (name === 'sftp') return stoppable((signal) => engine.pull({ remotePath, dest, signal }));
+      return engine.pull({ remotePath, dest }).then((result) => ({ result }));
+    },
+    onFallback: (text) => notify({ kind: 'engine', engine: 'sftp', text }),
+  });
+  return fetched.value;
 }
 
 /** The reason a stopped download is aborted with; it never leaves this module. */

@@ -1,7 +1,7 @@
 import type { Check } from '../doctor/checks.js';
 import type { KillOutcome } from '../jobs/kill-outcome.js';
 import type { JobList } from '../jobs/meta.js';
-import type { DownloadResult } from '../sync/download.js';
+import type { DownloadResult } from '../sync/sftp/download.js';
 import type { SyncStats } from '../sync/types.js';
 import type { Bounded } from '../util/head-tail.js';
 

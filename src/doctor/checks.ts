@@ -4,7 +4,7 @@ import type { SyncEngine } from '../config/types.js';
 import { EXIT } from '../errors.js';
 import { PRE_CMD_HINT, remotePathExpr } from '../remote/command.js';
 import { shellQuote } from '../remote/shell-quote.js';
-import { formatRsyncVersion, parseRsyncVersion } from '../sync/rsync-version.js';
+import { formatRsyncVersion, parseRsyncVersion } from '../sync/rsync/version.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 

@@ -136,7 +136,7 @@ export interface GetPlan extends PlanBase, Showable {
   /** The remote path as the user wrote it, and as the engines receive it (relative to remote_dir). */
   readonly remotePath: string;
   readonly source: string;
-  /** Where it lands (sync/download-target.ts has the rule). */
+  /** Where it lands (sync/plan/download-target.ts has the rule). */
   readonly dest: { readonly path: string; readonly into: boolean };
   /** The server's download_dir, made before the download when it is the destination. */
   readonly makeDir?: string;

@@ -25,7 +25,7 @@ export interface SyncRecord {
    * seconds, so it does not take those for changed (and their replaced copies for the server's).
    */
   watchWrote?: true;
-  /** What rsync-ns.ts found out about this target: may rsync compare nanoseconds there? */
+  /** What rsync/ns.ts found out about this target: may rsync compare nanoseconds there? */
   rsyncNs?: boolean;
 }
 

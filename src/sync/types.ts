@@ -1,24 +1,31 @@
 // Shapes shared by the ignore module, both sync engines, the dry-run plan and (later) watch mode.
 
-/** One local entry that should exist remotely. Paths are POSIX, relative to the project root. */
-export interface LocalEntry {
+/**
+ * One local entry as a scan finds it: its name and type, no stats (what rsync needs; its own scan
+ * compares the rest). Paths are POSIX, relative to the project root.
+ */
+export interface ScannedEntry {
   path: string;
   type: 'file' | 'dir' | 'symlink';
-  /** Bytes (files only; 0 otherwise). */
-  size: number;
-  /** Whole seconds since the epoch (SFTP v3 has 1 s resolution). */
-  mtime: number;
-  /** The local mtime at the file system's resolution, in ms (fractional), once statted. */
-  mtimeMs?: number;
-  /** Permission bits, e.g. 0o755. */
-  mode: number;
-  /** Symlink target as stored (symlinks only). */
-  linkTarget?: string;
   /**
    * The path's bytes when they are not valid UTF-8: `path` then shows each invalid byte as U+FFFD
    * (as Node decodes it), and every file system call and rsync rule uses these bytes instead.
    */
   raw?: Buffer;
+}
+
+/** One local entry that should exist remotely, statted (what SFTP and the dry-run plan compare). */
+export interface LocalEntry extends ScannedEntry {
+  /** Bytes (files only; 0 otherwise). */
+  size: number;
+  /** Whole seconds since the epoch (SFTP v3 has 1 s resolution). */
+  mtime: number;
+  /** The local mtime at the file system's resolution, in ms (fractional), when lstat gave it. */
+  mtimeMs?: number;
+  /** Permission bits, e.g. 0o755. */
+  mode: number;
+  /** Symlink target as stored (symlinks only). */
+  linkTarget?: string;
   /** A symlink whose target is not valid UTF-8 (`linkTarget` is then its lossy decoding). */
   targetNotUtf8?: boolean;
 }
@@ -30,10 +37,9 @@ export interface ExcludedPath {
   raw?: Buffer;
 }
 
-export interface LocalTree {
+/** What a scanned and a statted tree share: the root and what the walk left out. */
+interface TreeFacts {
   root: string;
-  /** Sorted by path; directories come before their contents. */
-  entries: LocalEntry[];
   /** How many paths the ignore rules left out (for the dry-run plan). */
   excludedCount: number;
   /**
@@ -41,16 +47,28 @@ export interface LocalTree {
    * its own and leave out exactly these: the same file set as `entries`, by rsync's fast path.
    */
   excludedPaths?: ExcludedPath[];
-  /**
-   * false: entries carry names and types only (size, mtime and mode are 0), as the rsync engine
-   * needs; statTree() fills them in. Absent or true: complete.
-   */
-  statted?: boolean;
   /** Sockets, FIFOs and devices the walk skipped (never sent). */
   skippedSpecial?: number;
   /** When the scan began, by the project's file system clock (ms; sync-record.ts). */
   startedMs?: number;
 }
+
+/** A tree of names and types only, as the rsync engine needs; statTree() (walk.ts) makes a StattedTree. */
+export interface ScannedTree extends TreeFacts {
+  readonly kind: 'scanned';
+  /** Sorted by path; directories come before their contents. */
+  entries: ScannedEntry[];
+}
+
+/** A tree with sizes, mtimes, modes and link targets: what the SFTP engine and the dry-run plan take. */
+export interface StattedTree extends TreeFacts {
+  readonly kind: 'statted';
+  /** Sorted by path; directories come before their contents. */
+  entries: LocalEntry[];
+}
+
+/** Either tree: for what needs only names and types (rsync, deletions, counts). */
+export type LocalTree = ScannedTree | StattedTree;
 
 /** One remote file as listed by the remote manifest (find -printf) or SFTP readdir. */
 export interface RemoteEntry {

@@ -1,4 +1,4 @@
-import type { IgnoreMatcher } from '../sync/ignore.js';
+import type { IgnoreMatcher } from '../sync/scan/ignore.js';
 
 // What watch mode never reacts to: the shared ignore rules (the same matcher both sync engines use),
 // plus editors' swap, backup and atomic-save temp files and mtr's own debug logs. Pure.

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ServerConfig } from '../config/types.js';
 import { EXIT, MtrError } from '../errors.js';
-import { createIgnoreMatcher, readRulesFile } from '../sync/ignore.js';
+import { createIgnoreMatcher, readRulesFile } from '../sync/scan/ignore.js';
 import { syncExcludes } from '../sync/sync-project.js';
 import type { WatchEvent } from './batcher.js';
 import { createWatchFilter, type WatchFilter } from './filter.js';

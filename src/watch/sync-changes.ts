@@ -2,12 +2,12 @@ import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Host } from '../host/types.js';
-import { classifyRemote, conflictWindow, isServerEdit, type ConflictWindow, type KeptReport, type Written } from '../sync/conflicts.js';
-import { isPrivatePath } from '../sync/ignore.js';
+import { classifyRemote, conflictWindow, isServerEdit, type ConflictWindow, type KeptReport, type Written } from '../sync/plan/conflicts.js';
+import { isPrivatePath } from '../sync/scan/ignore.js';
 import { lastSyncEnded, noteWatchWrites, readSyncRecord } from '../sync/sync-record.js';
-import { planDeletions, type DeletionPlan } from '../sync/sftp-plan.js';
+import { planDeletions, type DeletionPlan } from '../sync/plan/changes.js';
 import type { LocalEntry, RemoteEntry } from '../sync/types.js';
-import { comparePaths } from '../sync/walk.js';
+import { comparePaths } from '../sync/scan/walk.js';
 import { drainQueue } from '../util/drain-queue.js';
 import type { Removal } from './batcher.js';
 import type { WatchFilter } from './filter.js';
@@ -104,7 +104,7 @@ export function planRemovals(removals: readonly Removal[], removedDirContents: r
   const remote = new Map<string, RemoteEntry>();
   for (const r of removals) remote.set(r.path, { path: r.path, type: r.isDir ? 'dir' : 'file', size: 0, mtime: 0, mode: 0 });
   for (const entry of removedDirContents) remote.set(entry.path, entry);
-  return planDeletions({ root: '', entries: [], excludedCount: 0 }, remote, (p, isDir) => filter.isIgnored(p, isDir));
+  return planDeletions({ kind: 'scanned', root: '', entries: [], excludedCount: 0 }, remote, (p, isDir) => filter.isIgnored(p, isDir));
 }
 
 export interface ChangeSyncRequest {
@@ -157,8 +157,8 @@ export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncRes
   let dirsMade = 0;
   const kept: KeptReport[] = [];
   if (snapshot.entries.length > 0) {
-    const { syncViaSftp } = await import('../sync/sftp.js');
-    const tree = { root: req.root, entries: snapshot.entries, excludedCount: 0 };
+    const { syncViaSftp } = await import('../sync/sftp/upload.js');
+    const tree = { kind: 'statted', root: req.root, entries: snapshot.entries, excludedCount: 0 } as const;
     // Every file of the batch is sent (the watcher says it changed); only directories are listed.
     const sent = await syncViaSftp({
       host: req.host,
@@ -206,7 +206,7 @@ interface RemoteFacts {
 // One SFTP session for what the server must be asked: $HOME (deletion guard), the batch's directories
 // and the contents of removed ones.
 async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: readonly string[], removedDirs: readonly string[], removedFiles: readonly string[]): Promise<RemoteFacts> {
-  const { describeSftpFailure, openSftp, resolveSftpPath, walkSftp } = await import('../sync/sftp-session.js');
+  const { describeSftpFailure, openSftp, resolveSftpPath, walkSftp } = await import('../sync/sftp/session.js');
   const session = await openSftp(host);
   const facts: RemoteFacts = { home: session.home, dirs: new Map(), removedDirContents: [] };
   try {
@@ -223,7 +223,7 @@ async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: 
     };
     await Promise.all([...dirs.map(statDir), ...removedDirs.map(listRemoved)]);
     if (removedFiles.length) {
-      const { statRemote } = await import('../sync/sftp-keep.js');
+      const { statRemote } = await import('../sync/sftp/keep.js');
       for (const entry of (await statRemote(session, base, removedFiles)).values()) facts.removedDirContents.push(entry);
     }
     return facts;
@@ -235,12 +235,12 @@ async function inspectRemote(host: Pick<Host, 'sftp'>, remoteDir: string, dirs: 
 }
 
 async function deleteRemoved(req: ChangeSyncRequest, remote: RemoteFacts, removals: readonly Removal[], window: ConflictWindow | undefined, kept: KeptReport[]): Promise<number> {
-  const { checkDeleteTarget } = await import('../sync/sftp-plan.js');
+  const { checkDeleteTarget } = await import('../sync/plan/delete-guard.js');
   const refusal = checkDeleteTarget(req.remoteDir, remote.home ?? '/');
   if (refusal) throw refusal;
   const plan = planRemovals(removals, remote.removedDirContents, req.filter);
   if (!plan.files.length && !plan.dirs.length) return 0;
-  const { applyDeletions, keepRemoteFiles } = await import('../sync/delete.js');
+  const { applyDeletions, keepRemoteFiles } = await import('../sync/remote/delete.js');
   const keep = window ? await serverEdits(req, plan.files, remote.removedDirContents, window) : [];
   if (keep.length && window) {
     const report = await keepRemoteFiles(req.host, req.remoteDir, keep, window.folder);
@@ -265,6 +265,6 @@ async function serverEdits(req: ChangeSyncRequest, paths: readonly string[], att
 }
 
 async function exactTimes(req: ChangeSyncRequest, paths: readonly string[]): Promise<ReadonlyMap<string, number>> {
-  const { readExactMtimes } = await import('../sync/remote-manifest.js');
+  const { readExactMtimes } = await import('../sync/sftp/manifest.js');
   return readExactMtimes(req.host, req.remoteDir, paths);
 }

@@ -103,7 +103,7 @@ export function createWatchSyncs(options: WatchSyncsOptions): WatchSyncs {
       });
       if (result.home !== undefined) link.home = result.home;
       if (result.kept.length) {
-        const { formatKeptNotice } = await import('../sync/conflicts.js');
+        const { formatKeptNotice } = await import('../sync/plan/conflicts.js');
         const notice = formatKeptNotice(session.server.name, result.kept);
         if (notice) options.ctx.stderr.write(`mtr: ${notice}\n`);
       }

@@ -12,7 +12,7 @@ import { openHost } from '../../src/host/open.js';
 import type { Host } from '../../src/host/types.js';
 import { resolveTarget } from '../../src/ssh/target.js';
 import type { SshTarget } from '../../src/ssh/target.js';
-import { runRsync, type RunRsyncOptions } from '../../src/sync/rsync.js';
+import { runRsync, type RunRsyncOptions } from '../../src/sync/rsync/run.js';
 import { makeProject, type Project } from '../support/mtr.js';
 import { eventually } from '../support/eventually.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';

@@ -12,13 +12,14 @@ import { nullLogger } from '../../src/log.js';
 import { openHost } from '../../src/host/open.js';
 import type { Host } from '../../src/host/types.js';
 import { resolveTarget } from '../../src/ssh/target.js';
-import { applyDeletions } from '../../src/sync/delete.js';
-import { downloadViaSftp, resolveRemotePath } from '../../src/sync/download.js';
-import { readRemoteManifest } from '../../src/sync/remote-manifest.js';
-import { syncViaSftp } from '../../src/sync/sftp.js';
-import { checkDeleteTarget, planDeletions } from '../../src/sync/sftp-plan.js';
-import { openSftp, walkSftp } from '../../src/sync/sftp-session.js';
-import type { LocalEntry, LocalTree, RemoteEntry, SyncProgress } from '../../src/sync/types.js';
+import { applyDeletions } from '../../src/sync/remote/delete.js';
+import { downloadViaSftp, resolveRemotePath } from '../../src/sync/sftp/download.js';
+import { readRemoteManifest } from '../../src/sync/sftp/manifest.js';
+import { syncViaSftp } from '../../src/sync/sftp/upload.js';
+import { planDeletions } from '../../src/sync/plan/changes.js';
+import { checkDeleteTarget } from '../../src/sync/plan/delete-guard.js';
+import { openSftp, walkSftp } from '../../src/sync/sftp/session.js';
+import type { LocalEntry, RemoteEntry, StattedTree, SyncProgress } from '../../src/sync/types.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 import { fileStamps, passCtimeTick } from '../support/tree.js';
 
@@ -26,7 +27,7 @@ const T = 1_600_000_000;
 const BIG = 20 * 1024 * 1024;
 
 // A small stand-in for the real walker: lstat everything, whole-second mtimes, dirs before contents.
-function walkTree(root: string): LocalTree {
+function walkTree(root: string): StattedTree {
   const entries: LocalEntry[] = [];
   const visit = (rel: string) => {
     for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
@@ -41,7 +42,7 @@ function walkTree(root: string): LocalTree {
   };
   visit('');
   entries.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { root, entries, excludedCount: 0 };
+  return { kind: 'statted', root, entries, excludedCount: 0 };
 }
 
 function write(root: string, rel: string, content: string | Buffer, mode = 0o644, mtime = T): void {

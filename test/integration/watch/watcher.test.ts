@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createIgnoreMatcher, readRulesFile } from '../../../src/sync/ignore.js';
+import { createIgnoreMatcher, readRulesFile } from '../../../src/sync/scan/ignore.js';
 import type { WatchEvent } from '../../../src/watch/batcher.js';
 import { createWatchFilter } from '../../../src/watch/filter.js';
 import { startWatcher, type ProjectWatcher } from '../../../src/watch/watcher.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createIgnoreMatcher } from '../../../src/sync/ignore.js';
+import { createIgnoreMatcher } from '../../../src/sync/scan/ignore.js';
 import { createWatchFilter, isEditorTemp } from '../../../src/watch/filter.js';
 
 describe('isEditorTemp', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createIgnoreMatcher } from '../../../src/sync/ignore.js';
+import { createIgnoreMatcher } from '../../../src/sync/scan/ignore.js';
 import type { RemoteEntry } from '../../../src/sync/types.js';
 import { createWatchFilter } from '../../../src/watch/filter.js';
 import { changedSince, planRemovals, snapshotPaths } from '../../../src/watch/sync-changes.js';

@@ -1,0 +1,202 @@
+import path from 'node:path';
+import type { Host } from '../../host/types.js';
+import { readRemoteManifest } from './manifest.js';
+import { isServerEdit, type ConflictWindow, type KeptReport, type Written } from '../plan/conflicts.js';
+import { planKeeps, planUpload, type UploadPlan } from '../plan/changes.js';
+import { keepOnServer, statRemote } from './keep.js';
+import { runPool } from '../../util/pool.js';
+import { putFile, putSymlink, tempSuffixes } from './put.js';
+import { describeSftpFailure, openSftp, resolveSftpPath, SFTP_STATUS, SyncError, type SftpOpError, type SftpSession } from './session.js';
+import type { LocalEntry, LocalTree, RemoteEntry, StattedTree, SyncProgress } from '../types.js';
+
+// Opens sockets: the SFTP sync engine. Plans from the two listings, makes directories, then sends
+// files over up to four SFTP channels of the existing connection (one file: sftp/put.ts).
+
+export interface SftpSyncOptions {
+  /** Where SFTP channels come from. */
+  host: Pick<Host, 'sftp' | 'capture'>;
+  /** Local project root (tree paths are relative to it). */
+  root: string;
+  /** Statted: SFTP compares sizes and mtimes (walk.ts statTree). */
+  tree: StattedTree;
+  /** remote_dir as configured (`~/…`, relative = below home, or absolute). */
+  remoteDir: string;
+  /** The remote listing when the caller already read it (dry run, deletions); read here otherwise. */
+  remote?: ReadonlyMap<string, RemoteEntry>;
+  /** With `remote`: the stale upload temp files its listing found (RemoteManifest.leftovers). */
+  leftovers?: readonly string[];
+  /** Upload temp files untouched this long are an interrupted upload's, and removed (default: kept). */
+  leftoverAgeSeconds?: number;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Files modified since then are sent whatever they compare like (plan/changes.ts PlanOptions). */
+  changedSinceMs?: number;
+  /** Remote files this would replace or remove that the server edited are kept (conflicts.ts). */
+  keepServerEdits?: ConflictWindow;
+  /** `remote` lists only some paths (watch mode): look up the rest before keeping server edits. */
+  statTargets?: boolean;
+  /** What mtr itself wrote earlier (watch mode): still as it left it, never the server's edit. */
+  written?: ReadonlyMap<string, Written>;
+  /** What was kept, as soon as it is (a later failure does not hide it). */
+  onKept?: (report: KeptReport) => void;
+  /** The exact mtimes (ms) of paths a listing in whole seconds cannot place (conflicts.ts classifyRemote). */
+  exactTimes?: (paths: readonly string[]) => Promise<ReadonlyMap<string, number>>;
+  /** Files in flight at once per SFTP channel; also capped by the server's open-handle limit. */
+  concurrency?: number;
+  /** Most SFTP channels to upload over (default 4; more are opened only for many files). */
+  maxChannels?: number;
+  signal?: AbortSignal;
+}
+
+export interface SftpSyncResult {
+  /** Files and symlinks written. */
+  filesSent: number;
+  bytesSent: number;
+  plan: UploadPlan;
+}
+
+/** SFTP channels of one upload: each is its own server process, so file creation runs in parallel. */
+const MAX_CHANNELS = 4;
+const FILES_PER_CHANNEL = 256;
+/** Files in flight per channel (also capped by the server's open-handle limit). */
+const PER_CHANNEL = 32;
+
+/**
+ * How many SFTP channels an upload of `files` files uses: one per FILES_PER_CHANNEL, at most `max`.
+ * sshd allows 10 sessions per connection by default; the run's own exec needs one.
+ */
+export function uploadChannels(files: number, max = MAX_CHANNELS): number {
+  return Math.max(1, Math.min(Math.floor(max) || 1, Math.ceil(files / FILES_PER_CHANNEL)));
+}
+
+export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncResult> {
+  const { host, root, tree, onProgress, signal } = options;
+  // The SFTP subsystem opens only when there is something to send: a no-change run with the
+  // listing already fetched never starts it.
+  let opened: SftpSession | undefined;
+  let extra: SftpSession[] = [];
+  try {
+    let remote = options.remote;
+    let found = options.leftovers ?? [];
+    if (!remote) {
+      const manifest = await readRemoteManifest(host, options.remoteDir, { session: (opened ??= await openSftp(host)), leftoverAgeSeconds: options.leftoverAgeSeconds });
+      remote = manifest.entries;
+      found = manifest.leftovers;
+    }
+    const plan = planUpload(tree, remote, options.changedSinceMs === undefined ? {} : { changedSinceMs: options.changedSinceMs });
+    const leftovers = leftoversToRemove(found, tree);
+    if (plan.conflicts.length > 0) {
+      const list = plan.conflicts.slice(0, 3).join(', ');
+      throw new SyncError(`remote directories stand where local files go: ${list}`, 'remove or rename them on the server, then sync again');
+    }
+    if (isEmptyPlan(plan) && !leftovers.length && options.remote) return { filesSent: 0, bytesSent: 0, plan };
+    const session = (opened ??= await openSftp(host));
+    const base = resolveSftpPath(options.remoteDir, session.home);
+    const width = Math.max(1, Math.min(options.concurrency ?? PER_CHANNEL, session.maxOpenHandles - 2));
+    await mkdirP(session, base);
+    const kept = options.keepServerEdits ? await keepServerEdits(session, base, plan, remote, options) : undefined;
+    if (kept?.report) options.onKept?.(kept.report);
+    const movedAway = new Set(kept?.paths);
+    await runPool(plan.removals.filter((p) => !movedAway.has(p)), width, (p) => session.unlink(remotePath(base, p)), { signal });
+    // Another run may have removed one first: a leftover already gone is fine.
+    await runPool(leftovers, width, (p) => session.unlink(remotePath(base, p)).catch(ignoreMissing), { signal });
+    for (const level of byDepth(plan.mkdirs)) {
+      await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
+    }
+    // Regular files only, as the rsync engine counts them (symlinks are sent, not counted).
+    const sendCount = plan.uploads.length + plan.symlinks.length;
+    extra = await openExtraSessions(host, uploadChannels(sendCount, options.maxChannels) - 1);
+    // Lane i uses channel i mod n: each channel has exactly `width` files in flight.
+    const channels = [session, ...extra];
+    const nextSuffix = tempSuffixes();
+    const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
+    const report = () => onProgress?.({ ...progress });
+    report();
+    const sendOne = async (entry: LocalEntry, _index: number, abort: AbortSignal, lane: number) => {
+      const channel = channels[lane % channels.length] as SftpSession;
+      const target = remotePath(base, entry.path);
+      if (entry.type === 'symlink') return putSymlink(channel, target, entry.linkTarget ?? '', nextSuffix());
+      const sent = await putFile(channel, path.join(root, entry.path), target, nextSuffix(), entry, abort, (n) => {
+        progress.bytes += n;
+        report();
+      });
+      if (!sent) return;
+      progress.files++;
+      report();
+    };
+    await runPool([...plan.uploads, ...plan.symlinks], width * channels.length, sendOne, { signal });
+    // Modes last: a read-only directory must not refuse the files written into it.
+    await runPool(plan.modeFixes, width, (f) => session.setstat(remotePath(base, f.path), { mode: f.mode }), { signal });
+    return { filesSent: progress.files, bytesSent: progress.bytes, plan };
+  } catch (error) {
+    if (signal?.aborted && error === signal.reason) throw error;
+    throw describeSftpFailure(error, [opened, ...extra].some((s) => s?.closed));
+  } finally {
+    for (const s of extra) s.end();
+    opened?.end();
+  }
+}
+
+// Before anything is replaced: the server's own edits among the targets go to the conflicts folder.
+async function keepServerEdits(session: SftpSession, base: string, plan: UploadPlan, remote: ReadonlyMap<string, RemoteEntry>, options: SftpSyncOptions) {
+  const window = options.keepServerEdits as ConflictWindow;
+  let known = remote;
+  if (options.statTargets) {
+    const unknown = [...plan.uploads, ...plan.symlinks].map((e) => e.path).filter((p) => !remote.has(p));
+    if (unknown.length) known = new Map([...remote, ...(await statRemote(session, base, unknown))]);
+  }
+  const { keep, unsure } = planKeeps(plan, known, window, options.written);
+  if (unsure.length && options.exactTimes) {
+    const exact = await options.exactTimes(unsure);
+    keep.push(...unsure.filter((p) => isServerEdit({ mtime: 0, mtimeMs: exact.get(p) ?? 0 }, window)));
+  }
+  const paths = keep.sort();
+  const report = await keepOnServer(session, base, paths, window.folder);
+  return { paths, report };
+}
+
+// Extra channels are a speed-up, never a requirement: one the server refuses (MaxSessions) is skipped.
+async function openExtraSessions(host: Pick<Host, 'sftp'>, count: number): Promise<SftpSession[]> {
+  if (count <= 0) return [];
+  const settled = await Promise.allSettled(Array.from({ length: count }, () => openSftp(host)));
+  return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+}
+
+// A local file may carry a temp-like name; it is the project's, never a leftover.
+function leftoversToRemove(found: readonly string[], tree: LocalTree): string[] {
+  if (!found.length) return [];
+  const local = new Set(tree.entries.map((e) => e.path));
+  return found.filter((p) => !local.has(p));
+}
+
+function ignoreMissing(error: SftpOpError): void {
+  if (error.code !== SFTP_STATUS.noSuchFile) throw error;
+}
+
+function isEmptyPlan(plan: UploadPlan): boolean {
+  return !plan.mkdirs.length && !plan.uploads.length && !plan.modeFixes.length && !plan.symlinks.length && !plan.removals.length;
+}
+
+function remotePath(base: string, rel: string): string {
+  return path.posix.join(base, rel);
+}
+
+function byDepth(dirs: readonly string[]): string[][] {
+  const levels: string[][] = [];
+  for (const d of dirs) (levels[d.split('/').length - 1] ??= []).push(d);
+  return levels.filter(Boolean);
+}
+
+// remote_dir and any missing parents; an existing directory (even a symlink to one) is fine.
+async function mkdirP(session: SftpSession, dir: string): Promise<void> {
+  const found = await session.stat(dir).catch((error: SftpOpError) => {
+    if (error.code === SFTP_STATUS.noSuchFile) return undefined;
+    throw error;
+  });
+  if (found?.isDirectory()) return;
+  if (found) throw new SyncError(`remote_dir ${dir} exists but is not a directory`, 'choose another remote_dir');
+  const parent = path.posix.dirname(dir);
+  if (parent !== dir) await mkdirP(session, parent);
+  await session.mkdir(dir).catch(async (error) => {
+    if (!(await session.stat(dir).then((s) => s.isDirectory(), () => false))) throw error;
+  });
+}
