@@ -112,10 +112,15 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   let rsyncNs = record?.rsyncNs;
   // Remote files edited on the server since that sync ended are kept, never overwritten silently.
   const window = conflictWindow(lastSyncEnded(record), new Date());
+  // A first sync to this place (no record) is an upload: its SFTP session opens while the listing
+  // is read (over a shared master that is a handshake of its own). Never for a run that may send nothing.
+  let warmSftp = early && !record ? startSftpSession(req) : undefined;
   const kept: KeptReport[] = [];
   try {
     return await sendAndRecord();
   } finally {
+    // Not handed to the SFTP engine (a failure came first): nobody else ends it.
+    void warmSftp?.then((session) => session.end(), () => undefined);
     const notice = formatKeptNotice(server.name, kept);
     if (notice) req.notify({ kind: 'kept', text: notice });
   }
@@ -149,6 +154,9 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
     if (!sent) {
       const { syncViaSftp } = await import('./sftp.js');
       const listing = manifest ?? (early ? await early.listing : undefined);
+      // From here the engine ends the session opened ahead.
+      const session = warmSftp;
+      warmSftp = undefined;
       const viaSftp = await syncViaSftp({
         host: await req.connection,
         root: req.projectRoot,
@@ -160,6 +168,7 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
         ...(window ? { keepServerEdits: window, onKept: (report: KeptReport) => kept.push(report) } : {}),
         ...(req.signal ? { signal: req.signal } : {}),
         ...(listing ? { remote: listing.entries, leftovers: listing.leftovers } : {}),
+        ...(session ? { session } : {}),
         onProgress: (p) => req.onProgress?.(progressText('sftp', p)),
       });
       const unsent = describeUnsendable(viaSftp.plan.unsendable);
@@ -177,6 +186,15 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
     const { filesSent, bytesSent } = sent;
     return { engine: choice.engine, filesSent, bytesSent, deleted, filesTotal, ms: Date.now() - started, ...(choice.notice ? { notice: choice.notice } : {}) };
   }
+}
+
+function startSftpSession(req: SyncRequest) {
+  const session = req.connection.then(async (host) => {
+    const { openSftp } = await import('./sftp-session.js');
+    return openSftp(host);
+  });
+  session.catch(() => undefined);
+  return session;
 }
 
 function startSftpListing(req: SyncRequest) {
