@@ -8,6 +8,7 @@ import { coalesceWrites } from './coalesce.js';
 import { createHostVerifier, preferredHostKeyTypes, type HostKeyRefusal } from './host-verify.js';
 import { loadIdentities } from './identities.js';
 import { planKeepalive } from './keepalive.js';
+import { signKeysFirst } from './sign-first.js';
 import { watchLink } from './link-watch.js';
 import { loadSsh2, type Ssh2 } from './load-ssh2.js';
 import type { SshTarget } from './target.js';
@@ -117,6 +118,7 @@ async function handshake(ssh2: Ssh2, target: SshTarget, sock: NodeJS.ReadableStr
       resolve(client);
     });
     client.connect(config);
+    if (signKeysFirst(client)) logger.debug('auth: keys sign at once (no PK_OK query first)');
   });
 }
 
