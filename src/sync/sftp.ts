@@ -62,8 +62,8 @@ const FILES_PER_CHANNEL = 256;
 /**
  * Files in flight per channel (also capped by the server's open-handle limit). Each small file
  * costs three round trips (open; writes, times and close; rename), so on a slow link the number
- * in flight, not the server, sets the pace. 128 was no faster at 50 ms RTT on this 2-core test
- * machine and raised the 100k-file upload's peak RSS past 150 MB (~185 MB; 64: ~115-130 MB).
+ * in flight, not the server, sets the pace. 128 pushed the 100k-file upload's peak RSS past its
+ * 150 MB goal (~185 MB, against ~115-130 MB with 64).
  */
 const PER_CHANNEL = 64;
 /** File bytes read ahead for the files in flight, at most (memory stays bounded on big files). */
