@@ -7,7 +7,8 @@
 // iteration (touch files to sync, say), or `prepare(rig, side)` to reset before each timed command
 // ('run' or 'baseline'; not timed), and `after(rig)` to clean up. `rig` has the sshd, the project and the env every run uses.
 // Slow rows may set `runs`/`warmup` (fewer iterations), and a row that is not a timing ratio (peak
-// memory) sets `measure(rig)` returning `{ ok, cells }` instead of run/baseline. Sync rows: sync.mjs.
+// memory) sets `measure(rig)` returning `{ ok, cells }` instead of run/baseline; `setup(rig)` (may be
+// async) is awaited before a row is timed. Sync rows: sync.mjs; rows over a delayed link: link.mjs.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { canRunSlurm, startSlurm } from '../scripts/slurm-rig.mjs';
 import { formatWatchResult, measureWatchLatency } from './watch.mjs';
 import { syncRows } from './sync.mjs';
 import { chooseLogin, makeRemoteDir } from './login.mjs';
+import { linkRows } from './link.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MTR_BIN = path.join(REPO_ROOT, 'bin', 'mtr.cjs');
@@ -44,7 +46,7 @@ function sshArgs(rig, ...command) {
   ];
 }
 
-function buildRows() {
+function buildRows(link) {
   return [
     { name: 'startup: `mtr --version` vs `node -e 0`', run: mtr('--version'), baseline: node('-e', '0'), goal: 1.3 },
     {
@@ -70,6 +72,7 @@ function buildRows() {
       goal: 1.5,
       runs: 7,
     },
+    ...link.rows,
   ];
 }
 
@@ -154,7 +157,7 @@ function measureRow(rig, row) {
   return { name: row.name, mtrMs, baselineMs, ratio, goal: row.goal, ok: ratio <= row.goal };
 }
 
-function describeMachine(login) {
+function describeMachine(login, rtt) {
   const cpus = os.cpus();
   const ssh = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
   return [
@@ -164,7 +167,8 @@ function describeMachine(login) {
     `cpus: ${cpus.length} × ${cpus[0]?.model?.trim() ?? 'unknown'}`,
     `ssh: ${(ssh.stderr || ssh.stdout || 'unknown').trim()}`,
     `login: ${login.describe}`,
-    `runs: ${RUNS} per side (after ${WARMUP_RUNS} warm-up), medians; fresh-upload row: BENCH_SYNC_RUNS or 7 (after 1); peak RSS: max of BENCH_MEM_RUNS or 2`,
+    `runs: ${RUNS} per side (after ${WARMUP_RUNS} warm-up), medians; fresh-upload row: BENCH_SYNC_RUNS or 7 (after 1); link rows: BENCH_LINK_RUNS or 7; peak RSS: max of BENCH_MEM_RUNS or 2`,
+    `link rows: sshd behind bench/delay-proxy.mjs, RTT ${rtt} ms (MTR_BENCH_RTT_MS)`,
   ];
 }
 
@@ -186,30 +190,34 @@ async function main() {
   fs.chmodSync(dir, 0o755);
   let sshd;
   let slurm;
+  const link = linkRows({ mtrBin: MTR_BIN });
   try {
     sshd = await startSshd({ dir: path.join(dir, 'sshd'), passwordUser: false });
     const login = chooseLogin();
     // BENCH_ONLY=word: just the rows whose name contains it (quick checks while working on one goal).
     const only = process.env.BENCH_ONLY;
-    const rows = buildRows().filter((row) => !only || row.name.includes(only));
+    const rows = buildRows(link).filter((row) => !only || row.name.includes(only));
     if (rows.some((row) => row.slurm)) {
       const check = canRunSlurm();
       if (check.ok) slurm = await startSlurm({ dir: path.join(dir, 'slurm') });
       else process.stderr.write(`bench: no Slurm row: ${check.reason}\n`);
     }
     const rig = makeRig(dir, sshd, login, slurm);
-    const results = rows.filter((row) => !row.slurm || slurm).map((row) => {
+    const results = [];
+    for (const row of rows.filter((row) => !row.slurm || slurm)) {
       process.stderr.write(`bench: ${row.name} …\n`);
-      return measureRow(rig, row);
-    });
+      await row.setup?.(rig);
+      results.push(measureRow(rig, row));
+    }
     process.stderr.write('bench: watch: edit → remote file updated …\n');
     const watch = only && !'watch'.includes(only) ? undefined : await measureWatchLatency(rig);
-    const report = ['# mtr benchmark', '', ...describeMachine(rig.login).map((line) => `- ${line}`), '', formatTable(results), '', watch ? formatWatchResult(watch) : '', ''].join('\n');
+    const report = ['# mtr benchmark', '', ...describeMachine(rig.login, link.rtt).map((line) => `- ${line}`), '', formatTable(results), '', watch ? formatWatchResult(watch) : '', ''].join('\n');
     process.stdout.write(`\n${report}`);
     fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
     fs.writeFileSync(RESULTS_FILE, report);
     process.stdout.write(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}\n`);
   } finally {
+    link.close();
     // A master renames itself `ssh: <socket> [mux]`: match the folder, not `ControlPath=`.
     spawnSync('pkill', ['-f', `${path.join(dir, 'run')}/`], { stdio: 'ignore' });
     await slurm?.stop();

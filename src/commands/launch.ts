@@ -38,22 +38,34 @@ export interface BatchBounds {
 export interface BatchEnd {
   code: number;
   state: RunState;
+  /** The gate said no: nothing was started. */
+  cancelled?: boolean;
 }
 
-// launchAndStream with the bounds of --timeout and --json, and how the run ended.
-export async function launchBatch(ctx: Context, connection: Host, session: Session, job: JobPlan, bounds: BatchBounds = {}): Promise<BatchEnd> {
+// launchAndStream with the bounds of --timeout and --json, and how the run ended. With `gate`, the
+// exec goes out now and the job starts once the gate says true (the sync is done); until then
+// Ctrl+C is the sync's. A gate that says false ends it with nothing started (`cancelled`).
+export async function launchBatch(ctx: Context, connection: Host, session: Session, job: JobPlan, bounds: BatchBounds = {}, gate?: Promise<boolean>): Promise<BatchEnd> {
   let launch: LaunchResult | undefined;
   let stoppedBy: StopSignal | undefined;
   const timer = createJobTimer(connection, job.name, bounds.timeoutSeconds, session.logger, session.server.killGrace);
   const streams: Context = bounds.output ? { ...ctx, stdout: bounds.output.stdout, stderr: bounds.output.stderr } : ctx;
-  const removeSignals = onStopSignals((signal) => {
-    if (stoppedBy || launch !== 'started') return connection.close();
-    stoppedBy = signal;
-    session.logger.debug(`${signal}: stopping job ${job.name}`);
-    signalJob(connection, job.name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
-  });
+  let finished = false;
+  let removeSignals = (): void => undefined;
+  const listen = () => {
+    if (finished) return;
+    removeSignals = onStopSignals((signal) => {
+      if (stoppedBy || launch !== 'started') return connection.close();
+      stoppedBy = signal;
+      session.logger.debug(`${signal}: stopping job ${job.name}`);
+      signalJob(connection, job.name, signal === 'SIGINT' ? 'INT' : 'TERM').catch(() => connection.close());
+    });
+  };
+  if (gate) void gate.then((go) => go && listen(), () => undefined);
+  else listen();
   try {
     const result = await streamJob(streams, connection, startSpecOf(job, new Date()), {
+      ...(gate ? { gate } : {}),
       fallback: job.fallback,
       lostMessage: `connection lost; job ${job.name} goes on on the server: \`mtr --attach ${job.name}\` or \`mtr --logs ${job.name}\``,
       notes: ctx.stderr,
@@ -64,6 +76,7 @@ export async function launchBatch(ctx: Context, connection: Host, session: Sessi
         if (status === 'started') timer.start();
       },
     });
+    if (result.cancelled) return { code: 0, state: 'ended', cancelled: true };
     if (result.stdoutGone && launch === 'started') await stopJobOfGoneReader(connection, session, job.name);
     if (timer.timedOut()) {
       ctx.stderr.write(timeoutNotice(job.name, bounds.timeoutSeconds ?? 0));
@@ -72,6 +85,7 @@ export async function launchBatch(ctx: Context, connection: Host, session: Sessi
     if (stoppedBy && !result.stdoutGone) return { code: SIGNAL_EXIT[stoppedBy], state: 'stopped' };
     return { code: result.code, state: 'ended' };
   } finally {
+    finished = true;
     timer.clear();
     removeSignals();
   }
@@ -111,4 +125,23 @@ async function stopJobOfGoneReader(connection: Host, session: Session, name: str
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A batch launch sent ahead of the sync (see launchBatch's gate): open(true) starts the job. */
+export interface GatedBatch {
+  open(go: boolean): void;
+  readonly end: Promise<{ end: BatchEnd; output?: () => NonNullable<HostRunFacts['output']> }>;
+}
+
+// The launch's channel opens while the sync runs, so after the sync the job is one line away
+// instead of a channel open and an exec. Only a batch run that syncs first uses it.
+export function launchBatchAfterSync(ctx: Context, connecting: Promise<Host>, session: Session, job: JobPlan, plan: RunPlan): GatedBatch {
+  let open: (go: boolean) => void = () => undefined;
+  const gate = new Promise<boolean>((resolve) => (open = resolve));
+  const end = connecting.then(async (connection) => {
+    const { bounds, output } = await batchBounds(plan);
+    return { end: await launchBatch(ctx, connection, session, job, bounds, gate), ...(output ? { output } : {}) };
+  });
+  end.catch(() => undefined);
+  return { open, end };
 }

@@ -4,7 +4,7 @@ import type { HostRunPlan, RunPlan, SessionCommandPlan } from '../plan/types.js'
 import type { Host } from '../host/types.js';
 import type { SyncStats } from '../sync/types.js';
 import { createJobTimer, timeoutNotice } from './job-timeout.js';
-import { batchBounds, launchBatch, noTmuxNotice, startDetached } from './launch.js';
+import { batchBounds, launchBatch, launchBatchAfterSync, noTmuxNotice, startDetached } from './launch.js';
 import { openLogger } from './logger.js';
 import type { HostRunFacts, RunResult, RunState } from './results.js';
 import { connectSession, openSession, type Session } from './session.js';
@@ -39,17 +39,22 @@ async function runOnHost(ctx: Context, session: Session, run: HostRunPlan, plan:
   connecting.catch(() => undefined);
   const closeLater = () => void connecting.then((c) => c.close(), () => undefined);
   let sync: SyncStats | null = null;
+  // A batch job's exec goes out while the sync runs and starts the job once it is done.
+  const ahead = tree && !plan.session && run.job.mode === 'batch' ? launchBatchAfterSync(ctx, connecting, session, run.job, plan) : undefined;
   if (tree) {
     const end = await runSyncStep(ctx, session, connecting, run.sync, tree).catch((error: unknown) => {
+      ahead?.open(false);
       closeLater();
       throw error;
     });
     if (end.stopped) {
+      ahead?.open(false);
       closeLater();
       return { code: end.exitCode };
     }
     sync = end.stats;
   }
+  ahead?.open(true);
   const connection = await connecting;
   const facts = (state: RunState, output?: HostRunFacts['output'], code?: number): HostRunFacts => {
     // A code of a job Slurm ended names its state (remote/slurm-script.ts makes those codes).
@@ -68,6 +73,10 @@ async function runOnHost(ctx: Context, session: Session, run: HostRunPlan, plan:
         await startDetached(connection, session, run.job);
         return { code: 0, run: facts('running') };
       case 'batch': {
+        if (ahead) {
+          const { end, output } = await ahead.end;
+          return { code: end.code, run: facts(end.state, output?.()) };
+        }
         const { bounds, output } = await batchBounds(plan);
         const end = await launchBatch(ctx, connection, session, run.job, bounds);
         return { code: end.code, run: facts(end.state, output?.(), end.code) };

@@ -9,6 +9,8 @@ export interface BatchResult {
   stdoutGone?: boolean;
   /** The link dropped (or was closed) before the command said how it ended; code is 255. */
   lost?: boolean;
+  /** The gate said no: the channel was closed before the command began. */
+  cancelled?: boolean;
 }
 
 /** What a shell reports for a pipeline member killed by SIGPIPE; node cannot die of it itself. */
@@ -34,6 +36,12 @@ export interface BatchOptions {
    * stripped. Returning false stops forwarding the rest (the run did not start).
    */
   onHeader?: (status: string | undefined) => boolean;
+  /**
+   * The command was sent ahead and waits for a line on its stdin: this gives that line (written
+   * before anything else goes to stdin), or undefined to close the channel instead. The result is
+   * then `{ code: 0, cancelled: true }`.
+   */
+  gate?: Promise<string | undefined>;
 }
 
 async function openExec(host: HostExec, command: string): Promise<HostChannel> {
@@ -50,8 +58,26 @@ async function openExec(host: HostExec, command: string): Promise<HostChannel> {
 export async function runBatch(host: HostExec, command: string, ctx: Context, options: BatchOptions = {}): Promise<BatchResult> {
   const channel = await openExec(host, command);
   options.onChannel?.(channel);
+  let status: number | null = null;
+  channel.on('exit', (exitStatus) => {
+    status = exitStatus;
+  });
+  let closedEarly = false;
+  let waiting = true;
+  channel.once('close', () => {
+    if (waiting) closedEarly = true;
+  });
+  if (options.gate) {
+    // Nothing reads the channel while it waits: what the login shell may say stays buffered, in order.
+    const opening = await options.gate.catch(() => undefined);
+    if (opening === undefined) {
+      channel.close();
+      return { code: 0, cancelled: true };
+    }
+    if (!closedEarly) channel.stdin.write(opening);
+  }
+  waiting = false;
   return new Promise((resolve) => {
-    let status: number | null = null;
     let settled = false;
     // Job commands hold stdin (never read it): only a run forwards piped data.
     const forwardStdin = ctx.stdinIsData && !options.holdStdin;
@@ -86,10 +112,7 @@ export async function runBatch(host: HostExec, command: string, ctx: Context, op
     } else if (!options.holdStdin) {
       channel.stdin.end();
     }
-    channel.on('exit', (exitStatus) => {
-      status = exitStatus;
-    });
-    channel.on('close', () => {
+    const onClose = () => {
       if (settled) return;
       if (output.goneBeforeHeader()) return settle({ code: BROKEN_PIPE_EXIT, stdoutGone: true });
       if (status === null) {
@@ -97,7 +120,9 @@ export async function runBatch(host: HostExec, command: string, ctx: Context, op
         return settle({ code: EXIT.transport, lost: true });
       }
       settle({ code: status });
-    });
+    };
+    if (closedEarly) onClose();
+    else channel.on('close', onClose);
     // Gone before we started (a later host of a fan-out): a destroyed stream reports nothing more.
     if (ctx.stdout.destroyed) output.readerGone();
   });
@@ -137,3 +162,4 @@ function forwardOutput(channel: HostChannel, ctx: Context, onHeader: BatchOption
     goneBeforeHeader: () => gone && !seen,
   };
 }
+

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { nullLogger, type Logger } from '../log.js';
 import type { SshConnection } from '../ssh/connect.js';
 import type { SshTarget } from '../ssh/target.js';
 import { captureWith } from './capture.js';
@@ -6,7 +7,7 @@ import { forwardLocalWith } from './forward.js';
 import type { HostSftp } from './sftp.js';
 import { execOnSsh2 } from './ssh2-channel.js';
 import { openSsh2Sftp } from './ssh2-sftp.js';
-import { execStaged } from './staged-exec.js';
+import { describeCommand, execStaged } from './staged-exec.js';
 import type { Captured, ExecOptions, Host, HostChannel, LocalForward, LocalForwardRequest } from './types.js';
 
 // A Host on mtr's own ssh2 connection: commands, PTYs, SFTP and forwards all ride it.
@@ -21,13 +22,18 @@ export class DirectHost implements Host {
     private readonly connection: SshConnection,
     /** Runs after close() (a shared master started for the next run). */
     private readonly afterClose?: () => void,
+    /** Gets one line per request that costs a round trip (execs, SFTP channels). */
+    private readonly logger: Logger = nullLogger,
   ) {
     this.target = connection.target;
     this.closed = new Promise((resolve) => connection.client.once('close', () => resolve()));
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<HostChannel> {
-    return execStaged((line, opts) => execOnSsh2(this.connection.client, line, opts), command, options);
+    return execStaged((line, opts) => {
+      this.logger.debug(`ssh request: exec on mtr's connection${opts.pty ? ' (pty)' : ''}: ${describeCommand(line)}`);
+      return execOnSsh2(this.connection.client, line, opts);
+    }, command, options);
   }
 
   capture(command: string, input?: Buffer | string): Promise<Captured> {
@@ -35,6 +41,7 @@ export class DirectHost implements Host {
   }
 
   sftp(): Promise<HostSftp> {
+    this.logger.debug("ssh request: sftp channel on mtr's connection");
     return openSsh2Sftp(this.connection.client);
   }
 

@@ -32,7 +32,7 @@ export type HostPlan = SshHostPlan;
 // own ssh may become it first). Any trouble means a plain connection.
 export async function openHost(plan: HostPlan, ctx: Context, logger: Logger): Promise<Host> {
   const { server, target } = plan;
-  const direct = async (afterClose?: () => void) => new DirectHost(server, await openConnection(target, ctx, logger), afterClose);
+  const direct = async (afterClose?: () => void) => new DirectHost(server, await openConnection(target, ctx, logger), afterClose, logger);
   if (!plan.reuse || !target.control) return direct();
   const socket = target.control.path;
   const state = await probeMaster(socket);

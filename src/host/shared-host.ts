@@ -7,7 +7,7 @@ import { captureWith } from './capture.js';
 import { forwardLocalWith } from './forward.js';
 import { MuxChannel } from './mux-channel.js';
 import type { HostSftp } from './sftp.js';
-import { execStaged } from './staged-exec.js';
+import { describeCommand, execStaged } from './staged-exec.js';
 import type { Captured, ExecOptions, Host, HostChannel, LocalForward, LocalForwardRequest } from './types.js';
 
 // A Host on a shared OpenSSH master from an earlier run: commands and forwarded connections go
@@ -47,6 +47,7 @@ export class SharedHost implements Host {
   };
 
   private execMux(command: string): Promise<HostChannel> {
+    this.logger.debug(`ssh request: exec through the shared connection: ${describeCommand(command)}`);
     const child = spawnMuxExec(this.socket, command, this.env);
     const channel = new MuxChannel(child, () => isMasterAlive(this.socket), this.masterGone);
     this.channels.add(channel);

@@ -5,6 +5,13 @@ import type { ExecOptions, HostChannel } from './types.js';
 // Every remote command mtr runs starts here. A command line too long for one exec argument is
 // first written to a file on the server (one more exec, only then), then run from it.
 
+/** A command line's first line, cut short: what a debug line says of a request. */
+export function describeCommand(command: string, max = 80): string {
+  const first = command.split('\n', 1)[0] ?? '';
+  const more = first.length > max || first.length < command.length ? ' …' : '';
+  return `${first.slice(0, max)}${more}`;
+}
+
 /** A host's own exec: one command line as it is. */
 export type RawExec = (command: string, options: ExecOptions) => Promise<HostChannel>;
 

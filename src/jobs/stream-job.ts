@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { runBatch } from '../exec/batch.js';
 import type { Host, HostChannel } from '../host/types.js';
-import { buildLaunchScript, type StartSpec } from '../remote/job-script.js';
+import { buildLaunchScript, LAUNCH_GO, type StartSpec } from '../remote/job-script.js';
 import { interpretLaunchStatus, type LaunchResult } from './remote.js';
 
 // Opens a channel: start a batch job and stream its output in one exec, for `mtr cmd` (commands/
@@ -17,6 +17,11 @@ export interface StreamJobOptions {
   /** The launch status, as soon as the first byte arrives (before any output). */
   onLaunch?: (launch: LaunchResult) => void;
   onChannel?: (channel: HostChannel) => void;
+  /**
+   * Open the exec now but start the job only once this says true (the sync before it is done):
+   * the channel's setup then costs no time after the sync. False closes it, nothing started.
+   */
+  gate?: Promise<boolean>;
 }
 
 export interface StreamedJob {
@@ -26,19 +31,22 @@ export interface StreamedJob {
   launch: LaunchResult | undefined;
   /** Our stdout's reader went away (`mtr … | head`); code is 141. */
   stdoutGone: boolean;
+  /** The gate said no: nothing was started. */
+  cancelled?: boolean;
 }
 
 // Starts the job and streams its output in one exec; rejects when the job could not start.
 export async function streamJob(ctx: Context, connection: Host, spec: StartSpec, options: StreamJobOptions): Promise<StreamedJob> {
   let launch: LaunchResult | undefined;
   let launchError: unknown;
-  const script = buildLaunchScript(spec, { stream: { feedStdin: spec.wrapper.stdinFifo }, ...(options.fallback ? { fallback: options.fallback } : {}) });
+  const script = buildLaunchScript(spec, { stream: { feedStdin: spec.wrapper.stdinFifo }, gate: Boolean(options.gate), ...(options.fallback ? { fallback: options.fallback } : {}) });
   let channel: HostChannel | undefined;
   const result = await runBatch(connection, script, ctx, {
     lostMessage: options.lostMessage,
     ...(options.notes ? { notes: options.notes } : {}),
     // The stream part watches its stdin for our death; the no-tmux fallback gets EOF instead.
     holdStdin: !spec.wrapper.stdinFifo,
+    ...(options.gate ? { gate: options.gate.then((go) => (go ? `${LAUNCH_GO}\n` : undefined)) } : {}),
     onChannel: (opened) => {
       channel = opened;
       options.onChannel?.(opened);
@@ -57,6 +65,6 @@ export async function streamJob(ctx: Context, connection: Host, spec: StartSpec,
     },
   });
   if (launchError) throw launchError;
-  return { code: result.code, launch, stdoutGone: result.stdoutGone === true };
+  return { code: result.code, launch, stdoutGone: result.stdoutGone === true, ...(result.cancelled ? { cancelled: true } : {}) };
 }
 

@@ -86,6 +86,12 @@ export interface StartSpec {
   rows?: number;
 }
 
+/** The line a gated launch (LaunchOptions.gate) waits for on stdin. */
+export const LAUNCH_GO = 'go';
+
+// `read` takes stdin a byte at a time from a pipe: what follows the line (piped data) stays.
+const GATE_LINE = `IFS= read -r mtr_go || exit 0; [ "$mtr_go" = ${LAUNCH_GO} ] || exit 0`;
+
 /** First byte the launch script prints on stdout, before any job output. */
 export const LAUNCH_STATUS = { started: 'S', nameTaken: 'T', noTmux: 'N', failed: 'E' } as const;
 
@@ -133,6 +139,11 @@ function writeRecords(spec: StartSpec): string {
 export interface LaunchOptions {
   /** Batch run: stream the job's output after starting it, in the same exec. */
   stream?: { feedStdin: boolean };
+  /**
+   * Sent ahead (while the sync runs): do nothing until the client says LAUNCH_GO on a line of its
+   * own on stdin; anything else, or EOF (the sync failed, the client is gone), ends it untouched.
+   */
+  gate?: boolean;
   /** Without tmux: shell code that runs the command directly instead (buildDirectCommand); omit to just report 'N'. */
   fallback?: string;
 }
@@ -145,6 +156,7 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
   const S = LAUNCH_STATUS;
   const noTmux = options.fallback ? `{ printf ${S.noTmux}; ${options.fallback}\nexit $?; }` : `{ printf ${S.noTmux}; exit 0; }`;
   const lines = [
+    ...(options.gate ? [GATE_LINE] : []),
     `command -v tmux >/dev/null 2>&1 || ${noTmux}`,
     `${TMUX} has-session -t =${spec.name} 2>/dev/null && { printf ${S.nameTaken}; exit 0; }`,
     PRIVATE_UMASK,

@@ -5,9 +5,11 @@ import type { Logger } from '../log.js';
 import { createAuthHandler, planAuth } from './auth.js';
 import { describeConnectError } from './connect-error.js';
 import { coalesceWrites } from './coalesce.js';
+import { CLIENT_IDENT, sendIdentEarly } from './early-ident.js';
 import { createHostVerifier, preferredHostKeyTypes, type HostKeyRefusal } from './host-verify.js';
 import { loadIdentities } from './identities.js';
 import { planKeepalive } from './keepalive.js';
+import { signKeysFirst } from './sign-first.js';
 import { watchLink } from './link-watch.js';
 import { loadSsh2, type Ssh2 } from './load-ssh2.js';
 import type { SshTarget } from './target.js';
@@ -50,6 +52,7 @@ export function connectTcp(host: string, port: number, timeoutMs: number): Promi
     socket.once('connect', () => {
       clearTimeout(timer);
       coalesceWrites(socket);
+      sendIdentEarly(socket);
       resolve(socket);
     });
     socket.once('error', (error) => {
@@ -86,6 +89,8 @@ async function handshake(ssh2: Ssh2, target: SshTarget, sock: NodeJS.ReadableStr
     host: target.host,
     port: target.port,
     username: target.user,
+    // The line connectTcp already sent on the first hop (early-ident.ts): the same on every hop.
+    ident: CLIENT_IDENT,
     readyTimeout: target.connectTimeoutMs + (mayPrompt ? PROMPT_ALLOWANCE_MS : 0),
     keepaliveInterval: keepalive.intervalSeconds * 1000,
     keepaliveCountMax: UNLIMITED_KEEPALIVES,
@@ -117,6 +122,7 @@ async function handshake(ssh2: Ssh2, target: SshTarget, sock: NodeJS.ReadableStr
       resolve(client);
     });
     client.connect(config);
+    if (signKeysFirst(client)) logger.debug('auth: keys sign at once (no PK_OK query first)');
   });
 }
 

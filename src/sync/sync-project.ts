@@ -84,10 +84,15 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   let rsyncNs = record?.rsyncNs;
   // Remote files edited on the server since that sync ended are kept, never overwritten silently.
   const window = conflictWindow(lastSyncEnded(record), new Date());
+  // A first sync to this place (no record) is an upload: its SFTP session opens while the listing
+  // is read (over a shared master that is a handshake of its own). Never for a run that may send nothing.
+  let warmSftp = early && !record ? startSftpSession(req) : undefined;
   const kept: KeptReport[] = [];
   try {
     return await sendAndRecord();
   } finally {
+    // Not handed to the SFTP engine (a failure came first): nobody else ends it.
+    void warmSftp?.then((session) => session.end(), () => undefined);
     const notice = formatKeptNotice(server.name, kept);
     if (notice) req.notify({ kind: 'kept', text: notice });
   }
@@ -107,6 +112,12 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
       ...(window ? { window } : {}),
       onKept: (report) => kept.push(report),
       ...(listing ? { listing } : {}),
+      // From here the engine that takes it ends the session opened ahead.
+      takeSession: () => {
+        const session = warmSftp;
+        warmSftp = undefined;
+        return session;
+      },
     };
     const { openEngine } = await import('./engine/open.js');
     const pushed = await runWithFallback({
@@ -134,6 +145,15 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
     const { filesSent, bytesSent } = pushed.value;
     return { engine: pushed.engine, filesSent, bytesSent, deleted, filesTotal, ms: Date.now() - started, ...(notice ? { notice } : {}) };
   }
+}
+
+function startSftpSession(req: SyncRequest) {
+  const session = req.connection.then(async (host) => {
+    const { openSftp } = await import('./sftp/session.js');
+    return openSftp(host);
+  });
+  session.catch(() => undefined);
+  return session;
 }
 
 function startSftpListing(req: SyncRequest) {

@@ -14,6 +14,7 @@ export function sftpEngine(link: EngineLink): SyncEngine {
       const { syncViaSftp } = await import('../sftp/upload.js');
       const listing = job.listing ? await job.listing : undefined;
       const changedSinceMs = job.record?.startedMs;
+      const session = job.takeSession?.();
       const sent = await syncViaSftp({
         host: await link.connection,
         root: link.projectRoot,
@@ -25,6 +26,7 @@ export function sftpEngine(link: EngineLink): SyncEngine {
         ...(job.window ? { keepServerEdits: job.window, onKept: (report: KeptReport) => job.onKept(report) } : {}),
         ...(link.signal ? { signal: link.signal } : {}),
         ...(listing ? { remote: listing.entries, leftovers: listing.leftovers } : {}),
+        ...(session ? { session } : {}),
         onProgress: (p) => link.onProgress?.(progressText('sftp', p)),
       });
       const unsent = describeUnsendable(sent.plan.unsendable);

@@ -5,6 +5,7 @@ import type { Logger } from '../../log.js';
 import type { SshTarget } from '../../ssh/target.js';
 import type { ConflictWindow, KeptReport } from '../plan/conflicts.js';
 import type { DownloadResult } from '../sftp/download.js';
+import type { SftpSession } from '../sftp/session.js';
 import type { LocalDest } from '../plan/download-target.js';
 import type { Notify } from '../notice.js';
 import type { SyncRecord } from '../sync-record.js';
@@ -41,6 +42,8 @@ export interface PushJob {
   onKept: (report: KeptReport) => void;
   /** The remote listing when it was read already (the delete guard's, or one started early); SFTP only. */
   listing?: Promise<RemoteListing | undefined>;
+  /** An SFTP session opened ahead (a first sync's): the engine that takes it ends it; SFTP only. */
+  takeSession?: () => Promise<SftpSession> | undefined;
 }
 
 export interface RemoteListing {

@@ -104,6 +104,10 @@ export function buildRsyncArgs(input: RsyncArgsInput): RsyncInvocation {
   const args = input.recheck ? ['-lptzc', '--from0', '--files-from=-'] : ['-rlptz', '--from0', '--exclude-from=-', ...PROGRESS_ARGS[input.progress]];
   // Exact counts of regular files sent (rsync >= 3; older ones only know --log-format).
   if (input.version.major >= 3 && !input.version.openrsync) args.push(input.itemizeNames ? '--out-format=%i %n' : '--out-format=%i');
+  // The whole file list in one go: incremental recursion waits a round trip per batch of
+  // directories, which doubled a 10k-file no-change sync at 50 ms RTT (1.0 s against 0.5 s; the
+  // same within noise on loopback). rsync < 3 has no incremental recursion to turn off.
+  if (!input.recheck && input.version.major >= 3 && !input.version.openrsync) args.push('--no-inc-recursive');
   if (input.nanosecondWindow && rsyncCapabilities(input.version).nanosecondWindow) args.push('--modify-window=-1');
   // Keepalives from both ends while idle: what lets the remote guard tell a quiet link from a dead one.
   if (input.ioTimeoutSeconds) args.push(`--timeout=${Math.max(1, Math.round(input.ioTimeoutSeconds))}`);

@@ -13,7 +13,7 @@ export { tempNameFor, tempSuffixes } from './upload-temp.js';
 const CHUNK = 64 * 1024;
 const WINDOW = 4;
 /** Files up to this size are read in one synchronous call: no thread-pool round trips per file. */
-const SMALL_FILE = 256 * 1024;
+export const SMALL_FILE = 256 * 1024;
 
 // Returns false when the local file vanished since the walk (skipped, like rsync's "vanished" files).
 export async function putFile(
@@ -31,12 +31,20 @@ export async function putFile(
   let handle: Buffer | undefined;
   try {
     handle = await session.open(temp, 'wx', 0o600);
-    await (local.data ? writeAll(session, handle, temp, local.data, onBytes) : pumpFile(session, handle, temp, local.fd, signal, onBytes));
     // SFTP create modes are masked by the server's umask; set mode and mtime explicitly, last.
-    await session.fsetstat(handle, temp, { mode: entry.mode & 0o7777, atime: entry.mtime, mtime: entry.mtime });
-    const open = handle;
-    handle = undefined;
-    await session.close(open, temp);
+    const attrs = { mode: entry.mode & 0o7777, atime: entry.mtime, mtime: entry.mtime };
+    if (local.data) {
+      // A small file: its writes, the times and the close leave in one go (the server answers them
+      // in order); only the rename waits, for all of them, so a failed write never gets a real name.
+      const open = handle;
+      handle = undefined;
+      await settleAll([...writeAll(session, open, temp, local.data, onBytes), session.fsetstat(open, temp, attrs), session.close(open, temp)]);
+    } else {
+      await pumpFile(session, handle, temp, local.fd, signal, onBytes);
+      const open = handle;
+      handle = undefined;
+      await settleAll([session.fsetstat(open, temp, attrs), session.close(open, temp)]);
+    }
     await session.rename(temp, target);
     return true;
   } catch (error) {
@@ -92,14 +100,19 @@ function localReadError(localPath: string, error: unknown): SyncError {
 }
 
 // A small file's bytes in CHUNK pieces, all sent at once (the SFTP window paces them).
-async function writeAll(session: SftpSession, handle: Buffer, temp: string, data: Buffer, onBytes: (n: number) => void): Promise<void> {
+function writeAll(session: SftpSession, handle: Buffer, temp: string, data: Buffer, onBytes: (n: number) => void): Promise<void>[] {
   const writes: Promise<void>[] = [];
   for (let position = 0; position < data.length; position += CHUNK) {
     const piece = data.subarray(position, position + CHUNK);
     writes.push(session.write(handle, temp, piece, piece.length, position).then(() => onBytes(piece.length)));
   }
-  // Every write is answered (or failed) before the caller closes or removes the temp file.
-  const results = await Promise.allSettled(writes);
+  return writes;
+}
+
+// Waits for every request (so none is still in flight when the caller removes the temp file),
+// then fails with the first failure.
+async function settleAll(requests: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(requests);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }

@@ -5,7 +5,8 @@ import { isServerEdit, type ConflictWindow, type KeptReport, type Written } from
 import { planKeeps, planUpload, type UploadPlan } from '../plan/changes.js';
 import { keepOnServer, statRemote } from './keep.js';
 import { runPool } from '../../util/pool.js';
-import { putFile, putSymlink, tempSuffixes } from './put.js';
+import { createByteBudget } from '../../util/byte-budget.js';
+import { putFile, putSymlink, SMALL_FILE, tempSuffixes } from './put.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SFTP_STATUS, SyncError, type SftpOpError, type SftpSession } from './session.js';
 import type { LocalEntry, LocalTree, RemoteEntry, StattedTree, SyncProgress } from '../types.js';
 
@@ -44,6 +45,8 @@ export interface SftpSyncOptions {
   concurrency?: number;
   /** Most SFTP channels to upload over (default 4; more are opened only for many files). */
   maxChannels?: number;
+  /** A session opened ahead (while the listing was read): used first, ended here either way. */
+  session?: Promise<SftpSession>;
   signal?: AbortSignal;
 }
 
@@ -57,8 +60,15 @@ export interface SftpSyncResult {
 /** SFTP channels of one upload: each is its own server process, so file creation runs in parallel. */
 const MAX_CHANNELS = 4;
 const FILES_PER_CHANNEL = 256;
-/** Files in flight per channel (also capped by the server's open-handle limit). */
-const PER_CHANNEL = 32;
+/**
+ * Files in flight per channel (also capped by the server's open-handle limit). Each small file
+ * costs three round trips (open; writes, times and close; rename), so on a slow link the number
+ * in flight, not the server, sets the pace. 128 pushed the 100k-file upload's peak RSS past its
+ * 150 MB goal (~185 MB, against ~115-130 MB with 64).
+ */
+const PER_CHANNEL = 64;
+/** File bytes read ahead for the files in flight, at most (memory stays bounded on big files). */
+const BYTES_IN_FLIGHT = 32 * 1024 * 1024;
 
 /**
  * How many SFTP channels an upload of `files` files uses: one per FILES_PER_CHANNEL, at most `max`.
@@ -74,11 +84,15 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
   // listing already fetched never starts it.
   let opened: SftpSession | undefined;
   let extra: SftpSession[] = [];
+  let opening: Promise<SftpSession[]> | undefined;
+  const warm = options.session;
+  warm?.catch(() => undefined);
+  const firstSession = () => warm ?? openSftp(host);
   try {
     let remote = options.remote;
     let found = options.leftovers ?? [];
     if (!remote) {
-      const manifest = await readRemoteManifest(host, options.remoteDir, { session: (opened ??= await openSftp(host)), leftoverAgeSeconds: options.leftoverAgeSeconds });
+      const manifest = await readRemoteManifest(host, options.remoteDir, { session: (opened ??= await firstSession()), leftoverAgeSeconds: options.leftoverAgeSeconds });
       remote = manifest.entries;
       found = manifest.leftovers;
     }
@@ -89,7 +103,14 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
       throw new SyncError(`remote directories stand where local files go: ${list}`, 'remove or rename them on the server, then sync again');
     }
     if (isEmptyPlan(plan) && !leftovers.length && options.remote) return { filesSent: 0, bytesSent: 0, plan };
-    const session = (opened ??= await openSftp(host));
+    // Regular files only, as the rsync engine counts them (symlinks are sent, not counted).
+    const sendCount = plan.uploads.length + plan.symlinks.length;
+    // The extra channels open while the first one starts and the directories are made; the first
+    // is asked for first, so a server with few sessions to give refuses an extra one, not it.
+    const first = opened ? Promise.resolve(opened) : firstSession();
+    first.catch(() => undefined);
+    opening = openExtraSessions(host, uploadChannels(sendCount, options.maxChannels) - 1);
+    const session = (opened ??= await first);
     const base = resolveSftpPath(options.remoteDir, session.home);
     const width = Math.max(1, Math.min(options.concurrency ?? PER_CHANNEL, session.maxOpenHandles - 2));
     await mkdirP(session, base);
@@ -102,23 +123,24 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     for (const level of byDepth(plan.mkdirs)) {
       await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
     }
-    // Regular files only, as the rsync engine counts them (symlinks are sent, not counted).
-    const sendCount = plan.uploads.length + plan.symlinks.length;
-    extra = await openExtraSessions(host, uploadChannels(sendCount, options.maxChannels) - 1);
+    extra = await opening;
     // Lane i uses channel i mod n: each channel has exactly `width` files in flight.
     const channels = [session, ...extra];
     const nextSuffix = tempSuffixes();
     const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
     const report = () => onProgress?.({ ...progress });
     report();
+    const budget = createByteBudget(BYTES_IN_FLIGHT);
     const sendOne = async (entry: LocalEntry, _index: number, abort: AbortSignal, lane: number) => {
       const channel = channels[lane % channels.length] as SftpSession;
       const target = remotePath(base, entry.path);
       if (entry.type === 'symlink') return putSymlink(channel, target, entry.linkTarget ?? '', nextSuffix());
+      const cost = Math.min(entry.size, SMALL_FILE);
+      await budget.take(cost);
       const sent = await putFile(channel, path.join(root, entry.path), target, nextSuffix(), entry, abort, (n) => {
         progress.bytes += n;
         report();
-      });
+      }).finally(() => budget.give(cost));
       if (!sent) return;
       progress.files++;
       report();
@@ -132,6 +154,8 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     throw describeSftpFailure(error, [opened, ...extra].some((s) => s?.closed));
   } finally {
     for (const s of extra) s.end();
+    if (opening && !extra.length) void opening.then((late) => late.forEach((s) => s.end()), () => undefined);
+    if (warm && !opened) void warm.then((s) => s.end(), () => undefined);
     opened?.end();
   }
 }

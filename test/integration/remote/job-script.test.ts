@@ -17,6 +17,7 @@ import {
   buildWrapper,
   buildListScript,
   buildFindJobScript,
+  LAUNCH_GO,
   type LaunchOptions,
   type StartSpec,
 } from '../../../src/remote/job-script.js';
@@ -95,6 +96,53 @@ beforeEach(() => {
 afterEach(() => {
   spawnSync('tmux', ['-L', 'mtr', 'kill-server'], { env: box.env, stdio: 'ignore' });
   for (const root of boxes.splice(0)) fs.rmSync(root, { recursive: true, force: true });
+});
+
+// A launch sent ahead of the sync (LaunchOptions.gate): `first` is what the client writes before
+// anything else (undefined: EOF at once, a client that gave up), then stdin stays open until exit.
+function runGated(shell: string, script: string, env: Record<string, string>, first: string | undefined): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(shell, ['-c', script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdin.on('error', () => undefined);
+    if (first === undefined) child.stdin.end();
+    else child.stdin.write(first);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.on('exit', () => child.stdin.end());
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code });
+    });
+  });
+}
+
+describe.each(SHELLS)('a gated launch (sent while the sync runs), run by %s', (_label, shell) => {
+  const GATED: LaunchOptions = { ...STREAM, gate: true };
+
+  it(`starts the job only after the "${LAUNCH_GO}" line, then streams it as an ungated launch does`, async () => {
+    const name = jobName();
+    const run = await runGated(shell, buildLaunchScript(spec(name, 'echo out1\necho err1 >&2\nexit 4'), GATED), box.env, `${LAUNCH_GO}\n`);
+    expect(run.stdout.toString()).toBe('Sout1\n');
+    expect(run.stderr.toString()).toBe('err1\n');
+    expect(run.code).toBe(4);
+    expect(fs.readFileSync(path.join(box.jobs, name, 'rc'), 'utf8')).toBe('4\n');
+  });
+
+  it.each([
+    ['EOF (the client gave up: the sync failed)', undefined],
+    ['another line', 'stop\n'],
+  ])('does nothing at all on %s', async (_what, first) => {
+    const name = jobName();
+    const run = await runGated(shell, buildLaunchScript(spec(name, 'echo ran >"$HOME/ran"'), GATED), box.env, first);
+    expect(run.code).toBe(0);
+    expect(run.stdout.toString()).toBe('');
+    expect(fs.existsSync(path.join(box.jobs, name))).toBe(false);
+    expect(fs.existsSync(path.join(box.home, 'ran'))).toBe(false);
+  });
 });
 
 describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) => {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { execStaged, type RawExec } from '../../../src/host/staged-exec.js';
+import { describeCommand, execStaged, type RawExec } from '../../../src/host/staged-exec.js';
 import type { ExecOptions, HostChannel } from '../../../src/host/types.js';
 import { INLINE_COMMAND_LIMIT } from '../../../src/remote/staged-command.js';
 
@@ -58,4 +58,13 @@ describe('execStaged', () => {
     await expect(execStaged(exec, 'x'.repeat(INLINE_COMMAND_LIMIT + 1))).rejects.toThrow(message);
     expect(calls).toHaveLength(1);
   });
+});
+
+describe('describeCommand (what a debug line says of a request)', () => {
+  it.each([
+    ['a one-line command as it is', 'true', 'true'],
+    ['the first line of a script, marked as cut', 'command -v tmux\nexit 0', 'command -v tmux …'],
+    ['a long line cut at the limit', 'x'.repeat(100), `${'x'.repeat(80)} …`],
+    ['an empty command', '', ''],
+  ])('%s', (_what, command, expected) => expect(describeCommand(command)).toBe(expected));
 });

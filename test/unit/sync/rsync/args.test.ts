@@ -81,17 +81,17 @@ describe('buildRsyncArgs', () => {
   const tail = ['-e', 'ssh -p 22', '/p/proj/', 'gpu.example:/srv/proj/'];
   const mkdir = '--rsync-path=mkdir -p /srv/proj && rsync';
   it.each([
-    ['progress2', input(), ['-rlptz', '--from0', '--exclude-from=-', '--info=progress2', '--no-h', '--out-format=%i', mkdir, ...tail]],
-    ['legacy progress', input({ progress: 'legacy' }), ['-rlptz', '--from0', '--exclude-from=-', '--progress', '--out-format=%i', mkdir, ...tail]],
-    ['no progress', input({ progress: 'none' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, ...tail]],
-    ['dry run creates nothing remotely', input({ dryRun: true, progress: 'none' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--dry-run', ...tail]],
+    ['progress2', input(), ['-rlptz', '--from0', '--exclude-from=-', '--info=progress2', '--no-h', '--out-format=%i', '--no-inc-recursive', mkdir, ...tail]],
+    ['legacy progress', input({ progress: 'legacy' }), ['-rlptz', '--from0', '--exclude-from=-', '--progress', '--out-format=%i', '--no-inc-recursive', mkdir, ...tail]],
+    ['no progress', input({ progress: 'none' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--no-inc-recursive', mkdir, ...tail]],
+    ['dry run creates nothing remotely', input({ dryRun: true, progress: 'none' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--no-inc-recursive', '--dry-run', ...tail]],
     ['extra args before the paths', input({ progress: 'none', extraArgs: ['--bwlimit=10'] }),
-      ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, '-e', 'ssh -p 22', '--bwlimit=10', '/p/proj/', 'gpu.example:/srv/proj/']],
-    ['root with a trailing slash', input({ progress: 'none', root: '/p/proj/' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', mkdir, ...tail]],
-    ['an I/O timeout for both ends', input({ progress: 'none', ioTimeoutSeconds: 60 }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--timeout=60', mkdir, ...tail]],
-    ['names of the sent files', input({ progress: 'none', itemizeNames: true }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i %n', mkdir, ...tail]],
+      ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--no-inc-recursive', mkdir, '-e', 'ssh -p 22', '--bwlimit=10', '/p/proj/', 'gpu.example:/srv/proj/']],
+    ['root with a trailing slash', input({ progress: 'none', root: '/p/proj/' }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--no-inc-recursive', mkdir, ...tail]],
+    ['an I/O timeout for both ends', input({ progress: 'none', ioTimeoutSeconds: 60 }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--no-inc-recursive', '--timeout=60', mkdir, ...tail]],
+    ['names of the sent files', input({ progress: 'none', itemizeNames: true }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i %n', '--no-inc-recursive', mkdir, ...tail]],
     // The files listed on stdin and only those, each by checksum, no progress.
-    ['nanosecond mtimes', input({ progress: 'none', nanosecondWindow: true }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--modify-window=-1', mkdir, ...tail]],
+    ['nanosecond mtimes', input({ progress: 'none', nanosecondWindow: true }), ['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--no-inc-recursive', '--modify-window=-1', mkdir, ...tail]],
     ['second look', input({ recheck: true }), ['-lptzc', '--from0', '--files-from=-', '--out-format=%i', mkdir, ...tail]],
   ])('%s', (_name, i, expected) => {
     const built = buildRsyncArgs(i);
@@ -101,13 +101,19 @@ describe('buildRsyncArgs', () => {
   it("keeping the server's edits: rsync backs replaced files up into .mtr-conflicts, the shell that starts it sorts them out", () => {
     const window = { afterMs: 1_700_000_000_500, untilMs: 1_700_086_400_000, folder: 'F' };
     const args = buildRsyncArgs(input({ progress: 'none', keepServerEdits: { incoming: '.incoming-ab12', window } })).args;
-    expect(args.slice(0, 6)).toEqual(['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--backup', '--backup-dir=.mtr-conflicts/.incoming-ab12']);
+    expect(args.slice(0, 7)).toEqual(['-rlptz', '--from0', '--exclude-from=-', '--out-format=%i', '--no-inc-recursive', '--backup', '--backup-dir=.mtr-conflicts/.incoming-ab12']);
     const rsyncPath = args.find((a) => a.startsWith('--rsync-path='));
     expect(rsyncPath).toBe(`--rsync-path=mkdir -p /srv/proj && exec sh -c ${shellQuote(buildSweepScript('/srv/proj', '.incoming-ab12', window))} mtr-sweep rsync`);
     // Under the sweep, the guard is not exec'd (the sweep waits for it, and it becomes rsync).
     expect(rsyncPathCommand('/srv/proj', { checkSeconds: 5, idleSeconds: 60 }, 'SWEEP')).toMatch(/^mkdir -p \/srv\/proj && exec sh -c SWEEP mtr-sweep sh -c '.*' mtr-rsync rsync$/);
     // A dry run keeps nothing (it replaces nothing).
     expect(buildRsyncArgs(input({ progress: 'none', dryRun: true, keepServerEdits: { incoming: 'x', window } })).args).not.toContain('--backup');
+  });
+
+  it('sends the whole file list at once on rsync 3 (no incremental recursion), and asks nothing of older rsyncs or openrsync', () => {
+    expect(buildRsyncArgs(input({ progress: 'none', version: V309 })).args).toContain('--no-inc-recursive');
+    expect(buildRsyncArgs(input({ progress: 'none', version: OPEN })).args).not.toContain('--no-inc-recursive');
+    expect(buildRsyncArgs(input({ progress: 'none', version: { major: 2, minor: 6, patch: 9, openrsync: false } })).args).not.toContain('--no-inc-recursive');
   });
 
   it('never deletes, never uses -a (owner/group/devices), and filters only by the list on stdin', () => {
