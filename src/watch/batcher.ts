@@ -1,6 +1,7 @@
 // Turns a stream of file events into batches: debounced (a quiet period), bounded (a max wait from
 // the first event), de-duplicated per path and serial (one batch in flight; events arriving meanwhile
 // form the next). Pure apart from the timers, which are injected (tests use fake timers).
+import { comparePaths } from '../util/compare.js';
 
 export type WatchEventKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
@@ -60,9 +61,8 @@ export function summarize(states: ReadonlyMap<string, PathState>): Pick<ChangeBa
     if (state.exists) upserts.push(path);
     else if (state.existedBefore) removals.push({ path, isDir: state.isDir });
   }
-  const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  upserts.sort(byPath);
-  removals.sort((a, b) => byPath(a.path, b.path));
+  upserts.sort(comparePaths);
+  removals.sort((a, b) => comparePaths(a.path, b.path));
   return { upserts, removals };
 }
 

@@ -7,7 +7,7 @@ import { isPrivatePath } from '../sync/scan/ignore.js';
 import { lastSyncEnded, noteWatchWrites, readSyncRecord } from '../sync/sync-record.js';
 import { planDeletions, type DeletionPlan } from '../sync/plan/changes.js';
 import type { LocalEntry, RemoteEntry } from '../sync/types.js';
-import { comparePaths } from '../sync/scan/walk.js';
+import { comparePaths } from '../util/compare.js';
 import { drainQueue } from '../util/drain-queue.js';
 import type { Removal } from './batcher.js';
 import type { WatchFilter } from './filter.js';

@@ -3,6 +3,7 @@ import { isPrivatePath } from '../scan/ignore.js';
 import { classifyRemote, type ConflictWindow, type Written } from './conflicts.js';
 import { isRacy } from '../sync-record.js';
 import type { LocalEntry, LocalTree, RemoteEntry, StattedTree } from '../types.js';
+import { comparePaths } from '../../util/compare.js';
 
 // What the SFTP engine has to do, decided from the two listings alone: pure, table-tested.
 
@@ -125,7 +126,7 @@ export function planDeletions(
   isIgnored: (path: string, isDir: boolean) => boolean,
 ): DeletionPlan {
   const present = new Set(local.entries.map((e) => e.path));
-  const sorted = [...remote.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sorted = [...remote.values()].sort((a, b) => comparePaths(a.path, b.path));
   const protectedDirs = new Set<string>();
   const kept = new Set<string>();
   const files: string[] = [];

@@ -1,6 +1,6 @@
 // Turns how rsync (or sshpass around it) ended into one message and a fix. ssh failures reach us as
 // rsync codes 12/255 with ssh's own words on stderr, so stderr is read first and the code second.
-import { ConnectionError, EXIT, MtrError, SyncError } from '../../errors.js';
+import { ConnectionError, MtrError, SyncError } from '../../errors.js';
 
 export type RsyncEngine = 'rsync' | 'sshpass';
 

@@ -1,6 +1,7 @@
 // Pure views of a tree: the list rsync reads on stdin and the numbers the dry-run plan shows.
 import { CONFLICTS_DIR, PRIVATE_NAMES } from './ignore.js';
 import type { LocalEntry, LocalTree, StattedTree } from '../types.js';
+import { comparePaths } from '../../util/compare.js';
 
 export interface TreeSummary {
   files: number;
@@ -29,7 +30,7 @@ export function pathBytes(entry: Pick<LocalEntry, 'path' | 'raw'>): Buffer {
 }
 
 const bySizeThenPath = (a: { path: string; size: number }, b: { path: string; size: number }): number =>
-  b.size - a.size || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  b.size - a.size || comparePaths(a.path, b.path);
 
 export function summarizeTree(tree: StattedTree, top = SUMMARY_LARGEST): TreeSummary {
   const summary: TreeSummary = { files: 0, bytes: 0, dirs: 0, symlinks: 0, largest: [] };

@@ -5,13 +5,10 @@ import path from 'node:path';
 import type { IgnoreMatcher } from './ignore.js';
 import { isRacy } from '../sync-record.js';
 import type { ExcludedPath, LocalEntry, LocalTree, ScannedEntry, ScannedTree, StattedTree } from '../types.js';
+import { comparePaths } from '../../util/compare.js';
 
 type EntryType = ScannedEntry['type'];
 
-/** Plain code-unit order: every directory sorts before its contents (`a` < `a-b` < `a/b`). */
-export function comparePaths(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 // Sockets, FIFOs and devices have no place on the remote: they are skipped, not counted as excluded.
 export function direntType(dirent: Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbolicLink'>): EntryType | undefined {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { CONFLICTS_DIR, type KeptReport } from '../plan/conflicts.js';
 import { runPool } from '../../util/pool.js';
+import { comparePaths } from '../../util/compare.js';
 import { SFTP_STATUS, type SftpOpError, type SftpSession } from './session.js';
 import type { RemoteEntry } from '../types.js';
 
@@ -45,7 +46,7 @@ export async function keepOnServer(session: SftpSession, base: string, paths: re
     if (made) break;
   }
   const root = path.posix.join(conflicts, name);
-  const dirs = [...new Set(paths.flatMap((p) => ancestors(p)))].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  const dirs = [...new Set(paths.flatMap((p) => ancestors(p)))].sort((a, b) => a.split('/').length - b.split('/').length || comparePaths(a, b));
   for (const dir of dirs) await session.mkdir(path.posix.join(root, dir));
   await runPool(paths, WIDTH, (p) => session.rename(path.posix.join(base, p), path.posix.join(root, p)));
   const rel = `${CONFLICTS_DIR}/${name}`;

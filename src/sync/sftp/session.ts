@@ -6,6 +6,7 @@ import type { Host } from '../../host/types.js';
 import { checkListing } from './remote-names.js';
 import { runPool } from '../../util/pool.js';
 import type { RemoteEntry } from '../types.js';
+import { comparePaths } from '../../util/compare.js';
 
 // One SFTP session on a host (host/sftp.ts), and what its failures mean to the user. Shared by
 // upload, download and the manifest fallback.
@@ -98,5 +99,5 @@ export async function walkSftp(session: SftpSession, absDir: string, who?: strin
       }
     }
   }
-  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return entries.sort((a, b) => comparePaths(a.path, b.path));
 }

@@ -13,7 +13,6 @@ describe('chooseEngine', () => {
     ['auto, password, no sshpass, openrsync (needs its own ssh)', { usesPassword: true, localRsync: openrsync }, 'sftp', 'password login without sshpass installed; syncing with SFTP'],
     ['auto, password, sshpass, openrsync', { usesPassword: true, hasSshpass: true, localRsync: openrsync }, 'rsync', undefined],
     ['auto without rsync here', { localRsync: undefined }, 'sftp', 'rsync is not installed here; syncing with SFTP'],
-    ['auto, rsync missing there', { remoteRsync: false }, 'sftp', 'rsync is not installed on the server; syncing with SFTP'],
     ['explicit rsync never changes', { configured: 'rsync', localRsync: undefined }, 'rsync', undefined],
     ['explicit sftp', { configured: 'sftp' }, 'sftp', undefined],
   ])('%s', (_name, over, engine, notice) => {

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIgnoreMatcher, readRulesFile } from '../../../../src/sync/scan/ignore.js';
-import { comparePaths, filesChangedSince, statTree, walkLocalTree } from '../../../../src/sync/scan/walk.js';
+import { filesChangedSince, statTree, walkLocalTree } from '../../../../src/sync/scan/walk.js';
+import { comparePaths } from '../../../../src/util/compare.js';
 
 const temps: string[] = [];
 afterEach(() => temps.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
@@ -203,11 +204,5 @@ describe('filesChangedSince', () => {
     const full = await walkLocalTree(root, matcherFor(root));
     expect(full.entries.every((e) => e.mtimeMs !== undefined && e.mtime === Math.floor(e.mtimeMs / 1000))).toBe(true);
     expect((await filesChangedSince(full, since)).map((e) => e.path)).toEqual(['after.txt', 'at.txt', 'sub/new.py']);
-  });
-});
-
-describe('comparePaths', () => {
-  it('puts every dir before its contents', () => {
-    expect(['a/b', 'a-c', 'a', 'a/a', 'b', 'a.d'].sort(comparePaths)).toEqual(['a', 'a-c', 'a.d', 'a/a', 'a/b', 'b']);
   });
 });
