@@ -1,19 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { tempBaseName } from '../temp-name.js';
 
 // A download's local temp files: `.<name>.mtr-tmp-<owner pid, 8 hex><random, 8 hex>` beside the file
 // they become. The owner's pid in the name lets the next download tell a leftover of a killed mtr
 // (owner gone: removed) from a file another mtr is writing right now (owner alive: left alone).
 
-const NAME_MAX = 255;
 const TEMP = /^\.(?:(.+)\.)?mtr-tmp-([0-9a-f]+)$/;
 
 /** The temp name for `name` (a bare `.mtr-tmp-…` when the long form would pass the name limit). */
 export function localTempName(name: string, pid: number, random = randomBytes(4).toString('hex')): string {
-  const suffix = `mtr-tmp-${pid.toString(16).padStart(8, '0')}${random}`;
-  const long = `.${name}.${suffix}`;
-  return Buffer.byteLength(long) <= NAME_MAX ? long : `.${suffix}`;
+  return tempBaseName(name, `${pid.toString(16).padStart(8, '0')}${random}`);
 }
 
 /**

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { tempBaseName } from '../temp-name.js';
 
 // The names the SFTP uploader writes before renaming into place, and how a later sync recognises
 // the ones an interrupted upload left behind (pure: no sockets, no files).
-
-const NAME_MAX = 255;
 
 /**
  * Temp-name suffixes: a random run prefix and a counter (hex). Unique within a run by the counter,
@@ -17,10 +16,7 @@ export function tempSuffixes(prefix = randomBytes(4).toString('hex')): () => str
 
 /** `.<name>.mtr-tmp-<hex>` beside the target; a bare `.mtr-tmp-<hex>` when the name is too long. */
 export function tempNameFor(target: string, random: string): string {
-  const name = path.posix.basename(target);
-  const long = `.${name}.mtr-tmp-${random}`;
-  const base = Buffer.byteLength(long) <= NAME_MAX ? long : `.mtr-tmp-${random}`;
-  return path.posix.join(path.posix.dirname(target), base);
+  return path.posix.join(path.posix.dirname(target), tempBaseName(path.posix.basename(target), random));
 }
 
 /** A find(1) -name pattern that catches every upload temp name (and a few others: check isUploadTemp). */

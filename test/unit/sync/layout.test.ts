@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 // src/sync/ by concern, its imports pointing one way (README, Development): each part imports only
 // parts below it. Static and lazy imports alike, read from the sources.
-const ORDER = ['sync-project', 'engine', 'rsync', 'remote', 'sftp', 'plan', 'scan', 'sync-record', 'notice', 'types'];
+const ORDER = ['sync-project', 'engine', 'rsync', 'remote', 'sftp', 'plan', 'scan', 'sync-record', 'notice', 'temp-name', 'types'];
 const SYNC = fileURLToPath(new URL('../../../src/sync/', import.meta.url));
 const IMPORT = /(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)\.js'/g;
 
