@@ -3,7 +3,8 @@ import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js'
 import type { SyncPolicy } from '../plan/types.js';
 import type { Host } from '../host/types.js';
 import { printNotices } from '../sync/notice.js';
-import { createProgress, formatBytes } from '../ui/progress.js';
+import { createProgress } from '../ui/progress.js';
+import { formatSyncLine } from '../watch/status.js';
 import type { LocalTree, SyncStats } from '../sync/types.js';
 import type { Session } from './session.js';
 
@@ -78,8 +79,8 @@ export async function runSyncStep(
     if (!stats) return { stopped: true, exitCode: SIGNAL_EXIT[stoppedBy ?? 'SIGINT'] };
     session.logger.debug(`sync: ${JSON.stringify(stats)}`);
     if (stats.filesSent || stats.deleted) {
-      const deleted = stats.deleted ? `, deleted ${stats.deleted}` : '';
-      summary = `synced ${stats.filesSent} of ${stats.filesTotal} files (${formatBytes(stats.bytesSent)}${deleted}) via ${stats.engine} in ${(stats.ms / 1000).toFixed(1)} s`;
+      const { filesSent, filesTotal, bytesSent, deleted, engine, ms } = stats;
+      summary = formatSyncLine({ full: true, filesSent, filesTotal, bytesSent, deleted, engine, ms });
     }
     return { stopped: false, stats };
   } finally {

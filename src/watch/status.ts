@@ -33,8 +33,11 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** `synced 3 files (1.2 KB, deleted 1) in 42 ms, 130 ms after the change` (without the `mtr: `). */
-export function formatSyncLine(report: SyncReport): string {
+/**
+ * `synced 3 files (1.2 KB, deleted 1) in 42 ms, 130 ms after the change`, or for a full sync
+ * `synced 1 of 2 files (2 B) via rsync in 1.2 s` (without the `mtr: `): watch's lines and a run's -v summary.
+ */
+export function formatSyncLine(report: Omit<SyncReport, 'at'>): string {
   const deleted = report.deleted ? `, deleted ${report.deleted}` : '';
   const what =
     report.full && report.filesTotal !== undefined

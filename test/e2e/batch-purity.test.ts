@@ -26,7 +26,7 @@ describeE2E('batch output is pure', (sshd) => {
     const p = makeProject({ sshd, files: { 'a.txt': 'a\n' } });
     const verbose = await p.run(['-v', 'cat', 'a.txt']);
     expect(verbose.stdout).toBe('a\n');
-    expect(verbose.stderr).toMatch(/^mtr: synced 1 of 1 files \(2 B\) via (rsync|sftp) in \d+\.\d s\n$/);
+    expect(verbose.stderr).toMatch(/^mtr: synced 1 of 1 file \(2 B\) via (rsync|sftp) in (\d+ ms|\d+\.\d s)\n$/);
     fs.writeFileSync(path.join(p.root, 'b.txt'), 'b\n');
     const quiet = await p.run(['-q', 'cat', 'b.txt']);
     expect(quiet).toMatchObject({ code: 0, stdout: 'b\n', stderr: '' });

@@ -55,7 +55,7 @@ function buildFixture(root: string): void {
 
 
 
-const SUMMARY = /^mtr: synced (\d+) of (\d+) files \(([^)]*)\) via (\w+) in [\d.]+ s$/;
+const SUMMARY = /^mtr: synced (\d+) of (\d+) files? \(([^)]*)\) via (\w+) in [\d.]+ m?s$/;
 
 /** `synced X of Y files (B…)` without the engine and the time, or '' when nothing was reported. */
 function summaryOf(result: RunResult): string {
