@@ -222,6 +222,11 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
           if (listed?.slurm?.state !== 'RUNNING') await sleep(300);
         }
         expect(listed).toMatchObject({ state: 'running', exitCode: null, slurm: { jobId: started.slurmJobId, state: 'RUNNING', nodes: expect.stringMatching(/^n[12]$/) } });
+        for (const [tool, args] of [['send', { text: 'x' }], ['keys', { keys: ['C-c'] }]] as const) {
+          const refused = failed(await call(mcp, tool, { name, ...args }));
+          expect(refused).toMatch(new RegExp(`^mtr: job ${name} has no terminal to type into: a job on Slurm server cluster is a batch job \\(sbatch\\)\\n {2}fix: .*srun --pty`));
+        }
+        expect(ok(await call(mcp, 'screen', { name }))).toEqual({ name, text: 'begin\n' });
         const killed = ok(await call(mcp, 'kill', { name }, { timeoutMs: 90_000 }));
         expect(killed).toMatchObject({ name, state: 'stopped', exitCode: 242 });
         expect(ok(await call(mcp, 'wait', { name, timeoutSeconds: 60 }, { timeoutMs: 90_000 }))).toMatchObject({ name, state: 'ended', exitCode: 242 });
