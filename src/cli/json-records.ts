@@ -30,7 +30,7 @@ function failed(host: HostResult): Record {
 export function runRecord(host: HostResult): Record {
   const run = host.run;
   if (!run) return failed(host);
-  if (run.state === 'running') return { name: run.job, server: host.name, state: 'running' };
+  if (run.state === 'running') return { name: run.job, server: host.name, state: 'running', ...(run.slurmJobId === undefined ? {} : { slurmJobId: run.slurmJobId }) };
   const out = run.output;
   return {
     name: run.job,

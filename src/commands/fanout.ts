@@ -106,8 +106,8 @@ async function runHost(host: Context, session: Session, run: HostRunPlan, plan: 
     const stop = stopping();
     if (stop) return { code: SIGNAL_EXIT[stop], failure: 'stopped before it started' };
     if (run.job.mode === 'detached') {
-      await startDetached(connection, session, run.job);
-      return { code: 0, run: { job: run.job.name, state: 'running', sync } };
+      const slurmJobId = await startDetached(connection, session, run.job);
+      return { code: 0, run: { job: run.job.name, state: 'running', sync, ...(slurmJobId === undefined ? {} : { slurmJobId }) } };
     }
     const { bounds, output } = await batchBounds(plan);
     const end = await launchBatch(host, connection, session, run.job, bounds);

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { ConnectionError, EXIT, SyncError } from '../errors.js';
 import { runBatch } from '../exec/batch.js';
+import type { ServerConfig } from '../config/types.js';
 import type { Host } from '../host/types.js';
 import { createLineMatcher } from '../jobs/line-matcher.js';
 import { killJob, listJobs, unknownJob } from '../jobs/remote.js';
@@ -115,17 +116,17 @@ async function runJobOnHost(ctx: Context, plan: JobsPlan, session: Session): Pro
       }
       case 'send': {
         const { sendText } = await import('../jobs/input.js');
-        await sendText(connection, action.name, session.server.name, action.text, action.enter);
+        await sendText(connection, action.name, inputServer(session.server), action.text, action.enter);
         return { code: 0, answer: { kind: 'sent', name: action.name } };
       }
       case 'keys': {
         const { sendKeys } = await import('../jobs/input.js');
-        await sendKeys(connection, action.name, session.server.name, action.keys);
+        await sendKeys(connection, action.name, inputServer(session.server), action.keys);
         return { code: 0, answer: { kind: 'sent', name: action.name } };
       }
       case 'screen': {
         const { readScreen } = await import('../jobs/input.js');
-        const screen = await readScreen(connection, action.name, session.server.name, { history: action.lines, ansi: action.ansi });
+        const screen = await readScreen(connection, action.name, inputServer(session.server), { history: action.lines, ansi: action.ansi });
         return { code: 0, answer: { kind: 'screen', name: action.name, ...screen } };
       }
     }
@@ -187,3 +188,6 @@ async function waitForPattern(ctx: Context, connection: Host, name: string, patt
     });
   });
 }
+
+// Who answers a job's input: a cluster's jobs have no terminal, and the fix says what to do there.
+const inputServer = (server: ServerConfig) => ({ name: server.name, cluster: Boolean(server.slurm) });

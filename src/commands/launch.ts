@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
-import { signalJob, startJob, type LaunchResult } from '../jobs/remote.js';
+import { awaitSlurmJobId, signalJob, startJob, type LaunchResult } from '../jobs/remote.js';
 import { startSpecOf } from '../jobs/start-spec.js';
 import { streamJob } from '../jobs/stream-job.js';
 import type { JobPlan, RunPlan } from '../plan/types.js';
@@ -105,12 +105,16 @@ export async function batchBounds(plan: RunPlan): Promise<{ bounds: BatchBounds;
 }
 
 /** --detach: start the job and return; it runs on in tmux. */
-export async function startDetached(connection: Host, session: Session, job: JobPlan): Promise<void> {
+// On a Slurm cluster sbatch answers inside the job: its job id comes back (for --json and MCP), and
+// a job that ended before Slurm took it fails the run. Elsewhere: undefined.
+export async function startDetached(connection: Host, session: Session, job: JobPlan): Promise<number | undefined> {
   const started = await startJob(connection, startSpecOf(job, new Date()));
   session.logger.debug(`job ${job.name}: ${started}`);
   if (started === 'no-tmux') {
     throw new UsageError(`tmux is not installed on ${session.server.name}, so --detach cannot keep a job running`, 'install tmux on the server, or run without --detach');
   }
+  if (!session.server.slurm) return undefined;
+  return awaitSlurmJobId(connection, job.name);
 }
 
 /** Longest wait for the stop request of a job whose reader went away; the run ends regardless. */

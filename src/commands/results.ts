@@ -33,6 +33,8 @@ export interface HostRunFacts {
   output?: { stdout: Bounded; stderr: Bounded };
   /** A Slurm cluster ended the job itself (TIMEOUT, OUT_OF_MEMORY, …): its --json `state` names it. */
   slurmState?: string;
+  /** `-d` on a Slurm cluster: the job id sbatch gave (absent if it had not answered in time). */
+  slurmJobId?: number;
 }
 
 export interface RunResult {

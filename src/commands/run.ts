@@ -69,9 +69,10 @@ async function runOnHost(ctx: Context, session: Session, run: HostRunPlan, plan:
       return { code: end.code, run: facts(end.state, output?.()) };
     }
     switch (run.job.mode) {
-      case 'detached':
-        await startDetached(connection, session, run.job);
-        return { code: 0, run: facts('running') };
+      case 'detached': {
+        const slurmJobId = await startDetached(connection, session, run.job);
+        return { code: 0, run: { ...facts('running'), ...(slurmJobId === undefined ? {} : { slurmJobId }) } };
+      }
       case 'batch': {
         if (ahead) {
           const { end, output } = await ahead.end;

@@ -10,6 +10,7 @@ import {
   type StartSpec,
 } from '../remote/job-script.js';
 import { anchorRemotePath } from '../remote/remote-path.js';
+import { buildSlurmIdScript, parseSlurmIdAnswer } from '../remote/slurm-script.js';
 import { parseKillOutcome, stuckJobError, type KillOutcome } from './kill-outcome.js';
 import { inProject, parseJobList, type JobList } from './meta.js';
 
@@ -76,4 +77,21 @@ export async function unknownJob(host: HostCapture, name: string, server: string
     `no job named ${name} on ${server}${recent.length ? ` (recent: ${recent.join(', ')})` : ' (no jobs there)'}`,
     'see `mtr --jobs`',
   );
+}
+
+/**
+ * A `-d` job on a Slurm cluster: its Slurm job id once sbatch answered (undefined if it has not
+ * within the wait). A job that ended before Slurm took it is the run's failure, with its stderr.
+ */
+export async function awaitSlurmJobId(host: HostCapture, name: string): Promise<number | undefined> {
+  const result = await host.capture(buildSlurmIdScript(name));
+  if (result.code === null) throw new ConnectionError(`the connection dropped while job ${name} was being submitted`, `see whether Slurm took it with \`mtr --jobs\``);
+  const answer = parseSlurmIdAnswer(result.stdout.toString('utf8'));
+  if (answer.kind === 'id') return answer.jobId;
+  if (answer.kind === 'none') return undefined;
+  const said = answer.stderr.split('\n').filter(Boolean).join('; ');
+  throw new MtrError(`job ${name} ended before Slurm took it (exit ${answer.code})${said ? `: ${said}` : ''}`, {
+    exitCode: answer.code > 0 && answer.code < 256 ? answer.code : EXIT.failed,
+    hint: `see \`mtr --logs ${name}\`; \`mtr --doctor\` checks the cluster's commands and partition`,
+  });
 }

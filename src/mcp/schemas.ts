@@ -16,6 +16,7 @@ const command = z
 const sync = z.boolean().optional().describe('sync the project before (default true)');
 const tty = z.boolean().optional().describe('run on a terminal (a tmux pane, 120x40): send, keys and screen then work; stdout and stderr are merged');
 const nullableCode = z.number().int().nullable();
+const slurmJobId = () => z.number().int().optional().describe('on a Slurm server (one with `slurm:`): the job id sbatch gave');
 
 export const inputShapes = {
   run: {
@@ -75,8 +76,9 @@ export const outputShapes = {
     truncated: z.boolean().describe('stdout or stderr kept only its head and tail; the rest is in logs'),
     logs: z.object({ stdout: z.string(), stderr: z.string() }).optional().describe('where the whole output stays on the server'),
     sync: syncRecord.optional().describe('the sync before the run; null without one'),
+    slurmJobId: slurmJobId(),
   },
-  start: { name: z.string(), server: z.string(), state: z.string() },
+  start: { name: z.string(), server: z.string(), state: z.string(), slurmJobId: slurmJobId() },
   jobs: { jobs: z.array(z.record(z.unknown())).describe('as `mtr --jobs --json`') },
   output: {
     name: z.string().optional().describe('the job read (NAME, or NAME-<server> of a fan-out run)'),

@@ -1,5 +1,6 @@
 import { PRE_CMD_FAILED, PRE_CMD_HINT, commandLine, remotePathExpr } from './command.js';
 import { buildSbatchArgs, buildSrunArgs, type SlurmRequest } from './slurm-args.js';
+import { jobDir } from './job-paths.js';
 import { shellJoin, shellQuote } from './shell-quote.js';
 
 // The job script of a run on a Slurm cluster (run.sh of the tmux job on the login node). Pure.
@@ -227,4 +228,31 @@ function buildSbatchLines(slurm: SlurmLaunch, task: string): string[] {
     `[ "$mtr_rc" -lt ${SLURM_EXIT.TIMEOUT} ] || [ "$mtr_rc" -gt ${SLURM_EXIT.other} ] || echo "mtr: Slurm ended job $mtr_id: $mtr_st" >&2`,
     'exit "$mtr_rc"',
   ];
+}
+
+/** How long `-d` waits for sbatch to answer with the Slurm job id (steps of 0.2 s). */
+export const SLURM_ID_WAIT_STEPS = 150;
+
+// After `-d` on a cluster: waits until the follower has the Slurm job id (`slurm-id`), or the job
+// ended without one (sbatch refused it, a missing tool), or the wait ran out. Prints `id N`,
+// `ended RC` then the last lines of its stderr, or `none`.
+export function buildSlurmIdScript(name: string, steps = SLURM_ID_WAIT_STEPS): string {
+  return [
+    `cd ${jobDir(name)} 2>/dev/null || { echo none; exit 0; }`,
+    `i=0; while [ ! -s slurm-id ] && [ ! -f rc ] && [ $i -lt ${steps} ]; do sleep 0.2; i=$((i+1)); done`,
+    'if [ -s slurm-id ]; then printf \'id %s\\n\' "$(cat slurm-id)"',
+    'elif [ -f rc ]; then printf \'ended %s\\n\' "$(cat rc)"; [ ! -f err ] || tail -n 3 err',
+    'else echo none; fi',
+  ].join('\n');
+}
+
+export type SlurmIdAnswer = { kind: 'id'; jobId: number } | { kind: 'ended'; code: number; stderr: string } | { kind: 'none' };
+
+export function parseSlurmIdAnswer(text: string): SlurmIdAnswer {
+  const [first = '', ...rest] = text.split('\n');
+  const id = /^id (\d+)/.exec(first);
+  if (id) return { kind: 'id', jobId: Number(id[1]) };
+  const ended = /^ended (\d+)/.exec(first);
+  if (ended) return { kind: 'ended', code: Number(ended[1]), stderr: rest.join('\n').trim() };
+  return { kind: 'none' };
 }

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { cleanEnv, makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { mtrCommand, withTerminal, type TerminalOptions } from '../support/local-tmux.js';
 import { clusterServer, describeSlurm, slurmJob } from '../support/slurm.js';
-import { eventually } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
+import { call, connectMcp, failed, ok } from '../support/mcp-client.js';
 import { startSshdWithout, stopSshdWithout } from '../support/sshd-without.js';
 import os from 'node:os';
 
@@ -182,8 +183,12 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
     it('--kill cancels the Slurm job (scancel): CANCELLED, exit 242', async () => {
       const p = project();
       const name = newName('kill');
-      await p.run(['--no-sync', '-d', '--name', name, 'sleep', '300']);
+      const started = await p.run(['--no-sync', '-d', '--json', '--name', name, 'sleep', '300']);
+      expect(started.code, started.stderr).toBe(0);
+      const record = JSON.parse(started.stdout) as { slurmJobId: number };
+      expect(record).toEqual({ name, server: 'cluster', state: 'running', slurmJobId: expect.any(Number) });
       const running = await untilSlurmState(p, name, ['RUNNING']);
+      expect(running.slurm!.jobId).toBe(record.slurmJobId);
       const killed = await p.run(['--kill', name], { timeoutMs: 60_000 });
       expect(killed.code, killed.stderr).toBe(0);
       const waited = await p.run(['--wait', name], { timeoutMs: 60_000 });
@@ -191,6 +196,50 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
       expect(slurmJob(rig(), name)).toMatchObject({ id: running.slurm!.jobId, state: 'CANCELLED' });
       expect(await listed(p, name)).toMatchObject({ exitCode: 242, slurm: { state: 'CANCELLED' } });
     });
+
+    it('-d that sbatch refuses fails the run with sbatch\'s reason', async () => {
+      const result = await project().run(['--no-sync', '-d', '--partition', 'nosuch', '--name', newName('refused'), 'true']);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/ended before Slurm took it .*partition/i);
+    });
+
+    it('MCP tools: run, start, jobs, output, wait, kill through sbatch; tty is refused as isError', async () => {
+      const p = project();
+      const mcp = await connectMcp(p, ['-s', 'cluster']);
+      try {
+        const ran = ok(await call(mcp, 'run', { command: 'echo out; echo err >&2; exit 3', sync: false, timeoutSeconds: 60 }, { timeoutMs: 90_000 }));
+        expect(ran).toMatchObject({ server: 'cluster', state: 'ended', exitCode: 3, stdout: 'out\n', stderr: 'err\n', truncated: false, slurmJobId: expect.any(Number) });
+        const name = newName('mcp');
+        const started = ok(await call(mcp, 'start', { command: 'echo begin; sleep 300', name, sync: false }));
+        expect(started).toEqual({ name, server: 'cluster', state: 'running', slurmJobId: expect.any(Number) });
+        const matched = ok(await call(mcp, 'wait', { name, pattern: '^begin$', timeoutSeconds: 60 }, { timeoutMs: 90_000 }));
+        expect(matched).toMatchObject({ name, matched: true, line: 'begin', exitCode: null });
+        expect(ok(await call(mcp, 'output', { name }))).toMatchObject({ name, stdout: 'begin\n', stderr: '', truncated: false });
+        const deadline = Date.now() + 30_000;
+        let listed: Listed | undefined;
+        while (listed?.slurm?.state !== 'RUNNING' && Date.now() < deadline) {
+          listed = (ok(await call(mcp, 'jobs', {})).jobs as Listed[]).find((job) => job.name === name);
+          if (listed?.slurm?.state !== 'RUNNING') await sleep(300);
+        }
+        expect(listed).toMatchObject({ state: 'running', exitCode: null, slurm: { jobId: started.slurmJobId, state: 'RUNNING', nodes: expect.stringMatching(/^n[12]$/) } });
+        for (const [tool, args] of [['send', { text: 'x' }], ['keys', { keys: ['C-c'] }]] as const) {
+          const refused = failed(await call(mcp, tool, { name, ...args }));
+          expect(refused).toMatch(new RegExp(`^mtr: job ${name} has no terminal to type into: a job on Slurm server cluster is a batch job \\(sbatch\\)\\n {2}fix: .*srun --pty`));
+        }
+        expect(ok(await call(mcp, 'screen', { name }))).toEqual({ name, text: 'begin\n' });
+        const killed = ok(await call(mcp, 'kill', { name }, { timeoutMs: 90_000 }));
+        expect(killed).toMatchObject({ name, state: 'stopped', exitCode: 242 });
+        expect(ok(await call(mcp, 'wait', { name, timeoutSeconds: 60 }, { timeoutMs: 90_000 }))).toMatchObject({ name, state: 'ended', exitCode: 242 });
+        expect(slurmJob(rig(), name)).toMatchObject({ id: started.slurmJobId, state: 'CANCELLED' });
+        for (const tool of ['start', 'run']) {
+          const refused = failed(await call(mcp, tool, { command: 'sh', tty: true, sync: false }));
+          expect(refused).toMatch(/^mtr: -d --tty does not apply to Slurm server cluster: a batch job \(sbatch\) has no terminal\n {2}fix: /);
+        }
+        expect(mcp.errors).toEqual([]);
+      } finally {
+        await mcp.close();
+      }
+    }, 120_000);
 
     it('the job keeps the code it was submitted with while later syncs change remote_dir', async () => {
       const gate = path.join(rig().dir, `gate-${randomBytes(3).toString('hex')}`);

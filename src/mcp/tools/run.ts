@@ -5,7 +5,7 @@ import type { ToolDef } from '../call.js';
 import { jobRequest } from '../requests.js';
 import { answerOf, syncRecord } from '../results.js';
 import { planOne } from './plan.js';
-import { startJob } from './start.js';
+import { slurmIdOf, startJob } from './start.js';
 
 /** How long `run` waits for its job unless timeoutSeconds says otherwise. */
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 120;
@@ -50,6 +50,7 @@ export const runTool: ToolDef<'run'> = {
       truncated: Boolean(stdout?.truncated || stderr?.truncated),
       logs: jobLogPaths(name),
       sync: host.run?.sync ? syncRecord(host.run.sync) : null,
+      ...slurmIdOf(host),
     };
   },
 };

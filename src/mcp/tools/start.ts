@@ -22,6 +22,9 @@ export const startTool: ToolDef<'start'> = {
     'With tty: true the job runs on a terminal, so send, keys and screen can drive it (a REPL, a TUI). Read it with output, wait, screen; stop it with kill.',
   async handle(args, call) {
     const { result, host } = await startJob(call, args);
-    return { name: result.job, server: host.name, state: 'running' };
+    return { name: result.job, server: host.name, state: 'running', ...slurmIdOf(host) };
   },
 };
+
+/** A cluster job's Slurm id for a tool's result (nothing on a plain server). */
+export const slurmIdOf = (host: HostResult): { slurmJobId?: number } => (host.run?.slurmJobId === undefined ? {} : { slurmJobId: host.run.slurmJobId });

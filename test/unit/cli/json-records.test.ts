@@ -52,6 +52,10 @@ describe('runRecord', () => {
     expect(runRecord(host({ run: { job: 'j', state: 'running', sync } }))).toEqual({ name: 'j', server: 'gpu', state: 'running' });
   });
 
+  it('-d on a Slurm server: and the Slurm job id', () => {
+    expect(runRecord(host({ name: 'cluster', run: { job: 'j', state: 'running', sync, slurmJobId: 1234 } }))).toEqual({ name: 'j', server: 'cluster', state: 'running', slurmJobId: 1234 });
+  });
+
   it('a host that never ran: failed, with the reason', () => {
     expect(runRecord(host({ code: 255, failure: 'no route' }))).toEqual({ server: 'gpu', state: 'failed', exitCode: 255, error: 'no route' });
   });
