@@ -1,6 +1,7 @@
 // A throwaway single-host Slurm cluster for the e2e tests: munged with a fresh key, slurmctld and two
 // slurmd (nodes n1 and n2, two fake GPUs each), all on this machine, all files in one folder.
 // Plain JS, no dependencies. Needs root (slurmd starts jobs as their owner) and Debian's slurm-wlm + munge.
+// Any local user can be its client: the conf files are world-readable and munged's socket reachable.
 // Clients reach it with SLURM_CONF=<dir>/slurm.conf (the conf names munged's private socket).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -55,6 +56,9 @@ export async function startSlurm({ dir }) {
   prepareGpus(files.gpus);
   fs.writeFileSync(files.gres, buildGresConf(files.gpus));
   fs.writeFileSync(files.conf, buildSlurmConf({ host, dir, files, ctldPort: ports[0], nodePorts: ports.slice(1) }));
+  // Clients of other users (the suite's password user) read SLURM_CONF and what it names, whatever
+  // the umask; the work folder stays root's (only the tests' own client commands run there).
+  for (const file of [files.conf, files.gres]) fs.chmodSync(file, 0o644);
   const env = { ...process.env, SLURM_CONF: files.conf };
   for (const key of Object.keys(env)) if (key.startsWith('SLURM_') && key !== 'SLURM_CONF') delete env[key];
 
@@ -146,6 +150,8 @@ function prepareMunge(files) {
   fs.writeFileSync(path.join(files.munge, 'munge.key'), randomBytes(1024), { mode: 0o400 });
   for (const sub of ['log', 'lib']) fs.mkdirSync(path.join(files.munge, sub), { mode: 0o700 });
   run('chown', ['-R', 'munge:munge', files.munge]);
+  // The socket's folder: searchable by every user (munged makes the socket itself 0777), writable
+  // only by munge (munged refuses a socket folder others can write to). Key, log and seed stay 0700.
   fs.chmodSync(files.munge, 0o755);
 }
 
@@ -166,7 +172,9 @@ async function stopSlurm(rig, files) {
   const { env, work, dir } = rig;
   // Jobs first, while slurmctld can still end them; then the daemons by their PID files.
   if (fs.existsSync(path.join(dir, 'slurmctld.pid'))) {
-    run('scancel', ['--full', '-u', os.userInfo().username], env, work);
+    // Every user's jobs (the tests log in as root and as an ordinary user).
+    const ids = run('squeue', ['-h', '-t', 'PD,R,CG,S', '-o', '%i'], env, work).stdout.split('\n').map((id) => id.trim()).filter(Boolean);
+    if (ids.length) run('scancel', ['--full', ...ids], env, work);
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && run('squeue', ['-h', '-t', 'PD,R,CG,S', '-o', '%i'], env, work).stdout.trim()) await sleep(200);
   }

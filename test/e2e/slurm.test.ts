@@ -1,13 +1,15 @@
 // Slurm clusters end to end: the built mtr logs in over the suite's sshd (the "login node") and runs
 // through a real single-host Slurm (test/support/slurm.ts): batch runs through srun (streams, exit
-// codes, signals, Ctrl+C cancelling the job), fake GPUs, two nodes, the snapshot, the refusals.
+// codes, signals, Ctrl+C cancelling the job), fake GPUs, two nodes, the snapshot, the refusals; as
+// the suite's account and, for a batch run and the -d job commands, as an ordinary (password) user.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { mtrCommand, withTerminal, type TerminalOptions } from '../support/local-tmux.js';
-import { clusterServer, describeSlurm, slurmJob } from '../support/slurm.js';
+import { clusterServer, describeSlurm, slurmCommand, slurmJob } from '../support/slurm.js';
 import { eventually, sleep } from '../support/eventually.js';
 import { call, connectMcp, failed, ok } from '../support/mcp-client.js';
 import { startSshdWithout, stopSshdWithout } from '../support/sshd-without.js';
@@ -270,6 +272,74 @@ describeSlurm('mtr on a Slurm cluster', ({ sshd, rig }) => {
       expect(waited.code).toBe(240);
       expect(await listed(p, name)).toMatchObject({ exitCode: 240, slurm: { state: 'TIMEOUT' } });
     }, 180_000);
+  });
+
+  // The issue's login: an ordinary user (the suite's password user) rather than the suite's account.
+  const passwordTitle = `as an ordinary user${sshd.password ? ` (${sshd.password.user})` : ` [skipped: ${sshd.passwordReason ?? 'no password user'}]`}`;
+  describe.skipIf(!sshd.password && !process.env.CI).concurrent(passwordTitle, () => {
+    beforeAll(() => {
+      if (!sshd.password) throw new Error(`the Slurm tests as an ordinary user need the password user: ${sshd.passwordReason ?? 'no password user'}`);
+    });
+    let own: Project | undefined;
+    const userProject = (): Project => {
+      const { user, password } = sshd.password!;
+      return (own ??= makeProject({ sshd, servers: { cluster: clusterServer(rig(), {}, { user, password, key_filename: undefined }) } }));
+    };
+    const homeOf = (user: string): string => {
+      const entry = spawnSync('getent', ['passwd', user], { encoding: 'utf8' }).stdout.trim();
+      return entry.split(':')[5] ?? '';
+    };
+    interface Listed { name: string; state: string; exitCode: number | null; slurm: { jobId: number; state: string; nodes: string | null } | null }
+    const untilSlurmState = async (p: Project, name: string, states: string[], timeoutMs = 30_000): Promise<Listed> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const result = await p.run(['--jobs', '--json']);
+        expect(result.code, result.stderr).toBe(0);
+        const job = (JSON.parse(result.stdout) as Listed[]).find((found) => found.name === name);
+        if (job?.slurm && states.includes(job.slurm.state)) return job;
+        if (Date.now() > deadline) throw new Error(`job ${name} never reached ${states.join('/')}: ${JSON.stringify(job)}`);
+        await sleep(300);
+      }
+    };
+
+    it('a batch run through srun runs as that user: stdout and stderr apart, the exact exit code', async () => {
+      const result = await userProject().run(['--no-sync', 'sh', '-c', 'echo "out $(id -un)"; echo err >&2; exit 3']);
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stdout).toBe(`out ${sshd.password!.user}\n`);
+      expect(result.stderr.split('\n')).toContain('err');
+      expect(result.stdout).not.toContain('err');
+    });
+
+    it('-d: sbatch as that user; --jobs --json shows the Slurm job, --wait its code, records in its home', async () => {
+      const p = userProject();
+      const name = newName('user-d');
+      const started = await p.run(['--no-sync', '-d', '--json', '--name', name, 'sh', '-c', 'sleep 1; echo done; exit 5']);
+      expect(started.code, started.stderr).toBe(0);
+      const record = JSON.parse(started.stdout) as { slurmJobId: number };
+      expect(record).toEqual({ name, server: 'cluster', state: 'running', slurmJobId: expect.any(Number) });
+      const listed = await untilSlurmState(p, name, ['PENDING', 'RUNNING', 'COMPLETING', 'FAILED']);
+      expect(listed.slurm!.jobId).toBe(record.slurmJobId);
+      const waited = await p.run(['--wait', name], { timeoutMs: 60_000 });
+      expect(waited.code, waited.stderr).toBe(5);
+      expect(await untilSlurmState(p, name, ['FAILED'])).toMatchObject({ state: 'exited', exitCode: 5, slurm: { jobId: record.slurmJobId, nodes: expect.stringMatching(/^n[12]$/) } });
+      expect(slurmCommand(rig(), 'squeue', ['-h', '-t', 'all', '-j', String(record.slurmJobId), '-o', '%u'])).toBe(sshd.password!.user);
+      expect(fs.existsSync(path.join(homeOf(sshd.password!.user), '.mtr', 'jobs', name))).toBe(true);
+      expect(fs.existsSync(path.join(os.userInfo().homedir, '.mtr', 'jobs', name))).toBe(false);
+    });
+
+    it('--kill cancels that user\'s Slurm job: CANCELLED, exit 242', async () => {
+      const p = userProject();
+      const name = newName('user-kill');
+      const started = await p.run(['--no-sync', '-d', '--json', '--name', name, 'sleep', '300']);
+      expect(started.code, started.stderr).toBe(0);
+      const record = JSON.parse(started.stdout) as { slurmJobId: number };
+      await untilSlurmState(p, name, ['RUNNING']);
+      const killed = await p.run(['--kill', name], { timeoutMs: 60_000 });
+      expect(killed.code, killed.stderr).toBe(0);
+      const waited = await p.run(['--wait', name], { timeoutMs: 60_000 });
+      expect(waited.code).toBe(242);
+      expect(slurmJob(rig(), name)).toMatchObject({ id: record.slurmJobId, state: 'CANCELLED' });
+    });
   });
 
   // Runs at a local terminal (a private tmux) after the concurrent blocks: the queued test fills the cluster.
