@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import net from 'node:net';
 import { buildMuxControlArgs, buildMuxExecArgs, buildMuxForwardArgs } from './control.js';
 import { aliveCheckRequest, aliveVerdict, readMessages } from './mux-protocol.js';
@@ -6,14 +6,20 @@ import { aliveCheckRequest, aliveVerdict, readMessages } from './mux-protocol.js
 // Talks to a live OpenSSH ControlMaster: mux ssh processes that run one command or carry one
 // forwarded connection through it, the alive check, stop and start. The only module spawning mux ssh.
 
+// Mux ssh processes get a process group of their own (detached): the terminal's Ctrl+C is mtr's to
+// handle (it stops what it started, then closes them); one reaching ssh too would end the command's
+// channel first, and a run stopped by Ctrl+C would look like a lost link (255) instead of 130. They
+// still end with mtr: it closes them, and a gone mtr closes their pipes.
+const OWN_GROUP: SpawnOptions = { stdio: ['pipe', 'pipe', 'pipe'], detached: true };
+
 /** One command through the master, no PTY: the process's pipes and exit status are the command's. */
 export function spawnMuxExec(controlPath: string, command: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn('ssh', buildMuxExecArgs(controlPath, command), { stdio: ['pipe', 'pipe', 'pipe'], env });
+  return spawn('ssh', buildMuxExecArgs(controlPath, command), { ...OWN_GROUP, env });
 }
 
 /** A byte stream to `host:port` as the server sees it (ssh -W): the process's stdin and stdout. */
 export function spawnMuxForward(controlPath: string, host: string, port: number, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn('ssh', buildMuxForwardArgs(controlPath, host, port), { stdio: ['pipe', 'pipe', 'pipe'], env });
+  return spawn('ssh', buildMuxForwardArgs(controlPath, host, port), { ...OWN_GROUP, env });
 }
 
 /**
