@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import type { HostSource } from './host/host-pool.js';
+import type { Host, HostPlan } from './host/types.js';
 import type { Logger } from './log.js';
 import { createLiveLineSlot, type LiveLineSlot } from './util/live-line.js';
 
@@ -57,4 +57,9 @@ export function processContext(): Context {
     liveLine: createLiveLineSlot(),
     debugLog: { current: undefined },
   };
+}
+
+/** Where commands get their hosts when a pool is in use (Context.hostSource; host/host-pool.ts). */
+export interface HostSource {
+  lease(plan: HostPlan, ctx: Context, logger: Logger): Promise<Host>;
 }

@@ -1,21 +1,16 @@
 import type { Duplex } from 'node:stream';
-import type { Context } from '../context.js';
+import type { Context, HostSource } from '../context.js';
 import type { Logger } from '../log.js';
 import { captureWith } from './capture.js';
 import { forwardLocalWith } from './forward.js';
-import { openHost, type HostPlan } from './open.js';
+import { openHost } from './open.js';
 import type { HostSftp } from './sftp.js';
-import type { Captured, ExecOptions, Host, HostChannel, LocalForward, LocalForwardRequest } from './types.js';
+import type { Captured, ExecOptions, Host, HostChannel, HostPlan, LocalForward, LocalForwardRequest } from './types.js';
 
 // A long-lived process (the MCP server) keeps one open Host per server and leases it to each
 // command: the command's close() ends only what it opened (channels, SFTP sessions, forwards),
 // never the link. A link that drops is opened afresh for the next lease; jobs live in the server's
 // tmux, so none is lost with it. Several leases of one host may be in use at once.
-
-/** Where commands get their hosts when a pool is in use (Context.hostSource). */
-export interface HostSource {
-  lease(plan: HostPlan, ctx: Context, logger: Logger): Promise<Host>;
-}
 
 interface Entry {
   host: Promise<Host>;

@@ -3,28 +3,12 @@ import type { Logger } from '../log.js';
 import { openConnection } from '../ssh/connect.js';
 import { probeMaster } from '../ssh/mux-client.js';
 import { ensureMaster } from '../ssh/reuse.js';
-import type { SshTarget } from '../ssh/target.js';
 import { DirectHost } from './direct-host.js';
 import { SharedHost } from './shared-host.js';
-import type { Host } from './types.js';
+import type { Host, HostPlan } from './types.js';
 
 // The one way to get a Host: from a plan saying which server, where, and whether to share.
 
-/** A server reached over SSH. */
-export interface SshHostPlan {
-  kind: 'ssh';
-  /** The server's name in the config. */
-  server: string;
-  /** Where and as whom; `control` (ssh/reuse.ts planReuse) names the shared master's socket. */
-  target: SshTarget;
-  /**
-   * Ride the shared master at `target.control` when one answers; otherwise connect and leave one
-   * behind for the next run. False: mtr's own connection only (no master started either).
-   */
-  reuse: boolean;
-}
-
-export type HostPlan = SshHostPlan;
 
 // A warm run finds a live master and sends its commands (and rsync) through it: no handshake.
 // A cold run connects with ssh2 as usual (its rsync rides that connection through the relay); a

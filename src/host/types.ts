@@ -94,3 +94,20 @@ export interface Host {
 export type HostExec = Pick<Host, 'exec'>;
 /** The part of a host a helper command needs. */
 export type HostCapture = Pick<Host, 'capture'>;
+
+// What opening a Host takes (host/open.ts), built by the plan (plan/host-plan.ts).
+/** A server reached over SSH. */
+export interface SshHostPlan {
+  kind: 'ssh';
+  /** The server's name in the config. */
+  server: string;
+  /** Where and as whom; `control` (ssh/reuse.ts planReuse) names the shared master's socket. */
+  target: SshTarget;
+  /**
+   * Ride the shared master at `target.control` when one answers; otherwise connect and leave one
+   * behind for the next run. False: mtr's own connection only (no master started either).
+   */
+  reuse: boolean;
+}
+
+export type HostPlan = SshHostPlan;

@@ -1,6 +1,5 @@
 import { Readable, Writable } from 'node:stream';
-import type { Context } from '../context.js';
-import type { HostSource } from '../host/host-pool.js';
+import type { Context, HostSource } from '../context.js';
 import type { McpDefaults } from './requests.js';
 import type { ToolArgs, ToolName } from './schemas.js';
 

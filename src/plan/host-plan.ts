@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SelectedServer } from '../config/select.js';
 import type { ServerConfig } from '../config/types.js';
-import type { SshHostPlan } from '../host/open.js';
+import type { SshHostPlan } from '../host/types.js';
 import { defaultLogPath } from '../log.js';
 import type { GlobalOptions } from '../options.js';
 import { controlPathFor } from '../ssh/control.js';

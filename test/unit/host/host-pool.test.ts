@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../../../src/context.js';
 import { HostPool, LeasedHost, poolKey } from '../../../src/host/host-pool.js';
-import type { HostPlan } from '../../../src/host/open.js';
+import type { HostPlan } from '../../../src/host/types.js';
 import type { Host, HostChannel } from '../../../src/host/types.js';
 import type { Logger } from '../../../src/log.js';
 
