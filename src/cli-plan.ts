@@ -6,7 +6,7 @@ import { formatExcerpt } from './util/excerpt.js';
 import { parseForwardSpec, type ForwardSpec } from './config/forward-spec.js';
 import { checkKeys } from './remote/job-keys.js';
 import { SLURM_EXPECT, isGpus, isPartition, isSlurmTime, type SlurmOverrides } from './config/slurm-values.js';
-import { DEFAULT_JOB_SIZE, DEFAULT_MAX_OUTPUT, type ForwardOptions, type GetOptions, type GlobalOptions, type InitOptions, type JobAction, type JobOptions, type McpOptions, type RunOptions, type WatchOptions } from './options.js';
+import { DEFAULT_JOB_SIZE, DEFAULT_MAX_OUTPUT, MAX_COUNT, MAX_TIMEOUT_SECONDS, type ForwardOptions, type GetOptions, type GlobalOptions, type InitOptions, type JobAction, type JobOptions, type McpOptions, type RunOptions, type WatchOptions } from './options.js';
 
 export type { RawFlags } from './cli-flags.js';
 
@@ -23,10 +23,6 @@ export type Invocation =
   | { kind: 'complete'; what: CompleteWhat }
   | { kind: 'mcp'; options: McpOptions };
 
-/** Largest count a flag takes: every tail, shell and timer on the way handles a 32-bit int. */
-export const MAX_COUNT = 2 ** 31 - 1;
-/** setTimeout's limit (2^31 - 1 ms), in whole seconds. */
-export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_COUNT / 1000);
 
 // Decimal digits only: no "1e3", "0x10", "-0", " 5" or "5.5"; the value reaches a remote command as typed.
 export function parseCount(value: string | undefined, flag: string, min = 0): number | undefined {

@@ -127,3 +127,8 @@ export interface McpOptions extends GlobalOptions {
   /** false with --no-sync: the tools' `sync` defaults to false. */
   sync?: boolean;
 }
+
+/** Largest count a flag (or an MCP argument) takes: every tail, shell and timer on the way handles a 32-bit int. */
+export const MAX_COUNT = 2 ** 31 - 1;
+/** setTimeout's limit (2^31 - 1 ms), in whole seconds. */
+export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_COUNT / 1000);

@@ -9,7 +9,7 @@ import { formatJobTable, jobsToJson } from '../jobs/meta.js';
 import type { GetPlan, JobsPlan, RunPlan, WatchPlan } from '../plan/types.js';
 import { formatBytes } from '../ui/progress.js';
 import { plural } from '../util/words.js';
-import { formatJson, getDocument, jobsDocument, runDocument } from './json-records.js';
+import { formatJson, getDocument, jobsDocument, runDocument } from '../commands/json-records.js';
 import { formatGetPreview, formatRunPreview, formatWatchPreview } from './plan-text.js';
 
 // The CLI's side of the commands' results: what mtr itself says, on stdout (names, lists, reports)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_COUNT, MAX_TIMEOUT_SECONDS } from '../cli-plan.js';
+import { MAX_COUNT, MAX_TIMEOUT_SECONDS } from '../options.js';
 
 // Each tool's arguments and result as zod shapes (the SDK turns them into the JSON Schemas that
 // tools/list announces, and checks every call's arguments and every result against them). The

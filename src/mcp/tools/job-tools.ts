@@ -1,5 +1,5 @@
 import { runJobCommand } from '../../commands/jobs.js';
-import { answerRecord } from '../../cli/json-records.js';
+import { answerRecord } from '../../commands/json-records.js';
 import type { JobAction } from '../../options.js';
 import { checkKeys } from '../../remote/job-keys.js';
 import { UsageError } from '../../errors.js';

@@ -1,5 +1,5 @@
 import { runJobCommand } from '../../commands/jobs.js';
-import { jobLogPaths } from '../../cli/json-records.js';
+import { jobLogPaths } from '../../commands/json-records.js';
 import { DEFAULT_MAX_OUTPUT } from '../../options.js';
 import type { ToolDef } from '../call.js';
 import { jobRequest } from '../requests.js';

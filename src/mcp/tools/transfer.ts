@@ -1,6 +1,6 @@
 import { runGet } from '../../commands/get.js';
 import { runSyncOnly } from '../../commands/sync-only.js';
-import { getDocument } from '../../cli/json-records.js';
+import { getDocument } from '../../commands/json-records.js';
 import { CancelledError } from '../../errors.js';
 import type { ToolDef } from '../call.js';
 import { getRequest, syncRequest } from '../requests.js';

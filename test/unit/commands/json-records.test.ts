@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerRecord, getDocument, jobsDocument, runDocument, runRecord, signalOf } from '../../../src/cli/json-records.js';
+import { answerRecord, getDocument, jobsDocument, runDocument, runRecord, signalOf } from '../../../src/commands/json-records.js';
 import type { HostResult } from '../../../src/commands/results.js';
 import { HeadTail } from '../../../src/util/head-tail.js';
 

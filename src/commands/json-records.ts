@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { GetResult, HostResult, JobAnswer, JobHostResult, RunResult } from '../commands/results.js';
+import type { GetResult, HostResult, JobAnswer, JobHostResult, RunResult } from './results.js';
 import { jobRecords } from '../jobs/meta.js';
 import type { Bounded } from '../util/head-tail.js';
 
