@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { runBatch } from '../exec/batch.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
-import { buildStreamScript } from '../remote/job-script.js';
+import { buildStreamScript } from '../remote/job-stream-script.js';
 import type { Host } from '../host/types.js';
 
 export interface FollowOptions {

@@ -5,7 +5,7 @@ import { unknownJob } from '../jobs/remote.js';
 import type { JobsPlan } from '../plan/types.js';
 import { buildReadOutputScript, parseReadOutput, type OutputRead, type OutputStream } from '../remote/job-output-script.js';
 import { entryJobName } from '../remote/job-name.js';
-import { buildFindJobScript } from '../remote/job-script.js';
+import { buildFindJobScript } from '../remote/job-ops-script.js';
 import { HeadTail, utf8Boundary } from '../util/head-tail.js';
 import { openLogger } from './logger.js';
 import { connectSession, openSession, type Session } from './session.js';

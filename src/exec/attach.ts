@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { EXIT } from '../errors.js';
-import { buildAttachCommand, buildAttachEndScript } from '../remote/job-script.js';
+import { buildAttachCommand, buildAttachEndScript } from '../remote/job-attach-script.js';
 import type { Host } from '../host/types.js';
 import { DETACH_KEY } from './detach-key.js';
 import { formatFinalScreen, parseAttachEnd } from './final-screen.js';

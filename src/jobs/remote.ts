@@ -1,14 +1,8 @@
 import { ConnectionError, EXIT, MtrError, UsageError } from '../errors.js';
 import type { HostCapture } from '../host/types.js';
 import { DEFAULT_KILL_GRACE } from '../config/types.js';
-import {
-  LAUNCH_STATUS,
-  buildKillScript,
-  buildLaunchScript,
-  buildListScript,
-  buildSignalScript,
-  type StartSpec,
-} from '../remote/job-script.js';
+import { buildKillScript, buildListScript, buildSignalScript } from '../remote/job-ops-script.js';
+import { LAUNCH_STATUS, buildLaunchScript, type StartSpec } from '../remote/job-script.js';
 import { anchorRemotePath } from '../remote/remote-path.js';
 import { buildSlurmIdScript, parseSlurmIdAnswer } from '../remote/slurm-script.js';
 import { parseKillOutcome, stuckJobError, type KillOutcome } from './kill-outcome.js';

@@ -1,4 +1,5 @@
-import { LAUNCH_STATUS, buildLaunchScript, buildStreamScript, type StartSpec } from './job-script.js';
+import { LAUNCH_STATUS, buildLaunchScript, type StartSpec } from './job-script.js';
+import { buildStreamScript } from './job-stream-script.js';
 import { TMUX, jobDir } from './job-paths.js';
 import { buildSessionSubmit } from './session-script.js';
 

@@ -1,4 +1,4 @@
-import { buildKillScript } from '../remote/job-script.js';
+import { buildKillScript } from '../remote/job-ops-script.js';
 
 // `mtr --watch <command>`: when to (re)start the command, what each run's job is called, and the
 // remote script that stops a run. Pure.

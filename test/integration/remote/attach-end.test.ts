@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TMUX } from '../../../src/remote/job-paths.js';
-import { buildAttachEndScript, buildExistsScript, buildLaunchScript } from '../../../src/remote/job-script.js';
+import { buildAttachEndScript } from '../../../src/remote/job-attach-script.js';
+import { buildExistsScript } from '../../../src/remote/job-ops-script.js';
+import { buildLaunchScript } from '../../../src/remote/job-script.js';
 import { buildJobMeta } from '../../../src/jobs/meta.js';
 import { parseAttachEnd } from '../../../src/exec/final-screen.js';
 

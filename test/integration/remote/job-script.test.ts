@@ -9,18 +9,9 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NOW_FUNCTION } from '../../../src/remote/job-env.js';
 import { buildPruneLine, type JobHistoryLimits } from '../../../src/remote/job-history.js';
-import {
-  buildLaunchScript,
-  buildLogsScript,
-  buildStreamScript,
-  LOGS_READ_FAILED,
-  buildWrapper,
-  buildListScript,
-  buildFindJobScript,
-  LAUNCH_GO,
-  type LaunchOptions,
-  type StartSpec,
-} from '../../../src/remote/job-script.js';
+import { buildLogsScript, buildListScript, buildFindJobScript } from '../../../src/remote/job-ops-script.js';
+import { buildLaunchScript, buildWrapper, LAUNCH_GO, type LaunchOptions, type StartSpec } from '../../../src/remote/job-script.js';
+import { buildStreamScript, LOGS_READ_FAILED } from '../../../src/remote/job-stream-script.js';
 
 const BATCH = { interactive: false, stdinFifo: false } as const;
 const STREAM: LaunchOptions = { stream: { feedStdin: false } };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildStreamScript } from '../../../src/remote/job-script.js';
+import { buildStreamScript } from '../../../src/remote/job-stream-script.js';
 import { SESSION_COMMANDS_KEPT, buildSessionPruneLine, buildSessionRunScript } from '../../../src/remote/session-run-script.js';
 import { buildSessionSubmit } from '../../../src/remote/session-script.js';
 
