@@ -5,16 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { eventually } from '../support/eventually.js';
-import { describeE2E } from '../support/sshd.js';
+import { JOBS_DIR, describeE2E } from '../support/sshd.js';
 import { writeFile } from '../support/tree.js';
-
-// sshd logs in as this user, whose passwd home holds the job records.
-const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 
 /** Live processes whose whole command line is `args`. */
 function processesRunning(args: string): string[] {

@@ -9,10 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type Running } from '../support/mtr.js';
-import { describeE2E } from '../support/sshd.js';
+import { JOBS_DIR, describeE2E } from '../support/sshd.js';
 import { sleep } from '../support/eventually.js';
-
-const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 
 async function poll<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -6,16 +6,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_HISTORY } from '../../src/remote/job-history.js';
 import { eventually } from '../support/eventually.js';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
-import { describeE2E } from '../support/sshd.js';
+import { JOBS_DIR, describeE2E } from '../support/sshd.js';
 
-// sshd logs in as this user, whose passwd home holds the job records.
-const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 const DAY = 86_400;
 
 interface ListedJob {

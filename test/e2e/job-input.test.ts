@@ -4,12 +4,11 @@
 // the errors for a job without a terminal, an unknown key, an ended job.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanEnv, makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { mtrCommand, withTerminal } from '../support/local-tmux.js';
-import { describeE2E } from '../support/sshd.js';
+import { JOBS_DIR, describeE2E } from '../support/sshd.js';
 import { sleep } from '../support/eventually.js';
 
 /** Polls an async probe until it returns something truthy; fails naming `what` after 20 s. */
@@ -24,7 +23,6 @@ async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutM
   }
 }
 
-const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 const summary = (r: RunResult) => ({ code: r.code, stdout: r.stdout, stderr: r.stderr });
 
 describeE2E('jobs on a terminal: -d --tty, --send, --keys, --screen', (sshd) => {

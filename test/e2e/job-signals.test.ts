@@ -5,15 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { makeProject, type Project, type Running, type RunResult } from '../support/mtr.js';
-import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import { JOBS_DIR, type SshdInfo, describeE2E } from '../support/sshd.js';
 import { eventually, sleep } from '../support/eventually.js';
-
-// sshd logs in as this user, whose passwd home holds the job records.
-const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 
 const jobFile = (name: string, file: string) => path.join(JOBS_DIR, name, file);
 const readJobFile = (name: string, file: string): string | undefined => {
@@ -23,7 +19,6 @@ const readJobFile = (name: string, file: string): string | undefined => {
     return undefined;
   }
 };
-
 
 /** Polls until `probe` returns something truthy; fails with `what` after `timeoutMs`. */
 

@@ -6,14 +6,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { cleanEnv, makeProject, MTR_BIN, type Project } from '../support/mtr.js';
-import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import { JOBS_DIR, type SshdInfo, describeE2E } from '../support/sshd.js';
 import { eventually } from '../support/eventually.js';
 
-const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 const TIMEOUT = 60_000;
 
 type StdinMode = 'python stdin=PIPE (closed at once)' | 'a pipe left open' | 'a pipe with data, then EOF' | 'a file' | '/dev/null';

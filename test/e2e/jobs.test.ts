@@ -5,16 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
-import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import { JOBS_DIR, type SshdInfo, describeE2E } from '../support/sshd.js';
 import { eventually, sleep } from '../support/eventually.js';
-
-// sshd logs in as this user, whose passwd home holds the job records.
-const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 
 const readJobFile = (name: string, file: string): string | undefined => {
   try {

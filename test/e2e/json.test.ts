@@ -5,14 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
-import { describeE2E } from '../support/sshd.js';
+import { JOBS_DIR, describeE2E } from '../support/sshd.js';
 import { eventually } from '../support/eventually.js';
-
-const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 
 /** Live processes whose whole command line is `args`. */
 function processesRunning(args: string): string[] {

@@ -5,15 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanEnv, makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { mtrCommand, withTerminal } from '../support/local-tmux.js';
-import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import { JOBS_DIR, type SshdInfo, describeE2E } from '../support/sshd.js';
 import { eventually } from '../support/eventually.js';
-
-const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 
 const summary = (result: RunResult) => ({ code: result.code, stdout: result.stdout, stderr: result.stderr });
 

@@ -1,5 +1,10 @@
 // Access to the run-wide OpenSSH server started by test/support/global-setup.ts.
+import os from 'node:os';
+import path from 'node:path';
 import { describe, inject } from 'vitest';
+
+/** The job records of the rig's key user (sshd logs in as the account running the suite). */
+export const JOBS_DIR = path.join(os.userInfo().homedir, '.mtr', 'jobs');
 
 export interface SshdInfo {
   host: string;
