@@ -167,8 +167,10 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     writeRecords(spec),
     // A new-session that reaches a tmux server on its way out (its last job just ended) fails with
-    // "server exited unexpectedly"; once more, quietly first, starts a new server.
-    `mtr_session() { ${TMUX} -f ../tmux.conf new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh'; }`,
+    // "server exited unexpectedly"; once more, quietly first, starts a new server. The settings are
+    // sourced first every time: a server something else started (an attach to a job just gone
+    // starts one without mtr's file) would otherwise show a status line and take a row of the pane.
+    `mtr_session() { ${TMUX} -f ../tmux.conf source-file "$PWD"/../tmux.conf \\; new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh'; }`,
     `mtr_session 2>/dev/null || mtr_session || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
     spec.wrapper.interactive && !spec.wrapper.session ? logPane(spec.name, spec.wrapper.gate === false) : ':',
     buildPruneLine(),

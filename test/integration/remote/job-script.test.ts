@@ -327,6 +327,17 @@ exec '${real}' "$@"
     expect(rest.stdout.toString()).toBe('once\n');
   });
 
+  it('a tmux server something else started (no mtr settings: a status line) gets mtr\'s settings at the next start', async () => {
+    spawnSync('tmux', ['-L', 'mtr', '-f', '/dev/null', 'new-session', '-d', '-s', 'foreign', 'sleep 30'], { env: box.env });
+    const show = () => spawnSync('tmux', ['-L', 'mtr', 'show-options', '-gv', 'status'], { env: box.env, encoding: 'utf8' }).stdout.trim();
+    expect(show()).toBe('on');
+    const name = jobName();
+    const run = await runScript(shell, buildLaunchScript(spec(name, 'echo started')), box.env);
+    expect(run).toEqual({ stdout: Buffer.from('S'), stderr: Buffer.alloc(0), code: 0 });
+    expect(show()).toBe('off');
+    expect((await runScript(shell, buildStreamScript(name, { exitWithJob: true }), box.env)).stdout.toString()).toBe('started\n');
+  });
+
   it('a new-session that fails twice is a failed start, with tmux\'s reason', async () => {
     const run = await runScript(shell, buildLaunchScript(spec(jobName(), 'echo never')), flakyTmux(2));
     expect({ stdout: run.stdout.toString(), code: run.code }).toEqual({ stdout: 'E', code: 1 });
