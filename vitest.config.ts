@@ -1,9 +1,11 @@
 import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-// Three projects, mirroring src/: unit (pure code, table-driven), integration (builders run by real
-// shells, tmux, sockets, file watchers; no sshd), e2e (the built binary against the run's sshd, by
-// feature). Only e2e starts the sshd.
+// Projects mirroring src/: unit (pure code, table-driven), integration (builders run by real shells,
+// tmux, sockets, file watchers; no sshd), e2e (the built binary against the run's sshd, by feature),
+// and e2e-slurm (below). Only the e2e projects start the sshd, one for both.
+const SLURM_FILE = 'test/e2e/slurm.test.ts';
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -30,8 +32,21 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: [SLURM_FILE],
           pool: 'forks',
           // One real OpenSSH server for the run; e2e files read it with inject('sshd').
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The Slurm file mostly waits on the scheduler (its time-limit test alone is 86 s): in a
+          // lane of its own (the thread pool, beside the forks) it runs alongside the other e2e
+          // files instead of holding one of their two workers. Same sshd (the setup is shared).
+          name: 'e2e-slurm',
+          include: [SLURM_FILE],
+          pool: 'threads',
           globalSetup: ['test/support/global-setup.ts'],
         },
       },

@@ -11,15 +11,34 @@ import type { ProvidedSshd } from './sshd.js';
 // Client tools the e2e tests drive besides the server (tmux runs "remotely", i.e. here too).
 const REQUIRED_TOOLS = ['ssh', 'ssh-keygen', 'rsync', 'sshpass', 'tmux'];
 
+// Two projects use this setup (e2e, and the Slurm file's own lane): they share one server. The
+// state lives on globalThis because each project may load this module afresh.
+interface Shared {
+  provided?: Promise<ProvidedSshd>;
+  users: number;
+  teardown?: () => Promise<void>;
+}
+const shared = globalThis as typeof globalThis & { __mtrE2eSshd?: Shared };
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const state = (shared.__mtrE2eSshd ??= { users: 0 });
+  state.provided ??= startShared(state);
+  state.users += 1;
+  project.provide('sshd', await state.provided);
+  return async () => {
+    state.users -= 1;
+    if (state.users === 0) await state.teardown?.();
+  };
+}
+
+async function startShared(state: Shared): Promise<ProvidedSshd> {
   const skipReason = findSkipReason();
   if (skipReason) {
     if (process.env.CI) {
       throw new Error(`e2e tests cannot run on CI: ${skipReason}. Run: bash scripts/setup.sh`);
     }
     warnSkipped(skipReason);
-    project.provide('sshd', { skipReason });
-    return async () => {};
+    return { skipReason };
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-e2e-'));
@@ -51,9 +70,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     tmuxTmpDir: server.tmuxTmpDir,
     logFile: server.logFile,
   };
-  project.provide('sshd', provided);
-
-  return async () => {
+  state.teardown = async () => {
     // Masters left by runs outlive sshd's listener; end them with the run. A master renames itself
     // `ssh: <socket> [mux]`, so match the folder, not `ControlPath=`.
     spawnSync('pkill', ['-f', `${runtimeDir}/`], { stdio: 'ignore' });
@@ -61,6 +78,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (process.env.MTR_KEEP_TMP) return;
     fs.rmSync(dir, { recursive: true, force: true });
   };
+  return provided;
 }
 
 function findSkipReason(): string | undefined {
