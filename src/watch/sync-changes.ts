@@ -166,6 +166,8 @@ export async function syncChanges(req: ChangeSyncRequest): Promise<ChangeSyncRes
       tree,
       remoteDir: req.remoteDir,
       remote: remote.dirs,
+      // The listing holds directories only: every file would look new.
+      bundle: false,
       ...(window ? keepOptions(req, window, kept) : {}),
       ...(req.written ? { written: req.written } : {}),
     });

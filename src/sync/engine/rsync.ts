@@ -99,6 +99,8 @@ async function sendOverSftp(link: EngineLink, root: string, entries: ScannedEntr
     tree,
     remoteDir: link.server.remoteDir,
     remote: new Map(),
+    // No listing: every file would look new (they are on the server already).
+    bundle: false,
     ...(window ? { keepServerEdits: window, statTargets: true, onKept } : {}),
     ...(link.signal ? { signal: link.signal } : {}),
   });

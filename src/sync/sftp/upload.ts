@@ -3,6 +3,7 @@ import type { Host } from '../../host/types.js';
 import { readRemoteManifest } from './manifest.js';
 import { isServerEdit, type ConflictWindow, type KeptReport, type Written } from '../plan/conflicts.js';
 import { planKeeps, planUpload, type UploadPlan } from '../plan/changes.js';
+import { planBundle, type Bundle } from '../plan/bundle.js';
 import { keepOnServer, statRemote } from './keep.js';
 import { runPool } from '../../util/pool.js';
 import { createByteBudget } from '../../util/byte-budget.js';
@@ -10,12 +11,13 @@ import { putFile, putSymlink, SMALL_FILE, tempSuffixes } from './put.js';
 import { describeSftpFailure, openSftp, resolveSftpPath, SFTP_STATUS, SyncError, type SftpOpError, type SftpSession } from './session.js';
 import type { LocalEntry, LocalTree, RemoteEntry, StattedTree, SyncProgress } from '../types.js';
 
-// Opens sockets: the SFTP sync engine. Plans from the two listings, makes directories, then sends
-// files over up to four SFTP channels of the existing connection (one file: sftp/put.ts).
+// Opens sockets: the SFTP sync engine. Plans from the two listings; new directories and small new
+// files go as one tar stream over an exec (sftp/bundle.ts) when there are enough of them; the rest
+// go over up to four SFTP channels of the existing connection (one file: sftp/put.ts).
 
 export interface SftpSyncOptions {
-  /** Where SFTP channels come from. */
-  host: Pick<Host, 'sftp' | 'capture'>;
+  /** Where SFTP channels and the bundle's exec come from (no exec: no bundle). */
+  host: Pick<Host, 'sftp' | 'capture'> & Partial<Pick<Host, 'exec'>>;
   /** Local project root (tree paths are relative to it). */
   root: string;
   /** Statted: SFTP compares sizes and mtimes (walk.ts statTree). */
@@ -45,6 +47,11 @@ export interface SftpSyncOptions {
   concurrency?: number;
   /** Most SFTP channels to upload over (default 4; more are opened only for many files). */
   maxChannels?: number;
+  /**
+   * Send new directories and small new files as one tar stream (plan/bundle.ts). Only with a full
+   * listing in `remote` (the default: unless `statTargets`), where "not listed" means new.
+   */
+  bundle?: boolean;
   /** A session opened ahead (while the listing was read): used first, ended here either way. */
   session?: Promise<SftpSession>;
   signal?: AbortSignal;
@@ -103,8 +110,11 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
       throw new SyncError(`remote directories stand where local files go: ${list}`, 'remove or rename them on the server, then sync again');
     }
     if (isEmptyPlan(plan) && !leftovers.length && options.remote) return { filesSent: 0, bytesSent: 0, plan };
+    // New directories and small new files as one stream; a server without tar gets them over SFTP.
+    const split = host.exec && (options.bundle ?? !options.statTargets) ? planBundle(plan, remote) : { rest: plan };
+    let sftpPlan = split.rest;
     // Regular files only, as the rsync engine counts them (symlinks are sent, not counted).
-    const sendCount = plan.uploads.length + plan.symlinks.length;
+    const sendCount = sftpPlan.uploads.length + sftpPlan.symlinks.length;
     // The extra channels open while the first one starts and the directories are made; the first
     // is asked for first, so a server with few sessions to give refuses an extra one, not it.
     const first = opened ? Promise.resolve(opened) : firstSession();
@@ -120,16 +130,19 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     await runPool(plan.removals.filter((p) => !movedAway.has(p)), width, (p) => session.unlink(remotePath(base, p)), { signal });
     // Another run may have removed one first: a leftover already gone is fine.
     await runPool(leftovers, width, (p) => session.unlink(remotePath(base, p)).catch(ignoreMissing), { signal });
-    for (const level of byDepth(plan.mkdirs)) {
+    const nextSuffix = tempSuffixes();
+    const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
+    const report = () => onProgress?.({ ...progress });
+    report();
+    if (split.bundle && host.exec && !(await sendNewEntries({ exec: host.exec.bind(host) }, split.bundle, base, nextSuffix(), progress, report, options))) {
+      sftpPlan = plan;
+    }
+    for (const level of byDepth(sftpPlan.mkdirs)) {
       await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
     }
     extra = await opening;
     // Lane i uses channel i mod n: each channel has exactly `width` files in flight.
     const channels = [session, ...extra];
-    const nextSuffix = tempSuffixes();
-    const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
-    const report = () => onProgress?.({ ...progress });
-    report();
     const budget = createByteBudget(BYTES_IN_FLIGHT);
     const sendOne = async (entry: LocalEntry, _index: number, abort: AbortSignal, lane: number) => {
       const channel = channels[lane % channels.length] as SftpSession;
@@ -145,7 +158,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
       progress.files++;
       report();
     };
-    await runPool([...plan.uploads, ...plan.symlinks], width * channels.length, sendOne, { signal });
+    await runPool([...sftpPlan.uploads, ...sftpPlan.symlinks], width * channels.length, sendOne, { signal });
     // Modes last: a read-only directory must not refuse the files written into it.
     await runPool(plan.modeFixes, width, (f) => session.setstat(remotePath(base, f.path), { mode: f.mode }), { signal });
     return { filesSent: progress.files, bytesSent: progress.bytes, plan };
@@ -158,6 +171,39 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     if (warm && !opened) void warm.then((s) => s.end(), () => undefined);
     opened?.end();
   }
+}
+
+// The bundle, counted in the progress; false when the server has no tar (nothing was done).
+async function sendNewEntries(
+  host: Pick<Host, 'exec'>,
+  bundle: Bundle,
+  base: string,
+  suffix: string,
+  progress: SyncProgress,
+  report: () => void,
+  options: SftpSyncOptions,
+): Promise<boolean> {
+  const { sendBundle } = await import('./bundle.js');
+  const sent = await sendBundle(host, {
+    root: options.root,
+    base,
+    bundle,
+    suffix,
+    ...(options.leftoverAgeSeconds === undefined ? {} : { leftoverAgeSeconds: options.leftoverAgeSeconds }),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onFile: (bytes) => {
+      progress.files++;
+      progress.bytes += bytes;
+      report();
+    },
+  });
+  if (!sent.done) {
+    // What the stream carried before the server said it has no tar was not unpacked.
+    progress.files = 0;
+    progress.bytes = 0;
+    report();
+  }
+  return sent.done;
 }
 
 // Before anything is replaced: the server's own edits among the targets go to the conflicts folder.
