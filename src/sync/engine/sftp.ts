@@ -29,6 +29,10 @@ export function sftpEngine(link: EngineLink): SyncEngine {
         ...(session ? { session } : {}),
         onProgress: (p) => link.onProgress?.(progressText('sftp', p)),
       });
+      if (sent.bundle) {
+        const { entries, streamed } = sent.bundle;
+        link.logger.debug(streamed ? `sync: ${entries} new entries as one tar stream` : `sync: ${entries} new entries over SFTP (the server has no tar, or refused the channel)`);
+      }
       const unsent = describeUnsendable(sent.plan.unsendable);
       if (unsent) link.notify({ kind: 'unsendable', text: unsent });
       return { filesSent: sent.filesSent, bytesSent: sent.bytesSent };

@@ -32,11 +32,13 @@ export function buildBundleScript(options: BundleScriptOptions): string {
     `cd ${shellQuote(options.base)} || exit 1`,
     `command -v tar >/dev/null 2>&1 || exit ${NO_TAR}`,
     `c=${CONFLICTS_DIR}; s=${stage}`,
+    // Before this bundle's own folder exists (a young folder can match `-cmin +0`). GNU find takes
+    // fractional minutes; a find that does not just removes nothing.
+    ...(age === undefined ? [] : [`[ ! -d "$c" ] || find "$c"/ -maxdepth 1 -name '${STAGE_PREFIX}*' -type d -cmin +${Math.max(0, Math.round((age / 60) * 1000) / 1000)} -exec rm -rf {} + 2>/dev/null`]),
     // Another sync may remove an empty .mtr-conflicts between the two mkdirs: once more then.
     'mkdir -p "$c" && mkdir -m 700 "$s" || { mkdir -p "$c" && mkdir -m 700 "$s"; } || exit 1',
     `trap 'rm -rf "$s"; rmdir "$c" 2>/dev/null' EXIT`,
     "trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM",
-    ...(age === undefined ? [] : [`find "$c"/ -maxdepth 1 -name '${STAGE_PREFIX}*' -type d -cmin +${Math.max(0, Math.round((age / 60) * 1000) / 1000)} -exec rm -rf {} + 2>/dev/null`]),
     'tar -x -p -o -f - -C "$s" || exit 1',
     `. "$s"/${BUNDLE_MOVES}`,
   ].join('\n');

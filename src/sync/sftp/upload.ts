@@ -62,6 +62,8 @@ export interface SftpSyncResult {
   filesSent: number;
   bytesSent: number;
   plan: UploadPlan;
+  /** A bundle was planned (plan/bundle.ts): its entries, and whether they went as one stream (false: over SFTP). */
+  bundle?: { entries: number; streamed: boolean };
 }
 
 /** SFTP channels of one upload: each is its own server process, so file creation runs in parallel. */
@@ -134,8 +136,11 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
     const report = () => onProgress?.({ ...progress });
     report();
-    if (split.bundle && host.exec && !(await sendNewEntries({ exec: host.exec.bind(host) }, split.bundle, base, nextSuffix(), progress, report, options))) {
-      sftpPlan = plan;
+    let bundled: SftpSyncResult['bundle'];
+    if (split.bundle && host.exec) {
+      const streamed = await sendNewEntries({ exec: host.exec.bind(host) }, split.bundle, base, nextSuffix(), progress, report, options);
+      bundled = { entries: split.bundle.dirs.length + split.bundle.entries.length, streamed };
+      if (!streamed) sftpPlan = plan;
     }
     for (const level of byDepth(sftpPlan.mkdirs)) {
       await runPool(level, width, (p) => session.mkdir(remotePath(base, p)), { signal });
@@ -161,7 +166,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     await runPool([...sftpPlan.uploads, ...sftpPlan.symlinks], width * channels.length, sendOne, { signal });
     // Modes last: a read-only directory must not refuse the files written into it.
     await runPool(plan.modeFixes, width, (f) => session.setstat(remotePath(base, f.path), { mode: f.mode }), { signal });
-    return { filesSent: progress.files, bytesSent: progress.bytes, plan };
+    return { filesSent: progress.files, bytesSent: progress.bytes, plan, ...(bundled ? { bundle: bundled } : {}) };
   } catch (error) {
     if (signal?.aborted && error === signal.reason) throw error;
     throw describeSftpFailure(error, [opened, ...extra].some((s) => s?.closed));

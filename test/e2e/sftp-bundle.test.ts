@@ -1,0 +1,162 @@
+// The SFTP engine's bundle (src/sync/sftp/bundle.ts): new directories and small new files as one tar
+// stream over an exec, unpacked on the server into a private folder and moved into place. Run as a
+// user would (the built mtr against the suite's sshd) and at the engine, where a test can cut the
+// link in the middle of the stream.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ServerConfig } from '../../src/config/types.js';
+import { ConnectionError } from '../../src/errors.js';
+import { openHost } from '../../src/host/open.js';
+import type { Host } from '../../src/host/types.js';
+import { nullLogger } from '../../src/log.js';
+import { resolveTarget } from '../../src/ssh/target.js';
+import { syncViaSftp } from '../../src/sync/sftp/upload.js';
+import type { LocalEntry, StattedTree } from '../../src/sync/types.js';
+import { eventually } from '../support/eventually.js';
+import { makeProject, type Project } from '../support/mtr.js';
+import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
+import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import { T, snapshotTree, writeFile } from '../support/tree.js';
+
+const STREAMED = /sync: (\d+) new entries as one tar stream/;
+const OVER_SFTP = /sync: (\d+) new entries over SFTP \(the server has no tar, or refused the channel\)/;
+
+// Every kind of new entry a bundle carries, and one it leaves to SFTP (a file over 256 KB).
+function buildFixture(root: string): void {
+  let i = 0;
+  const file = (rel: string, content: string | Buffer, mode = 0o644) => writeFile(root, rel, content, mode, T + 11 * i++);
+  for (let n = 0; n < 12; n++) file(`src/pkg${n % 3}/mod${n}.py`, `print(${n})\n`);
+  file('README.md', '# bundle\n');
+  file('empty-file', '');
+  file('bin/run.sh', '#!/bin/sh\necho run\n', 0o755);
+  file('private/secret.txt', 'secret\n', 0o600);
+  file('ro/readonly.txt', 'read only\n', 0o444);
+  file("odd/it's $HOME `x` \\ back.txt", 'quotes\n');
+  file('odd/-rf', 'dash\n');
+  file('odd/new\nline.txt', 'newline in the name\n');
+  file('dir with space/ünïcødé 日本 🚀.txt', 'unicode\n');
+  // A path past ustar's 100 bytes (split into its prefix) and a name no split can hold (pax).
+  file(`deep/${'a'.repeat(60)}/${'b'.repeat(60)}/c.txt`, 'long path\n');
+  file(`long/${'n'.repeat(200)}.txt`, 'long name\n');
+  file('sizes/511', Buffer.alloc(511, 1));
+  file('sizes/512', Buffer.alloc(512, 2));
+  file('sizes/513', Buffer.alloc(513, 3));
+  file('data/big.bin', randomBytes(300 * 1024));
+  fs.symlinkSync('src/pkg0/mod0.py', path.join(root, 'link-to-mod'));
+  fs.symlinkSync(`../${'t'.repeat(150)}`, path.join(root, 'bin/long-target'));
+  fs.mkdirSync(path.join(root, 'empty'));
+  fs.mkdirSync(path.join(root, 'nested/empty/dir'), { recursive: true });
+  fs.chmodSync(path.join(root, 'private'), 0o700);
+  fs.chmodSync(path.join(root, 'bin'), 0o750);
+  fs.chmodSync(path.join(root, 'ro'), 0o555);
+}
+
+const log = (project: Project, name: string) => fs.readFileSync(path.join(project.home, name), 'utf8');
+
+function expectSameTree(project: Project): void {
+  const remote = snapshotTree(project.remoteDir);
+  expect(remote).toEqual(snapshotTree(project.root, ['.mtr']));
+  expect(fs.existsSync(path.join(project.remoteDir, '.mtr-conflicts'))).toBe(false);
+}
+
+describeE2E('sftp: new files as one tar stream', (sshd) => {
+  let reduced: ReducedSshd | undefined;
+  afterAll(async () => {
+    await stopSshdWithout(reduced);
+    if (reduced) fs.rmSync(reduced.dir, { recursive: true, force: true });
+  });
+
+  it('a first sync sends every new entry in one stream; the remote tree is the local one (content, modes, mtimes, links)', async () => {
+    const project = makeProject({ sshd, servers: { test: { sync: 'sftp' } } });
+    buildFixture(project.root);
+    const first = await project.run(['--log-file', path.join(project.home, 'first.log'), 'true']);
+    expect(first.code, first.stderr).toBe(0);
+    const streamed = STREAMED.exec(log(project, 'first.log'));
+    expect(streamed, 'the bundle was used').not.toBeNull();
+    // Every directory and every new entry but the big file (SFTP streams that one).
+    const local = snapshotTree(project.root, ['.mtr']);
+    expect(Number(streamed![1])).toBe(Object.keys(local).length - 1);
+    expectSameTree(project);
+
+    // New files into directories the server has (moved per directory), a new directory, an edit.
+    for (let n = 0; n < 20; n++) writeFile(project.root, `src/pkg1/new${n}.py`, `new ${n}\n`, 0o640, T + 5000 + n);
+    writeFile(project.root, 'top-new.txt', 'at the top\n', 0o644, T + 6000);
+    writeFile(project.root, 'fresh/a/b/c.txt', 'fresh\n', 0o644, T + 6001);
+    writeFile(project.root, 'README.md', '# bundle, edited\n', 0o644, T + 7000);
+    const second = await project.run(['-v', '--log-file', path.join(project.home, 'second.log'), 'true']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/^mtr: synced 23 of \d+ files/);
+    expect(STREAMED.exec(log(project, 'second.log'))?.[1]).toBe(String(20 + 1 + 3 + 1));
+    expectSameTree(project);
+  });
+
+  it('a server without tar gets the same files over SFTP', async () => {
+    reduced = await startSshdWithout(sshd, ['tar']);
+    const project = makeProject({ sshd: { ...sshd, port: reduced.port, knownHostsLine: reduced.knownHostsLine }, servers: { test: { sync: 'sftp', reuse: false } } });
+    buildFixture(project.root);
+    const result = await project.run(['-v', '--log-file', path.join(project.home, 'no-tar.log'), 'true']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(log(project, 'no-tar.log')).toMatch(OVER_SFTP);
+    expect(result.stderr).toMatch(/^mtr: synced 27 of 27 files/);
+    expectSameTree(project);
+  });
+});
+
+// Engine level: the link is cut while the stream is half sent.
+function walkTree(root: string): StattedTree {
+  const entries: LocalEntry[] = [];
+  const visit = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
+      const p = rel ? `${rel}/${name}` : name;
+      const st = fs.lstatSync(path.join(root, p));
+      const type = st.isDirectory() ? 'dir' : 'file';
+      entries.push({ path: p, type, size: type === 'file' ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000), mode: st.mode & 0o7777 });
+      if (type === 'dir') visit(p);
+    }
+  };
+  visit('');
+  return { kind: 'statted', root, entries: entries.sort((a, b) => (a.path < b.path ? -1 : 1)), excludedCount: 0 };
+}
+
+async function connect(sshd: SshdInfo, home: string): Promise<Host> {
+  const knownHostsFile = path.join(home, 'known_hosts');
+  fs.writeFileSync(knownHostsFile, `${sshd.knownHostsLine}\n`);
+  const server: ServerConfig = {
+    name: 'test', host: sshd.host, port: sshd.port, user: sshd.user, keyFilename: sshd.clientKey,
+    remoteDir: '/unused', sync: 'sftp', exclude: [], respectGitignore: false, delete: false,
+    connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile, reuse: false, reuseIdle: 0, deadLinkTimeout: 30,
+  };
+  const context = { cwd: home, env: {}, homedir: home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
+  return openHost({ kind: 'ssh', server: 'test', target: resolveTarget(server, { homedir: home, localUser: sshd.user }), reuse: false }, context, nullLogger);
+}
+
+describeE2E('sftp bundle: a link cut during the stream', (sshd) => {
+  describe('at the engine', () => {
+    it('fails with ConnectionError 255; no entry reaches its real name, and the server removes its folder', async () => {
+      const home = fs.mkdtempSync(path.join(sshd.localRoot, 'bundle-cut-'));
+      const local = path.join(home, 'project');
+      const remoteParent = fs.mkdtempSync(path.join(sshd.remoteRoot, 'bundle-cut-'));
+      fs.chmodSync(remoteParent, 0o777);
+      const remote = path.join(remoteParent, 'project');
+      // Enough incompressible data that the stream is still going when the link goes.
+      for (let n = 0; n < 400; n++) writeFile(local, `d${n % 8}/f${n}.bin`, randomBytes(200 * 1024));
+      const host = await connect(sshd, home);
+      const error = await syncViaSftp({
+        host,
+        root: local,
+        tree: walkTree(local),
+        remoteDir: remote,
+        onProgress: (p) => p.files === 50 && host.destroy(),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as ConnectionError).exitCode).toBe(255);
+      // Only remote_dir itself was made (SFTP, before the stream); nothing else got a real name.
+      expect(fs.readdirSync(remote).filter((n) => n !== '.mtr-conflicts')).toEqual([]);
+      // The server's tar sees the stream end short and the script removes what it unpacked.
+      await eventually('the server to remove its unpack folder', () => !fs.existsSync(path.join(remote, '.mtr-conflicts')), 10_000);
+    });
+  });
+});
