@@ -5,20 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ServerConfig } from '../../src/config/types.js';
 import { ConnectionError } from '../../src/errors.js';
-import { openHost } from '../../src/host/open.js';
-import type { Host } from '../../src/host/types.js';
-import { nullLogger } from '../../src/log.js';
-import { resolveTarget } from '../../src/ssh/target.js';
 import { syncViaSftp } from '../../src/sync/sftp/upload.js';
-import type { LocalEntry, StattedTree } from '../../src/sync/types.js';
 import { eventually } from '../support/eventually.js';
 import { makeProject, type Project } from '../support/mtr.js';
 import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
-import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import { connectHost, walkTree } from '../support/engine-host.js';
+import { describeE2E } from '../support/sshd.js';
 import { T, snapshotTree, writeFile } from '../support/tree.js';
 
 const STREAMED = /sync: (\d+) new entries as one tar stream/;
@@ -106,33 +100,6 @@ describeE2E('sftp: new files as one tar stream', (sshd) => {
 });
 
 // Engine level: the link is cut while the stream is half sent.
-function walkTree(root: string): StattedTree {
-  const entries: LocalEntry[] = [];
-  const visit = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
-      const p = rel ? `${rel}/${name}` : name;
-      const st = fs.lstatSync(path.join(root, p));
-      const type = st.isDirectory() ? 'dir' : 'file';
-      entries.push({ path: p, type, size: type === 'file' ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000), mode: st.mode & 0o7777 });
-      if (type === 'dir') visit(p);
-    }
-  };
-  visit('');
-  return { kind: 'statted', root, entries: entries.sort((a, b) => (a.path < b.path ? -1 : 1)), excludedCount: 0 };
-}
-
-async function connect(sshd: SshdInfo, home: string): Promise<Host> {
-  const knownHostsFile = path.join(home, 'known_hosts');
-  fs.writeFileSync(knownHostsFile, `${sshd.knownHostsLine}\n`);
-  const server: ServerConfig = {
-    name: 'test', host: sshd.host, port: sshd.port, user: sshd.user, keyFilename: sshd.clientKey,
-    remoteDir: '/unused', sync: 'sftp', exclude: [], respectGitignore: false, delete: false,
-    connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile, reuse: false, reuseIdle: 0, deadLinkTimeout: 30,
-  };
-  const context = { cwd: home, env: {}, homedir: home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
-  return openHost({ kind: 'ssh', server: 'test', target: resolveTarget(server, { homedir: home, localUser: sshd.user }), reuse: false }, context, nullLogger);
-}
-
 describeE2E('sftp bundle: a link cut during the stream', (sshd) => {
   describe('at the engine', () => {
     it('fails with ConnectionError 255; no entry reaches its real name, and the server removes its folder', async () => {
@@ -143,7 +110,7 @@ describeE2E('sftp bundle: a link cut during the stream', (sshd) => {
       const remote = path.join(remoteParent, 'project');
       // Enough incompressible data that the stream is still going when the link goes.
       for (let n = 0; n < 400; n++) writeFile(local, `d${n % 8}/f${n}.bin`, randomBytes(200 * 1024));
-      const host = await connect(sshd, home);
+      const host = await connectHost(sshd, home, { user: sshd.user, key: sshd.clientKey });
       const error = await syncViaSftp({
         host,
         root: local,

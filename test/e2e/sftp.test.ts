@@ -3,15 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerConfig } from '../../src/config/types.js';
-import type { Context } from '../../src/context.js';
 import { ConnectionError, MtrError } from '../../src/errors.js';
-import { nullLogger } from '../../src/log.js';
-import { openHost } from '../../src/host/open.js';
 import type { Host } from '../../src/host/types.js';
-import { resolveTarget } from '../../src/ssh/target.js';
 import { applyDeletions } from '../../src/sync/remote/delete.js';
 import { downloadViaSftp, resolveRemotePath } from '../../src/sync/sftp/download.js';
 import { readRemoteManifest } from '../../src/sync/sftp/manifest.js';
@@ -19,31 +13,13 @@ import { syncViaSftp } from '../../src/sync/sftp/upload.js';
 import { planDeletions } from '../../src/sync/plan/changes.js';
 import { checkDeleteTarget } from '../../src/sync/plan/delete-guard.js';
 import { openSftp, walkSftp } from '../../src/sync/sftp/session.js';
-import type { LocalEntry, RemoteEntry, StattedTree, SyncProgress } from '../../src/sync/types.js';
-import { describeE2E, type SshdInfo } from '../support/sshd.js';
+import type { RemoteEntry, SyncProgress } from '../../src/sync/types.js';
+import { connectHost as connect, walkTree } from '../support/engine-host.js';
+import { describeE2E } from '../support/sshd.js';
 import { fileStamps, passCtimeTick } from '../support/tree.js';
 
 const T = 1_600_000_000;
 const BIG = 20 * 1024 * 1024;
-
-// A small stand-in for the real walker: lstat everything, whole-second mtimes, dirs before contents.
-function walkTree(root: string): StattedTree {
-  const entries: LocalEntry[] = [];
-  const visit = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
-      const p = rel ? `${rel}/${name}` : name;
-      const st = fs.lstatSync(path.join(root, p));
-      const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file';
-      const entry: LocalEntry = { path: p, type, size: type === 'file' ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000), mode: st.mode & 0o7777 };
-      if (type === 'symlink') entry.linkTarget = fs.readlinkSync(path.join(root, p));
-      entries.push(entry);
-      if (type === 'dir') visit(p);
-    }
-  };
-  visit('');
-  entries.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { kind: 'statted', root, entries, excludedCount: 0 };
-}
 
 function write(root: string, rel: string, content: string | Buffer, mode = 0o644, mtime = T): void {
   const file = path.join(root, rel);
@@ -58,21 +34,6 @@ function listAll(dir: string): string[] {
 }
 
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-
-function context(home: string): Context {
-  return { cwd: home, env: {}, homedir: home, stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stdinIsData: false };
-}
-
-async function connect(sshd: SshdInfo, home: string, auth: { user: string; key?: string; password?: string }): Promise<Host> {
-  const knownHostsFile = path.join(home, 'known_hosts');
-  fs.writeFileSync(knownHostsFile, `${sshd.knownHostsLine}\n`);
-  const server: ServerConfig = {
-    name: 'test', host: sshd.host, port: sshd.port, user: auth.user, keyFilename: auth.key, password: auth.password,
-    remoteDir: '/unused', sync: 'sftp', exclude: [], respectGitignore: false, delete: false,
-    connectTimeout: 10, strictHostKeyChecking: 'yes', knownHostsFile, reuse: false, reuseIdle: 0, deadLinkTimeout: 30,
-  };
-  return openHost({ kind: 'ssh', server: 'test', target: resolveTarget(server, { homedir: home, localUser: auth.user }), reuse: false }, context(home), nullLogger);
-}
 
 describeE2E('sftp engine', (sshd) => {
   let base: string;
