@@ -33,7 +33,9 @@ export function buildPruneLine(limits: JobHistoryLimits = JOB_HISTORY): string {
 const REMOVE_SNAPSHOT = 's=; [ ! -f "$d/snapshot" ] || read -r s <"$d/snapshot"; case $s in */.mtr/snapshots/"$d") rm -rf -- "$s" "$s.slurm";; esac';
 
 // Lists finished jobs newest first (by rc's time) with their project; awk counts per project and
-// names those past `max`, or past `keep` and not ended within `days` (find -mtime, POSIX).
+// names those past `max`, or past `keep` and not ended within `days` (find -mtime, POSIX). The list
+// is taken before the recent ones are looked up: a record that appears in between (another start
+// on the same account) is then not in the list, so never pruned for want of a look.
 function buildPruneScript(limits: JobHistoryLimits): string {
   const select =
     `awk -v keep=${limits.keep} -v max=${limits.max} '` +
@@ -41,8 +43,9 @@ function buildPruneScript(limits: JobHistoryLimits): string {
     '{ d = $1; p = substr($0, length(d) + 2); n = ++seen[p]; if (n > max || (n > keep && !(d in recent))) print d }\'';
   return [
     `cd ${JOBS_DIR} || exit 0`,
+    'l=$(ls -1t -- */rc)',
     `{ find . -mindepth 2 -maxdepth 2 -name rc -mtime -${limits.days} -print; echo /; ` +
-      `ls -1t -- */rc | while IFS= read -r f; do d=\${f%/rc}; p=; [ -f "$d/project" ] && read -r p <"$d/project"; printf '%s %s\\n' "$d" "$p"; done; } | ` +
+      `printf '%s\\n' "$l" | while IFS= read -r f; do [ -n "$f" ] || continue; d=\${f%/rc}; p=; [ -f "$d/project" ] && read -r p <"$d/project"; printf '%s %s\\n' "$d" "$p"; done; } | ` +
       `${select} | while IFS= read -r d; do ${REMOVE_SNAPSHOT}; rm -rf -- "./$d"; done`,
     'set -- */rc; [ -e "$1" ] || set --; echo $# >kept.count',
   ].join('\n');

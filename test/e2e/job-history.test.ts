@@ -106,16 +106,22 @@ describeE2E('job history per project', (sshd) => {
     // first. Returns their names, newest first.
     function addRecords(tag: string, remoteDir: string | undefined, count: number, ageDays: number): string[] {
       const made = Array.from({ length: count }, (_, i) => `${tag}-${String(i).padStart(3, '0')}`);
+      // Each record is made whole beside the jobs folder and renamed in: a prune that another file's
+      // job start runs meanwhile never sees one with its rc's time not yet set.
+      fs.mkdirSync(JOBS_DIR, { recursive: true, mode: 0o700 });
+      const staging = fs.mkdtempSync(path.join(path.dirname(JOBS_DIR), '.e2e-records-'));
       made.forEach((name, i) => {
-        const dir = path.join(JOBS_DIR, name);
+        const dir = path.join(staging, name);
         fakes.push(name);
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        fs.mkdirSync(dir, { mode: 0o700 });
         fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ name, argv: ['true'], server: 'test', cwd: remoteDir ?? '~/nowhere', mode: 'batch' }));
         if (remoteDir !== undefined) fs.writeFileSync(path.join(dir, 'project'), `${remoteDir}\n`);
         fs.writeFileSync(path.join(dir, 'rc'), '0\n');
         const when = now - ageDays * DAY - i;
         fs.utimesSync(path.join(dir, 'rc'), when, when);
+        fs.renameSync(dir, path.join(JOBS_DIR, name));
       });
+      fs.rmdirSync(staging);
       return made;
     }
     const present = (list: string[]) => list.filter((name) => fs.existsSync(path.join(JOBS_DIR, name)));
