@@ -14,6 +14,12 @@ export default defineConfig({
     // once even on 2 cores, where vitest's default is one. Tests tell their own processes, sockets
     // and logins apart from other files' (unique names, own runtime folders, own keys).
     maxWorkers: Math.max(2, os.availableParallelism() - 1),
+    // The child processes (integration, e2e) run file after file without starting afresh: most of
+    // a file's cost was the start. So a test leaves no process state changed behind: environment
+    // variables, the working folder, fake timers, module mocks. The thread pool (unit, e2e-slurm)
+    // stays isolated: threads start fast, and shared ones once ended a run with "Terminating worker
+    // thread". (vitest makes one pool per kind from the root's options: set here, not per project.)
+    poolOptions: { forks: { isolate: false } },
     // The summary reporter prints `N passed, N failed, N skipped` last; CI reads that line.
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
@@ -25,7 +31,7 @@ export default defineConfig({
       {
         extends: true,
         // These spawn shells, tmux and watchers: child processes, not threads.
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], pool: 'forks', isolate: false },
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], pool: 'forks' },
       },
       {
         extends: true,
@@ -34,11 +40,6 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           exclude: [SLURM_FILE],
           pool: 'forks',
-          // Child processes that run file after file without starting afresh (most of a file's cost
-          // was the start). So a test leaves no process state changed behind: environment
-          // variables, the working folder, fake timers, module mocks. (Not the thread pool: vitest
-          // 3.2 then ended a run with "Terminating worker thread".)
-          isolate: false,
           // One real OpenSSH server for the run; e2e files read it with inject('sshd').
           globalSetup: ['test/support/global-setup.ts'],
         },
