@@ -14,12 +14,6 @@ export default defineConfig({
     // once even on 2 cores, where vitest's default is one. Tests tell their own processes, sockets
     // and logins apart from other files' (unique names, own runtime folders, own keys).
     maxWorkers: Math.max(2, os.availableParallelism() - 1),
-    // The child processes (integration, e2e) run file after file without starting afresh: most of
-    // a file's cost was the start. So a test leaves no process state changed behind: environment
-    // variables, the working folder, fake timers, module mocks. The thread pool (unit, e2e-slurm)
-    // stays isolated: threads start fast, and shared ones once ended a run with "Terminating worker
-    // thread". (vitest makes one pool per kind from the root's options: set here, not per project.)
-    poolOptions: { forks: { isolate: false } },
     // The summary reporter prints `N passed, N failed, N skipped` last; CI reads that line.
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
