@@ -1,8 +1,10 @@
+import { remotePathExpr } from '../../remote/remote-path.js';
 import { shellQuote } from '../../remote/shell-quote.js';
 import { CONFLICTS_DIR } from '../plan/conflicts.js';
 import type { BundleMove } from '../plan/bundle.js';
 
-// The server's side of a bundle (pure): unpack the tar stream on stdin into a private folder inside
+// The server's side of a bundle (pure): make remote_dir when it is missing (the bundle may run before
+// SFTP has looked), unpack the tar stream on stdin into a private folder inside
 // `.mtr-conflicts/` (never listed, synced or deleted; the same file system as remote_dir, so moving
 // out of it is a rename), run the moves the archive carries last, remove the folder. A stream cut
 // short fails tar, and nothing is moved.
@@ -17,8 +19,8 @@ export const BUNDLE_TREE = 't';
 const STAGE_PREFIX = '.upload-';
 
 export interface BundleScriptOptions {
-  /** remote_dir, absolute (as SFTP resolved it). */
-  base: string;
+  /** remote_dir as configured (`~/…`, relative = below home, or absolute). */
+  remoteDir: string;
   /** Unique per bundle ([0-9a-f]). */
   suffix: string;
   /** Remove other bundles' folders untouched this long (an upload cut off by a killed server). */
@@ -28,8 +30,9 @@ export interface BundleScriptOptions {
 export function buildBundleScript(options: BundleScriptOptions): string {
   const stage = `"$c"/${STAGE_PREFIX}${options.suffix}`;
   const age = options.leftoverAgeSeconds;
+  const dir = remotePathExpr(options.remoteDir);
   return [
-    `cd ${shellQuote(options.base)} || exit 1`,
+    `mkdir -p -- ${dir} 2>/dev/null; cd ${dir} || exit 1`,
     `command -v tar >/dev/null 2>&1 || exit ${NO_TAR}`,
     `c=${CONFLICTS_DIR}; s=${stage}`,
     // Before this bundle's own folder exists (a young folder can match `-cmin +0`). GNU find takes

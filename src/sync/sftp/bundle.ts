@@ -15,8 +15,8 @@ import { tarEnd, tarHeader, tarPadding } from './tar.js';
 export interface BundleSendOptions {
   /** Local project root (entry paths are relative to it). */
   root: string;
-  /** remote_dir, absolute. */
-  base: string;
+  /** remote_dir as configured. */
+  remoteDir: string;
   bundle: Bundle;
   suffix: string;
   leftoverAgeSeconds?: number;
@@ -35,7 +35,7 @@ export interface BundleSent {
 export async function sendBundle(host: HostExec, options: BundleSendOptions): Promise<BundleSent> {
   const { bundle, signal } = options;
   signal?.throwIfAborted();
-  const script = buildBundleScript({ base: options.base, suffix: options.suffix, ...(options.leftoverAgeSeconds === undefined ? {} : { leftoverAgeSeconds: options.leftoverAgeSeconds }) });
+  const script = buildBundleScript({ remoteDir: options.remoteDir, suffix: options.suffix, ...(options.leftoverAgeSeconds === undefined ? {} : { leftoverAgeSeconds: options.leftoverAgeSeconds }) });
   let channel: HostChannel;
   try {
     channel = await host.exec(wrapForLoginShell(script));

@@ -117,6 +117,18 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     let sftpPlan = split.rest;
     // Regular files only, as the rsync engine counts them (symlinks are sent, not counted).
     const sendCount = sftpPlan.uploads.length + sftpPlan.symlinks.length;
+    const nextSuffix = tempSuffixes();
+    const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
+    const report = () => onProgress?.({ ...progress });
+    report();
+    // The bundle needs no SFTP (its script makes remote_dir): it runs while the SFTP session opens,
+    // unless something must be removed first where its directories go, or server edits may be
+    // kept (their folder and the bundle's share .mtr-conflicts/, which the bundle removes if empty).
+    const bundle = split.bundle;
+    const bundleHost = bundle && host.exec ? { exec: host.exec.bind(host) } : undefined;
+    const startBundle = () => sendNewEntries(bundleHost as Pick<Host, 'exec'>, bundle as Bundle, nextSuffix(), progress, report, options);
+    let bundling = bundleHost && !plan.removals.length && !options.keepServerEdits ? startBundle() : undefined;
+    bundling?.catch(() => undefined);
     // The extra channels open while the first one starts and the directories are made; the first
     // is asked for first, so a server with few sessions to give refuses an extra one, not it.
     const first = opened ? Promise.resolve(opened) : firstSession();
@@ -132,14 +144,11 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     await runPool(plan.removals.filter((p) => !movedAway.has(p)), width, (p) => session.unlink(remotePath(base, p)), { signal });
     // Another run may have removed one first: a leftover already gone is fine.
     await runPool(leftovers, width, (p) => session.unlink(remotePath(base, p)).catch(ignoreMissing), { signal });
-    const nextSuffix = tempSuffixes();
-    const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
-    const report = () => onProgress?.({ ...progress });
-    report();
+    if (bundleHost && !bundling) bundling = startBundle();
     let bundled: SftpSyncResult['bundle'];
-    if (split.bundle && host.exec) {
-      const streamed = await sendNewEntries({ exec: host.exec.bind(host) }, split.bundle, base, nextSuffix(), progress, report, options);
-      bundled = { entries: split.bundle.dirs.length + split.bundle.entries.length, streamed };
+    if (bundle && bundling) {
+      const streamed = await bundling;
+      bundled = { entries: bundle.dirs.length + bundle.entries.length, streamed };
       if (!streamed) sftpPlan = plan;
     }
     for (const level of byDepth(sftpPlan.mkdirs)) {
@@ -182,7 +191,6 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
 async function sendNewEntries(
   host: Pick<Host, 'exec'>,
   bundle: Bundle,
-  base: string,
   suffix: string,
   progress: SyncProgress,
   report: () => void,
@@ -191,7 +199,7 @@ async function sendNewEntries(
   const { sendBundle } = await import('./bundle.js');
   const sent = await sendBundle(host, {
     root: options.root,
-    base,
+    remoteDir: options.remoteDir,
     bundle,
     suffix,
     ...(options.leftoverAgeSeconds === undefined ? {} : { leftoverAgeSeconds: options.leftoverAgeSeconds }),

@@ -152,7 +152,7 @@ const EXPECTED_AFTER = [
 const BEFORE = ['old/', 'old/keep.txt (server)'];
 
 describe.each(SHELLS)('buildBundleScript run by %s with GNU tar', (_name, shell) => {
-  const script = (extra: Partial<BundleScriptOptions> = {}) => buildBundleScript({ base, suffix: suffix(), ...extra });
+  const script = (extra: Partial<BundleScriptOptions> = {}) => buildBundleScript({ remoteDir: base, suffix: suffix(), ...extra });
 
   it('unpacks and moves everything in place, modes kept, no .mtr-conflicts left', () => {
     const run = runScript(shell, script(), buildArchive(SPEC).bytes);
@@ -295,17 +295,27 @@ describe.each(SHELLS)('buildBundleScript run by %s with GNU tar', (_name, shell)
     expect(snapshot(base)).toEqual([...BEFORE, `${CONFLICTS}/`, `${CONFLICTS}/2026-01-01T00-00-00/`, `${CONFLICTS}/2026-01-01T00-00-00/edited.txt (their edit)`, 'root.txt (root)'].sort());
   });
 
-  it('a remote_dir that does not exist → exit 1, nothing created', () => {
-    const missing = path.join(base, 'missing');
-    const run = runScript(shell, buildBundleScript({ base: missing, suffix: suffix() }), buildArchive(SPEC).bytes);
+  it('a remote_dir that does not exist yet is made (with its parents), then filled', () => {
+    const missing = path.join(base, 'missing', 'project');
+    const spec: BundleSpec = { dirs: ['a', 'a/b'], files: [{ path: 'a/b/y', data: text('y'), mode: 0o644 }, { path: 'root.txt', data: text('root'), mode: 0o644 }] };
+    const run = runScript(shell, buildBundleScript({ remoteDir: missing, suffix: suffix() }), buildArchive(spec).bytes);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(snapshot(missing)).toEqual(['a/', 'a/b/', 'a/b/y (y)', 'root.txt (root)']);
+  });
+
+  it('a remote_dir that is a file → exit 1, nothing written', () => {
+    const file = path.join(base, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const run = runScript(shell, buildBundleScript({ remoteDir: file, suffix: suffix() }), buildArchive(SPEC).bytes);
     expect(run.status).toBe(1);
-    expect(fs.existsSync(missing)).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
   });
 });
 
 describe('buildBundleScript through the login-shell wrapper', () => {
   it('as sshd would run it: unpacked and moved in place', () => {
-    const run = runScript('/bin/sh', wrapForLoginShell(buildBundleScript({ base, suffix: suffix() })), buildArchive(SPEC).bytes);
+    const run = runScript('/bin/sh', wrapForLoginShell(buildBundleScript({ remoteDir: base, suffix: suffix() })), buildArchive(SPEC).bytes);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(snapshot(base)).toEqual(EXPECTED_AFTER);
