@@ -122,12 +122,14 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     const report = () => onProgress?.({ ...progress });
     report();
     // The bundle needs no SFTP (its script makes remote_dir): it runs while the SFTP session opens,
-    // unless something must be removed first where its directories go, or server edits may be
-    // kept (their folder and the bundle's share .mtr-conflicts/, which the bundle removes if empty).
+    // unless something must be removed first where its directories go, or a server edit may be
+    // kept (its folder and the bundle's share .mtr-conflicts/, which the bundle removes if empty):
+    // only what is on the server can be kept.
     const bundle = split.bundle;
     const bundleHost = bundle && host.exec ? { exec: host.exec.bind(host) } : undefined;
     const startBundle = () => sendNewEntries(bundleHost as Pick<Host, 'exec'>, bundle as Bundle, nextSuffix(), progress, report, options);
-    let bundling = bundleHost && !plan.removals.length && !options.keepServerEdits ? startBundle() : undefined;
+    const mayKeep = !!options.keepServerEdits && [...plan.uploads, ...plan.symlinks].some((e) => remote.has(e.path));
+    let bundling = bundleHost && !plan.removals.length && !mayKeep ? startBundle() : undefined;
     bundling?.catch(() => undefined);
     // The extra channels open while the first one starts and the directories are made; the first
     // is asked for first, so a server with few sessions to give refuses an extra one, not it.
