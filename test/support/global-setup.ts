@@ -76,9 +76,35 @@ async function startShared(state: Shared): Promise<ProvidedSshd> {
     spawnSync('pkill', ['-f', `${runtimeDir}/`], { stdio: 'ignore' });
     await server.stop({ killTmux: true });
     if (process.env.MTR_KEEP_TMP) return;
+    removeJobRecords(dir, [server.user, server.password?.user]);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   return provided;
+}
+
+// The run's jobs leave records in the logins' real ~/.mtr/jobs (mtr keeps a week of them): those of
+// projects below the run's folder go with it, or every later run's job starts count more of them.
+function removeJobRecords(runDir: string, users: Array<string | undefined>): void {
+  for (const user of users) {
+    if (!user) continue;
+    const home = spawnSync('sh', ['-c', 'getent passwd "$1" | cut -d: -f6', 'sh', user], { encoding: 'utf8' }).stdout.trim();
+    const jobs = path.join(home || '/nonexistent', '.mtr', 'jobs');
+    let names: string[];
+    try {
+      names = fs.readdirSync(jobs);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      let project = '';
+      try {
+        project = fs.readFileSync(path.join(jobs, name, 'project'), 'utf8').trim();
+      } catch {
+        continue;
+      }
+      if (project.startsWith(`${runDir}/`)) fs.rmSync(path.join(jobs, name), { recursive: true, force: true });
+    }
+  }
 }
 
 function findSkipReason(): string | undefined {
