@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/errors.js';
+import { openSftp } from '../../src/sync/sftp/session.js';
 import { syncViaSftp } from '../../src/sync/sftp/upload.js';
 import { eventually } from '../support/eventually.js';
 import { makeProject, type Project } from '../support/mtr.js';
@@ -124,6 +125,43 @@ describeE2E('sftp bundle: a link cut during the stream', (sshd) => {
       expect(fs.readdirSync(remote).filter((n) => n !== '.mtr-conflicts')).toEqual([]);
       // The server's tar sees the stream end short and the script removes what it unpacked.
       await eventually('the server to remove its unpack folder', () => !fs.existsSync(path.join(remote, '.mtr-conflicts')), 10_000);
+    });
+
+    it('a server that refuses the bundle\'s channel (MaxSessions) gets the files over SFTP', async () => {
+      const home = fs.mkdtempSync(path.join(sshd.localRoot, 'bundle-sessions-'));
+      const local = path.join(home, 'project');
+      const remoteParent = fs.mkdtempSync(path.join(sshd.remoteRoot, 'bundle-sessions-'));
+      fs.chmodSync(remoteParent, 0o777);
+      const remote = path.join(remoteParent, 'project');
+      for (let n = 0; n < 40; n++) writeFile(local, `d${n % 4}/f${n}.txt`, `file ${n}\n`, 0o644, T + n);
+      const host = await connectHost(sshd, home, { user: sshd.user, key: sshd.clientKey });
+      try {
+        // Every session but one taken: the upload's SFTP channel gets it, the bundle's exec is refused
+        // (the listing is given: its exec would be refused too).
+        const hogs: Awaited<ReturnType<typeof openSftp>>[] = [];
+        for (let next; (next = await openSftp(host).catch(() => undefined)); ) {
+          hogs.push(next);
+          expect(hogs.length).toBeLessThan(100);
+        }
+        hogs.pop()?.end();
+        // The server frees the slot a moment after the channel closes: until then the upload's own
+        // SFTP channel is refused too (nothing is written), so that case is tried again.
+        const deadline = Date.now() + 10_000;
+        let result: Awaited<ReturnType<typeof syncViaSftp>> | undefined;
+        while (!result) {
+          result = await syncViaSftp({ host, root: local, tree: walkTree(local), remoteDir: remote, remote: new Map() }).catch((error: Error) => {
+            if (!/refused an SFTP channel/.test(error.message) || Date.now() > deadline) throw error;
+            return undefined;
+          });
+          if (!result) await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(result.bundle).toEqual({ entries: 44, streamed: false });
+        expect(result.filesSent).toBe(40);
+        expect(snapshotTree(remote)).toEqual(snapshotTree(local));
+        for (const hog of hogs) hog.end();
+      } finally {
+        host.close();
+      }
     });
   });
 });

@@ -121,6 +121,11 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
     const report = () => onProgress?.({ ...progress });
     report();
+    // The extra channels open while the first one starts and the directories are made; the first
+    // is asked for first, so a server with few sessions to give refuses an extra one (or the
+    // bundle's exec, which then goes over SFTP), not it.
+    const first = opened ? Promise.resolve(opened) : firstSession();
+    first.catch(() => undefined);
     // The bundle needs no SFTP (its script makes remote_dir): it runs while the SFTP session opens,
     // unless something must be removed first where its directories go, or a server edit may be
     // kept (its folder and the bundle's share .mtr-conflicts/, which the bundle removes if empty):
@@ -131,10 +136,6 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     const mayKeep = !!options.keepServerEdits && [...plan.uploads, ...plan.symlinks].some((e) => remote.has(e.path));
     let bundling = bundleHost && !plan.removals.length && !mayKeep ? startBundle() : undefined;
     bundling?.catch(() => undefined);
-    // The extra channels open while the first one starts and the directories are made; the first
-    // is asked for first, so a server with few sessions to give refuses an extra one, not it.
-    const first = opened ? Promise.resolve(opened) : firstSession();
-    first.catch(() => undefined);
     opening = openExtraSessions(host, uploadChannels(sendCount, options.maxChannels) - 1);
     const session = (opened ??= await first);
     const base = resolveSftpPath(options.remoteDir, session.home);
