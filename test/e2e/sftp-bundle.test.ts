@@ -100,18 +100,22 @@ describeE2E('sftp: new files as one tar stream', (sshd) => {
   });
 });
 
-// Engine level: the link is cut while the stream is half sent.
-describeE2E('sftp bundle: a link cut during the stream', (sshd) => {
-  describe('at the engine', () => {
+// Engine level: where a test can cut the link or hog the server's sessions.
+describeE2E('sftp bundle at the engine', (sshd) => {
+  // A local project folder, a remote_dir that does not exist yet, and mtr's own connection.
+  async function engineSetup(label: string): Promise<{ local: string; remote: string; host: Awaited<ReturnType<typeof connectHost>> }> {
+    const home = fs.mkdtempSync(path.join(sshd.localRoot, `${label}-`));
+    const remoteParent = fs.mkdtempSync(path.join(sshd.remoteRoot, `${label}-`));
+    fs.chmodSync(remoteParent, 0o777);
+    const host = await connectHost(sshd, home, { user: sshd.user, key: sshd.clientKey });
+    return { local: path.join(home, 'project'), remote: path.join(remoteParent, 'project'), host };
+  }
+
+  describe('the link cut during the stream', () => {
     it('fails with ConnectionError 255; no entry reaches its real name, and the server removes its folder', async () => {
-      const home = fs.mkdtempSync(path.join(sshd.localRoot, 'bundle-cut-'));
-      const local = path.join(home, 'project');
-      const remoteParent = fs.mkdtempSync(path.join(sshd.remoteRoot, 'bundle-cut-'));
-      fs.chmodSync(remoteParent, 0o777);
-      const remote = path.join(remoteParent, 'project');
+      const { local, remote, host } = await engineSetup('bundle-cut');
       // Enough incompressible data that the stream is still going when the link goes.
       for (let n = 0; n < 400; n++) writeFile(local, `d${n % 8}/f${n}.bin`, randomBytes(200 * 1024));
-      const host = await connectHost(sshd, home, { user: sshd.user, key: sshd.clientKey });
       const error = await syncViaSftp({
         host,
         root: local,
@@ -121,20 +125,15 @@ describeE2E('sftp bundle: a link cut during the stream', (sshd) => {
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConnectionError);
       expect((error as ConnectionError).exitCode).toBe(255);
-      // Only remote_dir itself was made (SFTP, before the stream); nothing else got a real name.
+      // Only remote_dir itself was made; nothing else got a real name.
       expect(fs.readdirSync(remote).filter((n) => n !== '.mtr-conflicts')).toEqual([]);
       // The server's tar sees the stream end short and the script removes what it unpacked.
       await eventually('the server to remove its unpack folder', () => !fs.existsSync(path.join(remote, '.mtr-conflicts')), 10_000);
     });
 
     it('a server that refuses the bundle\'s channel (MaxSessions) gets the files over SFTP', async () => {
-      const home = fs.mkdtempSync(path.join(sshd.localRoot, 'bundle-sessions-'));
-      const local = path.join(home, 'project');
-      const remoteParent = fs.mkdtempSync(path.join(sshd.remoteRoot, 'bundle-sessions-'));
-      fs.chmodSync(remoteParent, 0o777);
-      const remote = path.join(remoteParent, 'project');
+      const { local, remote, host } = await engineSetup('bundle-sessions');
       for (let n = 0; n < 40; n++) writeFile(local, `d${n % 4}/f${n}.txt`, `file ${n}\n`, 0o644, T + n);
-      const host = await connectHost(sshd, home, { user: sshd.user, key: sshd.clientKey });
       try {
         // Every session but one taken: the upload's SFTP channel gets it, the bundle's exec is refused
         // (the listing is given: its exec would be refused too).
