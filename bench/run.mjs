@@ -184,7 +184,7 @@ function formatTable(results) {
 
 async function main() {
   if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`BENCH_RUNS must be a positive integer, got ${process.env.BENCH_RUNS}`);
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'mtr.cjs'))) throw new Error('dist/ is missing: run `npm run build` first');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-bench-'));
   // The login account (sshd reads its authorized keys as that account) must reach the sshd and remote dirs.
   fs.chmodSync(dir, 0o755);

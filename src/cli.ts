@@ -121,11 +121,25 @@ function completionFlags(program: Command): FlagSpec[] {
     .concat({ long: '--help', short: '-h', takesValue: false, description: 'show this help' });
 }
 
+/** How a command line ended: its exit code, and whether it did mtr's remote work (below). */
+export interface CliOutcome {
+  exitCode: number;
+  remoteWork: boolean;
+}
+
+/** A run, a job command or a download, not a dry run: the paths a warm start should find compiled (src/boot.ts). */
+export function isRemoteWork(invocation: Invocation): boolean {
+  if (invocation.kind === 'job') return true;
+  return (invocation.kind === 'run' || invocation.kind === 'get') && !invocation.options.dryRun;
+}
+
 // Plans, runs the command, prints its result; resolves with the exit code (src/index.ts ends with it).
-export async function runCli(argv: string[], ctx: Context): Promise<number> {
-  let exitCode = 0;
+export async function runCli(argv: string[], ctx: Context): Promise<CliOutcome> {
+  const outcome: CliOutcome = { exitCode: 0, remoteWork: false };
   const program: Command = buildProgram(ctx, async (flags, command) => {
-    exitCode = await act(ctx, planInvocation(flags, command), () => completionFlags(program));
+    const invocation = planInvocation(flags, command);
+    outcome.remoteWork = isRemoteWork(invocation);
+    outcome.exitCode = await act(ctx, invocation, () => completionFlags(program));
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -133,11 +147,11 @@ export async function runCli(argv: string[], ctx: Context): Promise<number> {
     if (error instanceof CommanderError) {
       const mapped = mapCommanderError(error);
       if (mapped instanceof UsageError) throw mapped;
-      return mapped.exitCode;
+      return { exitCode: mapped.exitCode, remoteWork: false };
     }
     throw error;
   }
-  return exitCode;
+  return outcome;
 }
 
 async function act(ctx: Context, invocation: Invocation, flags: () => FlagSpec[]): Promise<number> {

@@ -2,8 +2,15 @@ import { processContext, type Context } from './context.js';
 import { EXIT, describeForLog, formatError } from './errors.js';
 import { VERSION } from './version.js';
 
+/** How main() was loaded (src/boot.ts); main saves the code cache after the work a cache should hold. */
+export interface Startup {
+  /** Writes this build's code cache when it had none, or V8 refused it; never throws. */
+  saveCodeCache(): void;
+}
+
 // The one place that turns an error into stderr text and an exit status. Nothing else exits.
-export async function main(argv: string[]): Promise<void> {
+// `startup` is absent when run from the sources (tests, tsx).
+export async function main(argv: string[], startup?: Startup): Promise<void> {
   // Scripts poll `mtr --version`; answer it without loading the CLI parser.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${VERSION}\n`);
@@ -15,13 +22,14 @@ export async function main(argv: string[]): Promise<void> {
   });
   const ctx = processContext();
   const debug = argv.includes('--debug') || Boolean(ctx.env.MTR_DEBUG);
-  // dist/ is minified: stack traces (shown only with --debug) point into src/ through the source maps.
-  if (debug) process.setSourceMapsEnabled(true);
+  // dist/ is minified: stack traces (shown only with --debug) point into src/ through the source
+  // maps, which src/boot.ts turned on before loading the bundle.
   endOnStrayErrors(ctx, debug);
   try {
     const { runCli } = await import('./cli.js');
-    const exitCode = await runCli(argv, ctx);
+    const { exitCode, remoteWork } = await runCli(argv, ctx);
     if (exitCode !== 0) process.exitCode = exitCode;
+    if (remoteWork) startup?.saveCodeCache();
   } catch (error) {
     process.exitCode = reportError(ctx, error, debug);
   }

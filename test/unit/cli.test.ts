@@ -3,7 +3,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { planInvocation, type RawFlags } from '../../src/cli-plan.js';
-import { buildProgram, runCli } from '../../src/cli.js';
+import { buildProgram, isRemoteWork, runCli } from '../../src/cli.js';
 import type { Context } from '../../src/context.js';
 import { UsageError } from '../../src/errors.js';
 import { VERSION } from '../../src/version.js';
@@ -117,5 +117,30 @@ describe('runCli', () => {
     if (typeof expected === 'string') expect(stdout()).toBe(expected);
     else expect(stdout()).toMatch(expected);
     expect(stderr()).toBe('');
+  });
+});
+
+describe('isRemoteWork (what writes the code cache, src/boot.ts)', () => {
+  it.each([
+    [['python', 'train.py'], true],
+    [['-d', 'python', 'train.py'], true],
+    [['--dry-run', 'python', 'train.py'], false],
+    [['--jobs'], true],
+    [['--kill', 'x'], true],
+    [['--get', 'out'], true],
+    [['--dry-run', '--get', 'out'], false],
+    [['--init'], false],
+    [['--doctor'], false],
+    [['--mcp'], false],
+    [['--disconnect'], false],
+    [['--watch'], false],
+    [['--completion', 'bash'], false],
+  ])('%j → %s', async (argv, expected) => {
+    const { flags, command } = await parse(argv);
+    expect(isRemoteWork(planInvocation(flags, command))).toBe(expected);
+  });
+
+  it('is false when commander itself answers (help) or refuses the line', async () => {
+    expect((await runCli(['--help'], makeContext().ctx)).remoteWork).toBe(false);
   });
 });

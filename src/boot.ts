@@ -1,0 +1,98 @@
+// The program's first step (bin/mtr.cjs → dist/boot.cjs): load the bundle, dist/mtr.cjs, through
+// V8's code cache. Without it Node compiles the bundle's code anew at every start, the largest part
+// of a warm run's time on this side; Node 20 has no compile cache of its own. The cache is the
+// bytecode of the functions a run used, written once per build by the first run, `--get` or job
+// command that had none (src/index.ts), and kept in the user's private runtime folder.
+//
+// What keeps a cache from meeting code it was not made from: its file name holds the bundle's
+// identity (inode, size, mtime) and the Node version and architecture, and V8 itself refuses data of
+// another V8 version, other flags or another source length (then the run reads the source as usual
+// and writes a new cache). Files are written whole (temp file, then rename). MTR_CODE_CACHE=0 turns
+// it off; so does --debug (below).
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+import type { main as Main, Startup } from './index.js';
+import { privateRuntimeDir } from './util/private-dir.js';
+
+export interface BundleIdentity {
+  path: string;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+const PREFIX = 'code-';
+
+/**
+ * The cache file of one bundle under one Node: `code-<install>-<build>.cache`, where <install>
+ * names the bundle's path (older builds of the same install share it and are removed) and <build>
+ * its identity and the runtime.
+ */
+export function codeCacheFile(dir: string, bundle: BundleIdentity, runtime: { version: string; arch: string }): string {
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const build = hash(`${bundle.ino}\0${bundle.size}\0${bundle.mtimeMs}\0${runtime.version}\0${runtime.arch}`);
+  return path.join(dir, `${PREFIX}${hash(bundle.path)}-${build}.cache`);
+}
+
+/** The other cache files of the same install (older builds, another Node): removed when a new one is written. */
+export function staleCodeCaches(names: string[], file: string): string[] {
+  const base = path.basename(file);
+  const install = base.slice(0, base.lastIndexOf('-') + 1);
+  return names.filter((name) => name !== base && name.startsWith(install) && name.endsWith('.cache'));
+}
+
+function readOrUndefined(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file: string, data: Buffer): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, data, { mode: 0o600 });
+    fs.renameSync(temp, file);
+    const dir = path.dirname(file);
+    for (const name of staleCodeCaches(fs.readdirSync(dir), file)) fs.rmSync(path.join(dir, name), { force: true });
+  } catch {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+// The bundle is CommonJS; this is Node's own module wrapper, on a line of its own so that the
+// bundle's line 1 stays line 1 (stack traces and source maps).
+export const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
+
+export function boot(argv: string[]): void {
+  const bundle = path.join(__dirname, 'mtr.cjs');
+  // A debug run shows stack traces through the source maps, which Node 20 applies to require()d
+  // files only, and only to those compiled after they were turned on: such a run has no cache.
+  if (argv.includes('--debug') || process.env.MTR_DEBUG) {
+    process.setSourceMapsEnabled(true);
+    void (require(bundle) as { main: typeof Main }).main(argv);
+    return;
+  }
+  const source = fs.readFileSync(bundle, 'utf8');
+  const stat = fs.statSync(bundle);
+  const dir = process.env.MTR_CODE_CACHE === '0' ? undefined : privateRuntimeDir(process.env);
+  const file = dir && codeCacheFile(dir, { path: bundle, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs }, process);
+  const cachedData = file ? readOrUndefined(file) : undefined;
+  const script = new vm.Script(`${WRAPPER_HEAD}${source}\n})`, { filename: bundle, lineOffset: -1, ...(cachedData ? { cachedData } : {}) });
+  const module = { exports: {} as { main: typeof Main } };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
+  const stale = Boolean(file) && (!cachedData || script.cachedDataRejected === true);
+  let saved = false;
+  const startup: Startup = {
+    saveCodeCache() {
+      if (!stale || saved || !file) return;
+      saved = true;
+      writeCache(file, script.createCachedData());
+    },
+  };
+  void module.exports.main(argv, startup);
+}

@@ -1,0 +1,51 @@
+// The code cache's file names (src/boot.ts): a cache may only ever meet the build and the Node it
+// was made by, and a new build's cache replaces the old ones of the same install.
+import { describe, expect, it } from 'vitest';
+import { codeCacheFile, staleCodeCaches } from '../../src/boot.js';
+
+const bundle = { path: '/opt/mtr/dist/mtr.cjs', ino: 1234, size: 908_202, mtimeMs: 1_796_302_000_000.5 };
+const node = { version: 'v20.20.2', arch: 'x64' };
+
+describe('codeCacheFile', () => {
+  it('is a code-<install>-<build>.cache file in the given folder, the same for the same inputs', () => {
+    const file = codeCacheFile('/run/user/1000/mtr', bundle, node);
+    expect(file).toMatch(/^\/run\/user\/1000\/mtr\/code-[0-9a-f]{16}-[0-9a-f]{16}\.cache$/);
+    expect(codeCacheFile('/run/user/1000/mtr', { ...bundle }, { ...node })).toBe(file);
+  });
+
+  it.each([
+    ['another inode (a rebuild)', { ...bundle, ino: 1235 }, node],
+    ['another size', { ...bundle, size: 908_203 }, node],
+    ['another mtime', { ...bundle, mtimeMs: bundle.mtimeMs + 1 }, node],
+    ['another Node version', bundle, { ...node, version: 'v20.20.3' }],
+    ['another architecture', bundle, { ...node, arch: 'arm64' }],
+  ])('changes the build part for %s, not the install part', (_what, otherBundle, otherNode) => {
+    const [, install, build] = /code-(\w+)-(\w+)\.cache$/.exec(codeCacheFile('/d', bundle, node))!;
+    const [, otherInstall, otherBuild] = /code-(\w+)-(\w+)\.cache$/.exec(codeCacheFile('/d', otherBundle, otherNode))!;
+    expect(otherInstall).toBe(install);
+    expect(otherBuild).not.toBe(build);
+  });
+
+  it('gives another install (another path) its own files', () => {
+    const [, install] = /code-(\w+)-/.exec(codeCacheFile('/d', bundle, node))!;
+    const [, other] = /code-(\w+)-/.exec(codeCacheFile('/d', { ...bundle, path: '/home/me/mtr/dist/mtr.cjs' }, node))!;
+    expect(other).not.toBe(install);
+  });
+});
+
+describe('staleCodeCaches', () => {
+  const file = codeCacheFile('/d', bundle, node);
+  const name = file.slice('/d/'.length);
+  const install = name.slice(0, name.lastIndexOf('-') + 1);
+  const otherInstall = codeCacheFile('/d', { ...bundle, path: '/elsewhere/mtr.cjs' }, node).slice('/d/'.length);
+
+  it("lists the same install's other caches only", () => {
+    const names = [name, `${install}0000000000000000.cache`, `${install}1111111111111111.cache`, otherInstall, 'config-abc.json', `${install}2222.cache.77.tmp`];
+    expect(staleCodeCaches(names, file)).toEqual([`${install}0000000000000000.cache`, `${install}1111111111111111.cache`]);
+  });
+
+  it('lists nothing when the folder holds only this cache', () => {
+    expect(staleCodeCaches([name], file)).toEqual([]);
+    expect(staleCodeCaches([], file)).toEqual([]);
+  });
+});
