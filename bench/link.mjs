@@ -107,7 +107,7 @@ export function linkRows({ mtrBin }) {
     return state;
   };
 
-  const mtrIn = (project, ...args) => (rig) => ({ command: process.execPath, args: [mtrBin, ...args], cwd: state.projects[project] });
+  const mtrIn = (project, ...args) => (rig) => ({ command: mtrBin, args, cwd: state.projects[project] });
   const sshSpec = (where, ...command) => () => ({ command: 'ssh', args: state.ssh(where, ...command) });
   const rsyncAndRun = (flags, dest) => () => {
     const e = ['ssh', ...state.ssh('link').slice(0, -1)].map(shellQuote).join(' ');

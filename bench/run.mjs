@@ -29,7 +29,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP_RUNS = 2;
 
 const node = (...args) => () => ({ command: process.execPath, args });
-const mtr = (...args) => (rig) => ({ command: process.execPath, args: [MTR_BIN, ...args], cwd: rig.project });
+// mtr as its users start it: bin/mtr.cjs itself (its shell line, then Node on PATH).
+const mtr = (...args) => (rig) => ({ command: MTR_BIN, args, cwd: rig.project });
 
 function sshArgs(rig, ...command) {
   return [

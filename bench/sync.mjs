@@ -149,7 +149,7 @@ export function syncRows({ mtrBin, sshArgs }) {
     state = { dirs, small, huge };
     return state;
   };
-  const mtrIn = (tree, ...args) => (rig) => ({ command: process.execPath, args: [mtrBin, ...args], cwd: setup(rig)[tree] });
+  const mtrIn = (tree, ...args) => (rig) => ({ command: mtrBin, args, cwd: setup(rig)[tree] });
   const rm = (...dirs) => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
   // rsync's own peak on the same fresh upload, measured once and shown beside each engine's row.
   let rsyncPeakKb;

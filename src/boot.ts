@@ -68,7 +68,16 @@ function writeCache(file: string, data: Buffer): void {
 // bundle's line 1 stays line 1 (stack traces and source maps).
 export const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
 
+/** bin/mtr.cjs kept NODE_EXTRA_CA_CERTS out of Node's start (it costs ~55 ms there); the processes mtr starts get it back. */
+export function restoreExtraCaCerts(env: NodeJS.ProcessEnv): void {
+  const saved = env.MTR_EXTRA_CA_CERTS;
+  if (saved === undefined) return;
+  delete env.MTR_EXTRA_CA_CERTS;
+  env.NODE_EXTRA_CA_CERTS = saved;
+}
+
 export function boot(argv: string[]): void {
+  restoreExtraCaCerts(process.env);
   const bundle = path.join(__dirname, 'mtr.cjs');
   // A debug run shows stack traces through the source maps, which Node 20 applies to require()d
   // files only, and only to those compiled after they were turned on: such a run has no cache.

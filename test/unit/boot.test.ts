@@ -1,7 +1,7 @@
 // The code cache's file names (src/boot.ts): a cache may only ever meet the build and the Node it
 // was made by, and a new build's cache replaces the old ones of the same install.
 import { describe, expect, it } from 'vitest';
-import { codeCacheFile, staleCodeCaches } from '../../src/boot.js';
+import { codeCacheFile, restoreExtraCaCerts, staleCodeCaches } from '../../src/boot.js';
 
 const bundle = { path: '/opt/mtr/dist/mtr.cjs', ino: 1234, size: 908_202, mtimeMs: 1_796_302_000_000.5 };
 const node = { version: 'v20.20.2', arch: 'x64' };
@@ -47,5 +47,22 @@ describe('staleCodeCaches', () => {
   it('lists nothing when the folder holds only this cache', () => {
     expect(staleCodeCaches([name], file)).toEqual([]);
     expect(staleCodeCaches([], file)).toEqual([]);
+  });
+});
+
+describe('restoreExtraCaCerts', () => {
+  it('gives NODE_EXTRA_CA_CERTS back (bin/mtr.cjs kept it out of Node under another name)', () => {
+    const env: NodeJS.ProcessEnv = { MTR_EXTRA_CA_CERTS: '/etc/corp-ca.pem', PATH: '/bin' };
+    restoreExtraCaCerts(env);
+    expect(env).toEqual({ NODE_EXTRA_CA_CERTS: '/etc/corp-ca.pem', PATH: '/bin' });
+  });
+
+  it('keeps an empty value empty, and changes nothing when the shim set nothing', () => {
+    const empty: NodeJS.ProcessEnv = { MTR_EXTRA_CA_CERTS: '' };
+    restoreExtraCaCerts(empty);
+    expect(empty).toEqual({ NODE_EXTRA_CA_CERTS: '' });
+    const none: NodeJS.ProcessEnv = { NODE_EXTRA_CA_CERTS: '/direct.pem' };
+    restoreExtraCaCerts(none);
+    expect(none).toEqual({ NODE_EXTRA_CA_CERTS: '/direct.pem' });
   });
 });
