@@ -107,14 +107,19 @@ class Ssh2Sftp implements HostSftp {
 
 /** One more SFTP channel on `client`, at the login directory. */
 export async function openSsh2Sftp(client: Client): Promise<HostSftp> {
+  // A link that drops while the channel is set up ends it as a server's refusal would ("unexpected
+  // SFTP session termination"); ssh2 reports the connection's end first, so that tells them apart.
+  let linkGone = false;
+  const onGone = () => (linkGone = true);
+  client.once('close', onGone).once('end', onGone);
   const channel = await new Promise<SFTPWrapper>((resolve, reject) => {
-    const refused = (error: Error) => reject(new SftpChannelError(error.message, /not connected/i.test(error.message), error));
+    const refused = (error: Error) => reject(new SftpChannelError(error.message, linkGone || /not connected/i.test(error.message), error));
     try {
       client.sftp((error, sftp) => (error ? refused(error) : resolve(sftp)));
     } catch (error) {
       refused(error as Error);
     }
-  });
+  }).finally(() => client.removeListener('close', onGone).removeListener('end', onGone));
   const session = new Ssh2Sftp(channel);
   try {
     session.home = await session.realpath('.');

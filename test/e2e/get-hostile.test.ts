@@ -96,6 +96,16 @@ describeE2E('mtr --get from a hostile SFTP server', (sshd) => {
     expect(sha(fs.readFileSync(path.join(p.root, 'big.bin')))).toBe(sha(BIG));
   });
 
+  it('a link that drops while the SFTP channel is being set up: a connection error (255), not "the server refused SFTP"', async () => {
+    const p = project();
+    server.dropOnSftpOpen();
+    const result = await p.run(['--no-sync', '--get', 'data']);
+    expect(result.code, result.stderr).toBe(255);
+    expect(result.stderr).toMatch(/^mtr: .*connection/);
+    expect(result.stderr).not.toMatch(/refused an SFTP channel/);
+    expect(fs.existsSync(path.join(p.root, 'data'))).toBe(false);
+  });
+
   describe('an interrupted download leaves no partial file', () => {
     // A 1 MB file whose reads stop being answered after 256 KB: mtr is caught mid-file.
     const stalledProject = () => {

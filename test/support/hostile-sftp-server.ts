@@ -36,7 +36,14 @@ export interface HostileSftpServer {
   release(): void;
   /** Ends every client connection at once (a dropped link). */
   dropConnections(): void;
+  /** The next SFTP channel is accepted, then the link drops before the session is set up. */
+  dropOnSftpOpen(): void;
   close(): Promise<void>;
+}
+
+// A dropped link, not a goodbye: the socket goes without an SSH disconnect message.
+function destroySocket(connection: Connection): void {
+  (connection as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
 }
 
 type Handle = { kind: 'dir'; entries: FileEntry[]; sent: boolean } | { kind: 'file'; data: Buffer; path: string };
@@ -61,6 +68,7 @@ export async function startHostileSftpServer(sshd: SshdInfo, home: string): Prom
   const connections = new Set<Connection>();
   let stall: { file: string; afterBytes: number } | undefined;
   let readLimit = Infinity;
+  let dropAtSftp = false;
   let held: (() => void)[] = [];
   let onHeld: (() => void)[] = [];
 
@@ -85,7 +93,12 @@ export async function startHostileSftpServer(sshd: SshdInfo, home: string): Prom
         session.on('env', (accept) => accept?.());
         session.on('pty', (accept) => accept?.());
         session.on('exec', (accept, _reject, info) => runExec(accept(), info.command, home));
-        session.on('sftp', (accept) => serveSftp(accept()));
+        session.on('sftp', (accept) => {
+          const sftp = accept();
+          if (!dropAtSftp) return serveSftp(sftp);
+          dropAtSftp = false;
+          destroySocket(client);
+        });
       });
     });
   });
@@ -220,7 +233,10 @@ export async function startHostileSftpServer(sshd: SshdInfo, home: string): Prom
       }
     },
     dropConnections: () => {
-      for (const connection of connections) (connection as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
+      for (const connection of connections) destroySocket(connection);
+    },
+    dropOnSftpOpen: () => {
+      dropAtSftp = true;
     },
     close: async () => {
       held = [];
