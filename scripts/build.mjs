@@ -5,9 +5,6 @@
 // Dynamic imports stay lazy: esbuild wraps each lazily imported module in a function that runs on
 // its first import(), so the MCP server's code, say, is in the file but never runs on other paths.
 // Type checking is `tsc --noEmit`.
-//
-// ssh2 stays external: it locates its poly1305 WebAssembly next to its own files (__dirname), and it
-// only loads when a run opens a direct connection.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -27,6 +24,21 @@ function sourceHash(dir) {
   return hash.digest('hex').slice(0, 16);
 }
 
+// ssh2 is bundled too (its load was ~50 ms of every run that opens mtr's own connection, now in the
+// code cache); its poly1305 WebAssembly is inline. Its optional native crypto binding, built when
+// npm installs ssh2 (a runtime dependency for that reason), is still loaded from the installed
+// package; where it was not built, ssh2 falls back to its JavaScript code as before.
+const ssh2NativeBinding = {
+  name: 'ssh2-native-binding',
+  setup(b) {
+    b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: 'sshcrypto', namespace: 'ssh2-native-binding' }));
+    b.onLoad({ filter: /.*/, namespace: 'ssh2-native-binding' }, () => ({
+      contents: "const path = require('node:path'); module.exports = require(path.join(path.dirname(require.resolve('ssh2/package.json')), 'lib/protocol/crypto/build/Release/sshcrypto.node'));",
+      loader: 'js',
+    }));
+  },
+};
+
 fs.rmSync(outdir, { recursive: true, force: true });
 const common = {
   bundle: true,
@@ -35,7 +47,8 @@ const common = {
   target: 'node20',
   // import() becomes require(): the bundle runs as a vm.Script (src/boot.ts), which has no ES module loader.
   supported: { 'dynamic-import': false },
-  external: ['ssh2', 'cpu-features'],
+  external: ['cpu-features', 'ssh2/package.json'],
+  plugins: [ssh2NativeBinding],
   define: { __MTR_BUILD__: JSON.stringify(sourceHash(path.join(root, 'src'))) },
   minify: true,
   logLevel: 'warning',

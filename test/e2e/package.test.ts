@@ -58,6 +58,21 @@ describeE2E('the npm package', (sshd) => {
     expect(run.code).toBe(0);
   });
 
+  it("asks the installed ssh2 package for its optional native crypto binding (ssh2's JavaScript is bundled)", async () => {
+    const p = makeProject({ sshd });
+    // Records what the program require()s by path: the binding must be looked up in the installed
+    // ssh2 (npm builds it there when it can), not next to the bundle. Without a build (this install
+    // skipped scripts) the lookup fails and ssh2 uses its JavaScript crypto, as it always has.
+    const preload = path.join(dir, 'record-requires.cjs');
+    const record = path.join(dir, 'requires.txt');
+    fs.writeFileSync(preload, `const Module = require('node:module'); const fs = require('node:fs'); const original = Module.prototype.require;
+Module.prototype.require = function (id) { if (String(id).endsWith('.node')) fs.appendFileSync(${JSON.stringify(record)}, id + '\\n'); return original.apply(this, arguments); };`);
+    const run = await spawnProcess(installed, ['--no-tty', '--no-reuse', 'echo', 'direct'], { cwd: p.root, env: { ...p.env, NODE_OPTIONS: `--require ${preload}` } }).result;
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: 'direct\n', stderr: '' });
+    const ssh2Dir = path.join(dir, 'prefix', 'lib', 'node_modules', 'mtr-remote', 'node_modules', 'ssh2');
+    expect(fs.readFileSync(record, 'utf8').split('\n').filter(Boolean)).toContain(path.join(ssh2Dir, 'lib', 'protocol', 'crypto', 'build', 'Release', 'sshcrypto.node'));
+  });
+
   it('serves `mtr --mcp` from the bundle alone, and runs the MCP SDK only on that path', async () => {
     const p = makeProject({ sshd });
     const bundle = path.join(dir, 'prefix', 'lib', 'node_modules', 'mtr-remote', 'dist', 'mtr.cjs');
