@@ -160,9 +160,13 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
   const lines = [
     ...(options.gate ? [GATE_LINE] : []),
     `command -v tmux >/dev/null 2>&1 || ${noTmux}`,
-    `${TMUX} has-session -t =${spec.name} 2>/dev/null && { printf ${S.nameTaken}; exit 0; }`,
     PRIVATE_UMASK,
-    `rm -rf ${dir} && mkdir -p ${dir} && cd ${dir} || { printf ${S.failed}; exit 1; }`,
+    // A job folder this start makes itself (mkdir without -p fails on one that exists) is a new
+    // name: no record, so no job of mtr's by it (new-session still refuses a duplicate). Else (a
+    // finished job's record, a running job, no ~/.mtr/jobs yet) the careful way: ask tmux whether
+    // the name is running, then a fresh folder. Most starts spawn one mkdir instead of three processes.
+    `mkdir ${dir} 2>/dev/null || { ${TMUX} has-session -t =${spec.name} 2>/dev/null && { printf ${S.nameTaken}; exit 0; }; rm -rf ${dir} && mkdir -p ${dir}; } || { printf ${S.failed}; exit 1; }`,
+    `cd ${dir} || { printf ${S.failed}; exit 1; }`,
     TIGHTEN_RECORDS,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     writeRecords(spec),

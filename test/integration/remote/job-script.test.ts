@@ -232,6 +232,27 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     expect(fs.readFileSync(path.join(box.jobs, name, 'meta.json'), 'utf8')).toBe('{"first":true}\n');
   });
 
+  it("the name of a finished job starts afresh: the old record is replaced whole, not mixed in", async () => {
+    const name = jobName();
+    const first = await runScript(shell, buildLaunchScript(spec(name, 'echo first; echo first-err >&2; exit 4', '{"first":true}'), STREAM), box.env);
+    expect(first).toEqual({ stdout: Buffer.from('Sfirst\n'), stderr: Buffer.from('first-err\n'), code: 4 });
+    fs.writeFileSync(path.join(box.jobs, name, 'left-over'), 'from the first job');
+    const again = await runScript(shell, buildLaunchScript(spec(name, 'echo second', '{"first":false}'), STREAM), box.env);
+    expect(again).toEqual({ stdout: Buffer.from('Ssecond\n'), stderr: Buffer.alloc(0), code: 0 });
+    const dir = path.join(box.jobs, name);
+    expect(fs.existsSync(path.join(dir, 'left-over'))).toBe(false);
+    expect(['out', 'err', 'rc', 'meta.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).toEqual(['second\n', '', '0\n', '{"first":false}\n']);
+  });
+
+  it('the very first job (no ~/.mtr yet) makes its folders private on the way', async () => {
+    expect(fs.existsSync(path.join(box.home, '.mtr'))).toBe(false);
+    const name = jobName();
+    const run = await runScript(shell, buildLaunchScript(spec(name, 'echo hi'), STREAM), box.env);
+    expect(run).toEqual({ stdout: Buffer.from('Shi\n'), stderr: Buffer.alloc(0), code: 0 });
+    const modeOf = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
+    expect([path.join(box.home, '.mtr'), box.jobs, path.join(box.jobs, name)].map(modeOf)).toEqual(['700', '700', '700']);
+  });
+
   it('a record that cannot be written is a failed start (E, the reason on stderr), with nothing left behind', async () => {
     // tmux.conf in the way as a folder: the write fails even for root.
     fs.mkdirSync(path.join(box.jobs, 'tmux.conf'), { recursive: true });
