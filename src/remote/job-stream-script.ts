@@ -47,7 +47,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     ...(onFail ? ['  [ $mtr_bad = 0 ] || break'] : []),
     '  [ $fin = 1 ] && break',
     // Short jobs end within milliseconds: start polling fast, back off to 0.5 s while quiet.
-    `  if [ $moved = 1 ]; then d=0.002; else case $d in 0.002) d=0.005;; 0.005) d=0.01;; 0.01) d=0.02;; 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
+    `  if [ $moved = 1 ]; then d=0.002; else case $d in 0.002) d=0.003;; 0.003) d=0.005;; 0.005) d=0.01;; 0.01) d=0.02;; 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
     `  if [ $d = 0.5 ] && ! ${hasRc} && ! ${TMUX} has-session -t =${name} 2>/dev/null && ! ${hasRc}; then sleep 0.2; ${hasRc} || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
     '  sleep $d',
     'done',
