@@ -12,6 +12,7 @@ import { lastSyncEnded, readFileSystemClock, readSyncRecord, syncRecordName, wri
 import type { Notify } from './notice.js';
 import type { LocalTree, RemoteEntry, ScannedTree, StattedTree, SyncStats } from './types.js';
 import { walkLocalTree } from './scan/walk.js';
+import { bundlesWhole } from './plan/bundle.js';
 
 export interface SyncRequest {
   ctx: Context;
@@ -85,8 +86,10 @@ export async function syncProject(req: SyncRequest): Promise<SyncStats & { notic
   // Remote files edited on the server since that sync ended are kept, never overwritten silently.
   const window = conflictWindow(lastSyncEnded(record), new Date());
   // A first sync to this place (no record) is an upload: its SFTP session opens while the listing
-  // is read (over a shared master that is a handshake of its own). Never for a run that may send nothing.
-  let warmSftp = early && !record ? startSftpSession(req) : undefined;
+  // is read (over a shared master that is a handshake of its own). Never for a run that may send
+  // nothing, nor for a tree that goes whole as one tar stream to an empty remote_dir (plan/bundle.ts),
+  // which needs no SFTP; should the listing show otherwise, the session opens then.
+  let warmSftp = early && !record && !bundlesWhole(tree.entries) ? startSftpSession(req) : undefined;
   const kept: KeptReport[] = [];
   try {
     return await sendAndRecord();

@@ -3,6 +3,7 @@
 // user would (the built mtr against the suite's sshd) and at the engine, where a test can cut the
 // link in the middle of the stream.
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,6 +89,25 @@ describeE2E('sftp: new files as one tar stream', (sshd) => {
     expectSameTree(project);
   });
 
+  it("a first sync the stream carries whole, through a shared connection: no connection of mtr's own, modes right", async () => {
+    const project = makeProject({ sshd, servers: { test: { sync: 'sftp' } } });
+    const cold = await project.run(['--no-sync', '--log-file', path.join(project.home, 'cold.log'), 'true']);
+    expect(cold.code, cold.stderr).toBe(0);
+    const socket = /starting a shared connection in the background: (\S+)/.exec(log(project, 'cold.log'))?.[1];
+    expect(socket).toBeDefined();
+    await eventually('the shared master', () => spawnSync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${socket!}`, '-O', 'check', 'x'], { stdio: 'ignore' }).status === 0);
+    buildFixture(project.root);
+    fs.rmSync(path.join(project.root, 'data/big.bin'));
+    const first = await project.run(['--log-file', path.join(project.home, 'whole.log'), 'true']);
+    expect(first.code, first.stderr).toBe(0);
+    const text = log(project, 'whole.log');
+    expect(text).toMatch(STREAMED);
+    expect(text).toMatch(/ssh request: exec through the shared connection/);
+    // mtr's own connection (ssh2) would log its socket and an SFTP channel.
+    expect(text).not.toMatch(/Socket connected|sftp channel on mtr's connection/);
+    expectSameTree(project);
+  });
+
   it('a server without tar gets the same files over SFTP', async () => {
     reduced = await startSshdWithout(sshd, ['tar']);
     const project = makeProject({ sshd: { ...sshd, port: reduced.port, knownHostsLine: reduced.knownHostsLine }, servers: { test: { sync: 'sftp', reuse: false } } });
@@ -97,6 +117,16 @@ describeE2E('sftp: new files as one tar stream', (sshd) => {
     expect(log(project, 'no-tar.log')).toMatch(OVER_SFTP);
     expect(result.stderr).toMatch(/^mtr: synced 27 of 27 files/);
     expectSameTree(project);
+
+    // One the stream would carry whole (no SFTP planned at all) falls back the same way.
+    const whole = makeProject({ sshd: { ...sshd, port: reduced.port, knownHostsLine: reduced.knownHostsLine }, servers: { test: { sync: 'sftp', reuse: false } } });
+    buildFixture(whole.root);
+    fs.rmSync(path.join(whole.root, 'data/big.bin'));
+    const again = await whole.run(['-v', '--log-file', path.join(whole.home, 'no-tar-whole.log'), 'true']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(log(whole, 'no-tar-whole.log')).toMatch(OVER_SFTP);
+    expect(again.stderr).toMatch(/^mtr: synced 26 of 26 files/);
+    expectSameTree(whole);
   });
 });
 

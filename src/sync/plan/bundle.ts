@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { LocalEntry, RemoteEntry } from '../types.js';
-import type { UploadPlan } from './changes.js';
+import type { ModeFix, UploadPlan } from './changes.js';
 
 // Which part of an SFTP upload travels as one tar stream instead (pure, table-tested): the new
 // directories, and the new small files and symlinks. Each costs three round trips over SFTP; as a
@@ -25,6 +25,12 @@ export interface Bundle {
   dirs: string[];
   /** New files and symlinks. */
   entries: LocalEntry[];
+  /**
+   * The new directories' modes, set by the bundle itself once everything is in place, when nothing
+   * is left for SFTP to write (then the upload needs no SFTP session at all). Absent: SFTP sets
+   * them last, after its own files (a read-only directory must not refuse them).
+   */
+  modes?: ModeFix[];
 }
 
 export interface BundleSplit {
@@ -42,16 +48,19 @@ export function planBundle(plan: UploadPlan, remote: ReadonlyMap<string, RemoteE
   if (count === 0 || count < limits.minEntries) return { rest: plan };
   const bundled = new Set([...files, ...links]);
   const uploads = plan.uploads.filter((e) => !bundled.has(e));
+  const symlinks = plan.symlinks.filter((e) => !bundled.has(e));
+  // Everything SFTP would do is the bundle's: its directories' modes too.
+  const whole = !uploads.length && !symlinks.length && !plan.removals.length && plan.modeFixes.every((f) => fresh.has(f.path));
   return {
-    bundle: { dirs: [...plan.mkdirs], entries: [...files, ...links] },
-    rest: {
-      ...plan,
-      mkdirs: [],
-      uploads,
-      symlinks: plan.symlinks.filter((e) => !bundled.has(e)),
-      bytes: uploads.reduce((sum, e) => sum + e.size, 0),
-    },
+    bundle: { dirs: [...plan.mkdirs], entries: [...files, ...links], ...(whole ? { modes: [...plan.modeFixes] } : {}) },
+    rest: { ...plan, mkdirs: [], uploads, symlinks, bytes: uploads.reduce((sum, e) => sum + e.size, 0), ...(whole ? { modeFixes: [] } : {}) },
   };
+}
+
+/** Whether a first upload of `tree` (nothing on the server yet) goes whole as a bundle: then it needs no SFTP session. */
+export function bundlesWhole(entries: readonly { type: LocalEntry['type']; size?: number }[], limits: BundleLimits = BUNDLE_LIMITS): boolean {
+  // A file of unknown size (a tree scanned without stat) may be a large one.
+  return entries.length >= limits.minEntries && entries.every((e) => e.type !== 'file' || (e.size !== undefined && e.size <= limits.maxFileBytes));
 }
 
 /** Names per `mv`: a command line stays far below the kernel's limit. */

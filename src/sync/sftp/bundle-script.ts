@@ -2,6 +2,7 @@ import { remotePathExpr } from '../../remote/remote-path.js';
 import { shellQuote } from '../../remote/shell-quote.js';
 import { CONFLICTS_DIR } from '../plan/conflicts.js';
 import type { BundleMove } from '../plan/bundle.js';
+import type { ModeFix } from '../plan/changes.js';
 
 // The server's side of a bundle (pure): make remote_dir when it is missing (the bundle may run before
 // SFTP has looked), unpack the tar stream on stdin into a private folder inside
@@ -51,7 +52,26 @@ export function buildBundleScript(options: BundleScriptOptions): string {
  * The moves member: shell lines run from remote_dir with `$s` the unpacked folder. A whole new
  * directory is renamed only where nothing stands yet (mv would put it inside what does).
  */
-export function buildMovesScript(moves: readonly BundleMove[]): string {
+/** Paths per `chmod`: a command line stays far below the kernel's limit. */
+const PATHS_PER_CHMOD = 256;
+
+// The new directories' modes, deepest first: a parent without search permission for its owner
+// must not keep a child's chmod from reaching it.
+function chmodLines(modes: readonly ModeFix[]): string[] {
+  const byMode = new Map<number, string[]>();
+  for (const fix of [...modes].sort((a, b) => b.path.split('/').length - a.path.split('/').length)) {
+    byMode.set(fix.mode, [...(byMode.get(fix.mode) ?? []), fix.path]);
+  }
+  const lines: string[] = [];
+  for (const [mode, paths] of byMode) {
+    for (let at = 0; at < paths.length; at += PATHS_PER_CHMOD) {
+      lines.push(`chmod ${mode.toString(8).padStart(4, '0')} -- ${paths.slice(at, at + PATHS_PER_CHMOD).map(shellQuote).join(' ')} || exit 1`);
+    }
+  }
+  return lines;
+}
+
+export function buildMovesScript(moves: readonly BundleMove[], modes: readonly ModeFix[] = []): string {
   const staged = (p: string) => `"$s"/${BUNDLE_TREE}/${shellQuote(p)}`;
   const lines = moves.map((move) => {
     if (move.kind === 'dir') {
@@ -63,5 +83,5 @@ export function buildMovesScript(moves: readonly BundleMove[]): string {
     const sources = move.names.map((name) => staged(`${prefix}${name}`)).join(' ');
     return `mv -f -- ${sources} ${shellQuote(move.dir === '.' ? './' : `${move.dir}/`)} || exit 1`;
   });
-  return `${[...lines, 'exit 0'].join('\n')}\n`;
+  return `${[...lines, ...chmodLines(modes), 'exit 0'].join('\n')}\n`;
 }

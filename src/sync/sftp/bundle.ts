@@ -75,7 +75,7 @@ export async function sendBundle(host: HostExec, options: BundleSendOptions): Pr
       options.onFile?.(data.length);
     }
     if (!ended.isClosed() && !signal?.aborted) {
-      const moves = Buffer.from(buildMovesScript(planBundleMoves(bundle.dirs, inArchive)), 'utf8');
+      const moves = Buffer.from(buildMovesScript(planBundleMoves(bundle.dirs, inArchive), bundle.modes), 'utf8');
       const member = Buffer.concat([tarHeader({ name: BUNDLE_MOVES, type: 'file', mode: 0o600, mtime: now, size: moves.length }), moves, tarPadding(moves.length), tarEnd()]);
       if (await write(member)) channel.stdin.end();
     }

@@ -121,6 +121,17 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     const progress: SyncProgress = { files: 0, bytes: 0, totalFiles: plan.uploads.length, totalBytes: plan.bytes };
     const report = () => onProgress?.({ ...progress });
     report();
+    const bundle = split.bundle;
+    const bundleHost = bundle && host.exec ? { exec: host.exec.bind(host) } : undefined;
+    const startBundle = () => sendNewEntries(bundleHost as Pick<Host, 'exec'>, bundle as Bundle, nextSuffix(), progress, report, options);
+    const mayKeep = !!options.keepServerEdits && [...plan.uploads, ...plan.symlinks].some((e) => remote.has(e.path));
+    let bundling: Promise<boolean> | undefined;
+    // All of it in the bundle (its directories' modes too): no SFTP session is opened, which over a
+    // shared master saves mtr's own connection. A server without tar gets it all over SFTP after all.
+    if (bundleHost && bundle?.modes && isEmptyPlan(sftpPlan) && !leftovers.length && !mayKeep && !opened) {
+      bundling = startBundle();
+      if (await bundling) return { filesSent: progress.files, bytesSent: progress.bytes, plan, bundle: { entries: bundle.dirs.length + bundle.entries.length, streamed: true } };
+    }
     // The extra channels open while the first one starts and the directories are made; the first
     // is asked for first, so a server with few sessions to give refuses an extra one (or the
     // bundle's exec, which then goes over SFTP), not it.
@@ -130,11 +141,7 @@ export async function syncViaSftp(options: SftpSyncOptions): Promise<SftpSyncRes
     // unless something must be removed first where its directories go, or a server edit may be
     // kept (its folder and the bundle's share .mtr-conflicts/, which the bundle removes if empty):
     // only what is on the server can be kept.
-    const bundle = split.bundle;
-    const bundleHost = bundle && host.exec ? { exec: host.exec.bind(host) } : undefined;
-    const startBundle = () => sendNewEntries(bundleHost as Pick<Host, 'exec'>, bundle as Bundle, nextSuffix(), progress, report, options);
-    const mayKeep = !!options.keepServerEdits && [...plan.uploads, ...plan.symlinks].some((e) => remote.has(e.path));
-    let bundling = bundleHost && !plan.removals.length && !mayKeep ? startBundle() : undefined;
+    if (bundleHost && !bundling && !plan.removals.length && !mayKeep) bundling = startBundle();
     bundling?.catch(() => undefined);
     opening = openExtraSessions(host, uploadChannels(sendCount, options.maxChannels) - 1);
     const session = (opened ??= await first);

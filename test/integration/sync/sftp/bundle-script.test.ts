@@ -22,6 +22,8 @@ const CONFLICTS = '.mtr-conflicts';
 
 interface BundleSpec {
   dirs: string[];
+  /** The new directories' modes, set by the moves member (Bundle.modes). */
+  modes?: Array<{ path: string; mode: number }>;
   files: Array<{ path: string; data: Buffer; mode: number }>;
   links?: Array<{ path: string; target: string }>;
 }
@@ -57,7 +59,7 @@ function buildArchive(spec: BundleSpec): Archive {
     sent.push(link.path);
   }
   const movesAt = length;
-  const moves = Buffer.from(buildMovesScript(planBundleMoves(spec.dirs, sent)), 'utf8');
+  const moves = Buffer.from(buildMovesScript(planBundleMoves(spec.dirs, sent), spec.modes), 'utf8');
   push(tarHeader({ name: BUNDLE_MOVES, type: 'file', mode: 0o600, mtime: T, size: moves.length }));
   push(moves);
   push(tarPadding(moves.length));
@@ -163,6 +165,29 @@ describe.each(SHELLS)('buildBundleScript run by %s with GNU tar', (_name, shell)
     // New dirs stay private until the SFTP side sets their modes.
     for (const dir of SPEC.dirs) expect(fs.statSync(path.join(base, dir)).mode & 0o7777, dir).toBe(0o700);
     expect(fs.statSync(path.join(base, 'root.txt')).mtimeMs).toBe(T * 1000);
+  });
+
+  it("with the directories' modes: each new directory gets its own, a parent without search permission included", () => {
+    const modes = [
+      { path: 'new dir $HOME', mode: 0o644 },
+      { path: 'new dir $HOME/sub', mode: 0o2750 },
+      { path: 'old/fresh', mode: 0o555 },
+    ];
+    const run = runScript(shell, script(), buildArchive({ ...SPEC, modes }).bytes);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const modeOf = (p: string) => fs.statSync(path.join(base, p)).mode & 0o7777;
+    expect(modes.map((m) => [m.path, modeOf(m.path).toString(8)])).toEqual(modes.map((m) => [m.path, m.mode.toString(8)]));
+    fs.chmodSync(path.join(base, 'new dir $HOME'), 0o755);
+    expect(snapshot(base)).toEqual(EXPECTED_AFTER);
+    fs.chmodSync(path.join(base, 'old/fresh'), 0o755);
+  });
+
+  it('more than 256 directories of one mode: several chmod lines, all applied', () => {
+    const dirs = Array.from({ length: 300 }, (_, i) => `d${i}`);
+    const run = runScript(shell, script(), buildArchive({ dirs, files: [], modes: dirs.map((d) => ({ path: d, mode: 0o711 })) }).bytes);
+    expect(run.status).toBe(0);
+    expect(dirs.filter((d) => (fs.statSync(path.join(base, d)).mode & 0o777) !== 0o711)).toEqual([]);
   });
 
   it('moves of more than 256 names into one dir (several mv lines)', () => {

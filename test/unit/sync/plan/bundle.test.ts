@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planBundle, planBundleMoves, type BundleLimits, type BundleMove } from '../../../../src/sync/plan/bundle.js';
+import { bundlesWhole, planBundle, planBundleMoves, type BundleLimits, type BundleMove } from '../../../../src/sync/plan/bundle.js';
 import { planUpload, type UploadPlan } from '../../../../src/sync/plan/changes.js';
 import type { LocalEntry, RemoteEntry, StattedTree } from '../../../../src/sync/types.js';
 
@@ -126,6 +126,46 @@ describe('planBundle', () => {
     expect(split.bundle?.entries).toHaveLength(16);
     expect(paths(split.rest.uploads)).toEqual(['f16']);
     expect(split.rest.bytes).toBe(256 * 1024 + 1);
+  });
+});
+
+describe("planBundle: the directories' modes", () => {
+  const fresh = () => planUpload(tree(dir('d', 0o750), dir('d/e', 0o700), file('d/a'), file('d/e/b'), file('c')), remote());
+
+  it('go with the bundle when it carries everything: SFTP is left nothing to do', () => {
+    const split = planBundle(fresh(), remote(), LIMITS);
+    expect(split.bundle?.modes).toEqual([{ path: 'd', mode: 0o750 }, { path: 'd/e', mode: 0o700 }]);
+    expect(split.rest.modeFixes).toEqual([]);
+    expect([split.rest.mkdirs, split.rest.uploads, split.rest.symlinks, split.rest.removals]).toEqual([[], [], [], []]);
+  });
+
+  it.each([
+    ['a file too big for the bundle', tree(dir('d'), dir('d/e'), file('d/a'), file('d/big', 101)), remote()],
+    ['a replaced symlink', tree(dir('d'), dir('d/e'), file('d/a'), link('l', 'x')), remote(link('l', 'y'))],
+    ['a removal (a file where a new dir goes)', tree(dir('d'), dir('d/e'), file('d/a'), file('d/e/b')), remote(file('d'))],
+    ["an existing directory's mode", tree(dir('old', 0o700), dir('d'), dir('d/e'), file('d/a')), remote(dir('old', 0o755))],
+  ])('stay with SFTP (set last, after its files) when it has work left: %s', (_name, local, there) => {
+    const upload = planUpload(local, there);
+    const split = planBundle(upload, there, LIMITS);
+    expect(split.bundle).toBeDefined();
+    expect(split.bundle?.modes).toBeUndefined();
+    expect(split.rest.modeFixes).toEqual(upload.modeFixes);
+  });
+});
+
+describe('bundlesWhole (a first upload that needs no SFTP session)', () => {
+  it.each([
+    ['16 small entries', [...Array.from({ length: 15 }, (_, i) => file(`f${i}`)), dir('d')], true],
+    ['15 entries (too few for a bundle)', Array.from({ length: 15 }, (_, i) => file(`f${i}`)), false],
+    ['one file over 256 KiB', [...Array.from({ length: 20 }, (_, i) => file(`f${i}`)), file('big', 256 * 1024 + 1)], false],
+    ['exactly 256 KiB', [...Array.from({ length: 20 }, (_, i) => file(`f${i}`)), file('edge', 256 * 1024)], true],
+    ['symlinks and dirs count, have no size limit', [...Array.from({ length: 8 }, (_, i) => link(`l${i}`, 'x')), ...Array.from({ length: 8 }, (_, i) => dir(`d${i}`))], true],
+  ] as const)('%s → %s', (_name, entries, whole) => {
+    expect(bundlesWhole(entries)).toBe(whole);
+  });
+
+  it('a file of unknown size (scanned without stat) may be large: not whole', () => {
+    expect(bundlesWhole([...Array.from({ length: 20 }, (_, i) => file(`f${i}`)), { type: 'file' }])).toBe(false);
   });
 });
 
