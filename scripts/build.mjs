@@ -54,4 +54,7 @@ const common = {
   logLevel: 'warning',
 };
 await build({ ...common, entryPoints: [path.join(root, 'src', 'boot.ts')], outfile: path.join(outdir, 'boot.cjs') });
-await build({ ...common, entryPoints: [path.join(root, 'src', 'index.ts')], outfile: path.join(outdir, 'mtr.cjs'), sourcemap: 'linked' });
+await build({ ...common, entryPoints: [path.join(root, 'src', 'index.ts')], outfile: path.join(outdir, 'mtr.cjs'), sourcemap: 'linked', charset: 'ascii' });
+// src/boot.ts reads the bundle as latin1 (no UTF-8 decoding): that is only the same text for ASCII.
+const nonAscii = fs.readFileSync(path.join(outdir, 'mtr.cjs')).findIndex((byte) => byte > 0x7f);
+if (nonAscii !== -1) throw new Error(`dist/mtr.cjs is not ASCII (byte ${nonAscii}): src/boot.ts reads it as latin1`);

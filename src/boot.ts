@@ -86,7 +86,9 @@ export function boot(argv: string[]): void {
     void (require(bundle) as { main: typeof Main }).main(argv);
     return;
   }
-  const source = fs.readFileSync(bundle, 'utf8');
+  // The bundle is ASCII (esbuild escapes the rest; scripts/build.mjs checks): read as latin1, which
+  // is the same text without UTF-8 decoding (~4 ms of 1.2 MB).
+  const source = fs.readFileSync(bundle, 'latin1');
   const stat = fs.statSync(bundle);
   const dir = process.env.MTR_CODE_CACHE === '0' ? undefined : privateRuntimeDir(process.env);
   const file = dir && codeCacheFile(dir, { path: bundle, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs }, process);
