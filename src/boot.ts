@@ -52,10 +52,10 @@ function readOrUndefined(file: string): Buffer | undefined {
   }
 }
 
-function writeCache(file: string, data: Buffer): void {
+function writeCache(file: string, data: () => Buffer): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temp, data, { mode: 0o600 });
+    fs.writeFileSync(temp, data(), { mode: 0o600 });
     fs.renameSync(temp, file);
     const dir = path.dirname(file);
     for (const name of staleCodeCaches(fs.readdirSync(dir), file)) fs.rmSync(path.join(dir, name), { force: true });
@@ -87,9 +87,17 @@ export function boot(argv: string[]): void {
     return;
   }
   // The bundle is ASCII (esbuild escapes the rest; scripts/build.mjs checks): read as latin1, which
-  // is the same text without UTF-8 decoding (~4 ms of 1.2 MB).
-  const source = fs.readFileSync(bundle, 'latin1');
-  const stat = fs.statSync(bundle);
+  // is the same text without UTF-8 decoding (~4 ms of 1.2 MB). Its identity and its text come from
+  // one open file, so a rebuild in between cannot pair one build's name with another's code.
+  const fd = fs.openSync(bundle, 'r');
+  let source: string;
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(fd);
+    source = fs.readFileSync(fd, 'latin1');
+  } finally {
+    fs.closeSync(fd);
+  }
   const dir = process.env.MTR_CODE_CACHE === '0' ? undefined : privateRuntimeDir(process.env);
   const file = dir && codeCacheFile(dir, { path: bundle, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs }, process);
   const cachedData = file ? readOrUndefined(file) : undefined;
@@ -102,7 +110,7 @@ export function boot(argv: string[]): void {
     saveCodeCache() {
       if (!stale || saved || !file) return;
       saved = true;
-      writeCache(file, script.createCachedData());
+      writeCache(file, () => script.createCachedData());
     },
   };
   void module.exports.main(argv, startup);
