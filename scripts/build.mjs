@@ -32,8 +32,16 @@ const ssh2NativeBinding = {
   name: 'ssh2-native-binding',
   setup(b) {
     b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: 'sshcrypto', namespace: 'ssh2-native-binding' }));
+    // Only a binding built for the ssh2 the bundle holds: another version's C++ side may not match
+    // this JavaScript (ssh2 catches the throw and uses its JavaScript crypto).
+    const bundled = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'ssh2', 'package.json'), 'utf8')).version;
     b.onLoad({ filter: /.*/, namespace: 'ssh2-native-binding' }, () => ({
-      contents: "const path = require('node:path'); module.exports = require(path.join(path.dirname(require.resolve('ssh2/package.json')), 'lib/protocol/crypto/build/Release/sshcrypto.node'));",
+      contents: [
+        "const path = require('node:path');",
+        "const installed = require('ssh2/package.json');",
+        `if (installed.version !== ${JSON.stringify(bundled)}) throw new Error('ssh2 ' + installed.version + ' installed, ${bundled} bundled');`,
+        "module.exports = require(path.join(path.dirname(require.resolve('ssh2/package.json')), 'lib/protocol/crypto/build/Release/sshcrypto.node'));",
+      ].join('\n'),
       loader: 'js',
     }));
   },

@@ -4,12 +4,13 @@
 // bytecode of the functions a run used, written once per build by the first run, `--get` or job
 // command that had none (src/index.ts), and kept in the user's private runtime folder.
 //
-// What keeps a cache from meeting code it was not made from: its file name holds the bundle's
-// identity (inode, size, mtime) and the Node version and architecture, and V8 itself refuses data of
-// another V8 version, other flags or another source length (then the run reads the source as usual
-// and writes a new cache). Files are written whole (temp file, then rename). MTR_CODE_CACHE=0 turns
-// it off; so does --debug (below).
-import { createHash } from 'node:crypto';
+// What keeps a cache from meeting code it was not made from: V8 checks little (its own version,
+// flags and the source's length, not the code: a same-length build would run the old bytecode), so
+// the file name holds the build's sources hash, the bundle's identity (inode, size, mtime) and the
+// Node version and architecture. A refused cache only costs that start its speed; the run then
+// writes a new one. Files are written whole (an exclusive temp file, then rename). MTR_CODE_CACHE=0
+// turns it off; so does --debug (below).
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -19,10 +20,15 @@ import { privateRuntimeDir } from './util/private-dir.js';
 
 export interface BundleIdentity {
   path: string;
+  /** The sources' hash the build was made from (scripts/build.mjs): a copy that kept inode, size and mtime is still another build. */
+  build: string;
   ino: number;
   size: number;
   mtimeMs: number;
 }
+
+declare const __MTR_BUILD__: string;
+const BUILD: string = typeof __MTR_BUILD__ === 'string' ? __MTR_BUILD__ : 'sources';
 
 const PREFIX = 'code-';
 
@@ -33,7 +39,7 @@ const PREFIX = 'code-';
  */
 export function codeCacheFile(dir: string, bundle: BundleIdentity, runtime: { version: string; arch: string }): string {
   const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
-  const build = hash(`${bundle.ino}\0${bundle.size}\0${bundle.mtimeMs}\0${runtime.version}\0${runtime.arch}`);
+  const build = hash(`${bundle.build}\0${bundle.ino}\0${bundle.size}\0${bundle.mtimeMs}\0${runtime.version}\0${runtime.arch}`);
   return path.join(dir, `${PREFIX}${hash(bundle.path)}-${build}.cache`);
 }
 
@@ -52,16 +58,32 @@ function readOrUndefined(file: string): Buffer | undefined {
   }
 }
 
+/** An unfinished write's temp file older than this is one a killed writer left. */
+const TEMP_LEFT_MS = 60_000;
+
+// Written to a temp file of its own (exclusive: no two writers share one), then renamed over.
 function writeCache(file: string, data: () => Buffer): void {
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    fs.writeFileSync(temp, data(), { mode: 0o600 });
+    fs.writeFileSync(temp, data(), { mode: 0o600, flag: 'wx' });
     fs.renameSync(temp, file);
     const dir = path.dirname(file);
-    for (const name of staleCodeCaches(fs.readdirSync(dir), file)) fs.rmSync(path.join(dir, name), { force: true });
+    const names = fs.readdirSync(dir);
+    for (const name of staleCodeCaches(names, file)) fs.rmSync(path.join(dir, name), { force: true });
+    for (const name of leftTemps(names, file)) {
+      const left = path.join(dir, name);
+      if (Date.now() - fs.statSync(left).mtimeMs > TEMP_LEFT_MS) fs.rmSync(left, { force: true });
+    }
   } catch {
     fs.rmSync(temp, { force: true });
   }
+}
+
+/** Temp files of the same install's cache writes: a killed writer's stay behind. */
+export function leftTemps(names: string[], file: string): string[] {
+  const base = path.basename(file);
+  const install = base.slice(0, base.lastIndexOf('-') + 1);
+  return names.filter((name) => name.startsWith(install) && name.endsWith('.tmp'));
 }
 
 // The bundle is CommonJS; this is Node's own module wrapper, on a line of its own so that the
@@ -99,7 +121,7 @@ export function boot(argv: string[]): void {
     fs.closeSync(fd);
   }
   const dir = process.env.MTR_CODE_CACHE === '0' ? undefined : privateRuntimeDir(process.env);
-  const file = dir && codeCacheFile(dir, { path: bundle, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs }, process);
+  const file = dir && codeCacheFile(dir, { path: bundle, build: BUILD, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs }, process);
   const cachedData = file ? readOrUndefined(file) : undefined;
   const script = new vm.Script(`${WRAPPER_HEAD}${source}\n})`, { filename: bundle, lineOffset: -1, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as { main: typeof Main } };

@@ -175,13 +175,32 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     // sourced first every time: a server something else started (an attach to a job just gone
     // starts one without mtr's file) would otherwise show a status line and take a row of the pane.
     `mtr_session() { ${TMUX} -f ../tmux.conf source-file "$PWD"/../tmux.conf \\; new-session -d -s ${spec.name} -c "$PWD"${size} 'exec /bin/sh ./wrap.sh'; }`,
-    `mtr_session 2>/dev/null || mtr_session || { echo "mtr: tmux could not start the job's session" >&2; printf ${S.failed}; exit 1; }`,
+    // A start that fails leaves no record behind. A session of that name that runs without a record
+    // (its folder removed by hand) is a name taken, as the careful path above would have said; any
+    // other failure shows tmux's reason.
+    startSession(spec.name),
     spec.wrapper.interactive && !spec.wrapper.session ? logPane(spec.name, spec.wrapper.gate === false) : ':',
     buildPruneLine(),
     `printf ${S.started}`,
   ];
   if (!options.stream) return [...lines, 'exit 0'].join('\n');
   return [...lines, buildStreamScript(spec.name, { feedStdin: options.stream.feedStdin, exitWithJob: true })].join('\n');
+}
+
+// new-session, once more quietly after a first failure (see above); its second failure's reason is
+// kept aside (a private file beside the job folders) until it is known to be one worth showing.
+function startSession(name: string): string {
+  const err = '../.start-err-$$';
+  const leave = `cd .. && rm -rf ./${name}`;
+  return [
+    'if ! mtr_session 2>/dev/null; then',
+    `  if ! mtr_session 2>${err}; then`,
+    `    if ${TMUX} has-session -t =${name} 2>/dev/null; then rm -f ${err}; ${leave}; printf ${LAUNCH_STATUS.nameTaken}; exit 0; fi`,
+    `    cat ${err} >&2; rm -f ${err}; echo "mtr: tmux could not start the job's session" >&2; ${leave}; printf ${LAUNCH_STATUS.failed}; exit 1`,
+    '  fi',
+    `  rm -f ${err}`,
+    'fi',
+  ].join('\n');
 }
 
 // An interactive job's pane output goes to `out` too, so --logs, --wait --for and a batch --attach

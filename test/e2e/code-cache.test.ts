@@ -78,8 +78,14 @@ describeE2E('code cache (built binary)', (sshd) => {
     const otherInstall = 'code-fedcba9876543210-0123456789abcdef.cache';
     fs.renameSync(cachePath(name!), cachePath(olderBuild));
     fs.writeFileSync(cachePath(otherInstall), 'another install');
+    // A killed writer's temp file (an hour old) goes; one being written now (fresh) stays.
+    const leftTemp = `${name}.0a0a0a0a0a0a.tmp`;
+    const busyTemp = `${name}.0b0b0b0b0b0b.tmp`;
+    fs.writeFileSync(cachePath(leftTemp), 'half');
+    fs.utimesSync(cachePath(leftTemp), new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    fs.writeFileSync(cachePath(busyTemp), 'half');
     await run();
-    expect(cacheFiles()).toEqual([name, otherInstall].sort());
+    expect(cacheFiles()).toEqual([name, busyTemp, otherInstall].sort());
   });
 
   it('is neither read nor written with MTR_CODE_CACHE=0, nor under --debug (stack traces go through the source maps)', async () => {

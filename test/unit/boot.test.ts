@@ -1,9 +1,9 @@
 // The code cache's file names (src/boot.ts): a cache may only ever meet the build and the Node it
 // was made by, and a new build's cache replaces the old ones of the same install.
 import { describe, expect, it } from 'vitest';
-import { codeCacheFile, restoreExtraCaCerts, staleCodeCaches } from '../../src/boot.js';
+import { codeCacheFile, leftTemps, restoreExtraCaCerts, staleCodeCaches } from '../../src/boot.js';
 
-const bundle = { path: '/opt/mtr/dist/mtr.cjs', ino: 1234, size: 908_202, mtimeMs: 1_796_302_000_000.5 };
+const bundle = { path: '/opt/mtr/dist/mtr.cjs', build: '0123456789abcdef', ino: 1234, size: 908_202, mtimeMs: 1_796_302_000_000.5 };
 const node = { version: 'v20.20.2', arch: 'x64' };
 
 describe('codeCacheFile', () => {
@@ -14,6 +14,7 @@ describe('codeCacheFile', () => {
   });
 
   it.each([
+    ['another build with the same inode, size and mtime (a copy that kept them: tar, cp -p, rsync -a)', { ...bundle, build: 'fedcba9876543210' }, node],
     ['another inode (a rebuild)', { ...bundle, ino: 1235 }, node],
     ['another size', { ...bundle, size: 908_203 }, node],
     ['another mtime', { ...bundle, mtimeMs: bundle.mtimeMs + 1 }, node],
@@ -64,5 +65,16 @@ describe('restoreExtraCaCerts', () => {
     const none: NodeJS.ProcessEnv = { NODE_EXTRA_CA_CERTS: '/direct.pem' };
     restoreExtraCaCerts(none);
     expect(none).toEqual({ NODE_EXTRA_CA_CERTS: '/direct.pem' });
+  });
+});
+
+describe('leftTemps', () => {
+  it("lists the same install's unfinished writes only", () => {
+    const file = codeCacheFile('/d', bundle, node);
+    const name = file.slice('/d/'.length);
+    const install = name.slice(0, name.lastIndexOf('-') + 1);
+    const otherInstall = codeCacheFile('/d', { ...bundle, path: '/elsewhere/mtr.cjs' }, node).slice('/d/'.length);
+    const names = [name, `${name}.a1b2c3d4e5f6.tmp`, `${install}0000000000000000.cache.ffffffffffff.tmp`, `${otherInstall}.a1b2c3d4e5f6.tmp`, 'config-x.json.12.tmp'];
+    expect(leftTemps(names, file)).toEqual([`${name}.a1b2c3d4e5f6.tmp`, `${install}0000000000000000.cache.ffffffffffff.tmp`]);
   });
 });

@@ -48,29 +48,36 @@ export function buildBundleScript(options: BundleScriptOptions): string {
   ].join('\n');
 }
 
-/**
- * The moves member: shell lines run from remote_dir with `$s` the unpacked folder. A whole new
- * directory is renamed only where nothing stands yet (mv would put it inside what does).
- */
 /** Paths per `chmod`: a command line stays far below the kernel's limit. */
 const PATHS_PER_CHMOD = 256;
 
-// The new directories' modes, deepest first: a parent without search permission for its owner
-// must not keep a child's chmod from reaching it.
-function chmodLines(modes: readonly ModeFix[]): string[] {
-  const byMode = new Map<number, string[]>();
-  for (const fix of [...modes].sort((a, b) => b.path.split('/').length - a.path.split('/').length)) {
-    byMode.set(fix.mode, [...(byMode.get(fix.mode) ?? []), fix.path]);
+// The new directories' modes, deepest level first (a parent without search permission for its
+// owner must not keep a child's chmod from reaching it), one line per level and mode. Five octal
+// digits: GNU chmod keeps a directory's inherited setgid bit for a four-digit mode, and SFTP's
+// setstat would set the mode exactly.
+export function chmodLines(modes: readonly ModeFix[]): string[] {
+  const depth = (p: string) => p.split('/').length;
+  const groups = new Map<string, { mode: number; paths: string[] }>();
+  for (const fix of [...modes].sort((a, b) => depth(b.path) - depth(a.path))) {
+    const key = `${depth(fix.path)} ${fix.mode}`;
+    const group = groups.get(key) ?? { mode: fix.mode, paths: [] };
+    group.paths.push(fix.path);
+    groups.set(key, group);
   }
   const lines: string[] = [];
-  for (const [mode, paths] of byMode) {
+  for (const { mode, paths } of groups.values()) {
     for (let at = 0; at < paths.length; at += PATHS_PER_CHMOD) {
-      lines.push(`chmod ${mode.toString(8).padStart(4, '0')} -- ${paths.slice(at, at + PATHS_PER_CHMOD).map(shellQuote).join(' ')} || exit 1`);
+      lines.push(`chmod ${mode.toString(8).padStart(5, '0')} -- ${paths.slice(at, at + PATHS_PER_CHMOD).map(shellQuote).join(' ')} || exit 1`);
     }
   }
   return lines;
 }
 
+/**
+ * The moves member: shell lines run from remote_dir with `$s` the unpacked folder. A whole new
+ * directory is renamed only where nothing stands yet (mv would put it inside what does). Then the
+ * new directories' modes, when the bundle carries them (Bundle.modes).
+ */
 export function buildMovesScript(moves: readonly BundleMove[], modes: readonly ModeFix[] = []): string {
   const staged = (p: string) => `"$s"/${BUNDLE_TREE}/${shellQuote(p)}`;
   const lines = moves.map((move) => {

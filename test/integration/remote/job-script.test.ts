@@ -359,10 +359,30 @@ exec '${real}' "$@"
     expect((await runScript(shell, buildStreamScript(name, { exitWithJob: true }), box.env)).stdout.toString()).toBe('started\n');
   });
 
-  it('a new-session that fails twice is a failed start, with tmux\'s reason', async () => {
-    const run = await runScript(shell, buildLaunchScript(spec(jobName(), 'echo never')), flakyTmux(2));
+  it('a new-session that fails twice is a failed start, with tmux\'s reason, and leaves no record', async () => {
+    const name = jobName();
+    const run = await runScript(shell, buildLaunchScript(spec(name, 'echo never')), flakyTmux(2));
     expect({ stdout: run.stdout.toString(), code: run.code }).toEqual({ stdout: 'E', code: 1 });
     expect(run.stderr.toString()).toBe("server exited unexpectedly\nmtr: tmux could not start the job's session\n");
+    expect(fs.readdirSync(box.jobs).filter((f) => f !== 'tmux.conf')).toEqual([]);
+  });
+
+  it('a running session whose record was removed by hand: T, the session left alone, no record made', async () => {
+    const name = jobName();
+    const release = path.join(box.home, 'release');
+    const running = path.join(box.home, 'running');
+    const first = await runScript(shell, buildLaunchScript(spec(name, `: >'${running}'; while [ ! -e '${release}' ]; do sleep 0.05; done`)), box.env);
+    expect(first.stdout.toString()).toBe('S');
+    // Once the command runs (it has read its script), its folder goes.
+    for (let i = 0; i < 200 && !fs.existsSync(running); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(fs.existsSync(running)).toBe(true);
+    fs.rmSync(path.join(box.jobs, name), { recursive: true, force: true });
+    const second = await runScript(shell, buildLaunchScript(spec(name, 'echo second'), STREAM), box.env);
+    expect(second).toEqual({ stdout: Buffer.from('T'), stderr: Buffer.alloc(0), code: 0 });
+    expect(fs.existsSync(path.join(box.jobs, name))).toBe(false);
+    expect(fs.readdirSync(box.jobs).filter((f) => f !== 'tmux.conf')).toEqual([]);
+    expect(spawnSync('tmux', ['-L', 'mtr', 'has-session', '-t', `=${name}`], { env: box.env }).status).toBe(0);
+    fs.writeFileSync(release, '');
   });
 
   it('interactive: a TERM the server lacks falls back to xterm-256color', async () => {
