@@ -104,9 +104,9 @@ function writeFile(file: string, content: string): string {
 // Run before anything is written: the login's umask is kept for the user's command, then umask 077.
 const PRIVATE_UMASK = 'mtr_um=$(umask); umask 077';
 
-// Once the job folder exists (mkdir -p made any missing ~/.mtr and ~/.mtr/jobs 0700 too): folders an
-// older mtr left open to group or others are tightened, with all they hold. One `find`, which
-// changes nothing once they are private.
+// Once the job has started (mkdir -p made any missing ~/.mtr and ~/.mtr/jobs 0700 too): folders an
+// older mtr left open to group or others are tightened, with all they hold, before the launch
+// streams or returns. One `find`, which changes nothing once they are private.
 const TIGHTEN_RECORDS = `find "$HOME"/.mtr/ ${JOBS_DIR}/ -maxdepth 0 \\( -perm -001 -o -perm -004 -o -perm -010 -o -perm -040 \\) -exec chmod -R go= {} + 2>/dev/null`;
 
 // run.sh starts by restoring the umask the login had ($mtr_um from PRIVATE_UMASK).
@@ -167,7 +167,6 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     // the name is running, then a fresh folder. Most starts spawn one mkdir instead of three processes.
     `mkdir ${dir} 2>/dev/null || { ${TMUX} has-session -t =${spec.name} 2>/dev/null && { printf ${S.nameTaken}; exit 0; }; rm -rf ${dir} && mkdir -p ${dir}; } || { printf ${S.failed}; exit 1; }`,
     `cd ${dir} || { printf ${S.failed}; exit 1; }`,
-    TIGHTEN_RECORDS,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     writeRecords(spec),
     // A new-session that reaches a tmux server on its way out (its last job just ended) fails with
@@ -182,6 +181,8 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     spec.wrapper.interactive && !spec.wrapper.session ? logPane(spec.name, spec.wrapper.gate === false) : ':',
     buildPruneLine(),
     `printf ${S.started}`,
+    // While the job already runs: the records it wrote are private from birth (umask 077).
+    TIGHTEN_RECORDS,
   ];
   if (!options.stream) return [...lines, 'exit 0'].join('\n');
   return [...lines, buildStreamScript(spec.name, { feedStdin: options.stream.feedStdin, exitWithJob: true })].join('\n');
