@@ -63,7 +63,8 @@ export function buildWrapper(spec: WrapperSpec): string {
     shell,
     // eval under `-c`, not `bash ./run.sh`: the shell then names itself in errors as it does for
     // plain ssh (`bash: pyhton3: command not found`), never mtr's script and its line numbers.
-    spec.session ? buildSessionShell('./session.rc') : `"$MTR_SH" -c 'eval "$(cat ./run.sh)"' "$MTR_SH"${io}`,
+    // bash reads the script itself (`$(<file)`, no cat process); sh needs cat.
+    spec.session ? buildSessionShell('./session.rc') : `if [ "$MTR_SH" = bash ]; then bash -c 'eval "$(<./run.sh)"' bash${io}; else sh -c 'eval "$(cat ./run.sh)"' sh${io}; fi`,
     'rc=$?',
     'mtr_now >ended',
     'echo "$rc" >rc.tmp && mv rc.tmp rc',

@@ -253,6 +253,19 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     expect([path.join(box.home, '.mtr'), box.jobs, path.join(box.jobs, name)].map(modeOf)).toEqual(['700', '700', '700']);
   });
 
+  it('a server without bash: the job runs under sh, output and exit code exact', async () => {
+    // Every tool of this machine but bash.
+    const bin = path.join(box.home, 'no-bash-bin');
+    fs.mkdirSync(bin);
+    for (const name of fs.readdirSync('/usr/bin')) if (name !== 'bash' && name !== 'rbash') fs.symlinkSync(path.join('/usr/bin', name), path.join(bin, name));
+    const env = { ...box.env, PATH: bin };
+    const run = await runScript(shell, buildLaunchScript(spec(jobName(), 'echo "$0"; echo err >&2; exit 5'), STREAM), env);
+    expect(run).toEqual({ stdout: Buffer.from('Ssh\n'), stderr: Buffer.from('err\n'), code: 5 });
+    // And with bash there, bash runs it (it reads the script without cat).
+    const withBash = await runScript(shell, buildLaunchScript(spec(jobName(), 'echo "$0"; exit 6'), STREAM), box.env);
+    expect(withBash).toEqual({ stdout: Buffer.from('Sbash\n'), stderr: Buffer.alloc(0), code: 6 });
+  });
+
   it('a record that cannot be written is a failed start (E, the reason on stderr), with nothing left behind', async () => {
     // tmux.conf in the way as a folder: the write fails even for root.
     fs.mkdirSync(path.join(box.jobs, 'tmux.conf'), { recursive: true });
