@@ -164,6 +164,9 @@ describeE2E('sftp bundle at the engine', (sshd) => {
     it('a server that refuses the bundle\'s channel (MaxSessions) gets the files over SFTP', async () => {
       const { local, remote, host } = await engineSetup('bundle-sessions');
       for (let n = 0; n < 40; n++) writeFile(local, `d${n % 4}/f${n}.txt`, `file ${n}\n`, 0o644, T + n);
+      // One file over the bundle's limit: SFTP has work, so its channel is asked for first (a bundle
+      // that carries everything asks for its exec alone; refused, it falls back as without tar).
+      writeFile(local, 'big.bin', randomBytes(300 * 1024), 0o644, T + 100);
       try {
         // Every session but one taken: the upload's SFTP channel gets it, the bundle's exec is refused
         // (the listing is given: its exec would be refused too).
@@ -185,7 +188,7 @@ describeE2E('sftp bundle at the engine', (sshd) => {
           if (!result) await new Promise((r) => setTimeout(r, 50));
         }
         expect(result.bundle).toEqual({ entries: 44, streamed: false });
-        expect(result.filesSent).toBe(40);
+        expect(result.filesSent).toBe(41);
         expect(snapshotTree(remote)).toEqual(snapshotTree(local));
         for (const hog of hogs) hog.end();
       } finally {
