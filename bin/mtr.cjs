@@ -13,5 +13,13 @@ const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
-  require('../dist/boot.cjs').boot(args);
+  try {
+    require('../dist/boot.cjs').boot(args);
+  } catch (error) {
+    // A clone that was never built: one line with the fix, not Node's stack.
+    const missing = error && (error.code === 'MODULE_NOT_FOUND' || error.code === 'ENOENT') && /dist[\\/](boot|mtr)\.cjs/.test(String(error.message));
+    if (!missing) throw error;
+    process.stderr.write("mtr: the built program is missing (dist/): run `npm run build` in mtr's folder\n");
+    process.exitCode = 1;
+  }
 }

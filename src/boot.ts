@@ -10,13 +10,14 @@
 // Node version and architecture. A refused cache only costs that start its speed; the run then
 // writes a new one. Files are written whole (an exclusive temp file, then rename). MTR_CODE_CACHE=0
 // turns it off; so does --debug (below).
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import type { main as Main, Startup } from './index.js';
 import { privateRuntimeDir } from './util/private-dir.js';
+import { WHOLE_TEMP_SUFFIX, writeFileWhole } from './util/write-whole.js';
 
 export interface BundleIdentity {
   path: string;
@@ -46,8 +47,13 @@ export function codeCacheFile(dir: string, bundle: BundleIdentity, runtime: { ve
 /** The other cache files of the same install (older builds, another Node): removed when a new one is written. */
 export function staleCodeCaches(names: string[], file: string): string[] {
   const base = path.basename(file);
-  const install = base.slice(0, base.lastIndexOf('-') + 1);
-  return names.filter((name) => name !== base && name.startsWith(install) && name.endsWith('.cache'));
+  return names.filter((name) => name !== base && name.startsWith(installPrefix(file)) && name.endsWith('.cache'));
+}
+
+/** `code-<install>-` of a cache file: what every cache file of the same install starts with. */
+function installPrefix(file: string): string {
+  const base = path.basename(file);
+  return base.slice(0, base.lastIndexOf('-') + 1);
 }
 
 function readOrUndefined(file: string): Buffer | undefined {
@@ -61,12 +67,10 @@ function readOrUndefined(file: string): Buffer | undefined {
 /** An unfinished write's temp file older than this is one a killed writer left. */
 const TEMP_LEFT_MS = 60_000;
 
-// Written to a temp file of its own (exclusive: no two writers share one), then renamed over.
+// Written whole; then the same install's older caches go, and temp files a killed writer left.
 function writeCache(file: string, data: () => Buffer): void {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  if (!writeFileWhole(file, data)) return;
   try {
-    fs.writeFileSync(temp, data(), { mode: 0o600, flag: 'wx' });
-    fs.renameSync(temp, file);
     const dir = path.dirname(file);
     const names = fs.readdirSync(dir);
     for (const name of staleCodeCaches(names, file)) fs.rmSync(path.join(dir, name), { force: true });
@@ -75,15 +79,13 @@ function writeCache(file: string, data: () => Buffer): void {
       if (Date.now() - fs.statSync(left).mtimeMs > TEMP_LEFT_MS) fs.rmSync(left, { force: true });
     }
   } catch {
-    fs.rmSync(temp, { force: true });
+    // Another writer removed one first, or the folder went: nothing to tidy.
   }
 }
 
 /** Temp files of the same install's cache writes: a killed writer's stay behind. */
 export function leftTemps(names: string[], file: string): string[] {
-  const base = path.basename(file);
-  const install = base.slice(0, base.lastIndexOf('-') + 1);
-  return names.filter((name) => name.startsWith(install) && name.endsWith('.tmp'));
+  return names.filter((name) => name.startsWith(installPrefix(file)) && WHOLE_TEMP_SUFFIX.test(name));
 }
 
 // The bundle is CommonJS; this is Node's own module wrapper, on a line of its own so that the

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.js';
 import { privateRuntimeDir } from '../util/private-dir.js';
+import { writeFileWhole } from '../util/write-whole.js';
 import { findConfig, resolveUserConfigPath } from './find.js';
 import type { LoadedConfig } from './types.js';
 
@@ -57,13 +58,7 @@ function readCached(file: string, key: string): LoadedConfig | undefined {
 }
 
 function writeCached(file: string, key: string, config: LoadedConfig): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(temp, JSON.stringify({ key, config }), { mode: 0o600 });
-    fs.renameSync(temp, file);
-  } catch {
-    fs.rmSync(temp, { force: true });
-  }
+  writeFileWhole(file, () => JSON.stringify({ key, config }));
 }
 
 async function loadUncached(ctx: Context): Promise<LoadedConfig> {

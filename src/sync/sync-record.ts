@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CONFIG_DIR } from '../config/find.js';
 import type { LocalEntry } from './types.js';
+import { writeFileWhole } from '../util/write-whole.js';
 
 export interface SyncRecord {
   /** When that sync's scan began, by the project's file system clock (ms, as lstat reports mtimes). */
@@ -144,19 +145,11 @@ export function noteWatchWrites(projectRoot: string, name: string): boolean {
 /** Records a successful sync; false when it could not be written (the next sync is then as before). */
 export function writeSyncRecord(projectRoot: string, name: string, done: SyncRecord): boolean {
   const file = path.join(stateDir(projectRoot), name);
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     const record = nextSyncRecord(done, readSyncRecord(projectRoot, name));
     makeStateDir(projectRoot);
-    fs.writeFileSync(temp, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(temp, file);
-    return true;
+    return writeFileWhole(file, () => `${JSON.stringify(record)}\n`);
   } catch {
-    try {
-      fs.rmSync(temp, { force: true });
-    } catch {
-      // Nothing was written, or nothing can be removed: either way no record.
-    }
     return false;
   }
 }

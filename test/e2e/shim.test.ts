@@ -2,10 +2,11 @@
 // itself without NODE_EXTRA_CA_CERTS (Node 20 parses every root certificate at startup when it is
 // set, nodejs/node#40524), and src/boot.ts gives it back to the processes mtr starts.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
-import { makeProject, MTR_BIN, spawnProcess } from '../support/mtr.js';
+import { makeProject, MTR_BIN, REPO_ROOT, spawnProcess } from '../support/mtr.js';
 import { describeE2E } from '../support/sshd.js';
 
 describeE2E('the bin shim', (sshd) => {
@@ -41,5 +42,24 @@ describeE2E('the bin shim', (sshd) => {
     expect(run.stdout).toBe(odd.map((arg) => `[${arg}]`).join(''));
     const version = await spawnProcess(MTR_BIN, ['--version'], { cwd: p.root, env: p.env }).result;
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('in a copy that was never built: one line with the fix, exit 1, no stack', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtr-unbuilt-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'bin'));
+      fs.copyFileSync(MTR_BIN, path.join(dir, 'bin', 'mtr.cjs'));
+      fs.copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(dir, 'package.json'));
+      const expected = { code: 1, stdout: '', stderr: "mtr: the built program is missing (dist/): run `npm run build` in mtr's folder\n" };
+      const none = await spawnProcess(path.join(dir, 'bin', 'mtr.cjs'), ['true'], { cwd: dir }).result;
+      expect({ code: none.code, stdout: none.stdout, stderr: none.stderr }).toEqual(expected);
+      // Half built: the loader, not the program.
+      fs.mkdirSync(path.join(dir, 'dist'));
+      fs.copyFileSync(path.join(REPO_ROOT, 'dist', 'boot.cjs'), path.join(dir, 'dist', 'boot.cjs'));
+      const half = await spawnProcess(path.join(dir, 'bin', 'mtr.cjs'), ['true'], { cwd: dir }).result;
+      expect({ code: half.code, stdout: half.stdout, stderr: half.stderr }).toEqual(expected);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
