@@ -166,7 +166,10 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     // name: no record, so no job of mtr's by it (new-session still refuses a duplicate). Else (a
     // finished job's record, a running job, no ~/.mtr/jobs yet) the careful way: ask tmux whether
     // the name is running, then a fresh folder. Most starts spawn one mkdir instead of three processes.
-    `mkdir ${dir} 2>/dev/null || { ${TMUX} has-session -t =${spec.name} 2>/dev/null && { printf ${S.nameTaken}; exit 0; }; rm -rf ${dir} && mkdir -p ${dir}; } || { printf ${S.failed}; exit 1; }`,
+    // A job that has its rc but whose session is still on its way out (a name reused right after
+    // its run returned) is waited for, up to a second, instead of being called taken.
+    `mtr_gone() { i=0; while [ $i -lt 50 ]; do ${TMUX} has-session -t =${spec.name} 2>/dev/null || return 0; sleep 0.02; i=$((i + 1)); done; return 1; }`,
+    `mkdir ${dir} 2>/dev/null || { ${TMUX} has-session -t =${spec.name} 2>/dev/null && ! { [ -f ${dir}/rc ] && mtr_gone; } && { printf ${S.nameTaken}; exit 0; }; rm -rf ${dir} && mkdir -p ${dir}; } || { printf ${S.failed}; exit 1; }`,
     `cd ${dir} || { printf ${S.failed}; exit 1; }`,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     writeRecords(spec),

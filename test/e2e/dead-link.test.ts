@@ -153,13 +153,13 @@ describeE2E('dead link', (sshd) => {
       const logFile = path.join(project.home, 'again.log');
       const tail = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n') : '(no log)');
       let again = await project.run(['--log-file', logFile, 'true']);
-      // Twice in ~12 loaded full runs this run's SFTP channel ended while opening ("Received
-      // unexpected SFTP session termination", then reported as a refused channel; get-hostile.test.ts
-      // now shows a link lost at that moment is a connection error). Never alone; why the fresh link
-      // closed is not traced: its debug log is printed for whoever traces it, and the run is tried
-      // once more (the cleanup below is what this test is for).
-      if (again.code === 255 && /connection closed before the SFTP sync/.test(again.stderr)) {
-        console.warn(`dead-link: the run after the cut lost its link while its SFTP channel opened; trying once more. Its log:\n${tail()}`);
+      // On a loaded machine this run's fresh link has been called dead under the test's 3 s
+      // dead_link_timeout: twice while its SFTP channel opened (then misreported as a refused
+      // channel, now a connection error), once when the server left two REMOVEs unanswered for
+      // 2.9 s. Never alone. Its debug log is printed, and the run is tried once more: the cleanup
+      // below is what this test is for.
+      if (again.code === 255 && /connection (closed|dropped)/.test(again.stderr)) {
+        console.warn(`dead-link: the run after the cut lost its link (${again.stderr.split('\n')[0]}); trying once more. Its log:\n${tail()}`);
         again = await project.run(['--log-file', logFile, 'true']);
       }
       expect(again.code, `${again.stderr}\n${again.code === 0 ? '' : tail()}`).toBe(0);
