@@ -3,7 +3,7 @@
 // come back to the job (which goes on); during a sync nothing of mtr's stays on the server: the
 // remote rsync leaves with its temp file, and an SFTP temp file goes with the next sync.
 // Ctrl+C / SIGTERM during an SFTP upload remove its temp files at once.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { startCutProxy, trustProxy, type CutProxy } from '../support/cut-proxy.js';
 import { eventually } from '../support/eventually.js';
 import { makeProject, type Project } from '../support/mtr.js';
+import { processTable } from '../support/processes.js';
 import { describeE2E } from '../support/sshd.js';
 
 // Short enough for a test; users get 30 s. Noticing may take this long, plus process start-up.
@@ -26,8 +27,8 @@ const masterAlive = (socket: string) =>
   spawnSync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${socket}`, '-O', 'check', 'x'], { stdio: 'ignore' }).status === 0;
 const bigTemps = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith('.big.bin.')) : []);
 const remoteRsyncs = (dir: string) =>
-  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .split('\n')
+  processTable()
+    .map((p) => `${p.pid} ${p.args}`)
     .filter((line) => line.includes('rsync --server') && line.includes(dir));
 
 describeE2E('dead link', (sshd) => {

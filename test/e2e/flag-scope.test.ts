@@ -1,24 +1,20 @@
 // A dry run changes nothing, and a flag that does not apply is refused before anything happens:
 // `--dry-run --kill` leaves the job running, `--dry-run --get` downloads nothing (and connects
 // nowhere), `--dry-run --watch` prints the plan and returns. The "remote" is this machine.
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { processTable, type ProcessRow } from '../support/processes.js';
 import { eventually } from '../support/eventually.js';
 import { JOBS_DIR, describeE2E } from '../support/sshd.js';
 import { writeFile } from '../support/tree.js';
 
 /** Live processes whose whole command line is `args`. */
-function processesRunning(args: string): string[] {
-  const table = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
-  return table.split('\n').filter((line) => {
-    const [, stat = '', ...rest] = line.trim().split(/\s+/);
-    return !stat.startsWith('Z') && rest.join(' ') === args;
-  });
+function processesRunning(args: string): ProcessRow[] {
+  return processTable().filter((p) => p.state !== 'Z' && p.args === args);
 }
 
 /** A port nothing listens on: taken from the kernel, then closed again. */

@@ -2,17 +2,16 @@
 // private LOCAL tmux server (test/support/local-tmux.ts) — a real TTY of a fixed size — and the test
 // types keys, resizes the window and reads the screen. The remote side is the real test sshd with its
 // own tmux (`tmux -L mtr` under sshd.tmuxTmpDir). Every run passes --no-sync.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { cleanEnv, makeProject, type Project } from '../support/mtr.js';
+import { processTable, type ProcessRow } from '../support/processes.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 import { mtrCommand, startTerminal, withTerminal, type PaneModes, type Terminal, type TerminalOptions } from '../support/local-tmux.js';
 
-const execFileAsync = promisify(execFile);
 const TIMEOUT = 60_000;
 
 // The "remote" is this machine: a program the remote side needs is looked up here.
@@ -54,25 +53,10 @@ function remoteSessionExists(sshd: SshdInfo, name: string): boolean {
   return spawnSync('tmux', ['-L', 'mtr', 'has-session', '-t', `=${name}`], { env, stdio: 'ignore' }).status === 0;
 }
 
-interface Proc {
-  pid: number;
-  ppid: number;
-  args: string;
-}
-
-async function listProcesses(): Promise<Proc[]> {
-  const { stdout } = await execFileAsync('ps', ['-eo', 'pid=,ppid=,args='], { maxBuffer: 16 * 1024 * 1024 });
-  return stdout
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), args: match[3]! }));
-}
-
 // The sshd process serving the connection that attached to job `name`: the parent of the remote
 // `tmux -L mtr attach-session -t =NAME` client (the attach line ends in `exec tmux …`).
-async function findSshdServing(name: string): Promise<Proc> {
-  const processes = await listProcesses();
+function findSshdServing(name: string): ProcessRow {
+  const processes = processTable();
   const client = processes.find((p) => p.args.includes('attach-session') && p.args.includes(`=${name}`));
   if (!client) throw new Error(`no remote tmux client attached to ${name}; processes:\n${processes.map((p) => p.args).join('\n')}`);
   const parent = processes.find((p) => p.pid === client.ppid);
@@ -345,7 +329,7 @@ describeE2E('mtr at a terminal (interactive, --no-sync)', (sshd) => {
       await withTerminal(terminalFor(['--name', name, 'sh', '-c', script]), async (t) => {
         await t.waitFor(/^ready$/m);
         await waitForModes(t, MESSY);
-        const server = await findSshdServing(name);
+        const server = findSshdServing(name);
         process.kill(server.pid, 'SIGKILL');
         expect(await t.waitForExit(20_000)).toBe(255);
         const screen = await t.capture();

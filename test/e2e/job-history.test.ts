@@ -3,7 +3,6 @@
 // project what the README promises (JOB_HISTORY: the newest 200 finished, and any that ended in the
 // last 7 days). The "remote" is this machine, so old records are written straight into the rig
 // user's ~/.mtr/jobs instead of running hundreds of jobs. (Every run passes --no-sync.)
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_HISTORY } from '../../src/remote/job-history.js';
 import { eventually } from '../support/eventually.js';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { processTable } from '../support/processes.js';
 import { JOBS_DIR, describeE2E } from '../support/sshd.js';
 
 const DAY = 86_400;
@@ -161,7 +161,7 @@ describeE2E('job history per project', (sshd) => {
       } finally {
         await busy.run(['--no-sync', '--kill', trigger]);
       }
-      expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n')).not.toContain(sleeper);
+      expect(processTable().map((p) => p.args)).not.toContain(sleeper);
     }, 60_000);
   });
 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { makeProject, type Project, type Running, type RunResult } from '../support/mtr.js';
+import { processTable, type ProcessRow } from '../support/processes.js';
 import { JOBS_DIR, type SshdInfo, describeE2E } from '../support/sshd.js';
 import { eventually, sleep } from '../support/eventually.js';
 
@@ -29,25 +30,17 @@ const KILL_GRACE = 0.5;
 const uniqueSleep = () => `sleep 3600.${randomInt(100_000, 999_999)}`;
 
 /** Live processes whose whole command line is `args`, or that are in process group `pgid`. */
-function findProcesses(match: { args?: string; pgid?: number }): string[] {
-  const table = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' });
-  return table
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => {
-      const [, pgid = '', stat = '', ...args] = line.split(/\s+/);
-      if (!line || stat.startsWith('Z')) return false;
-      return (match.pgid !== undefined && Number(pgid) === match.pgid) || (match.args !== undefined && args.join(' ') === match.args);
-    });
+function findProcesses(match: { args?: string; pgid?: number }): ProcessRow[] {
+  return processTable().filter(
+    (p) => p.state !== 'Z' && ((match.pgid !== undefined && p.pgid === match.pgid) || (match.args !== undefined && p.args === match.args)),
+  );
 }
 
 /** Remote helper shells still polling job `name` (its stream/wait scripts name the session as `=name`). */
 function pollersOf(name: string): string[] {
-  const table = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
-  return table.split('\n').filter((line) => {
-    const [, stat = '', command = ''] = line.trim().split(/\s+/);
-    return !stat.startsWith('Z') && command !== 'tmux' && line.includes(`has-session -t =${name}`);
-  });
+  return processTable()
+    .filter((p) => p.state !== 'Z' && p.args.split(' ')[0] !== 'tmux' && p.args.includes(`has-session -t =${name}`))
+    .map((p) => `${p.pid} ${p.args}`);
 }
 
 /** SIGKILLs a job's process group, but only while it runs: a finished job's pid may be reused. */

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { cleanEnv, makeProject, MTR_BIN, type Project } from '../support/mtr.js';
+import { processTable } from '../support/processes.js';
 import { JOBS_DIR, type SshdInfo, describeE2E } from '../support/sshd.js';
 import { eventually } from '../support/eventually.js';
 
@@ -65,13 +66,9 @@ function runWithStdin(p: Project, args: string[], mode: StdinMode): { done: Prom
 
 /** Remote scripts (wait/stream) polling job `name`, counted once per script (not their subshells). */
 function pollerCount(name: string): number {
-  const table = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
-  const rows = table
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null && !m[3]!.startsWith('Z') && m[4]!.includes(`has-session -t =${name}`) && !m[4]!.startsWith('tmux'));
-  const pids = new Set(rows.map((m) => m[1]));
-  return rows.filter((m) => !pids.has(m[2])).length;
+  const rows = processTable().filter((p) => p.state !== 'Z' && p.args.includes(`has-session -t =${name}`) && !p.args.startsWith('tmux'));
+  const pids = new Set(rows.map((p) => p.pid));
+  return rows.filter((p) => !pids.has(p.ppid)).length;
 }
 
 function tmuxKill(sshd: SshdInfo, name: string): void {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { processTable, type ProcessRow } from '../support/processes.js';
 import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
 import { JOBS_DIR, type SshdInfo, describeE2E } from '../support/sshd.js';
 import { eventually, sleep } from '../support/eventually.js';
@@ -28,12 +29,8 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 const uniqueSleep = () => `sleep 3600.${randomInt(100_000, 999_999)}`;
 
 /** Live processes whose whole command line is `args`. */
-function processesRunning(args: string): string[] {
-  const table = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
-  return table.split('\n').filter((line) => {
-    const [, stat = '', ...rest] = line.trim().split(/\s+/);
-    return !stat.startsWith('Z') && rest.join(' ') === args;
-  });
+function processesRunning(args: string): ProcessRow[] {
+  return processTable().filter((p) => p.state !== 'Z' && p.args === args);
 }
 
 /** SIGKILLs a job's process group, but only while it runs: a finished job's pid may be reused. */
@@ -214,7 +211,7 @@ describeE2E('mtr jobs (tmux, --no-sync)', (sshd) => {
     await eventually(`${marker} to run`, () => processesRunning(marker).length === 1);
     expect(tmux(sshd, ['kill-session', '-t', `=${name}`])).toBe(true);
     // What a reboot would do to the rest of the job.
-    for (const line of processesRunning(marker)) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+    for (const { pid } of processesRunning(marker)) process.kill(pid, 'SIGKILL');
     expect((await findJob(name))?.state).toBe('lost');
     const waited = await mtr(['--wait', name]);
     expect(waited.code).not.toBe(0);

@@ -2,22 +2,18 @@
 // --jobs, --get, several servers), bounded output, the exit code agreeing with the record, errors
 // leaving stdout empty, and --timeout stopping a job. The "remote" is this machine: its
 // ~/.mtr/jobs and process table are inspected directly.
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { processTable, type ProcessRow } from '../support/processes.js';
 import { JOBS_DIR, describeE2E } from '../support/sshd.js';
 import { eventually } from '../support/eventually.js';
 
 /** Live processes whose whole command line is `args`. */
-function processesRunning(args: string): string[] {
-  const table = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
-  return table.split('\n').filter((line) => {
-    const [, stat = '', ...rest] = line.trim().split(/\s+/);
-    return !stat.startsWith('Z') && rest.join(' ') === args;
-  });
+function processesRunning(args: string): ProcessRow[] {
+  return processTable().filter((p) => p.state !== 'Z' && p.args === args);
 }
 
 /** stdout is exactly one JSON document (and a newline); the exit code is the record's. */

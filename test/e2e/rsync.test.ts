@@ -14,6 +14,7 @@ import { resolveTarget } from '../../src/ssh/target.js';
 import type { SshTarget } from '../../src/ssh/target.js';
 import { runRsync, type RunRsyncOptions } from '../../src/sync/rsync/run.js';
 import { makeProject, type Project } from '../support/mtr.js';
+import { processTable } from '../support/processes.js';
 import { eventually } from '../support/eventually.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 
@@ -167,7 +168,7 @@ describeE2E('rsync engine', (sshd) => {
         extraArgs: ['--bwlimit=200', '--no-z'],
       }).catch((e: unknown) => e);
       const seen: string[] = [];
-      const ps = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n');
+      const ps = () => processTable().map((p) => p.args);
       const sawAll = () => ['sshpass -e rsync', 'rsync --server'].every((s) => seen.some((line) => line.includes(s)));
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline && !sawAll()) {
@@ -198,7 +199,7 @@ describeE2E('rsync engine', (sshd) => {
       return connection;
     };
     afterAll(() => connections.forEach((c) => c.close()));
-    const ps = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n');
+    const ps = () => processTable().map((p) => p.args);
     const leftovers = async (marker: string) => {
       for (let i = 0; i < 50 && ps().some((line) => line.includes(marker)); i++) await new Promise((r) => setTimeout(r, 100));
       return ps().filter((line) => line.includes(marker));

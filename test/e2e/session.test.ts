@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanEnv, makeProject, type Project, type RunResult } from '../support/mtr.js';
 import { mtrCommand, withTerminal } from '../support/local-tmux.js';
+import { processTable } from '../support/processes.js';
 import { JOBS_DIR, type SshdInfo, describeE2E } from '../support/sshd.js';
 import { eventually } from '../support/eventually.js';
 
@@ -223,7 +224,7 @@ describeE2E('mtr --session (tmux, --no-sync)', (sshd) => {
       const timed = await project().run(['--no-sync', '--session', name, '--timeout', '1', marker], { timeoutMs: 60_000 });
       expect(timed.code).toBe(124);
       expect(timed.stderr).toBe(`mtr: job ${name} stopped after --timeout 1 s\n`);
-      const running = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((line) => line.trim() === marker);
+      const running = processTable().filter((p) => p.args === marker);
       expect(running).toEqual([]);
       expect(summary(await inSession(name, ['echo "$KEPT"']))).toEqual({ code: 0, stdout: 'yes\n', stderr: '' });
     });

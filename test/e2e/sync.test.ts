@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/ui/progress.js';
 import { makeProject, type Project, type RunResult } from '../support/mtr.js';
+import { processTable } from '../support/processes.js';
 import { sleep } from '../support/eventually.js';
 import { describeE2E, type SshdInfo } from '../support/sshd.js';
 import { startSshdWithout, stopSshdWithout, type ReducedSshd } from '../support/sshd-without.js';
@@ -404,7 +405,7 @@ describeE2E('sync', (sshd) => {
   }
 
   describe.skipIf(!sshd.password)(`password login${passwordSkip}`, () => {
-    // A slow rsync (200 MB of random bytes) watched with ps every 20 ms until the run ends.
+    // A slow rsync (200 MB of random bytes) watched in the process table every 20 ms until the run ends.
     async function watchSlowRsync(p: Project, env: Record<string, string> = {}) {
       const big = path.join(p.root, 'big.bin');
       const fd = fs.openSync(big, 'w');
@@ -416,8 +417,7 @@ describeE2E('sync', (sshd) => {
         let done = false;
         const finished = running.result.finally(() => (done = true));
         while (!done) {
-          const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8', maxBuffer: 16 << 20 });
-          seen.push(...out.split('\n').filter((line) => /sshpass|rsync|\bssh\b/.test(line)));
+          seen.push(...processTable().map((p) => p.args).filter((line) => /sshpass|rsync|\bssh\b/.test(line)));
           await sleep(20);
         }
         const result = await finished;

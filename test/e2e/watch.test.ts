@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { makeProject, type Project, type Running } from '../support/mtr.js';
+import { processTable } from '../support/processes.js';
 import { describeE2E } from '../support/sshd.js';
 import { eventually, sleep } from '../support/eventually.js';
 
@@ -77,12 +78,9 @@ function write(root: string, rel: string, content: string): void {
 
 /** Live processes whose whole command line is `args`. */
 function processesWithArgs(args: string): number[] {
-  const table = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
-  return table
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([, stat = 'Z', ...rest]) => !stat.startsWith('Z') && rest.join(' ') === args)
-    .map(([pid]) => Number(pid));
+  return processTable()
+    .filter((p) => p.state !== 'Z' && p.args === args)
+    .map((p) => p.pid);
 }
 
 const isAlive = (pid: number): boolean => {

@@ -9,6 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildSessionRc, buildSessionShell, buildSessionSignalScript, buildSessionSubmit } from '../../../src/remote/session-script.js';
 import { shellQuote } from '../../../src/remote/shell-quote.js';
 import { eventually } from '../../support/eventually.js';
+import { processTable } from '../../support/processes.js';
 
 interface Box {
   home: string;
@@ -100,7 +101,7 @@ describe.each(shells)('a session in %s', (_label, shellPath) => {
     startSession(shellPath, 'export KEEP=kept');
     const started = await run('sleep 30; echo after', {
       whileRunning: async () => {
-        await eventually('sleep 30 to run', () => sh(`ps -e -o args= | grep -c '^sleep 30$' || true`).trim() !== '0');
+        await eventually('sleep 30 to run', () => processTable().some((p) => p.args === 'sleep 30'));
         sh(buildSessionSignalScript(NAME, 'INT'));
       },
     });
@@ -114,7 +115,7 @@ describe.each(shells)('a session in %s', (_label, shellPath) => {
     startSession(shellPath, ':');
     const started = await run("trap '' INT; sleep 30", {
       whileRunning: async () => {
-        await eventually('sleep 30 to run', () => sh(`ps -e -o args= | grep -c '^sleep 30$' || true`).trim() !== '0');
+        await eventually('sleep 30 to run', () => processTable().some((p) => p.args === 'sleep 30'));
         sh(buildSessionSignalScript(NAME, 'TERM'));
       },
     });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildStopScript } from '../../../src/watch/restart-plan.js';
+import { processTable } from '../../support/processes.js';
 
 describe('buildStopScript, run by sh', () => {
   const homes: string[] = [];
@@ -28,8 +29,7 @@ describe('buildStopScript, run by sh', () => {
       expect(fs.readFileSync(path.join(dir, 'rc'), 'utf8').trim()).toBe('137');
       const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 5000));
       expect(await Promise.race([exited, timeout])).toBe('SIGTERM');
-      const members = spawnSync('ps', ['-eo', 'pgid=,stat='], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.trim().split(/\s+/));
-      expect(members.filter(([pgid, stat]) => Number(pgid) === group.pid && !stat?.startsWith('Z'))).toEqual([]);
+      expect(processTable().filter((p) => p.pgid === group.pid && p.state !== 'Z')).toEqual([]);
     } finally {
       try {
         process.kill(-(group.pid as number), 'SIGKILL');
