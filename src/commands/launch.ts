@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import { awaitSlurmJobId, signalJob, startJob, type LaunchResult } from '../jobs/remote.js';
-import { startSpecOf } from '../jobs/start-spec.js';
+import { startSpecOf } from '../plan/start-spec.js';
 import { streamJob } from '../jobs/stream-job.js';
 import type { JobPlan, RunPlan } from '../plan/types.js';
 import type { Host } from '../host/types.js';

@@ -99,7 +99,7 @@ async function scanLater(session: Session) {
 
 async function runAttached(ctx: Context, connection: Host, session: Session, run: HostRunPlan, timeoutSeconds: number | undefined): Promise<{ code: number; state: RunState }> {
   const { startJob } = await import('../jobs/remote.js');
-  const { startSpecOf } = await import('../jobs/start-spec.js');
+  const { startSpecOf } = await import('../plan/start-spec.js');
   const started = await startJob(connection, startSpecOf(run.job, new Date()));
   session.logger.debug(`job ${run.job.name}: ${started}`);
   if (started === 'no-tmux') {

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { runBatch } from '../exec/batch.js';
 import { SIGNAL_EXIT, onStopSignals, type StopSignal } from '../exec/signals.js';
 import type { Host } from '../host/types.js';
-import { startSpecOf } from '../jobs/start-spec.js';
+import { startSpecOf } from '../plan/start-spec.js';
 import type { JobPlan, SessionCommandPlan } from '../plan/types.js';
 import { buildSessionRunScript } from '../remote/session-run-script.js';
 import { buildSessionSignalScript } from '../remote/session-script.js';

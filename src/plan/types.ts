@@ -37,7 +37,7 @@ export interface SyncPolicy {
 
 export type JobMode = 'batch' | 'interactive' | 'detached';
 
-/** The tmux job a command runs as (remote/job-script.ts builds its lines; jobs/start-spec.ts its StartSpec). */
+/** The tmux job a command runs as (remote/job-script.ts builds its lines; start-spec.ts its StartSpec). */
 export interface JobPlan {
   readonly name: string;
   readonly mode: JobMode;

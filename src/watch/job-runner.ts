@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { Host, HostChannel } from '../host/types.js';
-import { startSpecOf } from '../jobs/start-spec.js';
+import { startSpecOf } from '../plan/start-spec.js';
 import { streamJob, type StreamedJob } from '../jobs/stream-job.js';
 import type { JobPlan } from '../plan/types.js';
 import { buildStopScript, runJobName } from './restart-plan.js';

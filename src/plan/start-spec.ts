@@ -1,6 +1,6 @@
-import type { JobPlan } from '../plan/types.js';
+import type { JobPlan } from './types.js';
 import type { StartSpec } from '../remote/job-script.js';
-import { buildJobMeta } from './meta.js';
+import { buildJobMeta } from '../jobs/meta.js';
 
 // A planned job as the launch script takes it; `started` (the client's clock) goes into its record.
 export function startSpecOf(job: JobPlan, started: Date): StartSpec {
