@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import type { HostChannel } from './types.js';
@@ -9,6 +8,16 @@ import type { HostChannel } from './types.js';
 /** What a mux ssh exits with when its master went away (as when ssh itself fails). */
 const SSH_FAILURE = 255;
 
+/** What runs one command through the master: a mux ssh process, or a claimed spare (ssh/spare.ts). */
+export interface MuxProcess {
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly stdin: Writable | null;
+  on(event: 'exit', listener: (code: number | null) => void): this;
+  on(event: 'close', listener: () => void): this;
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
 /** Says whether the master still answers: a mux ssh's 255 is the command's own only then. */
 export type MasterCheck = () => Promise<boolean>;
 
@@ -18,7 +27,7 @@ export class MuxChannel extends EventEmitter implements HostChannel {
   readonly stdin: Writable;
   private finished = false;
 
-  constructor(private readonly child: ChildProcess, masterAlive: MasterCheck, onLost?: () => void) {
+  constructor(private readonly child: MuxProcess, masterAlive: MasterCheck, onLost?: () => void) {
     super();
     this.stdout = child.stdout as Readable;
     this.stderr = child.stderr as Readable;

@@ -2,6 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { Duplex, type Readable, type Writable } from 'node:stream';
 import type { Logger } from '../log.js';
 import { isMasterAlive, spawnMuxExec, spawnMuxForward } from '../ssh/mux-client.js';
+import { runOnSpare, startSpare } from '../ssh/spare.js';
+import { spareSeconds, sparesEnabled } from '../ssh/spare-plan.js';
 import type { SshTarget } from '../ssh/target.js';
 import { captureWith } from './capture.js';
 import { forwardLocalWith } from './forward.js';
@@ -21,6 +23,10 @@ export class SharedHost implements Host {
   private direct: Promise<Host> | undefined;
   private readonly channels = new Set<MuxChannel>();
   private readonly forwards = new Set<ChildProcess>();
+  /** The first command may take the spare the run before left (ssh/spare-plan.ts); later ones may not. */
+  private spareTaken = false;
+  private readonly pendingSpares = new Set<() => void>();
+  private lost = false;
   constructor(
     readonly server: string,
     readonly target: SshTarget,
@@ -42,20 +48,35 @@ export class SharedHost implements Host {
   }
 
   private masterGone = (): void => {
+    this.lost = true;
     this.logger.debug(`the shared connection ${this.socket} died (its link to ${this.target.host}:${this.target.port} is gone)`);
     this.markClosed();
   };
 
-  private execMux(command: string): Promise<HostChannel> {
+  private async execMux(command: string): Promise<HostChannel> {
+    if (!this.spareTaken && sparesEnabled(this.env)) {
+      this.spareTaken = true;
+      let stop = (): void => undefined;
+      const spare = runOnSpare(this.socket, command, (giveUp) => this.pendingSpares.add((stop = giveUp)));
+      const claimed = await spare.finally(() => this.pendingSpares.delete(stop));
+      if (claimed) {
+        this.logger.debug(`ssh request: exec on the spare channel of the shared connection: ${describeCommand(command)}`);
+        return this.track(new MuxChannel(claimed, () => isMasterAlive(this.socket), this.masterGone));
+      }
+    }
     this.logger.debug(`ssh request: exec through the shared connection: ${describeCommand(command)}`);
     const child = spawnMuxExec(this.socket, command, this.env);
-    const channel = new MuxChannel(child, () => isMasterAlive(this.socket), this.masterGone);
-    this.channels.add(channel);
-    channel.once('close', () => this.channels.delete(channel));
+    const channel = this.track(new MuxChannel(child, () => isMasterAlive(this.socket), this.masterGone));
     return new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('spawn', () => resolve(channel));
     });
+  }
+
+  private track(channel: MuxChannel): MuxChannel {
+    this.channels.add(channel);
+    channel.once('close', () => this.channels.delete(channel));
+    return channel;
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<HostChannel> {
@@ -89,7 +110,13 @@ export class SharedHost implements Host {
     return forwardLocalWith((host, port) => this.forwardOut(host, port), request);
   }
 
+  // A run that used the master leaves a spare for the next one (one per master: a second holder
+  // finds the link taken and ends).
   close(): void {
+    if (!this.lost && sparesEnabled(this.env)) {
+      const seconds = spareSeconds(this.target.control?.idleSeconds ?? 600);
+      if (startSpare(this.socket, this.env, seconds)) this.logger.debug(`left a spare channel on the shared connection (for ${seconds} s)`);
+    }
     this.stopAll();
     void this.direct?.then((host) => host.close(), () => undefined);
   }
@@ -100,6 +127,7 @@ export class SharedHost implements Host {
   }
 
   private stopAll(): void {
+    for (const stop of this.pendingSpares) stop();
     for (const channel of this.channels) channel.close();
     for (const child of this.forwards) child.kill('SIGTERM');
     this.markClosed();
