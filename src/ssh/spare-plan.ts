@@ -60,26 +60,29 @@ export function encodeSpareLine(line: string): string {
 
 // The local holder, `/bin/sh -c HOLDER mtr-spare DIR LINK SECONDS ssh ARGS…`. In DIR (private, made
 // by mtr) it makes the FIFOs in, out, err, rc and alive and starts the mux ssh on them; it holds
-// `in` open so the remote shell waits, and publishes DIR as LINK. Unclaimed, the ssh is stopped
-// after SECONDS. A claimer renames LINK away (only one can), opens the FIFOs (`alive` for writing,
-// for as long as it lives) and sends USR1: the holder lets go of `in` and the timer, and from then
-// on stops the ssh when the claimer's `alive` closes (it ended, or died). When the ssh ends its
-// status goes to `rc`, and DIR is removed.
+// `in` open so the remote shell waits, and publishes DIR as LINK. A claimer renames LINK away, opens
+// the FIFOs (`alive` for writing, for as long as it lives) and sends USR1: the holder lets go of
+// `in` and the timer, and from then on stops the ssh when the claimer's `alive` closes (it ended, or
+// died). Unclaimed after SECONDS, the timer takes LINK itself, the same way, and stops the ssh: of a
+// claimer and the timer only one can rename LINK, so a claimed spare is never stopped by the timer.
+// The holder's own end of `alive` (fd 7) is opened at the start, as the claimer removes DIR at once.
+// A wait cut short by a trap is waited again (its 128+signal is not the ssh's status). When the ssh
+// ends its status goes to `rc`, and DIR is removed.
 export const SPARE_HOLDER = [
   'd=$1 link=$2 t=$3; shift 3',
   'cd "$d" || exit 1',
   'mkfifo in out err rc alive || exit 1',
-  'exec 3<>in 5<>rc 6<>alive',
-  '"$@" <in 1<>out 2<>err 3>&- 5>&- 6>&- &',
+  'exec 3<>in 5<>rc 6<>alive 7<alive',
+  '"$@" <in 1<>out 2<>err 3>&- 5>&- 6>&- 7<&- &',
   'p=$!',
-  `(sleep "$t" & s=$!; trap 'kill "$s" 2>/dev/null; exit 0' TERM; wait "$s" && kill "$p" 2>/dev/null) </dev/null >/dev/null 2>&1 3>&- 5>&- 6>&- &`,
+  `(sleep "$t" & s=$!; trap 'kill "$s" 2>/dev/null; exit 0' TERM; wait "$s" && [ "$(readlink "$link")" = "$d" ] && mv "$link" "$d/expired" 2>/dev/null && kill "$p" 2>/dev/null) </dev/null >/dev/null 2>&1 3>&- 5>&- 6>&- 7<&- &`,
   'w=$!',
-  'a= claimed=',
-  `trap 'exec 3>&-; kill "$w" 2>/dev/null; (exec 7<alive 6>&-; cat <&7 >/dev/null; kill "$p" 2>/dev/null) </dev/null >/dev/null 2>&1 3>&- 5>&- & a=$!; exec 6>&-; claimed=1' USR1`,
-  `trap 'kill "$p" 2>/dev/null' TERM`,
+  'a= claimed= i=',
+  `trap 'i=1; exec 3>&-; kill "$w" 2>/dev/null; (cat <&7 >/dev/null; kill "$p" 2>/dev/null) </dev/null >/dev/null 2>&1 3>&- 5>&- 6>&- & a=$!; exec 6>&- 7<&-; claimed=1' USR1`,
+  `trap 'i=1; kill "$p" 2>/dev/null' TERM`,
   'echo $$ >pid',
   'ln -s "$d" "$link" || { kill "$p" "$w" 2>/dev/null; cd / && rm -rf "$d"; exit 1; }',
-  'while :; do wait "$p"; s=$?; kill -0 "$p" 2>/dev/null || break; done',
+  'while :; do i=; wait "$p"; s=$?; [ -n "$i" ] && [ "$s" -gt 128 ] || break; done',
   'kill "$w" $a 2>/dev/null',
   'echo "$s" >&5',
   '[ -n "$claimed" ] || { [ "$(readlink "$link" 2>/dev/null)" = "$d" ] && rm -f "$link"; }',

@@ -1,6 +1,7 @@
 // The built mtr loads its bundle through V8's code cache (src/boot.ts), kept in the private runtime
 // folder. These runs prove a cache is written once, by remote work only, then used as it is; that a
 // damaged or foreign cache never changes what a run does; and that it can be turned off.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,12 @@ describeE2E('code cache (built binary)', (sshd) => {
     fs.mkdirSync(runtime, { mode: 0o700 });
     p = makeProject({ sshd, files: { 'hello.txt': 'hello\n' } });
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // The runs' shared master and the spare channel its last run left live in this runtime folder:
+  // stopped first (a spare's holder removes its own folder as it ends, hence the retries).
+  afterEach(() => {
+    spawnSync('pkill', ['-f', `${runtime}/`], { stdio: 'ignore' });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
+  });
 
   const mtr = (args: string[], env: Record<string, string> = {}) => runMtr(args, { cwd: p.root, env: { ...p.env, XDG_RUNTIME_DIR: runtime, ...env } });
   const cacheFiles = () => fs.readdirSync(path.join(runtime, 'mtr')).filter((name) => name.startsWith('code-')).sort();
