@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import type { Host, HostPlan } from './host/types.js';
 import type { Logger } from './log.js';
 import { createLiveLineSlot, type LiveLineSlot } from './util/live-line.js';
 
 // What commands may touch of the outside world. Passed in, never read at import time, so tests swap it.
+// host/host-source.ts adds `hostSource` (a pool of open hosts): Context itself knows no hosts.
 export interface TtyReadable extends Readable {
   isTTY?: boolean;
   setRawMode?: (mode: boolean) => unknown;
@@ -29,8 +29,6 @@ export interface Context {
   liveLine?: LiveLineSlot;
   /** The debug log once a command opened one: an error that ends the run leaves its stack there. */
   debugLog?: { current: Logger | undefined };
-  /** Hosts kept open across commands (the MCP server's pool); absent: each command connects itself. */
-  hostSource?: HostSource;
   /** Told each progress line of a sync (the MCP server's progress notifications). */
   onProgress?: (text: string) => void;
 }
@@ -57,9 +55,4 @@ export function processContext(): Context {
     liveLine: createLiveLineSlot(),
     debugLog: { current: undefined },
   };
-}
-
-/** Where commands get their hosts when a pool is in use (Context.hostSource; host/host-pool.ts). */
-export interface HostSource {
-  lease(plan: HostPlan, ctx: Context, logger: Logger): Promise<Host>;
 }

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
-import type { Context, HostSource } from '../context.js';
+import type { Context } from '../context.js';
+import type { HostSource } from './host-source.js';
 import type { Logger } from '../log.js';
 import { captureWith } from './capture.js';
 import { forwardLocalWith } from './forward.js';

@@ -1,5 +1,6 @@
 import { Readable, Writable } from 'node:stream';
-import type { Context, HostSource } from '../context.js';
+import type { Context } from '../context.js';
+import type { HostSource } from '../host/host-source.js';
 import type { McpDefaults } from './requests.js';
 import type { ToolArgs, ToolName } from './schemas.js';
 
