@@ -118,6 +118,12 @@ function makeRig(dir, sshd, login, slurm) {
   return { sshd, login, home, project, remoteDir, knownHosts, env, slurm };
 }
 
+// A row's `gapMs`: idle time before each timed run (both sides), as commands come from a person or
+// an agent rather than a tight loop.
+function pause(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 // Milliseconds from spawn to exit; a failing command ends the benchmark (it would time an error).
 function timeOnce(rig, spec) {
   const { command, args, cwd = rig.project } = spec(rig);
@@ -147,6 +153,7 @@ function measureRow(rig, row) {
     const order = i % 2 === 0 ? ['run', 'baseline'] : ['baseline', 'run'];
     for (const side of order) {
       row.prepare?.(rig, side);
+      if (row.gapMs) pause(row.gapMs);
       const ms = timeOnce(rig, row[side]);
       if (i >= warmup) times[side].push(ms);
     }

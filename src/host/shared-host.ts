@@ -25,6 +25,8 @@ export class SharedHost implements Host {
   private readonly forwards = new Set<ChildProcess>();
   /** The first command may take the spare the run before left (ssh/spare-plan.ts); later ones may not. */
   private spareTaken = false;
+  /** The spare for the next run is asked for as soon as this run's first command is out (below). */
+  private spareLeft = false;
   private readonly pendingSpares = new Set<() => void>();
   private lost = false;
   constructor(
@@ -54,6 +56,14 @@ export class SharedHost implements Host {
   };
 
   private async execMux(command: string): Promise<HostChannel> {
+    // The next run's spare opens while this run works, so a run that follows at once finds it
+    // (nearly) ready. After this command's own request is out: openMux claims a spare and writes
+    // its line, or spawns its mux ssh, before the first turn of the event loop.
+    setImmediate(() => this.leaveSpare());
+    return this.openMux(command);
+  }
+
+  private async openMux(command: string): Promise<HostChannel> {
     if (!this.spareTaken && sparesEnabled(this.env)) {
       this.spareTaken = true;
       let stop = (): void => undefined;
@@ -110,13 +120,17 @@ export class SharedHost implements Host {
     return forwardLocalWith((host, port) => this.forwardOut(host, port), request);
   }
 
-  // A run that used the master leaves a spare for the next one (one per master: a second holder
+  // A run that uses the master leaves a spare for the next one (one per master: a second holder
   // finds the link taken and ends).
+  private leaveSpare(): void {
+    if (this.spareLeft || this.lost || !sparesEnabled(this.env)) return;
+    this.spareLeft = true;
+    const seconds = spareSeconds(this.target.control?.idleSeconds ?? 600);
+    if (startSpare(this.socket, this.env, seconds)) this.logger.debug(`left a spare channel on the shared connection (for ${seconds} s)`);
+  }
+
   close(): void {
-    if (!this.lost && sparesEnabled(this.env)) {
-      const seconds = spareSeconds(this.target.control?.idleSeconds ?? 600);
-      if (startSpare(this.socket, this.env, seconds)) this.logger.debug(`left a spare channel on the shared connection (for ${seconds} s)`);
-    }
+    this.leaveSpare();
     this.stopAll();
     void this.direct?.then((host) => host.close(), () => undefined);
   }

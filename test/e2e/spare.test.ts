@@ -117,14 +117,18 @@ describeE2E('spare channels', (sshd) => {
     await eventually('the spare folder gone', () => fs.readdirSync(mtrDir(runtime)).every((n) => !n.includes('.spare')));
   });
 
-  it('a run killed while on a spare: its ssh ends with it, the job goes on', async () => {
+  it('a run killed while on a spare: the ssh of the spare it took ends with it', async () => {
     const { project, runtime } = await withSpare();
+    const taken = fs.readlinkSync(spareLink(runtime)!);
     const { child, result } = project.spawn(['--no-sync', 'sleep 30']);
-    await eventually('the run on the spare', () => processesIn(runtime).some((line) => line.includes('mtr-spare')) && !spareLink(runtime) && child.pid);
-    // Only the holder being used is left; a new one would come only when the run ends.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The run took that spare (its link renamed away) and, its first command out, left the next one.
+    await eventually('the run on the spare, and the next spare', () => {
+      const link = spareLink(runtime);
+      return link !== undefined && fs.readlinkSync(link) !== taken;
+    });
+    expect(processesIn(runtime).some((line) => line.includes(taken))).toBe(true);
     child.kill('SIGKILL');
     await result;
-    await eventually(() => `the holder ending, found ${processesIn(runtime).join('; ')}`, () => !processesIn(runtime).some((line) => line.includes('mtr-spare')));
+    await eventually(() => `the holder ending, found ${processesIn(runtime).join('; ')}`, () => !processesIn(runtime).some((line) => line.includes(taken)));
   });
 });
