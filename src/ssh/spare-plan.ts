@@ -60,14 +60,15 @@ export function encodeSpareLine(line: string): string {
 
 // The local holder, `/bin/sh -c HOLDER mtr-spare DIR LINK SECONDS ssh ARGS…`. In DIR (private, made
 // by mtr) it makes the FIFOs in, out, err, rc and alive and starts the mux ssh on them; it holds
-// `in` open so the remote shell waits, and publishes DIR as LINK. A claimer renames LINK away, opens
-// the FIFOs (`alive` for writing, for as long as it lives) and sends USR1: the holder lets go of
-// `in` and the timer, and from then on stops the ssh when the claimer's `alive` closes (it ended, or
-// died). Unclaimed after SECONDS, the timer takes LINK itself, the same way, and stops the ssh: of a
-// claimer and the timer only one can rename LINK, so a claimed spare is never stopped by the timer.
-// The holder's own end of `alive` (fd 7) is opened at the start, as the claimer removes DIR at once.
-// A wait cut short by a trap is waited again (its 128+signal is not the ssh's status). When the ssh
-// ends its status goes to `rc`, and DIR is removed.
+// `in` open so the remote shell waits, and publishes DIR as LINK. A LINK already there is another
+// spare's: this holder ends (`ln -n`, as plain `ln` would put its link inside that spare's folder).
+// A claimer renames LINK away, opens the FIFOs (`alive` for writing, for as long as it lives) and
+// sends USR1: the holder lets go of `in` and the timer, and from then on stops the ssh when the
+// claimer's `alive` closes (it ended, or died). Unclaimed after SECONDS, the timer takes LINK
+// itself, the same way, and stops the ssh: of a claimer and the timer only one can rename LINK, so
+// a claimed spare is never stopped by the timer. The holder's own end of `alive` (fd 7) is opened
+// at the start, as the claimer removes DIR at once. A wait cut short by a trap is waited again (its
+// 128+signal is not the ssh's status). When the ssh ends its status goes to `rc`, and DIR is removed.
 export const SPARE_HOLDER = [
   'd=$1 link=$2 t=$3; shift 3',
   'cd "$d" || exit 1',
@@ -81,7 +82,7 @@ export const SPARE_HOLDER = [
   `trap 'i=1; exec 3>&-; kill "$w" 2>/dev/null; (cat <&7 >/dev/null; kill "$p" 2>/dev/null) </dev/null >/dev/null 2>&1 3>&- 5>&- 6>&- & a=$!; exec 6>&- 7<&-; claimed=1' USR1`,
   `trap 'i=1; kill "$p" 2>/dev/null' TERM`,
   'echo $$ >pid',
-  'ln -s "$d" "$link" || { kill "$p" "$w" 2>/dev/null; cd / && rm -rf "$d"; exit 1; }',
+  'ln -sn "$d" "$link" || { kill "$p" "$w" 2>/dev/null; cd / && rm -rf "$d"; exit 1; }',
   'while :; do i=; wait "$p"; s=$?; [ -n "$i" ] && [ "$s" -gt 128 ] || break; done',
   'kill "$w" $a 2>/dev/null',
   'echo "$s" >&5',

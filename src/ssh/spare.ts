@@ -10,9 +10,11 @@ import { buildSpareHolderArgs, encodeSpareLine, SPARE_READY, SPARE_STALE, spareL
 // next run, and claiming one for this run's first command. The only module that touches a spare's
 // holder and FIFOs.
 
-/** Leaves a spare beside `socket` for the next run, waiting `seconds` at most. Never throws. */
+/** Leaves a spare beside `socket` for the next run, waiting `seconds` at most; false when none was started. Never throws. */
 export function startSpare(socket: string, env: NodeJS.ProcessEnv, seconds: number): boolean {
   try {
+    // One spare per master: another run's is waiting already (its holder would end this one's).
+    if (fs.lstatSync(spareLinkPath(socket), { throwIfNoEntry: false })) return false;
     const dir = fs.mkdtempSync(`${socket.replace(/\.sock$/, '')}.spare-`);
     const child = spawn('/bin/sh', buildSpareHolderArgs(socket, dir, spareLinkPath(socket), seconds), { stdio: 'ignore', env, detached: true });
     child.on('error', () => fs.rmSync(dir, { recursive: true, force: true }));
