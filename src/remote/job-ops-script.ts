@@ -1,6 +1,7 @@
 import { NOW_FUNCTION } from './job-env.js';
 import { JOBS_DIR, TMUX, jobDir } from './job-paths.js';
 import { CLIENT_WATCH, LOGS_READ_FAILED } from './job-stream-script.js';
+import { buildWakeLine } from './job-wake.js';
 import { remotePathExpr } from './remote-path.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -42,7 +43,7 @@ export function buildKillScript(name: string, graceSeconds: number): string {
     'if alive; then echo "alive $p"; exit 0; fi',
     // Its processes were gone already: the wrapper may still be writing rc; a lost job has none.
     'if [ $s = ended ]; then i=0; while [ ! -f rc ] && [ $i -lt 10 ]; do sleep 0.1; i=$((i+1)); done',
-    'elif [ $s = KILL ] || [ ! -f rc ]; then mtr_now >ended; echo 137 >rc.tmp && mv rc.tmp rc; fi',
+    `elif [ $s = KILL ] || [ ! -f rc ]; then mtr_now >ended; echo 137 >rc.tmp && mv rc.tmp rc; ${buildWakeLine(['.', 'c/*'])}; fi`,
     `${TMUX} kill-session -t =${name} 2>/dev/null`,
     'echo "$s $(cat rc 2>/dev/null)"',
   ].join('\n');

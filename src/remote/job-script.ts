@@ -6,6 +6,7 @@ import { buildSessionRc, buildSessionShell } from './session-script.js';
 import { shellQuote } from './shell-quote.js';
 import { buildCaptureScreen } from './job-attach-script.js';
 import { buildStreamScript } from './job-stream-script.js';
+import { WAKE_DIR, buildWakeLine } from './job-wake.js';
 
 // Builders for every remote line of the tmux job layer. A job lives in ~/.mtr/jobs/NAME/:
 //   meta.json  what ran, where, when        run.sh  umask + cd + exports + pre_cmd + command
@@ -14,6 +15,7 @@ import { buildStreamScript } from './job-stream-script.js';
 //   rc         exit status, written via rc.tmp + mv only after all output is on disk
 //   screen     interactive: the pane's last screen (with colours), for the client to print at the end
 //   started, ended  server clock, epoch seconds with a fraction (see NOW_FUNCTION)
+//   wake/      one empty file per client streaming the job, named by its PID (job-wake.ts)
 //   project    the project's remote_dir, absolute: history is kept and listed per project
 // The job's name is validated to [A-Za-z0-9_-], so it is safe in paths and tmux targets as is.
 // Records hold output and command lines (tokens too) on servers shared with other users: ~/.mtr,
@@ -68,6 +70,8 @@ export function buildWrapper(spec: WrapperSpec): string {
     'rc=$?',
     'mtr_now >ended',
     'echo "$rc" >rc.tmp && mv rc.tmp rc',
+    // The streamers look now, not at their next poll; a session's command streamers too (the shell ended).
+    buildWakeLine(spec.session ? ['.', 'c/*'] : ['.']),
     `${TMUX} wait-for -S "mtr-$(basename "$PWD")" 2>/dev/null`,
     // The last screen, for the client to print on the main screen once tmux has left it (the pane dies next).
     spec.interactive ? `{ ${buildCaptureScreen('"=$(basename "$PWD"):"')}; } >screen 2>/dev/null` : ':',
@@ -166,10 +170,11 @@ export function buildLaunchScript(spec: StartSpec, options: LaunchOptions = {}):
     // name: no record, so no job of mtr's by it (new-session still refuses a duplicate). Else (a
     // finished job's record, a running job, no ~/.mtr/jobs yet) the careful way: ask tmux whether
     // the name is running, then a fresh folder. Most starts spawn one mkdir instead of three processes.
+    // The same mkdir makes the folder's wake/ (job-wake.ts).
     // A job that has its rc but whose session is still on its way out (a name reused right after
     // its run returned) is waited for, up to a second, instead of being called taken.
     `mtr_gone() { i=0; while [ $i -lt 50 ]; do ${TMUX} has-session -t =${spec.name} 2>/dev/null || return 0; sleep 0.02; i=$((i + 1)); done; return 1; }`,
-    `mkdir ${dir} 2>/dev/null || { ${TMUX} has-session -t =${spec.name} 2>/dev/null && ! { [ -f ${dir}/rc ] && mtr_gone; } && { printf ${S.nameTaken}; exit 0; }; rm -rf ${dir} && mkdir -p ${dir}; } || { printf ${S.failed}; exit 1; }`,
+    `mkdir ${dir} ${dir}/${WAKE_DIR} 2>/dev/null || { ${TMUX} has-session -t =${spec.name} 2>/dev/null && ! { [ -f ${dir}/rc ] && mtr_gone; } && { printf ${S.nameTaken}; exit 0; }; rm -rf ${dir} && mkdir -p ${dir}/${WAKE_DIR}; } || { printf ${S.failed}; exit 1; }`,
     `cd ${dir} || { printf ${S.failed}; exit 1; }`,
     spec.wrapper.stdinFifo ? `mkfifo in || { printf ${S.failed}; exit 1; }` : ':',
     writeRecords(spec),

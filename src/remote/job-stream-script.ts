@@ -1,5 +1,6 @@
 import { jobDir, TMUX } from './job-paths.js';
 import { sessionCommandDir } from './session-script.js';
+import { WAKE_REGISTER, WAKE_SLEEP } from './job-wake.js';
 
 // Streaming a job's output to a client: from the start or a tail, until it ends (batch runs,
 // --logs --follow, --attach of a batch job, a session's command).
@@ -14,9 +15,10 @@ export const LOGS_READ_FAILED = 3;
 
 // Streams new bytes of out → stdout and err → stderr until rc exists, then exits with it.
 // rc is checked before the final read, and written only after the job's output is complete, so
-// nothing is lost; polling backs off from 2 ms to 0.5 s while the job is quiet. Each round costs
-// one process (stat) plus the sleep; whether the tmux session still exists (a job that died without
-// writing rc) is only asked once polling has slowed to its slowest.
+// nothing is lost; polling backs off from 2 ms to 0.5 s while the job is quiet, and whoever writes
+// rc cuts the pause short (job-wake.ts): the end is seen at once, not up to a pause late. Each
+// round costs one process (stat) plus the sleep; whether the tmux session still exists (a job that
+// died without writing rc) is only asked once polling has slowed to its slowest.
 export function buildStreamScript(name: string, opts: { tailLines?: number; feedStdin?: boolean; exitWithJob: boolean; sessionCommand?: string }): string {
   // A session's command (session-script.ts) streams its own folder; the session's rc two levels up
   // means the shell itself ended (`exit N`) while running it: that is the command's code.
@@ -34,6 +36,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
   return [
     `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
     ...(onFail ? ["mtr_bad=0; trap 'mtr_bad=1' USR1"] : []),
+    WAKE_REGISTER,
     opts.feedStdin ? 'exec 3<&0; (cat <&3 >in) & exec 0</dev/null' : CLIENT_WATCH,
     `o=${start('out')}; e=${start('err')}`,
     'd=0.002',
@@ -49,7 +52,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     // Short jobs end within milliseconds: start polling fast, back off to 0.5 s while quiet.
     `  if [ $moved = 1 ]; then d=0.002; else case $d in 0.002) d=0.003;; 0.003) d=0.005;; 0.005) d=0.01;; 0.01) d=0.02;; 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
     `  if [ $d = 0.5 ] && ! ${hasRc} && ! ${TMUX} has-session -t =${name} 2>/dev/null && ! ${hasRc}; then sleep 0.2; ${hasRc} || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
-    '  sleep $d',
+    `  ${WAKE_SLEEP}`,
     'done',
     opts.exitWithJob ? `${opts.sessionCommand === undefined ? 'read -r rc <rc' : 'if [ -f rc ]; then read -r rc <rc; else [ -f ../../ready ] || cat ../../err >&2; read -r rc <../../rc; fi'}; exit "$rc"` : `[ $mtr_bad = 0 ] || exit ${LOGS_READ_FAILED}; exit 0`,
   ].join('\n');

@@ -1,5 +1,6 @@
 import { TMUX, jobDir } from './job-paths.js';
 import { shellQuote } from './shell-quote.js';
+import { WAKE_DIR, buildWakeLine } from './job-wake.js';
 
 // A persistent shell (`mtr --session NAME CMD…`): a tmux job whose pane runs an interactive shell,
 // so `cd`, exports, functions and an activated venv carry over from one command to the next.
@@ -29,7 +30,7 @@ export function buildSessionRc(setup: string, name: string): string {
     `mtr_run() { mtr_cur=$1; mtr_d=${commands}/$1; if [ -p "$mtr_d/in" ]; then mtr_i="$mtr_d/in"; else mtr_i=/dev/null; fi; { . "$mtr_d/cmd.sh"; } >"$mtr_d/out" 2>"$mtr_d/err" <"$mtr_i"; mtr_done_sh $?; }`,
     // bash: the prompt hook records the code even when Ctrl+C cut the line short; sh has no hook,
     // so mtr_run records it itself (and the hook, when there is one, finds nothing left to do).
-    `mtr_done_sh() { if [ -n "$mtr_cur" ]; then echo "$1" >${commands}/"$mtr_cur"/rc.tmp && mv ${commands}/"$mtr_cur"/rc.tmp ${commands}/"$mtr_cur"/rc; mtr_cur=; fi; return "$1"; }`,
+    `mtr_done_sh() { if [ -n "$mtr_cur" ]; then echo "$1" >${commands}/"$mtr_cur"/rc.tmp && mv ${commands}/"$mtr_cur"/rc.tmp ${commands}/"$mtr_cur"/rc; ${buildWakeLine([`${commands}/"$mtr_cur"`])}; mtr_cur=; fi; return "$1"; }`,
     'if [ -n "$BASH_VERSION" ]; then PROMPT_COMMAND=\'mtr_done_sh $?\'; else trap : INT; fi',
   ].join('\n');
 }
@@ -52,7 +53,7 @@ export function sessionCommandDir(name: string, id: string): string {
 export function buildSessionSubmit(name: string, id: string, commandLine: string, stdinFifo: boolean): string {
   const dir = sessionCommandDir(name, id);
   return [
-    `umask 077; mkdir -p ${dir} && cd ${dir} || exit 1`,
+    `umask 077; mkdir -p ${dir}/${WAKE_DIR} && cd ${dir} || exit 1`,
     `printf '%s\\n' ${shellQuote(commandLine)} >cmd.sh || exit 1`,
     stdinFifo ? 'mkfifo in || exit 1' : ':',
     ': >out; : >err',

@@ -9,9 +9,10 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NOW_FUNCTION } from '../../../src/remote/job-env.js';
 import { buildPruneLine, type JobHistoryLimits } from '../../../src/remote/job-history.js';
-import { buildLogsScript, buildListScript, buildFindJobScript } from '../../../src/remote/job-ops-script.js';
+import { buildKillScript, buildLogsScript, buildListScript, buildFindJobScript } from '../../../src/remote/job-ops-script.js';
 import { buildLaunchScript, buildWrapper, LAUNCH_GO, type LaunchOptions, type StartSpec } from '../../../src/remote/job-script.js';
 import { buildStreamScript, LOGS_READ_FAILED } from '../../../src/remote/job-stream-script.js';
+import { eventually } from '../../support/eventually.js';
 
 const BATCH = { interactive: false, stdinFifo: false } as const;
 const STREAM: LaunchOptions = { stream: { feedStdin: false } };
@@ -164,7 +165,9 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     expect(fs.existsSync(mark)).toBe(fakeStat);
 
     const dir = path.join(box.jobs, name);
-    expect(fs.readdirSync(dir).sort()).toEqual(['ended', 'err', 'meta.json', 'out', 'pid', 'project', 'rc', 'run.sh', 'started', 'wrap.sh']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['ended', 'err', 'meta.json', 'out', 'pid', 'project', 'rc', 'run.sh', 'started', 'wake', 'wrap.sh']);
+    // The streamer's PID stays in wake/ (job-wake.ts); the folder holds nothing else.
+    expect(fs.readdirSync(path.join(dir, 'wake')).every((f) => /^\d+$/.test(f))).toBe(true);
     const read = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
     expect(read('rc')).toBe('3\n');
     expect(read('out')).toBe('out1\npartial');
@@ -174,7 +177,7 @@ describe.each(SHELLS)('buildLaunchScript + stream, run by %s', (_label, shell) =
     expect(read('run.sh')).toBe(`umask ${process.umask().toString(8).padStart(4, '0')}\n${job.script}\n`);
     const modeOf = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
     expect([box.home + '/.mtr', box.jobs, dir].map(modeOf)).toEqual(['700', '700', '700']);
-    expect(fs.readdirSync(dir).map((f) => `${f} ${modeOf(path.join(dir, f))}`)).toEqual(fs.readdirSync(dir).map((f) => `${f} 600`));
+    expect(fs.readdirSync(dir).map((f) => `${f} ${modeOf(path.join(dir, f))}`)).toEqual(fs.readdirSync(dir).map((f) => `${f} ${f === 'wake' ? 700 : 600}`));
     expect(read('wrap.sh')).toBe(`${buildWrapper(BATCH)}\n`);
     // Server clock, at least milliseconds, and the end not before the start.
     expect(read('started')).toMatch(/^\d+\.\d{3,}\n$/);
@@ -400,6 +403,55 @@ exec '${real}' "$@"
 
   it('interactive: a TERM the server lacks falls back to xterm-256color', async () => {
     expect((await runInteractive('mtr-no-such-terminal')).replace(/\r/g, '')).toBe('TERM=xterm-256color\nend\n');
+  });
+});
+
+// job-wake.ts: whoever writes rc wakes the streamers. Here every pause of theirs (`sleep 0.xxx`) is a
+// sleep of 60 s (a `sleep` ahead on their PATH): a streamer that nobody woke would not end within
+// the test's time, so these end only through the wake. The jobs and the kill script use the real sleep.
+describe.each(SHELLS)('the streamers are woken when rc is written, run by %s', (_label, shell) => {
+  const realSleep = spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim();
+  let sleepyEnv: Record<string, string>;
+  beforeEach(() => {
+    const bin = path.join(box.home, 'sleepy-bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'sleep'), `#!/bin/sh\ncase "$1" in 0.*) exec ${realSleep} 60;; esac\nexec ${realSleep} "$@"\n`, { mode: 0o755 });
+    sleepyEnv = { ...box.env, PATH: `${bin}:${box.env.PATH}` };
+  });
+  const notWoken = (what: string) => `${what} was not woken (its pause is 60 s here)`;
+
+  it('a batch run that ends while its streamer pauses: the end is seen at once, output and code exact', async () => {
+    const name = jobName();
+    const run = await runScript(shell, buildLaunchScript(spec(name, `${realSleep} 0.4; echo late; echo e >&2; exit 4`), STREAM), sleepyEnv, 20_000).catch((error: Error) => {
+      throw new Error(`${notWoken('the launch streamer')}: ${error.message}`);
+    });
+    expect(run).toEqual({ stdout: Buffer.from('Slate\n'), stderr: Buffer.from('e\n'), code: 4 });
+  });
+
+  it('a second streamer that joined the running job (--logs --follow) is woken too', async () => {
+    const name = jobName();
+    const launch = runScript(shell, buildLaunchScript(spec(name, `${realSleep} 0.8; echo end; exit 5`), STREAM), sleepyEnv, 20_000);
+    await eventually('the job to start', () => fs.existsSync(path.join(box.jobs, name, 'pid')));
+    const follower = await runScript(shell, buildStreamScript(name, { exitWithJob: true }), sleepyEnv, 20_000).catch((error: Error) => {
+      throw new Error(`${notWoken('the follower')}: ${error.message}`);
+    });
+    expect(follower).toEqual({ stdout: Buffer.from('end\n'), stderr: Buffer.alloc(0), code: 5 });
+    expect((await launch).code).toBe(5);
+    // Each waiting streamer had left its PID there.
+    expect(fs.readdirSync(path.join(box.jobs, name, 'wake'))).toHaveLength(2);
+  });
+
+  it('a job whose wrapper was killed: the kill script writes 137 and wakes the streamer', async () => {
+    const name = jobName();
+    // Deaf to INT and TERM: the kill escalates to SIGKILL, which takes the wrapper along.
+    const launch = runScript(shell, buildLaunchScript(spec(name, `trap '' INT TERM; ${realSleep} 30`), STREAM), sleepyEnv, 20_000);
+    await eventually('the job to start', () => fs.existsSync(path.join(box.jobs, name, 'pid')) && fs.readdirSync(path.join(box.jobs, name, 'wake')).length === 1);
+    const kill = await runScript(shell, buildKillScript(name, 0.2), box.env);
+    expect(kill.stdout.toString()).toBe('KILL 137\n');
+    const run = await launch.catch((error: Error) => {
+      throw new Error(`${notWoken('the launch streamer')}: ${error.message}`);
+    });
+    expect(run.code).toBe(137);
   });
 });
 

@@ -1,12 +1,13 @@
 // The persistent-shell scripts run for real: a private tmux (its own TMUX_TMPDIR) in a throwaway
 // HOME, the session shell started as the launch would start it, commands handed over with
 // buildSessionSubmit and their records read back from the folder, as mtr's stream would.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildSessionRc, buildSessionShell, buildSessionSignalScript, buildSessionSubmit } from '../../../src/remote/session-script.js';
+import { buildStreamScript } from '../../../src/remote/job-stream-script.js';
 import { shellQuote } from '../../../src/remote/shell-quote.js';
 import { eventually } from '../../support/eventually.js';
 import { processTable } from '../../support/processes.js';
@@ -121,6 +122,28 @@ describe.each(shells)('a session in %s', (_label, shellPath) => {
     });
     expect(started.code).toBe('143');
     expect(await run('echo alive')).toMatchObject({ out: 'alive\n', code: '0' });
+  });
+
+  // job-wake.ts: the shell that writes a command's rc wakes its streamer. Every pause of the
+  // streamer's is 60 s here (a `sleep` ahead on its PATH), so it ends only through that wake.
+  it("a command's streamer is woken by the shell when the command's rc is written", async () => {
+    startSession(shellPath, ':');
+    const realSleep = spawnSync('/bin/sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim();
+    const bin = path.join(box.home, 'sleepy-bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'sleep'), `#!/bin/sh\ncase "$1" in 0.*) exec ${realSleep} 60;; esac\nexec ${realSleep} "$@"\n`, { mode: 0o755 });
+    const id = String(++next);
+    sh(buildSessionSubmit(NAME, id, 'sleep 0.4; echo woke; (exit 6)', false));
+    // stdin stays open, as mtr's client holds it (EOF would tell the streamer its client is gone).
+    const child = spawn('/bin/sh', ['-c', buildStreamScript(NAME, { exitWithJob: true, sessionCommand: id })], { env: { ...box.env, PATH: `${bin}:${box.env.PATH}` } });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    clearTimeout(timer);
+    child.stdin.end();
+    expect(signal, 'the streamer was not woken (its pause is 60 s here)').toBeNull();
+    expect({ out, code }).toEqual({ out: 'woke\n', code: 6 });
   });
 
   it('exit N ends the session with N', async () => {
