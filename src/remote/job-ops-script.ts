@@ -1,7 +1,7 @@
 import { NOW_FUNCTION } from './job-env.js';
 import { JOBS_DIR, TMUX, jobDir } from './job-paths.js';
 import { CLIENT_WATCH, LOGS_READ_FAILED } from './job-stream-script.js';
-import { buildWakeLine } from './job-wake.js';
+import { WAKE_REGISTER, buildWakeLine, buildWakeSleep } from './job-wake.js';
 import { remotePathExpr } from './remote-path.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -103,15 +103,17 @@ export function buildLogsScript(name: string, tail?: number): string {
   ].join('\n');
 }
 
-/** Blocks until the job has an exit code, then exits with it. */
+/** Blocks until the job has an exit code (looking every 0.2 s, at once when woken: job-wake.ts), then exits with it. */
 export function buildWaitScript(name: string): string {
   return [
     `cd ${jobDir(name)} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
     CLIENT_WATCH,
+    WAKE_REGISTER,
+    'd=0.2',
     'while [ ! -f rc ]; do',
     '  kill -0 "$PPID" 2>/dev/null || exit 0',
     `  if ! ${TMUX} has-session -t =${name} 2>/dev/null; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
-    '  sleep 0.2',
+    `  ${buildWakeSleep()}`,
     'done',
     'exit "$(cat rc)"',
   ].join('\n');

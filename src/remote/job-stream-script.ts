@@ -1,6 +1,6 @@
 import { jobDir, TMUX } from './job-paths.js';
 import { sessionCommandDir } from './session-script.js';
-import { WAKE_REGISTER, WAKE_SLEEP } from './job-wake.js';
+import { WAKE_REGISTER, buildWakeSleep } from './job-wake.js';
 
 // Streaming a job's output to a client: from the start or a tail, until it ends (batch runs,
 // --logs --follow, --attach of a batch job, a session's command).
@@ -52,7 +52,7 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
     // Short jobs end within milliseconds: start polling fast, back off to 0.5 s while quiet.
     `  if [ $moved = 1 ]; then d=0.002; else case $d in 0.002) d=0.003;; 0.003) d=0.005;; 0.005) d=0.01;; 0.01) d=0.02;; 0.02) d=0.05;; 0.05) d=0.1;; 0.1) d=0.2;; *) d=0.5;; esac; fi`,
     `  if [ $d = 0.5 ] && ! ${hasRc} && ! ${TMUX} has-session -t =${name} 2>/dev/null && ! ${hasRc}; then sleep 0.2; ${hasRc} || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
-    `  ${WAKE_SLEEP}`,
+    `  ${buildWakeSleep(hasRc)}`,
     'done',
     opts.exitWithJob ? `${opts.sessionCommand === undefined ? 'read -r rc <rc' : 'if [ -f rc ]; then read -r rc <rc; else [ -f ../../ready ] || cat ../../err >&2; read -r rc <../../rc; fi'}; exit "$rc"` : `[ $mtr_bad = 0 ] || exit ${LOGS_READ_FAILED}; exit 0`,
   ].join('\n');

@@ -16,15 +16,19 @@ export function buildWakeLine(dirs: readonly string[] = ['.']): string {
   return `for mtr_w in ${globs}; do [ -e "$mtr_w" ] && kill -URG "\${mtr_w##*/}" 2>/dev/null; done; :`;
 }
 
-/** The streamer's side, in the folder it streams: note its PID unless rc is there already, and take the signal. */
-export const WAKE_REGISTER = `mtr_wk=; trap 'mtr_wk=1' URG; [ -f rc ] || { : >${WAKE_DIR}/$$; } 2>/dev/null`;
+/** The streamer's side, in the folder it streams: note its PID, unless rc is there already. */
+export const WAKE_REGISTER = `[ -f rc ] || { : >${WAKE_DIR}/$$; } 2>/dev/null`;
 
 /**
  * The streamer's pause of `$d` seconds, cut short by the wake: a sleep it waits for (a trapped
- * signal ends `wait` at once, 128 + the signal), stopped when cut short: not yet reaped, so its PID
- * is still ours.
- * Not holding the channel's output: an orphaned sleep must not keep the exec open. After a wake the
- * polling starts fast again.
+ * signal ends `wait` at once). `hasRc` is looked at once more after the sleep is started, so an rc
+ * written just before the trap could reach `wait` is not slept through. The trap is set only
+ * around the pause: bash 5.2 runs a trap that arrives while it parses a command substitution (the
+ * polling is full of them) as a broken line and prints a syntax error; at any other time SIGURG
+ * does nothing, as for every program. A sleep cut short is left to end by itself (at most 0.5 s,
+ * holding none of the channel's files): bash, killing it while another child of its runs (the
+ * client watch), may print "wait_for: No record of process" on stderr.
  */
-export const WAKE_SLEEP =
-  'if [ -z "$mtr_wk" ]; then sleep $d </dev/null >/dev/null 2>&1 & mtr_s=$!; wait $mtr_s || { [ $? -gt 128 ] && kill $mtr_s 2>/dev/null; }; fi; [ -z "$mtr_wk" ] || d=0.002; mtr_wk=';
+export function buildWakeSleep(hasRc = '[ -f rc ]'): string {
+  return `trap : URG; if ! ${hasRc}; then sleep $d </dev/null >/dev/null 2>&1 3>&- & ${hasRc} || wait $!; fi; trap - URG`;
+}

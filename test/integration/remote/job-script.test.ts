@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NOW_FUNCTION } from '../../../src/remote/job-env.js';
 import { buildPruneLine, type JobHistoryLimits } from '../../../src/remote/job-history.js';
-import { buildKillScript, buildLogsScript, buildListScript, buildFindJobScript } from '../../../src/remote/job-ops-script.js';
+import { buildKillScript, buildLogsScript, buildListScript, buildFindJobScript, buildWaitScript } from '../../../src/remote/job-ops-script.js';
 import { buildLaunchScript, buildWrapper, LAUNCH_GO, type LaunchOptions, type StartSpec } from '../../../src/remote/job-script.js';
 import { buildStreamScript, LOGS_READ_FAILED } from '../../../src/remote/job-stream-script.js';
 import { eventually } from '../../support/eventually.js';
@@ -439,6 +439,48 @@ describe.each(SHELLS)('the streamers are woken when rc is written, run by %s', (
     expect((await launch).code).toBe(5);
     // Each waiting streamer had left its PID there.
     expect(fs.readdirSync(path.join(box.jobs, name, 'wake'))).toHaveLength(2);
+  });
+
+  it('`mtr --wait NAME` (the wait script) is woken too, and exits with the code', async () => {
+    const name = jobName();
+    const launch = runScript(shell, buildLaunchScript(spec(name, `${realSleep} 0.6; exit 9`), STREAM), sleepyEnv, 20_000);
+    await eventually('the job to start', () => fs.existsSync(path.join(box.jobs, name, 'pid')));
+    const wait = await runScript(shell, buildWaitScript(name), sleepyEnv, 20_000).catch((error: Error) => {
+      throw new Error(`${notWoken('the wait script')}: ${error.message}`);
+    });
+    expect(wait.code).toBe(9);
+    expect((await launch).code).toBe(9);
+  });
+
+  // bash 5.2 turns a trap that runs while it parses a command substitution into a syntax error on
+  // stderr: the streamer takes the signal only while it pauses, so a storm of them changes nothing.
+  it('SIGURG at any moment of the polling (here every millisecond) changes no byte of the output', async () => {
+    const env = box.env;
+    // The wc fallback (stat fails): the most command substitutions per round.
+    const bin = path.join(box.home, 'nostat-bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'stat'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const name = jobName();
+    const launch = runScript(shell, buildLaunchScript(spec(name, `i=0; while [ $i -lt 300 ]; do echo "line $i"; ${realSleep} 0.004; i=$((i+1)); done; exit 2`), STREAM), { ...env, PATH: `${bin}:${env.PATH}` }, 30_000);
+    const wake = path.join(box.jobs, name, 'wake');
+    const pid = await eventually('the streamer to note its PID', () => (fs.existsSync(wake) ? fs.readdirSync(wake).map(Number)[0] : undefined));
+    let ended = false;
+    void launch.finally(() => (ended = true));
+    let sent = 0;
+    while (!ended) {
+      try {
+        process.kill(pid, 'SIGURG');
+        sent++;
+      } catch {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const run = await launch;
+    expect(sent).toBeGreaterThan(50);
+    expect(run.stderr.toString()).toBe('');
+    expect(run.stdout.toString()).toBe(`S${Array.from({ length: 300 }, (_, i) => `line ${i}\n`).join('')}`);
+    expect(run.code).toBe(2);
   });
 
   it('a job whose wrapper was killed: the kill script writes 137 and wakes the streamer', async () => {
