@@ -8,12 +8,13 @@
 //   cold run: `mtr --no-sync --no-reuse true` vs `ssh -o ControlPath=none … true`           (≤ 0.9x)
 //   warm run: `mtr --no-sync true` vs `ssh` through a ControlMaster, runs 0.5 s apart          (≤ 1.1x)
 //   the same, back to back (the spare channel still opening)                                 (≤ 1.1x)
+//   a job that ends after 2 s of quiet: `mtr --no-sync sleep 2` vs `ssh … sleep 2` (CM)       (≤ 1.05x)
 //   edit one file of 10k, then run: `mtr true` vs `rsync … && ssh … true` (ControlMaster)   (≤ 0.8x)
 //   no change in 10k files, then run: the same pair                                          (≤ 0.8x)
 //   fresh upload of 2,000 small files: `mtr true` (sync: sftp) vs `rsync -rlpt`              (≤ 1.5x)
 //   `mtr --jobs` vs `ssh … tmux -L mtr ls` through a ControlMaster                           (≤ 1.2x)
 //   loopback warm run: `mtr --no-sync true` vs `ssh` through a ControlMaster                 (≤ 1.5x)
-// The warm rows, `--jobs` and the loopback row leave BENCH_GAP_MS (default 500) before each run.
+// The warm rows, the quiet job, `--jobs` and the loopback row leave BENCH_GAP_MS (default 500) before each run.
 // Env: MTR_BENCH_RTT_MS (default 50), BENCH_LINK_RUNS (iterations per side, default 7).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -168,6 +169,16 @@ export function linkRows({ mtrBin }) {
       run: mtrIn('small', '-s', 'link', '--no-sync', 'true'),
       baseline: sshSpec('link', 'true'),
       goal: 1.1,
+    },
+    {
+      // A job that ends after a quiet spell: its end is seen when its rc is written (the wrapper
+      // wakes the streamer), not at the streamer's next look (every 0.5 s once a job is quiet).
+      name: `link (${at}) a job that ends after 2 s of quiet: \`mtr --no-sync sleep 2\` vs \`ssh … sleep 2\` through a ControlMaster`,
+      runs: LINK_RUNS,
+      gapMs: GAP_MS,
+      run: mtrIn('small', '-s', 'link', '--no-sync', 'sleep', '2'),
+      baseline: sshSpec('link', 'sleep 2'),
+      goal: 1.05,
     },
     {
       name: `link (${at}) edit one file of 10k, then run: \`mtr true\` vs \`rsync … && ssh … true\` (ControlMaster)`,
