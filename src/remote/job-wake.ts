@@ -16,8 +16,8 @@ export function buildWakeLine(dirs: readonly string[] = ['.']): string {
   return `for mtr_w in ${globs}; do [ -e "$mtr_w" ] && kill -URG "\${mtr_w##*/}" 2>/dev/null; done; :`;
 }
 
-/** The streamer's side, in the folder it streams: note its PID, unless rc is there already. */
-export const WAKE_REGISTER = `[ -f rc ] || { : >${WAKE_DIR}/$$; } 2>/dev/null`;
+/** The streamer's side, in the folder it streams: note its PID, unless rc is there already (0600, as every record). */
+export const WAKE_REGISTER = `umask 077; [ -f rc ] || { : >${WAKE_DIR}/$$; } 2>/dev/null`;
 
 /**
  * The streamer's pause of `$d` seconds, cut short by the wake: a sleep it waits for (a trapped

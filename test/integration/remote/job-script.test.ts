@@ -437,8 +437,9 @@ describe.each(SHELLS)('the streamers are woken when rc is written, run by %s', (
     });
     expect(follower).toEqual({ stdout: Buffer.from('end\n'), stderr: Buffer.alloc(0), code: 5 });
     expect((await launch).code).toBe(5);
-    // Each waiting streamer had left its PID there.
-    expect(fs.readdirSync(path.join(box.jobs, name, 'wake'))).toHaveLength(2);
+    // Each waiting streamer had left its PID there, private as every record (a follower's shell has the login's umask).
+    const wake = path.join(box.jobs, name, 'wake');
+    expect(fs.readdirSync(wake).map((f) => (fs.statSync(path.join(wake, f)).mode & 0o777).toString(8))).toEqual(['600', '600']);
   });
 
   it('`mtr --wait NAME` (the wait script) is woken too, and exits with the code', async () => {
