@@ -65,15 +65,53 @@ export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string 
  * are NUL-separated: name, meta.json, state (rc value | "running" | "lost"), ended, started (both
  * may be empty), project, kind (batch, tty or session), slurm (`ID STATE NODES`, or empty). With `project` (a remote_dir), only that project's jobs and records
  * without a project (an older mtr's) are listed. Every record file is one line (meta.json is
- * JSON.stringify's), read by the shell itself: no process per job but tmux's for running ones.
+ * JSON.stringify's). One awk reads them all (LIST_AWK), with the running sessions from one tmux
+ * call; a server without awk gets the same bytes from the shell itself (a loop of builtins, ~2.5x
+ * slower, and tmux asked once per job without an rc).
  */
 export function buildListScript(project?: string): string {
-  const read = (variable: string, file: string) => `${variable}=; [ -f "$n/${file}" ] && IFS= read -r ${variable} <"$n/${file}"`;
+  const filter = project === undefined ? '' : ' mtr_p="$p" mtr_pf=1';
   return [
     `cd ${JOBS_DIR} 2>/dev/null || exit 0`,
     NOW_FUNCTION,
     `printf '%s\\036' "$(mtr_now)"`,
     ...(project === undefined ? [] : [`p=${remotePathExpr(project)}`]),
+    'if command -v awk >/dev/null 2>&1 && command -v tr >/dev/null 2>&1; then',
+    `  mtr_live=$(${TMUX} ls -F '#{session_name}' 2>/dev/null)${filter} LC_ALL=C awk ${shellQuote(LIST_AWK)} */ | tr '\\001' '\\000'`,
+    'else',
+    ...listLoop(project).map((line) => `  ${line}`),
+    'fi',
+  ].join('\n');
+}
+
+// The lister's awk: every job folder named on its command line, in BEGIN (no input is read). A file
+// that cannot be opened reads as empty, as `[ -f f ] && read` does; fields go out separated by
+// 0x01, which tr turns into NUL (a NUL from awk's printf is not portable). Running sessions come
+// from the list taken before; a job without an rc that is not on it (started since, or lost) is
+// asked about once.
+const LIST_AWK = [
+  'function rd(f,   l) { ok = (getline l < f); close(f); if (ok <= 0) l = ""; return l }',
+  'BEGIN {',
+  '  n = split(ENVIRON["mtr_live"], L, "\\n"); for (i = 1; i <= n; i++) live[L[i]] = 1',
+  '  p = ENVIRON["mtr_p"]; filt = ENVIRON["mtr_pf"] != ""',
+  '  for (i = 1; i < ARGC; i++) {',
+  '    d = ARGV[i]; sub(/\\/$/, "", d)',
+  '    m = rd(d "/meta.json"); if (ok < 0) continue',
+  '    jp = rd(d "/project"); if (filt && jp != "" && jp != p) continue',
+  '    e = rd(d "/ended"); s = rd(d "/started"); st = rd(d "/rc")',
+  `    if (ok < 0) st = (d in live || (d ~ /^[A-Za-z0-9_-]+$/ && system("${TMUX} has-session -t =" d " 2>/dev/null") == 0)) ? "running" : "lost"`,
+  '    k = "batch"; rd(d "/tty"); if (ok >= 0) k = "tty"; rd(d "/session.rc"); if (ok >= 0) k = "session"',
+  '    sl = rd(d "/slurm")',
+  '    printf "%s\\001%s\\001%s\\001%s\\001%s\\001%s\\001%s\\001%s\\036", d, m, st, e, s, jp, k, sl',
+  '  }',
+  '  exit',
+  '}',
+].join('\n');
+
+// The same records by the shell alone, for a server without awk.
+function listLoop(project?: string): string[] {
+  const read = (variable: string, file: string) => `${variable}=; [ -f "$n/${file}" ] && IFS= read -r ${variable} <"$n/${file}"`;
+  return [
     'for d in */; do',
     '  n=${d%/}; [ -f "$n/meta.json" ] || continue',
     `  ${read('jp', 'project')}`,
@@ -87,7 +125,7 @@ export function buildListScript(project?: string): string {
     `  ${read('sl', 'slurm')}`,
     `  printf '\\0%s\\0%s\\0%s\\0%s\\0%s\\036' "$e" "$s" "$jp" "$k" "$sl"`,
     'done',
-  ].join('\n');
+  ];
 }
 
 /** Prints the job's output so far: out → stdout, err → stderr; `tail` lines of each when given. */

@@ -711,6 +711,47 @@ describe.each(SHELLS)('buildListScript, run by %s', (_label, shell) => {
     const names = mine.stdout.toString().split('\x1e').slice(1).filter(Boolean).map((r) => r.split('\0')[0]).sort();
     expect(names).toEqual(['mine', 'older']);
   });
+
+  // The lister reads the records with one awk; a server without awk gets the same bytes from a loop
+  // of shell builtins. States: an rc, a session that runs (tmux's list), none of either (lost).
+  it('awk and the shell loop (no awk on PATH) print the same bytes: running, lost, kinds, odd names, a folder without meta.json', async () => {
+    const make = (name: string, files: Record<string, string>) => {
+      const dir = path.join(box.jobs, name);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
+    };
+    make('run1', { 'meta.json': '{"name":"run1"}\n', project: `${box.home}/proj\n`, started: '1700000000.5\n' });
+    make('gone', { 'meta.json': '{"name":"gone"}\n', started: '1700000000\n' });
+    make('odd name', { 'meta.json': '{"name":"odd"}\n' });
+    make('sess', { 'meta.json': '{"name":"sess"}\n', 'session.rc': ':\n', tty: '', rc: '0\n' });
+    make('term', { 'meta.json': '{"name":"term"}\n', tty: '', rc: '130\n', slurm: '7 RUNNING n1 n2\n' });
+    make('nometa', { rc: '0\n' });
+    make('other', { 'meta.json': '{"name":"other"}\n', project: `${box.home}/elsewhere\n`, rc: '2\n', ended: '1700000009\n' });
+    // A record file without its final newline reads as its one line.
+    make('nonl', { 'meta.json': '{"name":"nonl"}', rc: '4' });
+    spawnSync('tmux', ['-L', 'mtr', 'new-session', '-d', '-s', 'run1', 'sleep 30'], { env: box.env });
+    const bin = path.join(box.home, 'no-awk-bin');
+    fs.mkdirSync(bin);
+    for (const tool of ['tmux', 'date']) fs.symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim(), path.join(bin, tool));
+    const noAwk = { ...box.env, PATH: bin };
+    expect(spawnSync(shell, ['-c', 'command -v awk'], { env: noAwk }).status).not.toBe(0);
+    const records = (out: Buffer) => out.toString().split('\x1e').slice(1);
+    for (const project of [undefined, '~/proj']) {
+      const withAwk = await runScript(shell, buildListScript(project), box.env);
+      const loop = await runScript(shell, buildListScript(project), noAwk);
+      expect(withAwk.stderr.toString() + loop.stderr.toString()).toBe('');
+      expect(records(withAwk.stdout)).toEqual(records(loop.stdout));
+      const byName = new Map(records(withAwk.stdout).filter(Boolean).map((r) => [r.split('\0')[0], r.split('\0')] as const));
+      expect(byName.get('run1')?.slice(2)).toEqual(['running', '', '1700000000.5', `${box.home}/proj`, 'batch', '']);
+      expect(byName.get('gone')?.[2]).toBe('lost');
+      expect(byName.get('odd name')?.[2]).toBe('lost');
+      expect(byName.get('sess')?.[6]).toBe('session');
+      expect(byName.get('term')?.slice(2)).toEqual(['130', '', '', '', 'tty', '7 RUNNING n1 n2']);
+      expect(byName.get('nonl')?.slice(1, 3)).toEqual(['{"name":"nonl"}', '4']);
+      expect(byName.has('nometa')).toBe(false);
+      expect(byName.has('other')).toBe(project === undefined);
+    }
+  });
 });
 
 // A `date` that prints %N as a literal N, as BSD date does.
