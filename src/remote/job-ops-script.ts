@@ -153,7 +153,7 @@ export function buildWaitScript(name: string): string {
     `  if ! ${TMUX} has-session -t =${name} 2>/dev/null; then sleep 0.2; [ -f rc ] || { echo "mtr: job ${name} ended without recording an exit code" >&2; exit 255; }; fi`,
     `  ${buildWakeSleep()}`,
     'done',
-    'exit "$(cat rc)"',
+    'read -r rc <rc; exit "$rc"',
   ].join('\n');
 }
 

@@ -9,6 +9,10 @@ import { WAKE_REGISTER, buildWakeSleep } from './job-wake.js';
 // stat prints one size and fails) wc per file, a missing file counting 0.
 const READ_SIZES =
   'if s=$(stat -c %s out err 2>/dev/null); then set -- $s; else set -- $({ wc -c <out; } 2>/dev/null || echo 0) $({ wc -c <err; } 2>/dev/null || echo 0); fi; n=${1:-0}; m=${2:-0}';
+// The same without a command substitution, for a streamer that takes the wake's signal (job-wake.ts):
+// through its wake file.
+const READ_SIZES_VIA_FILE =
+  'if stat -c %s out err >"$mtr_wf" 2>/dev/null; then { read -r n; read -r m; } <"$mtr_wf"; else { wc -c <out || echo 0; } >"$mtr_wf" 2>/dev/null; read -r n <"$mtr_wf"; { wc -c <err || echo 0; } >"$mtr_wf" 2>/dev/null; read -r m <"$mtr_wf"; fi; n=${n:-0}; m=${m:-0}';
 
 /** Exit status of the logs scripts when the server could not read a job's out or err file. */
 export const LOGS_READ_FAILED = 3;
@@ -36,15 +40,16 @@ export function buildStreamScript(name: string, opts: { tailLines?: number; feed
   return [
     `cd ${dir} 2>/dev/null || { echo "mtr: no job named ${name}" >&2; exit 2; }`,
     ...(onFail ? ["mtr_bad=0; trap 'mtr_bad=1' USR1"] : []),
-    WAKE_REGISTER,
     opts.feedStdin ? 'exec 3<&0; (cat <&3 >in) & exec 0</dev/null' : CLIENT_WATCH,
     `o=${start('out')}; e=${start('err')}`,
+    // No command substitution from here on once registered (job-wake.ts).
+    WAKE_REGISTER,
     'd=0.002',
     'while :; do',
     // The client is gone when sshd's session process (our parent) is: stop polling, the job goes on.
     '  kill -0 "$PPID" 2>/dev/null || exit 0',
     `  fin=0; ${hasRc} && fin=1`,
-    `  ${READ_SIZES}; moved=0`,
+    `  if [ -n "$mtr_wf" ]; then ${READ_SIZES_VIA_FILE}; else ${READ_SIZES}; fi; moved=0`,
     `  if [ "$n" -gt "$o" ]; then ${read('out', '-c +$((o+1))')} | head -c $((n-o)); o=$n; moved=1; fi`,
     `  if [ "$m" -gt "$e" ]; then ${read('err', '-c +$((e+1))')} | head -c $((m-e)) >&2; e=$m; moved=1; fi`,
     ...(onFail ? ['  [ $mtr_bad = 0 ] || break'] : []),

@@ -484,6 +484,21 @@ describe.each(SHELLS)('the streamers are woken when rc is written, run by %s', (
     expect(run.code).toBe(2);
   });
 
+  it('a job an older mtr started (no wake/) is streamed by polling, as before', async () => {
+    const dir = path.join(box.jobs, 'old-job');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'out'), 'first\n');
+    fs.writeFileSync(path.join(dir, 'err'), '');
+    // The real sleep: nobody wakes this streamer.
+    const stream = runScript(shell, buildStreamScript('old-job', { exitWithJob: true }), box.env);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    fs.appendFileSync(path.join(dir, 'out'), 'second\n');
+    fs.writeFileSync(path.join(dir, 'err'), 'oops\n');
+    fs.writeFileSync(path.join(dir, 'rc'), '7\n');
+    expect(await stream).toEqual({ stdout: Buffer.from('first\nsecond\n'), stderr: Buffer.from('oops\n'), code: 7 });
+    expect(fs.existsSync(path.join(dir, 'wake'))).toBe(false);
+  });
+
   it('a job whose wrapper was killed: the kill script writes 137 and wakes the streamer', async () => {
     const name = jobName();
     // Deaf to INT and TERM: the kill escalates to SIGKILL, which takes the wrapper along.
