@@ -85,7 +85,8 @@ export const SPARE_HOLDER = [
   'ln -sn "$d" "$link" || { kill "$p" "$w" 2>/dev/null; cd / && rm -rf "$d"; exit 1; }',
   'while :; do i=; wait "$p"; s=$?; [ -n "$i" ] && [ "$s" -gt 128 ] || break; done',
   'kill "$w" $a 2>/dev/null',
-  'echo "$s" >&5',
+  // Its status, then rc closed at once: the claimer reads to EOF, and the tidying below is no wait of its.
+  'echo "$s" >&5; exec 5>&-',
   '[ -n "$claimed" ] || { [ "$(readlink "$link" 2>/dev/null)" = "$d" ] && rm -f "$link"; }',
   'cd / && rm -rf "$d"',
 ].join('\n');
