@@ -66,7 +66,7 @@ export function buildSignalScript(name: string, signal: 'INT' | 'TERM'): string 
  * may be empty), project, kind (batch, tty or session), slurm (`ID STATE NODES`, or empty). With `project` (a remote_dir), only that project's jobs and records
  * without a project (an older mtr's) are listed. Every record file is one line (meta.json is
  * JSON.stringify's). One awk reads them all (LIST_AWK), with the running sessions from one tmux
- * call; a server without awk gets the same bytes from the shell itself (a loop of builtins, ~2.5x
+ * call; a server without awk gets the same bytes from the shell itself (a loop of builtins, ~3.5x
  * slower, and tmux asked once per job without an rc).
  */
 export function buildListScript(project?: string): string {
