@@ -42,7 +42,13 @@ describe('forwardLocalWith', () => {
     } finally {
       await forward.close();
     }
-    await expect(talk(forward.localPort, 'x')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // Closed: nothing carries to the far end any more. Refused, normally; under a loaded suite the
+    // freed port can be another test's by then, which resets the connection: either way, no echo.
+    const code = await talk(forward.localPort, 'x').then(
+      (got) => `carried: ${got}`,
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    expect(['ECONNREFUSED', 'ECONNRESET']).toContain(code);
   });
 
   it('drops the local connection when the far end cannot be reached', async () => {
